@@ -1,0 +1,1 @@
+"""Generated gRPC stubs of the sluice.v1 API (`make proto`)."""
