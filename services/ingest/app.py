@@ -1,0 +1,97 @@
+"""Wires the ingest process: gRPC server, outbox relay and lease reaper, from its settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from services.ingest.multipart import PartBudget
+from services.ingest.reaper import LeaseReaper
+from services.ingest.relay import OutboxRelay
+from services.ingest.servicer import IngestServicer, UploadLimits
+from sluice import db, kafka, notify, objectstore
+from sluice.auth import Authenticator
+from sluice.grpcserver import ServerHandle, create_server
+from sluice.jobstate import RetryPolicy
+from sluice.jobstore import JobStore, Topics
+from sluice.settings import IngestSettings
+from sluice.v1 import ingest_service_pb2, ingest_service_pb2_grpc
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = ingest_service_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name
+
+
+class IngestApp:
+    """Owns every resource of the process; `start()` then `stop()`, in that order, once."""
+
+    def __init__(self, settings: IngestSettings):
+        self.settings = settings
+        self._pool = db.create_pool(settings.database_url, max_size=settings.database_pool_size, name="ingest")
+        self._redis = notify.create_redis(settings.redis_url)
+        self._s3 = objectstore.create_s3_client(
+            endpoint=settings.s3_endpoint,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+        )
+        self._producer = kafka.create_producer(settings.kafka_bootstrap, client_id="sluice-ingest")
+        self.store = JobStore(
+            pool=self._pool,
+            topics=Topics(jobs=settings.jobs_topic, dlq=settings.dlq_topic),
+            on_change=notify.JobChanges(redis_client=self._redis).job_changed,
+        )
+        self._part_executor = ThreadPoolExecutor(max_workers=settings.upload_buffer_parts, thread_name_prefix="s3part")
+        servicer = IngestServicer(
+            store=self.store,
+            s3=self._s3,
+            bucket=settings.bucket,
+            limits=UploadLimits(
+                max_upload_bytes=settings.max_upload_bytes,
+                part_size_bytes=settings.part_size_bytes,
+                parts_in_flight=settings.parts_in_flight,
+                default_max_attempts=settings.max_attempts,
+            ),
+            budget=PartBudget(settings.upload_buffer_parts),
+            part_executor=self._part_executor,
+        )
+        self.server: ServerHandle = create_server(
+            port=settings.ingest_port,
+            register=[lambda s: ingest_service_pb2_grpc.add_IngestServiceServicer_to_server(servicer, s)],
+            service_names=[SERVICE_NAME],
+            authenticator=Authenticator(pool=self._pool),
+            max_workers=settings.grpc_workers,
+        )
+        policy = RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds)
+        self._relay = OutboxRelay(
+            pool=self._pool,
+            database_url=settings.database_url,
+            producer=self._producer,
+            batch=settings.relay_batch,
+            poll_seconds=settings.relay_poll_seconds,
+        )
+        self._reaper = LeaseReaper(store=self.store, policy=policy, interval_seconds=settings.reaper_interval_seconds)
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._relay.run, args=(self._stop,), name="outbox-relay", daemon=True),
+            threading.Thread(target=self._reaper.run, args=(self._stop,), name="lease-reaper", daemon=True),
+        ]
+
+    def start(self) -> None:
+        self.server.server.start()
+        for thread in self._threads:
+            thread.start()
+        self.server.set_serving([SERVICE_NAME])
+        log.info("ingest serving on port %d", self.server.port)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop intake, let uploads in flight finish, then stop the relay and reaper, then close."""
+        self.server.set_serving([SERVICE_NAME], serving=False)
+        self.server.server.stop(grace).wait()
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._part_executor.shutdown(wait=True)
+        self._producer.close(timeout=5)
+        self._pool.close()
+        self._redis.close()

@@ -1,0 +1,87 @@
+"""Wires the processor process: the consumer loop in the main thread, the admin gRPC server beside it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from services.processor.admin import ProcessorAdminServicer
+from services.processor.runner import JobRunner, RunnerConfig
+from services.processor.worker import ProcessorWorker
+from sluice import db, kafka, notify, objectstore
+from sluice.auth import Authenticator
+from sluice.grpcserver import ServerHandle, create_server
+from sluice.jobstate import RetryPolicy
+from sluice.jobstore import JobStore, Topics
+from sluice.settings import ProcessorSettings
+from sluice.v1 import processor_admin_service_pb2, processor_admin_service_pb2_grpc
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = processor_admin_service_pb2.DESCRIPTOR.services_by_name["ProcessorAdminService"].full_name
+
+
+class ProcessorApp:
+    def __init__(self, settings: ProcessorSettings):
+        self.settings = settings
+        self.worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self._pool = db.create_pool(settings.database_url, max_size=4, name="processor")
+        self._redis = notify.create_redis(settings.redis_url)
+        s3 = objectstore.create_s3_client(
+            endpoint=settings.s3_endpoint,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+        )
+        store = JobStore(
+            pool=self._pool,
+            topics=Topics(jobs=settings.jobs_topic, dlq=settings.dlq_topic),
+            on_change=notify.JobChanges(redis_client=self._redis).job_changed,
+        )
+        runner = JobRunner(
+            store=store,
+            s3=s3,
+            config=RunnerConfig(
+                worker_id=self.worker_id,
+                bucket=settings.bucket,
+                lease_seconds=settings.lease_seconds,
+                read_chunk_bytes=settings.read_chunk_bytes,
+                chunk_rows=settings.chunk_rows,
+                distinct_limit=settings.distinct_exact_limit,
+                retry=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
+            ),
+        )
+        self.worker = ProcessorWorker(
+            consumer_factory=lambda: kafka.create_consumer(
+                settings.kafka_bootstrap,
+                topic=settings.jobs_topic,
+                group=settings.consumer_group,
+                client_id=self.worker_id,
+                session_timeout_ms=settings.session_timeout_ms,
+                max_poll_interval_ms=settings.max_poll_interval_ms,
+            ),
+            runner=runner,
+            worker_id=self.worker_id,
+            drain_timeout=settings.drain_timeout_seconds,
+        )
+        admin = ProcessorAdminServicer(worker=self.worker)
+        self.server: ServerHandle = create_server(
+            port=settings.processor_admin_port,
+            register=[lambda s: processor_admin_service_pb2_grpc.add_ProcessorAdminServiceServicer_to_server(admin, s)],
+            service_names=[SERVICE_NAME],
+            authenticator=Authenticator(pool=self._pool),
+            max_workers=4,
+        )
+
+    def run(self) -> None:
+        """Serve admin and consume until drained (SIGTERM or the Drain RPC), then close."""
+        self.server.server.start()
+        self.server.set_serving([SERVICE_NAME])
+        log.info("processor %s: admin on port %d", self.worker_id, self.server.port)
+        try:
+            self.worker.run()
+        finally:
+            self.server.set_serving([SERVICE_NAME], serving=False)
+            self.server.server.stop(2).wait()
+            self._pool.close()
+            self._redis.close()

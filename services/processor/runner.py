@@ -1,0 +1,242 @@
+"""Runs one job: claim it, keep its lease, stream the file from S3, profile, store, finish.
+
+Every failure is classified: bad input -> FAILED at once; a dependency failing -> RETRYING with
+backoff (FAILED and dead-lettered after the last attempt); lease lost -> stop without storing;
+shutdown -> the job is released for another processor.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+import psycopg
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.processor.profiling import TableProfiler, sniff_delimiter
+from sluice.errors import JobInputError, TransientJobError
+from sluice.jobstate import RetryPolicy
+from sluice.jobstore import JobStore, ProfileResult, Row
+from sluice.objectstore import report_key
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(enum.Enum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    RETRYING = "retrying"
+    RELEASED = "released"
+    LEASE_LOST = "lease_lost"
+    SKIPPED = "skipped"  # not claimable: finished, held by another worker, or not due
+
+
+class _Stop(Exception):
+    """Raised inside the read loop to abandon the job (lease lost or shutdown)."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.value)
+        self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    worker_id: str
+    bucket: str
+    lease_seconds: float
+    read_chunk_bytes: int
+    chunk_rows: int
+    distinct_limit: int
+    retry: RetryPolicy
+
+
+class _Progress:
+    """Shared between the reading thread and the lease keeper."""
+
+    def __init__(self) -> None:
+        self.bytes_done = 0
+        self.rows_done = 0
+        self.lease_lost = threading.Event()
+
+
+class _CountingReader(io.RawIOBase):
+    """A raw stream over the S3 body that counts bytes and lets the job be abandoned mid-read."""
+
+    def __init__(self, body: Any, progress: _Progress, should_abandon: Callable[[], Outcome | None]):
+        self._body = body
+        self._progress = progress
+        self._should_abandon = should_abandon
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        abandon = self._should_abandon()
+        if abandon is not None:
+            raise _Stop(abandon)
+        data = self._body.read(len(buffer))
+        buffer[: len(data)] = data
+        self._progress.bytes_done += len(data)
+        return len(data)
+
+
+class JobRunner:
+    def __init__(self, *, store: JobStore, s3: Any, config: RunnerConfig):
+        self._store = store
+        self._s3 = s3
+        self._config = config
+
+    def run(self, job_id: str, *, shutting_down: Callable[[], bool]) -> Outcome:
+        cfg = self._config
+        job = self._store.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
+        if job is None:
+            return Outcome.SKIPPED
+        log.info("job %s: attempt %d started", job_id, job["attempt"])
+        progress = _Progress()
+        keeper_stop = threading.Event()
+        keeper = threading.Thread(
+            target=self._keep_lease, args=(job_id, progress, keeper_stop), name=f"lease-{job_id[:8]}", daemon=True
+        )
+        keeper.start()
+
+        def should_abandon() -> Outcome | None:
+            if progress.lease_lost.is_set():
+                return Outcome.LEASE_LOST
+            if shutting_down():
+                return Outcome.RELEASED
+            return None
+
+        try:
+            result = self._profile(job, progress, should_abandon)
+            keeper_stop.set()
+            keeper.join()
+            if self._store.succeed(job_id, worker=cfg.worker_id, profile=result):
+                log.info("job %s: succeeded, %d rows x %d columns", job_id, result.row_count, result.column_count)
+                return Outcome.SUCCEEDED
+            log.warning("job %s: lease lost before the result was stored; nothing stored", job_id)
+            return Outcome.LEASE_LOST
+        except _Stop as stop:
+            if stop.outcome is Outcome.RELEASED:
+                self._store.release(job_id, worker=cfg.worker_id, message="released: processor shutting down")
+                log.info("job %s: released on shutdown", job_id)
+            else:
+                log.warning("job %s: lease lost while working; abandoned", job_id)
+            return stop.outcome
+        except JobInputError as error:
+            self._store.fail(job_id, worker=cfg.worker_id, reason=error.reason, message=error.message)
+            log.info("job %s: failed, bad input: %s", job_id, error.message)
+            return Outcome.FAILED
+        except TransientJobError as error:
+            state = self._store.retry_or_fail(
+                job_id, worker=cfg.worker_id, reason=error.reason, message=error.message, policy=cfg.retry
+            )
+            log.warning("job %s: %s (%s) -> %s", job_id, error.reason, error.message, state)
+            return Outcome.RETRYING if state is not None and state.value == "RETRYING" else Outcome.FAILED
+        finally:
+            keeper_stop.set()
+
+    def _keep_lease(self, job_id: str, progress: _Progress, stop: threading.Event) -> None:
+        """Renew the lease (and publish progress) about every second, well within the lease."""
+        cfg = self._config
+        interval = min(1.0, cfg.lease_seconds / 3)
+        while not stop.wait(interval):
+            try:
+                if not self._store.renew(
+                    job_id,
+                    worker=cfg.worker_id,
+                    lease_seconds=cfg.lease_seconds,
+                    bytes_done=progress.bytes_done,
+                    rows_done=progress.rows_done,
+                ):
+                    progress.lease_lost.set()
+                    return
+            except psycopg.Error as error:
+                # The lease may still be valid; keep trying until it would have expired.
+                log.warning("job %s: lease renewal failed: %s", job_id, error)
+
+    def _profile(self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]) -> ProfileResult:
+        cfg = self._config
+        job_id = str(job["id"])
+        started = time.monotonic()
+        options = job.get("options") or {}
+        try:
+            body = self._s3.get_object(Bucket=cfg.bucket, Key=job["object_key"])["Body"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise JobInputError("UPLOAD_MISSING", "the uploaded file is no longer in storage") from error
+            raise TransientJobError("STORAGE_UNAVAILABLE", f"object storage failed: {error}") from error
+        except BotoCoreError as error:
+            raise TransientJobError("STORAGE_UNAVAILABLE", f"object storage is unreachable: {error}") from error
+
+        stream = io.BufferedReader(_CountingReader(body, progress, should_abandon), buffer_size=cfg.read_chunk_bytes)
+        profiler = TableProfiler(distinct_limit=cfg.distinct_limit)
+        try:
+            sample = stream.peek(64 * 1024)[: 64 * 1024].decode("utf-8", errors="ignore")
+            delimiter = sniff_delimiter(sample, job["media_type"], options.get("delimiter", ""))
+            chunks = pd.read_csv(
+                stream,
+                sep=delimiter,
+                dtype=str,
+                chunksize=cfg.chunk_rows,
+                encoding="utf-8",
+                na_values=options.get("na_values") or None,
+                keep_default_na=True,
+                engine="c",
+            )
+            for chunk in chunks:
+                profiler.update(chunk)
+                progress.rows_done = profiler.rows
+        except _Stop:
+            raise
+        except pd.errors.EmptyDataError as error:
+            raise JobInputError("NOT_A_TABLE", "the file has no header row and no data") from error
+        except pd.errors.ParserError as error:
+            detail = str(error).removeprefix("Error tokenizing data. C error: ").strip()
+            raise JobInputError("NOT_A_TABLE", f"the file is not a well-formed table: {detail}") from error
+        except UnicodeDecodeError as error:
+            raise JobInputError(
+                "ENCODING", f"the file is not valid UTF-8 text (byte offset {error.start} of a block)"
+            ) from error
+        except (BotoCoreError, ConnectionError) as error:
+            raise TransientJobError("STORAGE_UNAVAILABLE", f"reading the file from storage failed: {error}") from error
+        finally:
+            body.close()
+
+        columns = profiler.columns()
+        result = ProfileResult(
+            row_count=profiler.rows,
+            column_count=len(columns),
+            missing_cells=profiler.missing_cells,
+            size_bytes=job["size_bytes"],
+            delimiter=delimiter,
+            report_key=report_key(job["tenant_id"], job_id),
+            duration_seconds=time.monotonic() - started,
+            columns=columns,
+        )
+        self._write_report(job, result)
+        return result
+
+    def _write_report(self, job: Row, result: ProfileResult) -> None:
+        report = {
+            "job_id": str(job["id"]),
+            "file_name": job["file_name"],
+            "summary": {k: v for k, v in asdict(result).items() if k != "columns"},
+            "columns": [asdict(c) for c in result.columns],
+        }
+        try:
+            self._s3.put_object(
+                Bucket=self._config.bucket,
+                Key=result.report_key,
+                Body=json.dumps(report, indent=2).encode(),
+                ContentType="application/json",
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise TransientJobError("STORAGE_UNAVAILABLE", f"storing the report failed: {error}") from error

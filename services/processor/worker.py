@@ -1,0 +1,124 @@
+"""The consumer loop: one job at a time, the offset committed only after the job's effect is stored.
+
+Shutdown (SIGTERM or the Drain RPC) is ordered: stop taking messages, let the current job finish
+for up to `drain_timeout` (then release it to another processor), commit, leave the group.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import psycopg
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from services.processor.runner import JobRunner, Outcome
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerStats:
+    """What GetStats reports; written by the worker thread only."""
+
+    worker_id: str
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    current_job_id: str = ""
+    succeeded: int = 0
+    failed: int = 0
+    retried: int = 0
+    draining: bool = False
+    drained: bool = False
+
+
+class ProcessorWorker:
+    def __init__(
+        self,
+        *,
+        consumer_factory: Callable[[], KafkaConsumer],
+        runner: JobRunner,
+        worker_id: str,
+        drain_timeout: float,
+    ):
+        self._consumer_factory = consumer_factory
+        self._runner = runner
+        self._drain_timeout = drain_timeout
+        self._drain_requested = threading.Event()
+        self._drain_deadline: float | None = None
+        self.stats = WorkerStats(worker_id=worker_id)
+
+    def request_drain(self) -> None:
+        if not self._drain_requested.is_set():
+            self._drain_deadline = time.monotonic() + self._drain_timeout
+            self.stats.draining = True
+            self._drain_requested.set()
+            log.info("drain requested: finishing the current job (at most %.0fs)", self._drain_timeout)
+
+    def _past_drain_deadline(self) -> bool:
+        return self._drain_deadline is not None and time.monotonic() > self._drain_deadline
+
+    def run(self) -> None:
+        consumer = self._consumer_factory()
+        try:
+            while not self._drain_requested.is_set():
+                batches = consumer.poll(timeout_ms=500, max_records=1)
+                for partition, records in batches.items():
+                    for record in records:
+                        self._handle(consumer, partition, record)
+        finally:
+            try:
+                consumer.close(autocommit=False)  # leaves the group at once: partitions move on
+            except KafkaError as error:
+                log.warning("closing the consumer: %s", error)
+            self.stats.drained = True
+            log.info("drained: consumer group left")
+
+    def _handle(self, consumer: KafkaConsumer, partition: TopicPartition, record: object) -> None:
+        job_id = _job_id(record.value)  # type: ignore[attr-defined]
+        offset = record.offset  # type: ignore[attr-defined]
+        if job_id is None:
+            log.error("skipping malformed message at %s offset %d", partition, offset)
+            self._commit(consumer, partition, offset)
+            return
+        self.stats.current_job_id = job_id
+        try:
+            outcome = self._runner.run(job_id, shutting_down=self._past_drain_deadline)
+        except psycopg.OperationalError as error:
+            # The database is down: nothing can be recorded. Do not commit; read the message again
+            # later (the lease reaper recovers the job if our claim went through).
+            log.warning("job %s: database unavailable (%s); will retry the message", job_id, error)
+            consumer.seek(partition, offset)
+            time.sleep(2.0)
+            return
+        finally:
+            self.stats.current_job_id = ""
+        if outcome is Outcome.SUCCEEDED:
+            self.stats.succeeded += 1
+        elif outcome is Outcome.FAILED:
+            self.stats.failed += 1
+        elif outcome in (Outcome.RETRYING, Outcome.RELEASED):
+            self.stats.retried += 1
+        self._commit(consumer, partition, offset)
+
+    @staticmethod
+    def _commit(consumer: KafkaConsumer, partition: TopicPartition, offset: int) -> None:
+        try:
+            consumer.commit({partition: OffsetAndMetadata(offset + 1, "", -1)})
+        except (CommitFailedError, KafkaError) as error:
+            # Rebalanced away: the message comes again, and the conditional claim skips it.
+            log.warning("offset commit failed (%s); the message may be redelivered harmlessly", error)
+
+
+def _job_id(value: bytes | None) -> str | None:
+    try:
+        payload = json.loads(value or b"")
+        return str(payload["job_id"])
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,55 @@
+"""Wires the status process: gRPC server, Redis cache and the change hub."""
+
+from __future__ import annotations
+
+import logging
+
+from services.status.cache import JobCache
+from services.status.servicer import StatusServicer
+from services.status.watch import ChangeHub
+from sluice import db, notify
+from sluice.auth import Authenticator
+from sluice.grpcserver import ServerHandle, create_server
+from sluice.jobstore import JobStore, Topics
+from sluice.settings import StatusSettings
+from sluice.v1 import status_service_pb2, status_service_pb2_grpc
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = status_service_pb2.DESCRIPTOR.services_by_name["StatusService"].full_name
+
+
+class StatusApp:
+    def __init__(self, settings: StatusSettings):
+        self.settings = settings
+        self._pool = db.create_pool(settings.database_url, max_size=settings.database_pool_size, name="status")
+        self._redis = notify.create_redis(settings.redis_url)
+        store = JobStore(
+            pool=self._pool,
+            topics=Topics(jobs=settings.jobs_topic, dlq=settings.dlq_topic),
+            on_change=notify.JobChanges(redis_client=self._redis).job_changed,
+        )
+        self.cache = JobCache(redis_client=self._redis, ttl_seconds=settings.cache_ttl_seconds)
+        self._hub = ChangeHub(redis_client=self._redis)
+        servicer = StatusServicer(
+            store=store, cache=self.cache, hub=self._hub, watch_fallback_seconds=settings.watch_fallback_seconds
+        )
+        self.server: ServerHandle = create_server(
+            port=settings.status_port,
+            register=[lambda s: status_service_pb2_grpc.add_StatusServiceServicer_to_server(servicer, s)],
+            service_names=[SERVICE_NAME],
+            authenticator=Authenticator(pool=self._pool),
+            max_workers=settings.grpc_workers,
+        )
+
+    def start(self) -> None:
+        self._hub.start()
+        self.server.server.start()
+        self.server.set_serving([SERVICE_NAME])
+        log.info("status serving on port %d", self.server.port)
+
+    def stop(self, grace: float = 5.0) -> None:
+        self.server.set_serving([SERVICE_NAME], serving=False)
+        self._hub.stop()  # ends open watches so the server can stop within the grace period
+        self.server.server.stop(grace).wait()
+        self._pool.close()
+        self._redis.close()

@@ -1,0 +1,116 @@
+"""PostgreSQL rows to sluice.v1 messages (one place, so every service renders a job the same way)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from google.protobuf import timestamp_pb2
+
+from sluice.v1 import job_pb2, profile_pb2
+
+Row = dict[str, Any]
+
+
+def state_to_proto(state: str | None) -> int:
+    return job_pb2.JobState.Value(f"JOB_STATE_{state}") if state else job_pb2.JOB_STATE_UNSPECIFIED
+
+
+def state_from_proto(value: int) -> str:
+    return job_pb2.JobState.Name(value).removeprefix("JOB_STATE_")
+
+
+def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def status_path(job_id: str) -> str:
+    return f"sluice.v1.StatusService/GetJob {{job_id: {job_id}}} | GET /v1/jobs/{job_id}"
+
+
+def job_to_proto(row: Row, events: Iterable[Row] = ()) -> job_pb2.Job:
+    options = row.get("options") or {}
+    job = job_pb2.Job(
+        id=str(row["id"]),
+        tenant=row["tenant_id"],
+        state=state_to_proto(row["state"]),
+        file_name=row["file_name"],
+        media_type=row["media_type"],
+        size_bytes=row["size_bytes"],
+        sha256=row["sha256"],
+        options=job_pb2.JobOptions(
+            delimiter=options.get("delimiter", ""),
+            na_values=options.get("na_values", []),
+            max_attempts=options.get("max_attempts", 0),
+        ),
+        attempt=row["attempt"],
+        max_attempts=row["max_attempts"],
+        progress=job_pb2.JobProgress(
+            bytes_done=row["bytes_done"], bytes_total=row["size_bytes"], rows_done=row["rows_done"]
+        ),
+        idempotency_key=row.get("idempotency_key") or "",
+        status_path=status_path(str(row["id"])),
+        create_time=_ts(row["created_at"]),
+        update_time=_ts(row["updated_at"]),
+        start_time=_ts(row.get("started_at")),
+        end_time=_ts(row.get("finished_at")),
+        next_attempt_time=_ts(row.get("next_attempt_at")) if row["state"] == "RETRYING" else None,
+    )
+    if row.get("error_reason"):
+        job.error.CopyFrom(
+            job_pb2.JobError(
+                reason=row["error_reason"],
+                message=row["error_message"] or "",
+                retryable=bool(row.get("error_retryable")),
+            )
+        )
+    for event in events:
+        job.events.append(
+            job_pb2.JobEvent(
+                from_state=state_to_proto(event["from_state"]),
+                to_state=state_to_proto(event["to_state"]),
+                time=_ts(event["created_at"]),
+                attempt=event["attempt"],
+                worker=event["worker"],
+                message=event["message"],
+            )
+        )
+    return job
+
+
+def profile_to_proto(row: Row) -> profile_pb2.Profile:
+    return profile_pb2.Profile(
+        job_id=str(row["job_id"]),
+        row_count=row["row_count"],
+        column_count=row["column_count"],
+        missing_cells=row["missing_cells"],
+        size_bytes=row["size_bytes"],
+        delimiter=row["delimiter"],
+        report_key=row["report_key"],
+        create_time=_ts(row["created_at"]),
+        duration_seconds=row["duration_seconds"],
+    )
+
+
+def column_to_proto(row: Row) -> profile_pb2.ColumnProfile:
+    column = profile_pb2.ColumnProfile(
+        name=row["name"],
+        position=row["position"],
+        inferred_type=row["inferred_type"],
+        count=row["count"],
+        missing=row["missing"],
+        distinct=row["distinct_count"],
+        distinct_approximate=row["distinct_approximate"],
+    )
+    if row["min_value"] is not None:
+        column.min = row["min_value"]
+    if row["max_value"] is not None:
+        column.max = row["max_value"]
+    if row["mean"] is not None:
+        column.mean = row["mean"]
+    return column

@@ -1,0 +1,46 @@
+"""S3: the client every process uses, and bucket set-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+
+def create_s3_client(*, endpoint: str, region: str, access_key: str, secret_key: str, max_pool: int = 32) -> Any:
+    """A thread-safe boto3 S3 client (path-style: local servers have no per-bucket DNS)."""
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=access_key or None,
+        aws_secret_access_key=secret_key or None,
+        config=Config(
+            s3={"addressing_style": "path"},
+            signature_version="s3v4",
+            retries={"max_attempts": 3, "mode": "standard"},
+            connect_timeout=5,
+            read_timeout=60,
+            max_pool_connections=max_pool,
+        ),
+    )
+
+
+def ensure_bucket(s3: Any, bucket: str) -> None:
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        s3.create_bucket(Bucket=bucket)
+
+
+def raw_key(tenant: str, job_id: str, file_name: str) -> str:
+    """Where an upload lives: the random job id makes the key impossible to guess."""
+    return f"raw/{tenant}/{job_id}/{file_name}"
+
+
+def report_key(tenant: str, job_id: str) -> str:
+    return f"reports/{tenant}/{job_id}/profile.json"

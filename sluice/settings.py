@@ -1,0 +1,94 @@
+"""Typed settings, read once per process from SLUICE_* environment variables.
+
+Each process builds one settings object at start-up and passes the parts its components need
+into their constructors; nothing else reads the environment. A bad value stops the process at
+start with the variable's name in the message (pydantic's ValidationError names the field).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    """Endpoints and names every Sluice process shares."""
+
+    model_config = SettingsConfigDict(env_prefix="SLUICE_", extra="ignore")
+
+    database_url: str = Field("postgresql://postgres@127.0.0.1:5432/sluice", description="PostgreSQL connection URL.")
+    database_pool_size: int = Field(8, ge=1, description="Largest number of PostgreSQL connections.")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL (cache and job notifications).")
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma separated.")
+    jobs_topic: str = Field("sluice.jobs", description="Kafka topic that carries jobs to processors.")
+    dlq_topic: str = Field(
+        "sluice.jobs.dlq", description="Kafka topic that gets a copy of every job FAILED after retries."
+    )
+    s3_endpoint: str = Field("http://127.0.0.1:8333", description="S3 endpoint URL.")
+    s3_region: str = Field("us-east-1", description="S3 region.")
+    s3_access_key: str = Field("", description="S3 access key id.")
+    s3_secret_key: str = Field("", description="S3 secret access key.")
+    bucket: str = Field("sluice", description="S3 bucket for raw uploads (raw/) and reports (reports/).")
+    log_level: str = Field("INFO", description="Python logging level.")
+    retry_base_seconds: float = Field(2.0, gt=0, description="First retry delay; doubles per attempt, with jitter.")
+    retry_max_seconds: float = Field(300.0, gt=0, description="Longest retry delay.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+
+class IngestSettings(CommonSettings):
+    """The ingest service: uploads, the outbox relay and the lease reaper."""
+
+    ingest_port: int = Field(50051, ge=0, le=65535, description="gRPC port of the ingest service.")
+    max_upload_bytes: int = Field(
+        10 * 1024**3, ge=1, description="Largest accepted upload; bigger ones answer FAILED_PRECONDITION."
+    )
+    part_size_bytes: int = Field(
+        8 * 1024**2, ge=5 * 1024**2, description="S3 multipart part size (S3's minimum is 5 MiB)."
+    )
+    parts_in_flight: int = Field(2, ge=1, le=16, description="Parts one upload sends to S3 concurrently.")
+    upload_buffer_parts: int = Field(
+        16, ge=2, description="Part buffers shared by ALL uploads: caps ingest memory at about this x part size."
+    )
+    max_attempts: int = Field(4, ge=1, le=20, description="Default processing attempts per job.")
+    relay_batch: int = Field(100, ge=1, description="Outbox rows the relay publishes per transaction.")
+    relay_poll_seconds: float = Field(1.0, gt=0, description="Relay wake-up interval when no NOTIFY arrives.")
+    reaper_interval_seconds: float = Field(2.0, gt=0, description="How often expired leases are looked for.")
+    grpc_workers: int = Field(32, ge=1, description="Threads serving RPCs (concurrent uploads).")
+
+
+class ProcessorSettings(CommonSettings):
+    """The processor: a Kafka consumer-group member that profiles files."""
+
+    processor_admin_port: int = Field(50053, ge=0, le=65535, description="gRPC port of the admin service.")
+    consumer_group: str = Field("sluice-processors", description="Kafka consumer group of the processors.")
+    worker_id: str = Field("", description="Id recorded in job events; empty means hostname-pid.")
+    lease_seconds: float = Field(30.0, gt=0, description="Job lease length; renewed every third of it.")
+    read_chunk_bytes: int = Field(1024**2, ge=4096, description="Bytes read from S3 per request.")
+    chunk_rows: int = Field(50_000, ge=100, description="Rows profiled per pandas chunk.")
+    distinct_exact_limit: int = Field(
+        100_000, ge=1, description="Distinct values kept per column before the count is marked approximate."
+    )
+    drain_timeout_seconds: float = Field(
+        25.0, ge=0, description="On SIGTERM, how long the current job may run before it is released."
+    )
+    session_timeout_ms: int = Field(10_000, ge=1000, description="Kafka consumer session timeout.")
+    max_poll_interval_ms: int = Field(
+        30 * 60 * 1000, ge=10_000, description="Longest time one job may take before Kafka reassigns it."
+    )
+
+
+class StatusSettings(CommonSettings):
+    """The status service: job reads, watches and profiles."""
+
+    status_port: int = Field(50052, ge=0, le=65535, description="gRPC port of the status service.")
+    cache_ttl_seconds: float = Field(10.0, gt=0, description="Redis TTL of a cached job.")
+    watch_fallback_seconds: float = Field(
+        15.0, gt=0, description="A watcher re-reads its job this often even without a notification."
+    )
+    grpc_workers: int = Field(64, ge=1, description="Threads serving RPCs (each WatchJob holds one).")
