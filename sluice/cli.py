@@ -1,0 +1,237 @@
+"""`sluice`: upload files and follow jobs from a terminal.
+
+Endpoints and the API key come from SLUICE_INGEST_ADDR, SLUICE_STATUS_ADDR and SLUICE_API_KEY, or
+from the file the local stack writes (~/.sluice/env, or $SLUICE_HOME/env). With --json a command
+prints exactly one JSON document on stdout; progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from sluice.client import SluiceClient, endpoints_from_environment
+from sluice.v1 import job_pb2, profile_pb2
+
+EXIT_FAILED_JOB = 3
+
+
+def to_dict(message: Message) -> dict[str, Any]:
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+def state_name(value: int) -> str:
+    return job_pb2.JobState.Name(value).removeprefix("JOB_STATE_")
+
+
+def _print_json(document: object) -> None:
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+def _describe_job(job: job_pb2.Job) -> str:
+    lines = [
+        f"job        {job.id}",
+        f"state      {state_name(job.state)}  (attempt {job.attempt}/{job.max_attempts})",
+        f"file       {job.file_name}  {job.size_bytes:,} bytes  {job.media_type}",
+    ]
+    if job.progress.bytes_total and job.state == job_pb2.JOB_STATE_RUNNING:
+        share = 100 * job.progress.bytes_done / job.progress.bytes_total
+        lines.append(f"progress   {share:5.1f}%  {job.progress.rows_done:,} rows")
+    if job.HasField("error"):
+        lines.append(f"error      {job.error.reason}: {job.error.message}")
+    for event in job.events:
+        when = event.time.ToDatetime().strftime("%H:%M:%S.%f")[:-3]
+        lines.append(
+            f"  {when}  {state_name(event.to_state):<9} attempt {event.attempt}  {event.worker}  {event.message}"
+        )
+    return "\n".join(lines)
+
+
+def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb2.ColumnProfile]) -> str:
+    lines = [
+        f"rows {profile.row_count:,}   columns {profile.column_count}   missing cells {profile.missing_cells:,}"
+        f"   delimiter {profile.delimiter!r}   profiled in {profile.duration_seconds:.2f}s",
+        "",
+        f"{'column':<24} {'type':<9} {'missing':>8} {'distinct':>9} {'min':>14} {'max':>14} {'mean':>12}",
+    ]
+    for c in columns:
+        mean = f"{c.mean:.6g}" if c.HasField("mean") else ""
+        distinct = f"{'~' if c.distinct_approximate else ''}{c.distinct:,}"
+        lines.append(
+            f"{c.name[:24]:<24} {c.inferred_type:<9} {c.missing:>8,} {distinct:>9} "
+            f"{(c.min if c.HasField('min') else '')[:14]:>14} {(c.max if c.HasField('max') else '')[:14]:>14} {mean:>12}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_upload(client: SluiceClient, args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if not path.is_file():
+        print(f"sluice: {path}: no such file", file=sys.stderr)
+        return 2
+    from tqdm import tqdm
+
+    options = job_pb2.JobOptions(delimiter=args.delimiter or "")
+    with tqdm(
+        total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, file=sys.stderr, disable=None, leave=False
+    ) as bar:
+        response = client.upload(
+            path,
+            media_type=args.media_type,
+            idempotency_key=args.idempotency_key or "",
+            options=options,
+            on_bytes=bar.update,
+        )
+    job = response.job
+    if not args.wait:
+        if args.json:
+            _print_json(to_dict(response))
+        else:
+            print(f"uploaded {path.name}: {response.committed_size:,} bytes -> job {job.id} ({state_name(job.state)})")
+        return 0
+    print(f"uploaded {path.name}: job {job.id}; waiting...", file=sys.stderr)
+    final = _follow(client, job.id, quiet=args.json)
+    if args.json:
+        _print_json(to_dict(final))
+    else:
+        print(_describe_job(final))
+    return 0 if final.state == job_pb2.JOB_STATE_SUCCEEDED else EXIT_FAILED_JOB
+
+
+def _follow(client: SluiceClient, job_id: str, *, quiet: bool) -> job_pb2.Job:
+    job = None
+    for job in client.watch(job_id):
+        if not quiet:
+            done = job.progress.bytes_done / job.progress.bytes_total * 100 if job.progress.bytes_total else 0
+            print(
+                f"  {state_name(job.state):<9} attempt {job.attempt}  {done:5.1f}%  {job.progress.rows_done:,} rows",
+                file=sys.stderr,
+            )
+    assert job is not None
+    return job
+
+
+def cmd_status(client: SluiceClient, args: argparse.Namespace) -> int:
+    job = client.get_job(args.job)
+    _print_json(to_dict(job)) if args.json else print(_describe_job(job))
+    return 0
+
+
+def cmd_watch(client: SluiceClient, args: argparse.Namespace) -> int:
+    final = None
+    for job in client.watch(args.job):
+        final = job
+        if args.json:
+            sys.stdout.write(json.dumps(to_dict(job)) + "\n")  # one document per line (NDJSON)
+        else:
+            done = job.progress.bytes_done / job.progress.bytes_total * 100 if job.progress.bytes_total else 0
+            print(f"{state_name(job.state):<9} attempt {job.attempt}  {done:5.1f}%  {job.progress.rows_done:,} rows")
+        sys.stdout.flush()
+    return 0 if final is not None and final.state == job_pb2.JOB_STATE_SUCCEEDED else EXIT_FAILED_JOB
+
+
+def cmd_profile(client: SluiceClient, args: argparse.Namespace) -> int:
+    profile = client.get_profile(args.job)
+    columns = client.list_columns(args.job)
+    if args.json:
+        _print_json({"profile": to_dict(profile), "columns": [to_dict(c) for c in columns]})
+    else:
+        print(_describe_profile(profile, columns))
+    return 0
+
+
+def cmd_jobs(client: SluiceClient, args: argparse.Namespace) -> int:
+    states = [job_pb2.JobState.Value(f"JOB_STATE_{s.upper()}") for s in args.state or []]
+    page = client.list_jobs(page_size=args.limit, states=states)
+    if args.json:
+        _print_json(to_dict(page))
+        return 0
+    print(f"{'job':<36}  {'state':<9}  {'size':>12}  {'created':<19}  file")
+    for job in page.jobs:
+        created = job.create_time.ToDatetime().strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{job.id:<36}  {state_name(job.state):<9}  {job.size_bytes:>12,}  {created:<19}  {job.file_name}")
+    return 0
+
+
+def cmd_cancel(client: SluiceClient, args: argparse.Namespace) -> int:
+    job = client.cancel(args.job)
+    _print_json(to_dict(job)) if args.json else print(f"job {job.id}: {state_name(job.state)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sluice", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    upload = commands.add_parser("upload", help="upload a file and create a job")
+    upload.add_argument("path")
+    upload.add_argument("--wait", action="store_true", help="follow the job until it finishes")
+    upload.add_argument("--media-type", help="e.g. text/csv (default: from the file extension)")
+    upload.add_argument("--idempotency-key", help="makes a retried upload return the same job")
+    upload.add_argument("--delimiter", help="field delimiter (default: detected)")
+    upload.set_defaults(run=cmd_upload)
+
+    for name, func, text in (
+        ("status", cmd_status, "show a job and its history"),
+        ("watch", cmd_watch, "follow a job's state and progress until it finishes"),
+        ("profile", cmd_profile, "show a finished job's profile"),
+        ("cancel", cmd_cancel, "cancel an unfinished job"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("job", help="job id")
+        sub.set_defaults(run=func)
+
+    jobs = commands.add_parser("jobs", help="list your jobs, newest first")
+    jobs.add_argument(
+        "--state",
+        action="append",
+        choices=[s.removeprefix("JOB_STATE_").lower() for s in job_pb2.JobState.keys() if s != "JOB_STATE_UNSPECIFIED"],
+    )
+    jobs.add_argument("--limit", type=int, default=20)
+    jobs.set_defaults(run=cmd_jobs)
+
+    for sub in commands.choices.values():
+        sub.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    return parser
+
+
+def _explain(error: grpc.RpcError) -> str:
+    text = f"{error.code().name}: {error.details()}"  # type: ignore[attr-defined]
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status else []:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            text += "".join(f"\n  field {v.field}: {v.description}" for v in bad.field_violations)
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        endpoints = endpoints_from_environment()
+    except LookupError as error:
+        print(f"sluice: {error}", file=sys.stderr)
+        return 2
+    with SluiceClient(endpoints) as client:
+        try:
+            return int(args.run(client, args))
+        except grpc.RpcError as error:
+            print(f"sluice: {_explain(error)}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""The installed `sluice` command against the running stack: --json prints one JSON document."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SLUICE = Path(sys.executable).parent / "sluice"
+
+
+@pytest.fixture()
+def run_cli(stack, api_key, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+    env.update(stack.client_env())
+    env["SLUICE_API_KEY"] = api_key
+    env["SLUICE_HOME"] = str(tmp_path / "no-home")  # the variables alone must be enough
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(SLUICE), *args], env=env, capture_output=True, text=True, timeout=120)
+
+    return run
+
+
+def test_upload_wait_json_prints_only_the_final_job(run_cli, csv_file):
+    result = run_cli("upload", str(csv_file("city,temp\nOslo,3.5\nLima,19\n")), "--wait", "--json")
+    assert result.returncode == 0, result.stderr
+    job = json.loads(result.stdout)  # the whole of stdout is one JSON document
+    assert job["state"] == "JOB_STATE_SUCCEEDED"
+    assert job["file_name"] == "data.csv"
+
+    status = json.loads(run_cli("status", job["id"], "--json").stdout)
+    assert status["id"] == job["id"] and len(status["events"]) == 3
+
+    profile = json.loads(run_cli("profile", job["id"], "--json").stdout)
+    assert profile["profile"]["row_count"] == "2"  # int64 is a string in proto JSON
+    assert [c["name"] for c in profile["columns"]] == ["city", "temp"]
+    assert profile["columns"][1]["mean"] == pytest.approx(11.25)
+
+    jobs = json.loads(run_cli("jobs", "--json").stdout)
+    assert [j["id"] for j in jobs["jobs"]] == [job["id"]]
+
+
+def test_human_output_and_errors(run_cli, csv_file, tmp_path):
+    result = run_cli("upload", str(csv_file("a,b\n1,2\n3,4,5\n")), "--wait")
+    assert result.returncode == 3  # the job failed
+    assert "NOT_A_TABLE" in result.stdout
+
+    missing = run_cli("status", "00000000-0000-4000-8000-000000000000")
+    assert missing.returncode == 1
+    assert "NOT_FOUND" in missing.stderr and "Traceback" not in missing.stderr
+
+    binary = tmp_path / "image.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    rejected = run_cli("upload", str(binary))
+    assert rejected.returncode == 1
+    assert "INVALID_ARGUMENT" in rejected.stderr and "PNG" in rejected.stderr
+    assert "field header.media_type" in rejected.stderr
+
+
+def test_without_configuration_it_says_how_to_get_some(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+    env["SLUICE_HOME"] = str(tmp_path)
+    result = subprocess.run([str(SLUICE), "jobs"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "make run" in result.stderr

@@ -1,0 +1,292 @@
+"""The pipeline end to end on the real stack: upload -> S3 -> job -> Kafka -> profile -> status."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import time
+from pathlib import Path
+
+import grpc
+import pandas as pd
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from sluice.client import SluiceClient
+from sluice.v1 import ingest_service_pb2, job_pb2, status_service_pb2
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sluice" / "samples" / "orders.csv"
+STATE = job_pb2.JobState
+
+
+def _details(error: grpc.RpcError) -> tuple[str, list[str]]:
+    """(ErrorInfo reason, BadRequest field names) of a failed call."""
+    status = rpc_status.from_call(error)
+    reason, fields = "", []
+    for detail in status.details if status else []:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason = info.reason
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            fields = [v.field for v in bad.field_violations]
+    return reason, fields
+
+
+def test_a_csv_travels_every_hop_and_comes_back_as_a_profile(client: SluiceClient, s3, tenant):
+    response = client.upload(SAMPLE)
+    job = response.job
+    assert job.state == STATE.Value("JOB_STATE_QUEUED")
+    assert response.committed_size == SAMPLE.stat().st_size
+    assert job.sha256 == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    assert job.id in job.status_path
+
+    updates = list(client.watch(job.id, timeout=120))
+    states = [u.state for u in updates]
+    assert states[-1] == STATE.Value("JOB_STATE_SUCCEEDED")
+    assert STATE.Value("JOB_STATE_RUNNING") in states  # the watch saw the job work, not just the end
+
+    final = client.get_job(job.id)
+    history = [(e.from_state, e.to_state) for e in final.events]
+    assert history == [
+        (STATE.Value("JOB_STATE_UNSPECIFIED"), STATE.Value("JOB_STATE_QUEUED")),
+        (STATE.Value("JOB_STATE_QUEUED"), STATE.Value("JOB_STATE_RUNNING")),
+        (STATE.Value("JOB_STATE_RUNNING"), STATE.Value("JOB_STATE_SUCCEEDED")),
+    ]
+    assert final.events[1].worker.startswith("processor-")
+    assert final.progress.bytes_done == final.size_bytes
+
+    expected = pd.read_csv(SAMPLE)
+    profile = client.get_profile(job.id)
+    assert profile.row_count == len(expected)
+    assert profile.column_count == len(expected.columns)
+    assert profile.missing_cells == int(expected.isna().sum().sum())
+    columns = {c.name: c for c in client.list_columns(job.id)}
+    assert list(columns) == list(expected.columns)
+    assert columns["amount_eur"].inferred_type == "float"
+    assert columns["amount_eur"].mean == pytest.approx(expected["amount_eur"].mean(), rel=1e-9)
+    assert columns["quantity"].min == str(expected["quantity"].min())
+    assert columns["country"].distinct == expected["country"].nunique()
+    assert columns["ordered_at"].inferred_type == "datetime"
+
+    # The raw file and the JSON report are in S3 under the tenant's prefix.
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="sluice", Prefix=f"raw/{tenant}/").get("Contents", [])]
+    assert keys == [f"raw/{tenant}/{job.id}/orders.csv"]
+    report = s3.get_object(Bucket="sluice", Key=profile.report_key)["Body"].read()
+    assert b'"row_count": 20000' in report
+
+
+def test_columns_are_paged(client: SluiceClient, csv_file):
+    header = ",".join(f"c{i}" for i in range(7))
+    job = client.upload(csv_file(header + "\n" + ",".join("1" * 7) + "\n")).job
+    assert client.wait(job.id, timeout=60).state == STATE.Value("JOB_STATE_SUCCEEDED")
+    first = client.status.ListColumnProfiles(
+        status_service_pb2.ListColumnProfilesRequest(job_id=job.id, page_size=3), metadata=client._metadata
+    )
+    assert [c.name for c in first.columns] == ["c0", "c1", "c2"]
+    assert first.total_size == 7 and first.next_page_token
+    assert [c.name for c in client.list_columns(job.id)] == [f"c{i}" for i in range(7)]
+
+
+def test_list_jobs_is_paged_newest_first_and_filters_by_state(client: SluiceClient, csv_file):
+    ids = [client.upload(csv_file(f"a\n{i}\n", name=f"f{i}.csv")).job.id for i in range(5)]
+    for job_id in ids:
+        client.wait(job_id, timeout=60)
+    page1 = client.list_jobs(page_size=2)
+    page2 = client.list_jobs(page_size=2, page_token=page1.next_page_token)
+    page3 = client.list_jobs(page_size=2, page_token=page2.next_page_token)
+    listed = [j.id for j in (*page1.jobs, *page2.jobs, *page3.jobs)]
+    assert listed == list(reversed(ids))
+    assert page3.next_page_token == ""
+    assert len(client.list_jobs(states=[STATE.Value("JOB_STATE_SUCCEEDED")]).jobs) == 5
+    assert len(client.list_jobs(states=[STATE.Value("JOB_STATE_FAILED")]).jobs) == 0
+
+
+def test_same_idempotency_key_and_content_returns_the_same_job(client: SluiceClient, csv_file, s3, tenant):
+    path = csv_file("a,b\n1,2\n")
+    first = client.upload(path, idempotency_key="order-42")
+    again = client.upload(path, idempotency_key="order-42")
+    assert again.job.id == first.job.id
+    assert again.deduplicated and not first.deduplicated
+    assert len(s3.list_objects_v2(Bucket="sluice", Prefix=f"raw/{tenant}/").get("Contents", [])) == 1
+
+    other = csv_file("a,b\n3,4\n", name="other.csv")
+    with pytest.raises(grpc.RpcError) as raised:
+        client.upload(other, idempotency_key="order-42")
+    assert raised.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert _details(raised.value)[0] == "IDEMPOTENCY_KEY_REUSED"
+    assert first.job.id in raised.value.details()
+    assert len(s3.list_objects_v2(Bucket="sluice", Prefix=f"raw/{tenant}/").get("Contents", [])) == 1
+
+
+def test_a_cancelled_upload_leaves_no_job_object_or_multipart_upload(client: SluiceClient, s3, pool, tenant):
+    sent = threading.Event()
+
+    def requests():
+        yield ingest_service_pb2.UploadRequest(
+            header=ingest_service_pb2.UploadHeader(file_name="big.csv", media_type="text/csv")
+        )
+        yield ingest_service_pb2.UploadRequest(chunk=b"a,b\n" + b"1,2\n" * 250_000)
+        for _ in range(20):  # 20 MiB: enough for multipart parts to be in S3 when we cancel
+            yield ingest_service_pb2.UploadRequest(chunk=b"3,4\n" * 262_144)
+        sent.set()
+        time.sleep(30)  # hold the stream open; the client cancels meanwhile
+        yield ingest_service_pb2.UploadRequest(chunk=b"5,6\n")
+
+    call = client.ingest.Upload.future(requests(), metadata=client._metadata)
+    assert sent.wait(30)
+    time.sleep(1.0)  # let the server push the parts it has
+    call.cancel()
+    with pytest.raises(grpc.FutureCancelledError):
+        call.result()
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        objects = s3.list_objects_v2(Bucket="sluice", Prefix=f"raw/{tenant}/").get("Contents", [])
+        uploads = [u for u in s3.list_multipart_uploads(Bucket="sluice").get("Uploads", [])
+                   if u["Key"].startswith(f"raw/{tenant}/")]
+        if not objects and not uploads:
+            break
+        time.sleep(0.3)
+    assert objects == [] and uploads == []
+    with pool.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM jobs WHERE tenant_id = %s", (tenant,)).fetchone()["n"] == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "media_type", "code", "reason", "field"),
+    [
+        (b"", "text/csv", grpc.StatusCode.INVALID_ARGUMENT, "EMPTY_FILE", "chunk"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(5000), "text/csv", grpc.StatusCode.INVALID_ARGUMENT,
+         "CONTENT_TYPE_MISMATCH", "header.media_type"),
+        (b"a,b\n1,2\n", "image/png", grpc.StatusCode.INVALID_ARGUMENT, "UNSUPPORTED_MEDIA_TYPE", "header.media_type"),
+    ],
+)
+def test_bad_uploads_get_a_status_with_details(client, tmp_path, content, media_type, code, reason, field):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(grpc.RpcError) as raised:
+        client.upload(path, media_type=media_type)
+    assert raised.value.code() == code
+    assert _details(raised.value) == (reason, [field])
+    assert "Traceback" not in raised.value.details()
+
+
+def test_a_wrong_sha256_or_size_is_rejected(client: SluiceClient, csv_file):
+    path = csv_file("a,b\n1,2\n")
+
+    def upload(header: ingest_service_pb2.UploadHeader):
+        chunks = [ingest_service_pb2.UploadRequest(header=header), ingest_service_pb2.UploadRequest(chunk=path.read_bytes())]
+        return client.ingest.Upload(iter(chunks), metadata=client._metadata)
+
+    with pytest.raises(grpc.RpcError) as raised:
+        upload(ingest_service_pb2.UploadHeader(file_name="x.csv", media_type="text/csv", sha256="0" * 64))
+    assert _details(raised.value)[0] == "SHA256_MISMATCH"
+    with pytest.raises(grpc.RpcError) as raised:
+        upload(ingest_service_pb2.UploadHeader(file_name="x.csv", media_type="text/csv", declared_size=3))
+    assert _details(raised.value)[0] == "SIZE_MISMATCH"
+    with pytest.raises(grpc.RpcError) as raised:
+        upload(ingest_service_pb2.UploadHeader(file_name="x.csv", media_type="text/csv", declared_size=10**12))
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _details(raised.value)[0] == "UPLOAD_TOO_LARGE"
+
+
+def test_a_poison_file_fails_with_its_reason_and_the_next_file_still_succeeds(client: SluiceClient, csv_file):
+    poison = client.upload(csv_file("a,b\n1,2\n3,4,5,6\n7,8\n", name="ragged.csv")).job
+    good = client.upload(csv_file("a,b\n1,2\n", name="good.csv")).job
+    failed = client.wait(poison.id, timeout=60)
+    assert failed.state == STATE.Value("JOB_STATE_FAILED")
+    assert failed.error.reason == "NOT_A_TABLE"
+    assert "line 3" in failed.error.message and "saw 4" in failed.error.message
+    assert failed.error.retryable is False
+    assert failed.attempt == 1  # bad input is not retried
+    assert client.wait(good.id, timeout=60).state == STATE.Value("JOB_STATE_SUCCEEDED")
+    with pytest.raises(grpc.RpcError) as raised:
+        client.get_profile(poison.id)
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_another_tenants_job_is_not_found(client: SluiceClient, other_client: SluiceClient, csv_file):
+    job = client.upload(csv_file("a\n1\n")).job
+    for call in (other_client.get_job, other_client.get_profile, other_client.cancel):
+        with pytest.raises(grpc.RpcError) as raised:
+            call(job.id)
+        assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as raised:
+        next(iter(other_client.watch(job.id, timeout=10)))
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    assert job.id not in [j.id for j in other_client.list_jobs().jobs]
+    assert client.get_job(job.id).id == job.id
+
+
+def test_missing_or_wrong_key_is_unauthenticated(make_client, csv_file):
+    for key in ("", "slk_not-a-real-key"):
+        with make_client(key) as anonymous:
+            with pytest.raises(grpc.RpcError) as raised:
+                anonymous.list_jobs()
+            assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            with pytest.raises(grpc.RpcError) as raised:
+                anonymous.upload(csv_file("a\n1\n"))
+            assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_api_keys_are_stored_hashed(pool, api_key):
+    with pool.connection() as conn:
+        stored = conn.execute("SELECT key_hash, prefix FROM api_keys").fetchall()
+    assert hashlib.sha256(api_key.encode()).digest() in [bytes(r["key_hash"]) for r in stored]
+    assert all(api_key.encode() not in bytes(r["key_hash"]) for r in stored)
+
+
+def test_get_job_is_served_from_the_cache_and_invalidated_on_change(client: SluiceClient, stack, csv_file):
+    import redis
+
+    r = redis.Redis.from_url(stack.infra_env()["SLUICE_REDIS_URL"])
+    job = client.upload(csv_file("a\n1\n")).job
+    client.wait(job.id, timeout=60)
+    first = client.get_job(job.id)
+    assert r.exists(f"sluice:job:{job.id}")  # the read filled the cache
+    assert 0 < r.pttl(f"sluice:job:{job.id}") <= 5000
+    assert client.get_job(job.id) == first
+    with pytest.raises(grpc.RpcError):
+        client.cancel(job.id)  # finished jobs cannot be cancelled
+    assert r.exists(f"sluice:job:{job.id}")  # nothing changed, nothing invalidated
+
+
+def test_cancel_a_queued_job(client: SluiceClient, pool, csv_file):
+    job = client.upload(csv_file("a\n1\n")).job
+    with pool.connection() as conn:  # hold the job back so it is still unfinished when cancelled
+        conn.execute("UPDATE jobs SET lease_owner = 'test', lease_expires_at = now() + interval '1 hour' "
+                     "WHERE id = %s AND state = 'QUEUED'", (job.id,))
+    state = client.get_job(job.id).state
+    if state == STATE.Value("JOB_STATE_SUCCEEDED"):
+        pytest.fail("the job finished before the test could hold it; cannot check cancel")
+    cancelled = client.cancel(job.id)
+    assert cancelled.state == STATE.Value("JOB_STATE_CANCELLED")
+    assert cancelled.events[-1].to_state == STATE.Value("JOB_STATE_CANCELLED")
+    with pytest.raises(grpc.RpcError) as raised:
+        client.cancel(job.id)
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_status_errors_are_statuses_not_stack_traces(client: SluiceClient):
+    with pytest.raises(grpc.RpcError) as raised:
+        client.get_job("not-a-uuid")
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _details(raised.value)[1] == ["job_id"]
+    with pytest.raises(grpc.RpcError) as raised:
+        client.get_job("00000000-0000-4000-8000-000000000000")
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as raised:
+        client.list_jobs(page_token="garbage")
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def _csv_bytes(rows: int) -> bytes:
+    frame = pd.DataFrame({"id": range(rows), "value": [i * 0.5 for i in range(rows)], "label": ["x", "y"] * (rows // 2)})
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode()

@@ -1,0 +1,15 @@
+"""The README stays true: every setting documented with its real default, the two commands present."""
+
+from pathlib import Path
+
+from scripts.settings_table import table
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+
+def test_every_setting_is_in_the_readme_table():
+    assert table() in README, "regenerate the table with `.venv/bin/python scripts/settings_table.py`"
+
+
+def test_quick_start_has_the_two_commands():
+    assert "make run " in README and "make test " in README
