@@ -37,7 +37,7 @@ test: $(STAMP) ## the whole test suite, on real components the suite starts itse
 
 lint: $(STAMP) ## ruff, mypy, buf lint/format and the generated-stub check
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check sluice services scripts
+	$(BIN)/ruff format --check sluice services scripts tests
 	$(BIN)/mypy sluice services
 	$(MAKE) proto-check
 

@@ -13,8 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from psycopg_pool import ConnectionPool
-
+from sluice.db import Pool
 from sluice.errors import Unauthenticated
 
 KEY_PREFIX = "slk_"
@@ -51,7 +50,7 @@ def hash_key(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
-def create_api_key(pool: ConnectionPool, tenant: str, *, description: str = "") -> str:
+def create_api_key(pool: Pool, tenant: str, *, description: str = "") -> str:
     """Create the tenant if needed and a new key for it; returns the key (shown once, never stored)."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with pool.connection() as conn:
@@ -66,7 +65,7 @@ def create_api_key(pool: ConnectionPool, tenant: str, *, description: str = "") 
 class Authenticator:
     """Resolves `authorization: Bearer KEY` to a Caller, caching hits briefly in process."""
 
-    def __init__(self, *, pool: ConnectionPool, cache_seconds: float = 30.0):
+    def __init__(self, *, pool: Pool, cache_seconds: float = 30.0):
         self._pool = pool
         self._cache_seconds = cache_seconds
         self._cache: dict[bytes, tuple[float, Caller]] = {}

@@ -67,9 +67,11 @@ def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb
     for c in columns:
         mean = f"{c.mean:.6g}" if c.HasField("mean") else ""
         distinct = f"{'~' if c.distinct_approximate else ''}{c.distinct:,}"
+        low = c.min if c.HasField("min") else ""
+        high = c.max if c.HasField("max") else ""
         lines.append(
             f"{c.name[:24]:<24} {c.inferred_type:<9} {c.missing:>8,} {distinct:>9} "
-            f"{(c.min if c.HasField('min') else '')[:14]:>14} {(c.max if c.HasField('max') else '')[:14]:>14} {mean:>12}"
+            f"{low[:14]:>14} {high[:14]:>14} {mean:>12}"
         )
     return "\n".join(lines)
 
@@ -195,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument(
         "--state",
         action="append",
-        choices=[s.removeprefix("JOB_STATE_").lower() for s in job_pb2.JobState.keys() if s != "JOB_STATE_UNSPECIFIED"],
+        choices=[n.removeprefix("JOB_STATE_").lower() for n, v in job_pb2.JobState.items() if v],
     )
     jobs.add_argument("--limit", type=int, default=20)
     jobs.set_defaults(run=cmd_jobs)

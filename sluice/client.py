@@ -121,7 +121,7 @@ class SluiceClient:
     def get_job(self, job_id: str) -> job_pb2.Job:
         return self.status.GetJob(status_service_pb2.GetJobRequest(job_id=job_id), metadata=self._metadata)
 
-    def list_jobs(self, *, page_size: int = 50, page_token: str = "", states: list[int] | None = None):  # type: ignore[no-untyped-def]
+    def list_jobs(self, *, page_size: int = 50, page_token: str = "", states: list[job_pb2.JobState] | None = None):  # type: ignore[no-untyped-def]
         return self.status.ListJobs(
             status_service_pb2.ListJobsRequest(page_size=page_size, page_token=page_token, states=states or []),
             metadata=self._metadata,

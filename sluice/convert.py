@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import timestamp_pb2
 
@@ -13,8 +13,8 @@ from sluice.v1 import job_pb2, profile_pb2
 Row = dict[str, Any]
 
 
-def state_to_proto(state: str | None) -> int:
-    return job_pb2.JobState.Value(f"JOB_STATE_{state}") if state else job_pb2.JOB_STATE_UNSPECIFIED
+def state_to_proto(state: str | None) -> job_pb2.JobState:
+    return cast(job_pb2.JobState, job_pb2.JobState.Value(f"JOB_STATE_{state}") if state else 0)
 
 
 def state_from_proto(value: int) -> str:

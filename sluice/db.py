@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+from typing import cast
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
 log = logging.getLogger(__name__)
@@ -14,8 +15,11 @@ log = logging.getLogger(__name__)
 # Any fixed 64-bit number: serialises concurrent migrators (several replicas starting at once).
 _MIGRATION_LOCK = 0x51_1C_E0_01
 
+# Every pool hands out connections whose rows are dicts.
+Pool = ConnectionPool[psycopg.Connection[DictRow]]
 
-def create_pool(url: str, *, max_size: int = 8, name: str = "sluice") -> ConnectionPool:
+
+def create_pool(url: str, *, max_size: int = 8, name: str = "sluice") -> Pool:
     """A pool whose connections return rows as dicts; opened and checked before it is returned."""
     pool = ConnectionPool(
         url,
@@ -27,7 +31,7 @@ def create_pool(url: str, *, max_size: int = 8, name: str = "sluice") -> Connect
         check=ConnectionPool.check_connection,
     )
     pool.open(wait=True, timeout=30)
-    return pool
+    return cast(Pool, pool)
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -15,8 +15,8 @@ from typing import Any
 
 from psycopg import Connection
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
+from sluice.db import Pool
 from sluice.jobstate import RetryPolicy, State, after_transient_failure
 
 Row = dict[str, Any]
@@ -80,7 +80,7 @@ def job_message(job: Row, *, attempt: int) -> dict[str, Any]:
 class JobStore:
     """All job reads and transitions. `on_change(job_id)` runs after each committed change."""
 
-    def __init__(self, *, pool: ConnectionPool, topics: Topics, on_change: Callable[[str], None] | None = None):
+    def __init__(self, *, pool: Pool, topics: Topics, on_change: Callable[[str], None] | None = None):
         self._pool = pool
         self._topics = topics
         self._on_change = on_change or (lambda _job_id: None)
@@ -332,7 +332,7 @@ class JobStore:
         with self._pool.connection() as conn:
             return conn.execute("SELECT * FROM job_events WHERE job_id = %s ORDER BY id", (_uuid(job_id),)).fetchall()
 
-    def list(
+    def list_jobs(
         self, *, tenant: str, states: Iterable[State], limit: int, after: tuple[datetime, str] | None
     ) -> list[Row]:
         """Newest first, keyset-paged on (created_at, id)."""

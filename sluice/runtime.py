@@ -6,12 +6,12 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from typing import TypeVar
 
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
-T = TypeVar("T")
+T = TypeVar("T", bound=BaseSettings)
 
 
 def configure_logging(level: str) -> None:
@@ -34,7 +34,7 @@ def wait_for_signal() -> None:
         pass
 
 
-def load_settings(factory: Callable[[], T]) -> T:
+def load_settings(factory: type[T]) -> T:
     """Build the settings or exit with every bad variable named (no traceback for a config error)."""
     try:
         return factory()

@@ -58,8 +58,10 @@ def pool(stack: Stack) -> Iterator[object]:
 def s3(stack: Stack) -> object:
     env = stack.infra_env()
     return objectstore.create_s3_client(
-        endpoint=env["SLUICE_S3_ENDPOINT"], region="us-east-1",
-        access_key=env["SLUICE_S3_ACCESS_KEY"], secret_key=env["SLUICE_S3_SECRET_KEY"],
+        endpoint=env["SLUICE_S3_ENDPOINT"],
+        region="us-east-1",
+        access_key=env["SLUICE_S3_ACCESS_KEY"],
+        secret_key=env["SLUICE_S3_SECRET_KEY"],
     )
 
 

@@ -15,17 +15,15 @@ import threading
 import psycopg
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from psycopg_pool import ConnectionPool
 
+from sluice.db import Pool
 from sluice.jobstore import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
 
 
 class OutboxRelay:
-    def __init__(
-        self, *, pool: ConnectionPool, database_url: str, producer: KafkaProducer, batch: int, poll_seconds: float
-    ):
+    def __init__(self, *, pool: Pool, database_url: str, producer: KafkaProducer, batch: int, poll_seconds: float):
         self._pool = pool
         self._database_url = database_url
         self._producer = producer

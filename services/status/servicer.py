@@ -84,7 +84,7 @@ class StatusServicer(status_service_pb2_grpc.StatusServiceServicer):
         if request.page_token:
             token = _decode_token(request.page_token, kind="jobs")
             after = (datetime.fromisoformat(str(token["t"])), str(token["id"]))
-        rows = self._store.list(tenant=tenant, states=states, limit=size + 1, after=after)
+        rows = self._store.list_jobs(tenant=tenant, states=states, limit=size + 1, after=after)
         response = status_service_pb2.ListJobsResponse(jobs=[convert.job_to_proto(r) for r in rows[:size]])
         if len(rows) > size:
             last = rows[size - 1]

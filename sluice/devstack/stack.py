@@ -116,10 +116,10 @@ class Stack:
             env.update(component.env())
         return env
 
-    def service_ports(self) -> dict[str, int]:
+    def service_ports(self) -> dict[str, str]:
         return {
-            "SLUICE_INGEST_PORT": self.state.port("ingest"),
-            "SLUICE_STATUS_PORT": self.state.port("status"),
+            "SLUICE_INGEST_PORT": str(self.state.port("ingest")),
+            "SLUICE_STATUS_PORT": str(self.state.port("status")),
         }
 
     def client_env(self) -> dict[str, str]:

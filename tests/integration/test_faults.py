@@ -100,9 +100,13 @@ def test_when_attempts_run_out_the_job_fails_and_goes_to_the_dead_letter_topic(
     assert "gave up after 1 attempts" in final.error.message
 
     consumer = KafkaConsumer(
-        "sluice.jobs.dlq", bootstrap_servers=stack.infra_env()["SLUICE_KAFKA_BOOTSTRAP"],
-        group_id=f"dlq-check-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest", consumer_timeout_ms=20_000,
-        session_timeout_ms=6000, heartbeat_interval_ms=2000,
+        "sluice.jobs.dlq",
+        bootstrap_servers=stack.infra_env()["SLUICE_KAFKA_BOOTSTRAP"],
+        group_id=f"dlq-check-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=20_000,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=2000,
     )
     try:
         found = [json.loads(m.value) for m in consumer if m.key == job.id.encode()]

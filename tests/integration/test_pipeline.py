@@ -147,8 +147,11 @@ def test_a_cancelled_upload_leaves_no_job_object_or_multipart_upload(client: Slu
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         objects = s3.list_objects_v2(Bucket="sluice", Prefix=f"raw/{tenant}/").get("Contents", [])
-        uploads = [u for u in s3.list_multipart_uploads(Bucket="sluice").get("Uploads", [])
-                   if u["Key"].startswith(f"raw/{tenant}/")]
+        uploads = [
+            u
+            for u in s3.list_multipart_uploads(Bucket="sluice").get("Uploads", [])
+            if u["Key"].startswith(f"raw/{tenant}/")
+        ]
         if not objects and not uploads:
             break
         time.sleep(0.3)
@@ -161,8 +164,13 @@ def test_a_cancelled_upload_leaves_no_job_object_or_multipart_upload(client: Slu
     ("content", "media_type", "code", "reason", "field"),
     [
         (b"", "text/csv", grpc.StatusCode.INVALID_ARGUMENT, "EMPTY_FILE", "chunk"),
-        (b"\x89PNG\r\n\x1a\n" + bytes(5000), "text/csv", grpc.StatusCode.INVALID_ARGUMENT,
-         "CONTENT_TYPE_MISMATCH", "header.media_type"),
+        (
+            b"\x89PNG\r\n\x1a\n" + bytes(5000),
+            "text/csv",
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "CONTENT_TYPE_MISMATCH",
+            "header.media_type",
+        ),
         (b"a,b\n1,2\n", "image/png", grpc.StatusCode.INVALID_ARGUMENT, "UNSUPPORTED_MEDIA_TYPE", "header.media_type"),
     ],
 )
@@ -180,7 +188,10 @@ def test_a_wrong_sha256_or_size_is_rejected(client: SluiceClient, csv_file):
     path = csv_file("a,b\n1,2\n")
 
     def upload(header: ingest_service_pb2.UploadHeader):
-        chunks = [ingest_service_pb2.UploadRequest(header=header), ingest_service_pb2.UploadRequest(chunk=path.read_bytes())]
+        chunks = [
+            ingest_service_pb2.UploadRequest(header=header),
+            ingest_service_pb2.UploadRequest(chunk=path.read_bytes()),
+        ]
         return client.ingest.Upload(iter(chunks), metadata=client._metadata)
 
     with pytest.raises(grpc.RpcError) as raised:
@@ -259,8 +270,11 @@ def test_get_job_is_served_from_the_cache_and_invalidated_on_change(client: Slui
 def test_cancel_a_queued_job(client: SluiceClient, pool, csv_file):
     job = client.upload(csv_file("a\n1\n")).job
     with pool.connection() as conn:  # hold the job back so it is still unfinished when cancelled
-        conn.execute("UPDATE jobs SET lease_owner = 'test', lease_expires_at = now() + interval '1 hour' "
-                     "WHERE id = %s AND state = 'QUEUED'", (job.id,))
+        conn.execute(
+            "UPDATE jobs SET lease_owner = 'test', lease_expires_at = now() + interval '1 hour' "
+            "WHERE id = %s AND state = 'QUEUED'",
+            (job.id,),
+        )
     state = client.get_job(job.id).state
     if state == STATE.Value("JOB_STATE_SUCCEEDED"):
         pytest.fail("the job finished before the test could hold it; cannot check cancel")
@@ -286,7 +300,9 @@ def test_status_errors_are_statuses_not_stack_traces(client: SluiceClient):
 
 
 def _csv_bytes(rows: int) -> bytes:
-    frame = pd.DataFrame({"id": range(rows), "value": [i * 0.5 for i in range(rows)], "label": ["x", "y"] * (rows // 2)})
+    frame = pd.DataFrame(
+        {"id": range(rows), "value": [i * 0.5 for i in range(rows)], "label": ["x", "y"] * (rows // 2)}
+    )
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     return buffer.getvalue().encode()

@@ -41,7 +41,14 @@ def test_statistics_equal_pandas_exact_values():
 
     assert profiler.rows == len(expected)
     assert profiler.missing_cells == int(expected.isna().sum().sum())
-    assert [c.inferred_type for c in profiler.columns()] == ["integer", "float", "integer", "boolean", "datetime", "text"]
+    assert [c.inferred_type for c in profiler.columns()] == [
+        "integer",
+        "float",
+        "integer",
+        "boolean",
+        "datetime",
+        "text",
+    ]
     for name in ("amount", "qty", "id"):
         column = columns[name]
         assert column.missing == int(expected[name].isna().sum())
@@ -94,8 +101,12 @@ def test_huge_integers_stay_exact():
 
 @pytest.mark.parametrize(
     ("sample", "media_type", "expected"),
-    [("a;b;c\n1;2;3\n4;5;6\n", "text/csv", ";"), ("a,b\n1,2\n", "text/csv", ","),
-     ("a b\n", "text/tab-separated-values", "\t"), ("a|b|c\n1|2|3\n4|5|6\n", "text/csv", "|")],
+    [
+        ("a;b;c\n1;2;3\n4;5;6\n", "text/csv", ";"),
+        ("a,b\n1,2\n", "text/csv", ","),
+        ("a b\n", "text/tab-separated-values", "\t"),
+        ("a|b|c\n1|2|3\n4|5|6\n", "text/csv", "|"),
+    ],
 )
 def test_delimiter_detection(sample, media_type, expected):
     assert sniff_delimiter(sample, media_type) == expected
