@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures
@@ -67,40 +68,33 @@ class CallInterceptor(grpc.ServerInterceptor):
         metadata = dict(handler_call_details.invocation_metadata or ())
         authorization = metadata.get("authorization")
 
+        @contextlib.contextmanager
+        def served(context: grpc.ServicerContext) -> Iterator[None]:
+            """The caller is known inside; our errors leave as statuses, anything else as INTERNAL."""
+            token = None
+            try:
+                if self._auth is not None:
+                    token = set_caller(self._auth.authenticate(authorization))
+                yield
+            except SluiceError as error:
+                _abort_with(context, error)
+            except Exception:
+                if context.code() is not None:  # context.abort() already chose the status
+                    raise
+                log.exception("unhandled error in %s", method)
+                context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+            finally:
+                if token is not None:
+                    reset_caller(token)
+
         def around(behavior: Behavior, streaming: bool) -> Behavior:
             def call(request: Any, context: grpc.ServicerContext) -> Any:
-                token = None
-                try:
-                    if self._auth is not None:
-                        token = set_caller(self._auth.authenticate(authorization))
+                with served(context):
                     return behavior(request, context)
-                except SluiceError as error:
-                    _abort_with(context, error)
-                except Exception:
-                    if context.code() is not None:  # context.abort() already chose the status
-                        raise
-                    log.exception("unhandled error in %s", method)
-                    context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
-                finally:
-                    if token is not None:
-                        reset_caller(token)
 
             def stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-                token = None
-                try:
-                    if self._auth is not None:
-                        token = set_caller(self._auth.authenticate(authorization))
+                with served(context):
                     yield from behavior(request, context)
-                except SluiceError as error:
-                    _abort_with(context, error)
-                except Exception:
-                    if context.code() is not None:
-                        raise
-                    log.exception("unhandled error in %s", method)
-                    context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
-                finally:
-                    if token is not None:
-                        reset_caller(token)
 
             return stream if streaming else call
 

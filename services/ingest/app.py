@@ -10,11 +10,11 @@ from services.ingest.multipart import PartBudget
 from services.ingest.reaper import LeaseReaper
 from services.ingest.relay import OutboxRelay
 from services.ingest.servicer import IngestServicer, UploadLimits
-from sluice import db, kafka, notify, objectstore
+from sluice import kafka
 from sluice.auth import Authenticator
 from sluice.grpcserver import ServerHandle, create_server
+from sluice.infra import Infrastructure
 from sluice.jobstate import RetryPolicy
-from sluice.jobstore import JobStore, Topics
 from sluice.settings import IngestSettings
 from sluice.v1 import ingest_service_pb2, ingest_service_pb2_grpc
 
@@ -27,24 +27,12 @@ class IngestApp:
 
     def __init__(self, settings: IngestSettings):
         self.settings = settings
-        self._pool = db.create_pool(settings.database_url, max_size=settings.database_pool_size, name="ingest")
-        self._redis = notify.create_redis(settings.redis_url)
-        self._s3 = objectstore.create_s3_client(
-            endpoint=settings.s3_endpoint,
-            region=settings.s3_region,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key,
-        )
+        self._infra = infra = Infrastructure.open(settings, name="ingest", pool_size=settings.database_pool_size)
         self._producer = kafka.create_producer(settings.kafka_bootstrap, client_id="sluice-ingest")
-        self.store = JobStore(
-            pool=self._pool,
-            topics=Topics(jobs=settings.jobs_topic, dlq=settings.dlq_topic),
-            on_change=notify.JobChanges(redis_client=self._redis).job_changed,
-        )
         self._part_executor = ThreadPoolExecutor(max_workers=settings.upload_buffer_parts, thread_name_prefix="s3part")
         servicer = IngestServicer(
-            store=self.store,
-            s3=self._s3,
+            store=infra.store,
+            s3=infra.s3,
             bucket=settings.bucket,
             limits=UploadLimits(
                 max_upload_bytes=settings.max_upload_bytes,
@@ -59,18 +47,18 @@ class IngestApp:
             port=settings.ingest_port,
             register=[lambda s: ingest_service_pb2_grpc.add_IngestServiceServicer_to_server(servicer, s)],
             service_names=[SERVICE_NAME],
-            authenticator=Authenticator(pool=self._pool),
+            authenticator=Authenticator(pool=infra.pool),
             max_workers=settings.grpc_workers,
         )
         policy = RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds)
         self._relay = OutboxRelay(
-            pool=self._pool,
+            pool=infra.pool,
             database_url=settings.database_url,
             producer=self._producer,
             batch=settings.relay_batch,
             poll_seconds=settings.relay_poll_seconds,
         )
-        self._reaper = LeaseReaper(store=self.store, policy=policy, interval_seconds=settings.reaper_interval_seconds)
+        self._reaper = LeaseReaper(store=infra.store, policy=policy, interval_seconds=settings.reaper_interval_seconds)
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._relay.run, args=(self._stop,), name="outbox-relay", daemon=True),
@@ -93,5 +81,4 @@ class IngestApp:
             thread.join(timeout=10)
         self._part_executor.shutdown(wait=True)
         self._producer.close(timeout=5)
-        self._pool.close()
-        self._redis.close()
+        self._infra.close()

@@ -128,7 +128,7 @@ class StreamingObjectWriter:
     def _upload_part(self, number: int, body: bytearray) -> dict[str, Any]:
         try:
             response = self._s3.upload_part(
-                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=bytes(body)
+                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=body
             )
             return {"PartNumber": number, "ETag": response["ETag"]}
         finally:

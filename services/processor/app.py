@@ -9,11 +9,11 @@ import socket
 from services.processor.admin import ProcessorAdminServicer
 from services.processor.runner import JobRunner, RunnerConfig
 from services.processor.worker import ProcessorWorker
-from sluice import db, kafka, notify, objectstore
+from sluice import kafka
 from sluice.auth import Authenticator
 from sluice.grpcserver import ServerHandle, create_server
+from sluice.infra import Infrastructure
 from sluice.jobstate import RetryPolicy
-from sluice.jobstore import JobStore, Topics
 from sluice.settings import ProcessorSettings
 from sluice.v1 import processor_admin_service_pb2, processor_admin_service_pb2_grpc
 
@@ -25,22 +25,10 @@ class ProcessorApp:
     def __init__(self, settings: ProcessorSettings):
         self.settings = settings
         self.worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
-        self._pool = db.create_pool(settings.database_url, max_size=4, name="processor")
-        self._redis = notify.create_redis(settings.redis_url)
-        s3 = objectstore.create_s3_client(
-            endpoint=settings.s3_endpoint,
-            region=settings.s3_region,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key,
-        )
-        store = JobStore(
-            pool=self._pool,
-            topics=Topics(jobs=settings.jobs_topic, dlq=settings.dlq_topic),
-            on_change=notify.JobChanges(redis_client=self._redis).job_changed,
-        )
+        self._infra = infra = Infrastructure.open(settings, name="processor", pool_size=4)
         runner = JobRunner(
-            store=store,
-            s3=s3,
+            store=infra.store,
+            s3=infra.s3,
             config=RunnerConfig(
                 worker_id=self.worker_id,
                 bucket=settings.bucket,
@@ -69,7 +57,7 @@ class ProcessorApp:
             port=settings.processor_admin_port,
             register=[lambda s: processor_admin_service_pb2_grpc.add_ProcessorAdminServiceServicer_to_server(admin, s)],
             service_names=[SERVICE_NAME],
-            authenticator=Authenticator(pool=self._pool),
+            authenticator=Authenticator(pool=infra.pool),
             max_workers=4,
         )
 
@@ -83,5 +71,4 @@ class ProcessorApp:
         finally:
             self.server.set_serving([SERVICE_NAME], serving=False)
             self.server.server.stop(2).wait()
-            self._pool.close()
-            self._redis.close()
+            self._infra.close()

@@ -7,10 +7,9 @@ import logging
 from services.status.cache import JobCache
 from services.status.servicer import StatusServicer
 from services.status.watch import ChangeHub
-from sluice import db, notify
 from sluice.auth import Authenticator
 from sluice.grpcserver import ServerHandle, create_server
-from sluice.jobstore import JobStore, Topics
+from sluice.infra import Infrastructure
 from sluice.settings import StatusSettings
 from sluice.v1 import status_service_pb2, status_service_pb2_grpc
 
@@ -21,23 +20,17 @@ SERVICE_NAME = status_service_pb2.DESCRIPTOR.services_by_name["StatusService"].f
 class StatusApp:
     def __init__(self, settings: StatusSettings):
         self.settings = settings
-        self._pool = db.create_pool(settings.database_url, max_size=settings.database_pool_size, name="status")
-        self._redis = notify.create_redis(settings.redis_url)
-        store = JobStore(
-            pool=self._pool,
-            topics=Topics(jobs=settings.jobs_topic, dlq=settings.dlq_topic),
-            on_change=notify.JobChanges(redis_client=self._redis).job_changed,
-        )
-        self.cache = JobCache(redis_client=self._redis, ttl_seconds=settings.cache_ttl_seconds)
-        self._hub = ChangeHub(redis_client=self._redis)
+        self._infra = infra = Infrastructure.open(settings, name="status", pool_size=settings.database_pool_size)
+        self.cache = JobCache(redis_client=infra.redis, ttl_seconds=settings.cache_ttl_seconds)
+        self._hub = ChangeHub(redis_client=infra.redis)
         servicer = StatusServicer(
-            store=store, cache=self.cache, hub=self._hub, watch_fallback_seconds=settings.watch_fallback_seconds
+            store=infra.store, cache=self.cache, hub=self._hub, watch_fallback_seconds=settings.watch_fallback_seconds
         )
         self.server: ServerHandle = create_server(
             port=settings.status_port,
             register=[lambda s: status_service_pb2_grpc.add_StatusServiceServicer_to_server(servicer, s)],
             service_names=[SERVICE_NAME],
-            authenticator=Authenticator(pool=self._pool),
+            authenticator=Authenticator(pool=infra.pool),
             max_workers=settings.grpc_workers,
         )
 
@@ -51,5 +44,4 @@ class StatusApp:
         self.server.set_serving([SERVICE_NAME], serving=False)
         self._hub.stop()  # ends open watches so the server can stop within the grace period
         self.server.server.stop(grace).wait()
-        self._pool.close()
-        self._redis.close()
+        self._infra.close()

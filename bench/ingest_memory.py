@@ -1,0 +1,115 @@
+"""Ingest memory while uploading: 1 GiB through `sluice upload`, then 4 uploads at once.
+
+Starts its own local stack (no processors, so only ingest is measured), samples the ingest
+process's resident memory (VmRSS) every 20 ms, and prints the growth over the idle baseline
+measured in the same run. Run: `.venv/bin/python bench/ingest_memory.py [--size-mib 1024]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sluice.devstack.stack import Stack
+
+MIB = 1024 * 1024
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+class Sampler(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, rss_mib(self.pid))
+            time.sleep(0.02)
+
+
+def write_csv(path: Path, size: int) -> None:
+    block = "".join(f"{i},{i * 0.5:.2f},user{i % 977}@example.com,2026-01-{i % 28 + 1:02d}\n" for i in range(20_000))
+    data = ("id,value,email,day\n" + block).encode()
+    with path.open("wb") as out:
+        written = 0
+        while written < size:
+            out.write(data)
+            written += len(data)
+
+
+def upload(env: dict[str, str], path: Path) -> float:
+    started = time.monotonic()
+    subprocess.run([str(Path(sys.executable).parent / "sluice"), "upload", str(path), "--json"],
+                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--parallel", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+        stack = Stack(home / "stack", environ=environ, processors=0,
+                      service_env={"SLUICE_MAX_UPLOAD_BYTES": str(64 * 1024 * MIB)})
+        try:
+            env = {**environ, **stack.up()}
+            pid = stack.service_pid("ingest")
+            assert pid is not None
+            small = home / "small.csv"
+            write_csv(small, MIB)
+            upload(env, small)  # warm-up: imports, pools and the first S3 connections
+            baseline = rss_mib(pid)
+
+            big = home / "big.csv"
+            write_csv(big, args.size_mib * MIB)
+            sampler = Sampler(pid)
+            sampler.start()
+            seconds = upload(env, big)
+            sampler.stop.set()
+            sampler.join()
+            one_peak = sampler.peak
+
+            part = home / "part.csv"
+            write_csv(part, args.size_mib // args.parallel * MIB)
+            sampler = Sampler(pid)
+            sampler.start()
+            started = time.monotonic()
+            threads = [threading.Thread(target=upload, args=(env, part)) for _ in range(args.parallel)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            parallel_seconds = time.monotonic() - started
+            sampler.stop.set()
+            sampler.join()
+        finally:
+            stack.down()
+
+    size = big.stat().st_size / MIB
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; commit {commit}")
+    print(f"ingest RSS idle (baseline, after warm-up): {baseline:.1f} MiB")
+    print(f"1 upload of {size:.0f} MiB: peak RSS {one_peak:.1f} MiB = baseline + {one_peak - baseline:.1f} MiB "
+          f"({(one_peak - baseline) / size * 100:.2f}% of the file); {size / seconds:.0f} MiB/s")
+    print(f"{args.parallel} uploads of {size / args.parallel:.0f} MiB at once: peak RSS {sampler.peak:.1f} MiB = "
+          f"baseline + {sampler.peak - baseline:.1f} MiB; {size / parallel_seconds:.0f} MiB/s in total")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The connections every service opens the same way, bundled so each app wires them in one line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from sluice import db, notify, objectstore
+from sluice.db import Pool
+from sluice.jobstore import JobStore, Topics
+from sluice.settings import CommonSettings
+
+
+@dataclass
+class Infrastructure:
+    pool: Pool
+    redis: redis.Redis
+    s3: Any
+    store: JobStore
+
+    @classmethod
+    def open(cls, settings: CommonSettings, *, name: str, pool_size: int) -> Infrastructure:
+        pool = db.create_pool(settings.database_url, max_size=pool_size, name=name)
+        redis_client = notify.create_redis(settings.redis_url)
+        s3 = objectstore.create_s3_client(
+            endpoint=settings.s3_endpoint,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+        )
+        store = JobStore(
+            pool=pool,
+            topics=Topics(jobs=settings.jobs_topic, dlq=settings.dlq_topic),
+            on_change=notify.JobChanges(redis_client=redis_client).job_changed,
+        )
+        return cls(pool=pool, redis=redis_client, s3=s3, store=store)
+
+    def close(self) -> None:
+        self.pool.close()
+        self.redis.close()
