@@ -27,7 +27,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from sluice import auth, db, kafka, objectstore
-from sluice.devstack.components import Component, KafkaBroker, Postgres, Redis, S3Server, free_port
+from sluice.devstack.servers import Component, KafkaBroker, Postgres, Redis, S3Server, free_port, pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ class Stack:
         if not path.exists():
             return None
         pid = int(path.read_text().strip() or 0)
-        return pid if pid and _alive(pid) else None
+        return pid if pid and pid_alive(pid) else None
 
     def process_env(self, name: str, index: int = 0) -> dict[str, str]:
         env = {**self.environ, **self.infra_env(), **self.service_ports(), **self.service_env}
@@ -251,9 +251,9 @@ class Stack:
         if pid is not None:
             os.kill(pid, sig)
             deadline = time.monotonic() + timeout
-            while _alive(pid) and time.monotonic() < deadline:
+            while pid_alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            if _alive(pid):
+            if pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)
         self._pid_file(key).unlink(missing_ok=True)
 
@@ -268,18 +268,3 @@ class Stack:
             self.stop_service(key)
         for component in reversed(self.components):
             component.stop()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours counts as gone.
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return True
