@@ -115,6 +115,7 @@ class SluiceClient:
                     yield ingest_service_pb2.UploadRequest(chunk=chunk)
                     if on_bytes:
                         on_bytes(len(chunk))
+            yield ingest_service_pb2.UploadRequest(finish_write=True)
 
         return self.ingest.Upload(requests(), metadata=self._metadata, timeout=timeout)
 

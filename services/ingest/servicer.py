@@ -96,8 +96,6 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
                     field="header.sha256",
                     reason="SHA256_MISMATCH",
                 )
-            if not context.is_active():
-                raise InvalidArgument("the client cancelled the upload", reason="CANCELLED")
             writer.complete()
         except (BotoCoreError, ClientError) as error:
             writer.abort()
@@ -151,12 +149,19 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
         sha = hashlib.sha256()
         head = bytearray()
         checked = False
+        finished = False
         for message in requests:
-            if message.WhichOneof("payload") != "chunk":
+            if finished:
+                raise InvalidArgument(
+                    "no message may follow the one with finish_write", field="finish_write", reason="WRITE_FINISHED"
+                )
+            finished = message.finish_write
+            kind = message.WhichOneof("payload")
+            if kind == "header":
                 raise InvalidArgument(
                     "only the first message may be a header", field="header", reason="HEADER_REPEATED"
                 )
-            data = message.chunk
+            data = message.chunk if kind == "chunk" else b""
             if writer.size + len(data) > self._limits.max_upload_bytes:
                 raise FailedPrecondition(
                     f"the file exceeds the largest accepted upload of {self._limits.max_upload_bytes} bytes",
@@ -170,6 +175,11 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
                     checked = True
             sha.update(data)
             writer.write(data)
+        if not finished:
+            raise InvalidArgument(
+                "the upload ended without a message setting finish_write; nothing was stored",
+                field="finish_write", reason="UPLOAD_INCOMPLETE",
+            )
         if not checked and head:
             validation.check_content_matches(media_type, bytes(head))
         return sha.hexdigest()

@@ -184,13 +184,32 @@ def test_bad_uploads_get_a_status_with_details(client, tmp_path, content, media_
     assert "Traceback" not in raised.value.details()
 
 
+def test_a_stream_that_ends_without_finish_write_stores_nothing(client: SluiceClient, s3, pool, tenant):
+    """A client cut off between two messages looks, on the wire, like one that finished early."""
+    header = ingest_service_pb2.UploadHeader(file_name="cut.csv", media_type="text/csv")
+    messages = [
+        ingest_service_pb2.UploadRequest(header=header),
+        ingest_service_pb2.UploadRequest(chunk=b"a,b\n"),
+        *[ingest_service_pb2.UploadRequest(chunk=b"1,2\n" * 262_144) for _ in range(12)],  # 12 MiB: parts reach S3
+    ]
+    with pytest.raises(grpc.RpcError) as raised:
+        client.ingest.Upload(iter(messages), metadata=client._metadata)
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _details(raised.value) == ("UPLOAD_INCOMPLETE", ["finish_write"])
+    assert s3.list_objects_v2(Bucket="sluice", Prefix=f"raw/{tenant}/").get("Contents", []) == []
+    uploads = s3.list_multipart_uploads(Bucket="sluice").get("Uploads", [])
+    assert [u for u in uploads if u["Key"].startswith(f"raw/{tenant}/")] == []
+    with pool.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM jobs WHERE tenant_id = %s", (tenant,)).fetchone()["n"] == 0
+
+
 def test_a_wrong_sha256_or_size_is_rejected(client: SluiceClient, csv_file):
     path = csv_file("a,b\n1,2\n")
 
     def upload(header: ingest_service_pb2.UploadHeader):
         chunks = [
             ingest_service_pb2.UploadRequest(header=header),
-            ingest_service_pb2.UploadRequest(chunk=path.read_bytes()),
+            ingest_service_pb2.UploadRequest(chunk=path.read_bytes(), finish_write=True),
         ]
         return client.ingest.Upload(iter(chunks), metadata=client._metadata)
 
