@@ -178,7 +178,8 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
         if not finished:
             raise InvalidArgument(
                 "the upload ended without a message setting finish_write; nothing was stored",
-                field="finish_write", reason="UPLOAD_INCOMPLETE",
+                field="finish_write",
+                reason="UPLOAD_INCOMPLETE",
             )
         if not checked and head:
             validation.check_content_matches(media_type, bytes(head))
