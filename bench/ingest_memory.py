@@ -61,12 +61,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the services")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         environ = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
         stack = Stack(home / "stack", environ=environ, processors=0,
-                      service_env={"SLUICE_MAX_UPLOAD_BYTES": str(64 * 1024 * MIB)})
+                      service_env={"SLUICE_MAX_UPLOAD_BYTES": str(64 * 1024 * MIB), **dict(e.split("=", 1) for e in args.env)})
         try:
             env = {**environ, **stack.up()}
             pid = stack.service_pid("ingest")
@@ -78,6 +79,7 @@ def main() -> None:
 
             big = home / "big.csv"
             write_csv(big, args.size_mib * MIB)
+            size = big.stat().st_size / MIB
             sampler = Sampler(pid)
             sampler.start()
             seconds = upload(env, big)
@@ -101,7 +103,6 @@ def main() -> None:
         finally:
             stack.down()
 
-    size = big.stat().st_size / MIB
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; commit {commit}")
     print(f"ingest RSS idle (baseline, after warm-up): {baseline:.1f} MiB")

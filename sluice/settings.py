@@ -53,7 +53,7 @@ class IngestSettings(CommonSettings):
     )
     parts_in_flight: int = Field(2, ge=1, le=16, description="Parts one upload sends to S3 concurrently.")
     upload_buffer_parts: int = Field(
-        16, ge=2, description="Part buffers shared by ALL uploads: caps ingest memory at about this x part size."
+        8, ge=2, description="Part buffers shared by ALL uploads: caps upload memory at this x part size."
     )
     max_attempts: int = Field(4, ge=1, le=20, description="Default processing attempts per job.")
     relay_batch: int = Field(100, ge=1, description="Outbox rows the relay publishes per transaction.")

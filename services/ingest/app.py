@@ -6,7 +6,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from services.ingest.multipart import PartBudget
+from services.ingest.multipart import PartBufferPool
 from services.ingest.reaper import LeaseReaper
 from services.ingest.relay import OutboxRelay
 from services.ingest.servicer import IngestServicer, UploadLimits
@@ -36,11 +36,10 @@ class IngestApp:
             bucket=settings.bucket,
             limits=UploadLimits(
                 max_upload_bytes=settings.max_upload_bytes,
-                part_size_bytes=settings.part_size_bytes,
                 parts_in_flight=settings.parts_in_flight,
                 default_max_attempts=settings.max_attempts,
             ),
-            budget=PartBudget(settings.upload_buffer_parts),
+            buffers=PartBufferPool(buffers=settings.upload_buffer_parts, part_size=settings.part_size_bytes),
             part_executor=self._part_executor,
         )
         self.server: ServerHandle = create_server(

@@ -1,8 +1,9 @@
 """Streams bytes of unknown length into one S3 object with flat memory.
 
-Parts are sent as they fill, with at most `parts_in_flight` requests per upload, and every
-part buffer of every upload is taken from one shared `PartBudget`: ingest memory is bounded by
-budget x part size however many uploads run at once (a full budget slows writers down instead).
+Parts are sent as they fill, with at most `parts_in_flight` requests per upload. Every part buffer
+of every upload comes from one `PartBufferPool`: buffers are allocated once at full part size and
+reused, so ingest memory is bounded by pool size x part size however many uploads run at once
+(when the pool is empty, writers wait: back-pressure to the clients, not more memory).
 A small file (under one part) becomes a single PutObject; `abort()` leaves nothing behind.
 """
 
@@ -17,17 +18,28 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-class PartBudget:
-    """Part buffers shared by all uploads of the process."""
+class PartBufferPool:
+    """Full-size part buffers shared by all uploads of the process, created on first use."""
 
-    def __init__(self, parts: int):
-        self._sem = threading.BoundedSemaphore(parts)
+    def __init__(self, *, buffers: int, part_size: int):
+        self.part_size = part_size
+        self._free: list[bytearray] = []
+        self._available = threading.Semaphore(buffers)
+        self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        self._sem.acquire()
+    def acquire(self) -> bytearray:
+        self._available.acquire()  # blocks while every buffer is in use
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        return bytearray(self.part_size)
 
-    def release(self) -> None:
-        self._sem.release()
+    def release(self, buffer: bytearray) -> None:
+        # A buffer cut short for a file's last part is dropped; a full-size one is allocated later.
+        if len(buffer) == self.part_size:
+            with self._lock:
+                self._free.append(buffer)
+        self._available.release()
 
 
 class StreamingObjectWriter:
@@ -40,17 +52,16 @@ class StreamingObjectWriter:
         bucket: str,
         key: str,
         content_type: str,
-        part_size: int,
-        budget: PartBudget,
+        pool: PartBufferPool,
         executor: ThreadPoolExecutor,
         parts_in_flight: int,
     ):
         self._s3, self._bucket, self._key, self._content_type = s3, bucket, key, content_type
-        self._part_size = part_size
-        self._budget = budget
+        self._pool = pool
         self._executor = executor
         self._in_flight = threading.BoundedSemaphore(parts_in_flight)
         self._buffer: bytearray | None = None
+        self._filled = 0
         self._upload_id: str | None = None
         self._parts: list[Future[dict[str, Any]]] = []
         self._finished = False
@@ -58,26 +69,27 @@ class StreamingObjectWriter:
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
+        part_size = self._pool.part_size
         while view:
             if self._buffer is None:
-                self._budget.acquire()  # blocks while every buffer of the process is in use
-                self._buffer = bytearray()
-            take = min(len(view), self._part_size - len(self._buffer))
-            self._buffer += view[:take]
+                self._buffer, self._filled = self._pool.acquire(), 0
+            take = min(len(view), part_size - self._filled)
+            self._buffer[self._filled : self._filled + take] = view[:take]
+            self._filled += take
             view = view[take:]
             self.size += take
-            if len(self._buffer) >= self._part_size:
+            if self._filled == part_size:
                 self._send_part()
 
     def complete(self) -> None:
         """Make the object durable and visible; raises (after aborting) if any part failed."""
         try:
             if self._upload_id is None:
-                body = bytes(self._buffer or b"")
+                body = bytes(self._buffer[: self._filled]) if self._buffer is not None else b""
                 self._release_buffer()
                 self._s3.put_object(Bucket=self._bucket, Key=self._key, Body=body, ContentType=self._content_type)
             else:
-                if self._buffer:
+                if self._filled:
                     self._send_part()
                 else:
                     self._release_buffer()
@@ -96,10 +108,8 @@ class StreamingObjectWriter:
             return
         self._finished = True
         self._release_buffer()
-        for future in self._parts:
-            future.cancel()
-        for future in self._parts:
-            with contextlib.suppress(BaseException):
+        for future in self._parts:  # at most parts_in_flight still running; each frees its buffer
+            with contextlib.suppress(BaseException):  # the part is being thrown away anyway
                 future.result()
         if self._upload_id is not None:
             try:
@@ -120,10 +130,12 @@ class StreamingObjectWriter:
             self._upload_id = created["UploadId"]
         for done in [f for f in self._parts if f.done()]:
             done.result()  # surface a failed part early rather than after the whole file
+        body, filled = self._buffer, self._filled
+        if filled < len(body):
+            del body[filled:]  # the last part: botocore takes bytes-likes only whole
+        self._buffer, self._filled = None, 0
         self._in_flight.acquire()
-        number, body = len(self._parts) + 1, self._buffer
-        self._buffer = None
-        self._parts.append(self._executor.submit(self._upload_part, number, body))
+        self._parts.append(self._executor.submit(self._upload_part, len(self._parts) + 1, body))
 
     def _upload_part(self, number: int, body: bytearray) -> dict[str, Any]:
         try:
@@ -132,11 +144,10 @@ class StreamingObjectWriter:
             )
             return {"PartNumber": number, "ETag": response["ETag"]}
         finally:
-            body.clear()
             self._in_flight.release()
-            self._budget.release()
+            self._pool.release(body)
 
     def _release_buffer(self) -> None:
         if self._buffer is not None:
-            self._buffer = None
-            self._budget.release()
+            self._pool.release(self._buffer)
+            self._buffer, self._filled = None, 0

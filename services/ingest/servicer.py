@@ -15,7 +15,7 @@ import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.ingest import validation
-from services.ingest.multipart import PartBudget, StreamingObjectWriter
+from services.ingest.multipart import PartBufferPool, StreamingObjectWriter
 from sluice import auth, convert
 from sluice.errors import AlreadyExists, FailedPrecondition, InvalidArgument, Unavailable
 from sluice.jobstore import JobStore, NewJob
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class UploadLimits:
     max_upload_bytes: int
-    part_size_bytes: int
     parts_in_flight: int
     default_max_attempts: int
 
@@ -41,14 +40,14 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
         s3: Any,
         bucket: str,
         limits: UploadLimits,
-        budget: PartBudget,
+        buffers: PartBufferPool,
         part_executor: ThreadPoolExecutor,
     ):
         self._store = store
         self._s3 = s3
         self._bucket = bucket
         self._limits = limits
-        self._budget = budget
+        self._buffers = buffers
         self._part_executor = part_executor
 
     def Upload(
@@ -75,8 +74,7 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
             bucket=self._bucket,
             key=raw_key(caller.tenant, job_id, file_name),
             content_type=media_type,
-            part_size=self._limits.part_size_bytes,
-            budget=self._budget,
+            pool=self._buffers,
             executor=self._part_executor,
             parts_in_flight=self._limits.parts_in_flight,
         )

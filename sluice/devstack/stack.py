@@ -201,6 +201,9 @@ class Stack:
     def process_env(self, name: str, index: int = 0) -> dict[str, str]:
         env = {**self.environ, **self.infra_env(), **self.service_ports(), **self.service_env}
         env["PYTHONUNBUFFERED"] = "1"
+        # glibc keeps one malloc arena per thread (up to 8 x cores) and rarely returns their memory:
+        # with many RPC and S3 threads that alone inflates resident memory; two arenas suffice.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         if name == "processor":
             env["SLUICE_PROCESSOR_ADMIN_PORT"] = str(self.state.port(f"processor-{index}"))
             env.setdefault("SLUICE_WORKER_ID", f"processor-{index}")
