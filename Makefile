@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FILE   ?=
 
-.PHONY: install run up stop status test lint proto proto-check clean
+.PHONY: install run up stop status test lint proto proto-check docs clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Sluice needs Python 3.11 or newer"'
@@ -37,12 +37,15 @@ test: $(STAMP) ## the whole test suite, on real components the suite starts itse
 
 lint: $(STAMP) ## ruff, mypy, buf lint/format and the generated-stub check
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check sluice services scripts tests
+	$(BIN)/ruff format --check sluice services scripts tests bench
 	$(BIN)/mypy sluice services
 	$(MAKE) proto-check
 
 proto: $(STAMP) ## regenerate sluice/v1 from proto/
 	$(BIN)/python scripts/gen_protos.py
+
+docs: $(STAMP) ## regenerate the README's settings table from sluice/settings.py
+	$(BIN)/python scripts/settings_table.py --write
 
 proto-check: $(STAMP)
 	$(BIN)/buf lint

@@ -52,8 +52,13 @@ def write_csv(path: Path, size: int) -> None:
 
 def upload(env: dict[str, str], path: Path) -> float:
     started = time.monotonic()
-    subprocess.run([str(Path(sys.executable).parent / "sluice"), "upload", str(path), "--json"],
-                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "sluice"), "upload", str(path), "--json"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.monotonic() - started
 
 
@@ -63,11 +68,16 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the services")
     args = parser.parse_args()
+    extra = dict(e.split("=", 1) for e in args.env)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         environ = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
-        stack = Stack(home / "stack", environ=environ, processors=0,
-                      service_env={"SLUICE_MAX_UPLOAD_BYTES": str(64 * 1024 * MIB), **dict(e.split("=", 1) for e in args.env)})
+        stack = Stack(
+            home / "stack",
+            environ=environ,
+            processors=0,
+            service_env={"SLUICE_MAX_UPLOAD_BYTES": str(64 * 1024 * MIB), **extra},
+        )
         try:
             env = {**environ, **stack.up()}
             pid = stack.service_pid("ingest")
@@ -106,10 +116,14 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; commit {commit}")
     print(f"ingest RSS idle (baseline, after warm-up): {baseline:.1f} MiB")
-    print(f"1 upload of {size:.0f} MiB: peak RSS {one_peak:.1f} MiB = baseline + {one_peak - baseline:.1f} MiB "
-          f"({(one_peak - baseline) / size * 100:.2f}% of the file); {size / seconds:.0f} MiB/s")
-    print(f"{args.parallel} uploads of {size / args.parallel:.0f} MiB at once: peak RSS {sampler.peak:.1f} MiB = "
-          f"baseline + {sampler.peak - baseline:.1f} MiB; {size / parallel_seconds:.0f} MiB/s in total")
+    print(
+        f"1 upload of {size:.0f} MiB: peak RSS {one_peak:.1f} MiB = baseline + {one_peak - baseline:.1f} MiB "
+        f"({(one_peak - baseline) / size * 100:.2f}% of the file); {size / seconds:.0f} MiB/s"
+    )
+    print(
+        f"{args.parallel} uploads of {size / args.parallel:.0f} MiB at once: peak RSS {sampler.peak:.1f} MiB = "
+        f"baseline + {sampler.peak - baseline:.1f} MiB; {size / parallel_seconds:.0f} MiB/s in total"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
-"""Print the README's settings table from the settings classes (tests/unit/test_readme.py keeps them in sync)."""
+"""The README's settings table, from the settings classes. `--write` updates README.md (`make docs`);
+tests/unit/test_readme.py fails when the two disagree."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 from sluice.settings import CommonSettings, IngestSettings, ProcessorSettings, StatusSettings
 
@@ -36,5 +40,19 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def write_readme(path: Path) -> None:
+    """Replace the table between the README's settings markers."""
+    text = path.read_text()
+    start = text.index(START) + len(START)
+    end = text.index(END)
+    path.write_text(text[:start] + "\n" + table() + "\n" + text[end:])
+
+
+START = "<!-- settings:start (generated: `make docs`) -->"
+END = "<!-- settings:end -->"
+
 if __name__ == "__main__":
-    print(table())
+    if "--write" in sys.argv:
+        write_readme(Path(__file__).resolve().parent.parent / "README.md")
+    else:
+        print(table())

@@ -198,8 +198,8 @@ class Stack:
         pid = int(path.read_text().strip() or 0)
         return pid if pid and pid_alive(pid) else None
 
-    def process_env(self, name: str, index: int = 0) -> dict[str, str]:
-        env = {**self.environ, **self.infra_env(), **self.service_ports(), **self.service_env}
+    def process_env(self, name: str, index: int = 0, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = {**self.environ, **self.infra_env(), **self.service_ports(), **self.service_env, **(extra or {})}
         env["PYTHONUNBUFFERED"] = "1"
         # glibc keeps one malloc arena per thread (up to 8 x cores) and rarely returns their memory:
         # with many RPC and S3 threads that alone inflates resident memory; two arenas suffice.
@@ -209,7 +209,9 @@ class Stack:
             env.setdefault("SLUICE_WORKER_ID", f"processor-{index}")
         return env
 
-    def start_service(self, name: str, *, index: int = 0, wait: bool = True) -> int:
+    def start_service(
+        self, name: str, *, index: int = 0, wait: bool = True, extra_env: Mapping[str, str] | None = None
+    ) -> int:
         """Start `python -m services.NAME` detached (or reuse it); returns its pid."""
         key = f"{name}-{index}" if name == "processor" else name
         pid = self.service_pid(key)
@@ -221,7 +223,7 @@ class Stack:
         with (logs / f"{key}.log").open("ab") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", f"services.{name}"],
-                env=self.process_env(name, index),
+                env=self.process_env(name, index, extra_env),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -8,7 +8,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 def test_every_setting_is_in_the_readme_table():
-    assert table() in README, "regenerate the table with `.venv/bin/python scripts/settings_table.py`"
+    assert table() in README, "the README settings table is stale: run `make docs`"
 
 
 def test_quick_start_has_the_two_commands():
