@@ -1,11 +1,12 @@
-"""The README's settings table, from the settings classes. `--write` updates README.md (`make docs`);
-tests/unit/test_readme.py fails when the two disagree."""
+"""The README's generated tables: settings (from the settings classes) and metrics (from the metric
+catalog). `--write` updates README.md (`make docs`); tests/unit/test_readme.py fails when they disagree."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from sluice.metrics import CATALOG
 from sluice.settings import CommonSettings, IngestSettings, ProcessorSettings, StatusSettings
 
 
@@ -40,16 +41,32 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def metrics_table() -> str:
+    lines = ["| Metric (Prometheus) | Type | Labels | Served by | Meaning |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        f"| `{m.prometheus_name}` | {m.kind.value} | {', '.join(m.labels) or '-'} | {', '.join(m.exported_by)} "
+        f"| {m.description} |"
+        for m in CATALOG
+    ]
+    return "\n".join(lines)
+
+
+def _replace(text: str, start_marker: str, end_marker: str, body: str) -> str:
+    start = text.index(start_marker) + len(start_marker)
+    end = text.index(end_marker)
+    return text[:start] + "\n" + body + "\n" + text[end:]
+
+
 def write_readme(path: Path) -> None:
-    """Replace the table between the README's settings markers."""
-    text = path.read_text()
-    start = text.index(START) + len(START)
-    end = text.index(END)
-    path.write_text(text[:start] + "\n" + table() + "\n" + text[end:])
+    """Replace the tables between the README's markers."""
+    text = _replace(path.read_text(), START, END, table())
+    path.write_text(_replace(text, METRICS_START, METRICS_END, metrics_table()))
 
 
 START = "<!-- settings:start (generated: `make docs`) -->"
 END = "<!-- settings:end -->"
+METRICS_START = "<!-- metrics:start (generated: `make docs`) -->"
+METRICS_END = "<!-- metrics:end -->"
 
 if __name__ == "__main__":
     if "--write" in sys.argv:

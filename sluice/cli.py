@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from sluice import traces
 from sluice.client import SluiceClient, endpoints_from_environment
 from sluice.v1 import job_pb2, profile_pb2
 
@@ -171,6 +172,29 @@ def cmd_cancel(client: SluiceClient, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trace(client: SluiceClient, args: argparse.Namespace) -> int:
+    job = client.get_job(args.job)
+    if not job.trace_id:
+        print(f"sluice: job {job.id} has no trace (tracing was off when it was uploaded)", file=sys.stderr)
+        return 1
+    folder = Path(client.endpoints.trace_dir) if client.endpoints.trace_dir else None
+    if folder is None or not folder.is_dir():
+        print(
+            f"sluice: trace {job.trace_id}: no local trace folder (SLUICE_TRACE_DIR); "
+            "look the trace id up in your tracing back end",
+            file=sys.stderr,
+        )
+        return 1
+    roots = traces.build_tree(traces.read_trace(sorted(folder.glob("*.jsonl")), job.trace_id))
+    if args.json:
+        origin = min((s.start_ns for s in roots), default=0)
+        _print_json({"job_id": job.id, "trace_id": job.trace_id, "spans": [s.to_dict(origin) for s in roots]})
+    else:
+        print(f"job {job.id} ({state_name(job.state)})")
+        print(traces.render_waterfall(roots))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sluice", description=__doc__.split("\n\n")[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("watch", cmd_watch, "follow a job's state and progress until it finishes"),
         ("profile", cmd_profile, "show a finished job's profile"),
         ("cancel", cmd_cancel, "cancel an unfinished job"),
+        ("trace", cmd_trace, "show the job's trace: every hop and its duration, as a waterfall"),
     ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("job", help="job id")

@@ -32,6 +32,7 @@ class Endpoints:
     ingest: str
     status: str
     api_key: str
+    trace_dir: str = ""  # where a local stack keeps its spans (SLUICE_TRACE_DIR), for `sluice trace`
 
 
 def load_env_file(path: Path) -> dict[str, str]:
@@ -60,7 +61,12 @@ def endpoints_from_environment(environ: dict[str, str] | None = None) -> Endpoin
             f"{', '.join(missing)} not set and not in {default_env_file()}: start the local stack with "
             "`make run` (it writes that file) or export the variables"
         )
-    return Endpoints(merged["SLUICE_INGEST_ADDR"], merged["SLUICE_STATUS_ADDR"], merged["SLUICE_API_KEY"])
+    return Endpoints(
+        merged["SLUICE_INGEST_ADDR"],
+        merged["SLUICE_STATUS_ADDR"],
+        merged["SLUICE_API_KEY"],
+        merged.get("SLUICE_TRACE_DIR", ""),
+    )
 
 
 def guess_media_type(path: Path) -> str:
@@ -69,6 +75,7 @@ def guess_media_type(path: Path) -> str:
 
 class SluiceClient:
     def __init__(self, endpoints: Endpoints):
+        self.endpoints = endpoints
         self._metadata = (("authorization", f"Bearer {endpoints.api_key}"),)
         self._ingest_channel = grpc.insecure_channel(endpoints.ingest)
         self._status_channel = grpc.insecure_channel(endpoints.status)

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from google.protobuf import timestamp_pb2
 
+from sluice.telemetry import trace_id_of
 from sluice.v1 import job_pb2, profile_pb2
 
 Row = dict[str, Any]
@@ -60,6 +61,7 @@ def job_to_proto(row: Row, events: Iterable[Row] = ()) -> job_pb2.Job:
         start_time=_ts(row.get("started_at")),
         end_time=_ts(row.get("finished_at")),
         next_attempt_time=_ts(row.get("next_attempt_at")) if row["state"] == "RETRYING" else None,
+        trace_id=trace_id_of(row.get("trace_context")),
     )
     if row.get("error_reason"):
         job.error.CopyFrom(

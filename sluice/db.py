@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
-from typing import cast
+from typing import Any, cast
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
+
+from sluice.telemetry import quiet
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +19,12 @@ _MIGRATION_LOCK = 0x51_1C_E0_01
 
 # Every pool hands out connections whose rows are dicts.
 Pool = ConnectionPool[psycopg.Connection[DictRow]]
+
+
+def _check_quietly(conn: psycopg.Connection[Any]) -> None:
+    """The pool's liveness check on checkout, kept out of traces (it is not the caller's work)."""
+    with quiet():
+        ConnectionPool.check_connection(conn)
 
 
 def create_pool(url: str, *, max_size: int = 8, name: str = "sluice") -> Pool:
@@ -28,7 +36,7 @@ def create_pool(url: str, *, max_size: int = 8, name: str = "sluice") -> Pool:
         kwargs={"row_factory": dict_row, "autocommit": False},
         name=name,
         open=False,
-        check=ConnectionPool.check_connection,
+        check=_check_quietly,
     )
     pool.open(wait=True, timeout=30)
     return cast(Pool, pool)

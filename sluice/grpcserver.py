@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures
 from dataclasses import dataclass
@@ -17,14 +18,20 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
+from opentelemetry import trace
+from opentelemetry.instrumentation.grpc import filters, server_interceptor
+from opentelemetry.trace import Status, StatusCode
 
 from sluice.auth import Authenticator, reset_caller, set_caller
 from sluice.errors import SluiceError
+from sluice.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
 # Infrastructure services answer without an API key (probes, grpcurl).
 PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+# Probes and tooling: no spans (a health check every few seconds would bury the uploads).
+_UNTRACED = ("grpc.health.v1.", "grpc.reflection.")
 
 Behavior = Callable[..., Any]
 
@@ -55,10 +62,11 @@ def _abort_with(context: grpc.ServicerContext, error: SluiceError) -> None:
 
 
 class CallInterceptor(grpc.ServerInterceptor):
-    """Authenticates every non-public call and maps exceptions to statuses, in one place."""
+    """Authenticates every non-public call, maps exceptions to statuses and times calls, in one place."""
 
-    def __init__(self, *, authenticator: Authenticator | None):
+    def __init__(self, *, authenticator: Authenticator | None, telemetry: Telemetry | None = None):
         self._auth = authenticator
+        self._telemetry = telemetry
 
     def intercept_service(self, continuation: Callable, handler_call_details: grpc.HandlerCallDetails) -> Any:
         handler = continuation(handler_call_details)
@@ -72,20 +80,32 @@ class CallInterceptor(grpc.ServerInterceptor):
         def served(context: grpc.ServicerContext) -> Iterator[None]:
             """The caller is known inside; our errors leave as statuses, anything else as INTERNAL."""
             token = None
+            started = time.monotonic()
+            code = grpc.StatusCode.OK
             try:
                 if self._auth is not None:
-                    token = set_caller(self._auth.authenticate(authorization))
+                    caller = self._auth.authenticate(authorization)
+                    token = set_caller(caller)
+                    trace.get_current_span().set_attribute("sluice.tenant", caller.tenant)
                 yield
             except SluiceError as error:
+                code = error.code
+                _mark_span(code, error.message, error.reason)
                 _abort_with(context, error)
             except Exception:
                 if context.code() is not None:  # context.abort() already chose the status
+                    code = context.code()
                     raise
+                code = grpc.StatusCode.INTERNAL
                 log.exception("unhandled error in %s", method)
                 context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
             finally:
                 if token is not None:
                     reset_caller(token)
+                if self._telemetry is not None:
+                    self._telemetry.metrics.rpc_duration.record(
+                        time.monotonic() - started, {"rpc_method": method, "rpc_grpc_status_code": code.name}
+                    )
 
         def around(behavior: Behavior, streaming: bool) -> Behavior:
             def call(request: Any, context: grpc.ServicerContext) -> Any:
@@ -99,6 +119,15 @@ class CallInterceptor(grpc.ServerInterceptor):
             return stream if streaming else call
 
         return _wrap_handler(handler, around)
+
+
+def _mark_span(code: grpc.StatusCode, message: str, reason: str) -> None:
+    """abort_with_status bypasses the OpenTelemetry wrapper, so the RPC span learns the outcome here."""
+    span = trace.get_current_span()
+    span.set_attribute("rpc.grpc.status_code", code.value[0])
+    span.set_attribute("sluice.error.reason", reason)
+    if code is not grpc.StatusCode.OK:
+        span.set_status(Status(StatusCode.ERROR, f"{code.name}: {message}"))
 
 
 @dataclass
@@ -121,13 +150,27 @@ def create_server(
     register: Iterable[Callable[[grpc.Server], None]],
     service_names: Iterable[str],
     authenticator: Authenticator | None,
+    telemetry: Telemetry | None = None,
     max_workers: int = 16,
     host: str = "127.0.0.1",
 ) -> ServerHandle:
-    """Build a server with our interceptor, the stock health servicer and reflection."""
+    """Build a server with our interceptors, the stock health servicer and reflection.
+
+    With telemetry, every call but health checks and reflection gets a SERVER span (the outermost
+    interceptor, so authentication and error mapping happen inside it) and a duration sample.
+    """
+    interceptors: list[grpc.ServerInterceptor] = []
+    if telemetry is not None:
+        interceptors.append(
+            server_interceptor(
+                tracer_provider=telemetry.tracer_provider,
+                filter_=filters.negate(filters.any_of(*(filters.service_prefix(p) for p in _UNTRACED))),
+            )
+        )
+    interceptors.append(CallInterceptor(authenticator=authenticator, telemetry=telemetry))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
-        interceptors=[CallInterceptor(authenticator=authenticator)],
+        interceptors=interceptors,
         maximum_concurrent_rpcs=max_workers * 4,
         options=[
             ("grpc.max_receive_message_length", 8 * 1024 * 1024),

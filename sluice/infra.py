@@ -9,8 +9,10 @@ import redis
 
 from sluice import db, notify, objectstore
 from sluice.db import Pool
+from sluice.jobstate import State
 from sluice.jobstore import JobStore, Topics
 from sluice.settings import CommonSettings
+from sluice.telemetry import Telemetry
 
 
 @dataclass
@@ -21,7 +23,13 @@ class Infrastructure:
     store: JobStore
 
     @classmethod
-    def open(cls, settings: CommonSettings, *, name: str, pool_size: int) -> Infrastructure:
+    def open(cls, settings: CommonSettings, *, name: str, pool_size: int, telemetry: Telemetry) -> Infrastructure:
+        """Open after `telemetry` exists: connections made from here on are traced."""
+        transitions = telemetry.metrics.job_transitions
+
+        def count_transition(state: State, reason: str) -> None:
+            transitions.add(1, {"to_state": state.value, "reason": reason})
+
         pool = db.create_pool(settings.database_url, max_size=pool_size, name=name)
         redis_client = notify.create_redis(settings.redis_url)
         s3 = objectstore.create_s3_client(
@@ -34,6 +42,7 @@ class Infrastructure:
             pool=pool,
             topics=Topics(jobs=settings.jobs_topic, dlq=settings.dlq_topic),
             on_change=notify.JobChanges(redis_client=redis_client).job_changed,
+            on_transition=count_transition,
         )
         return cls(pool=pool, redis=redis_client, s3=s3, store=store)
 

@@ -78,12 +78,27 @@ def job_message(job: Row, *, attempt: int) -> dict[str, Any]:
 
 
 class JobStore:
-    """All job reads and transitions. `on_change(job_id)` runs after each committed change."""
+    """All job reads and transitions. After each committed change `on_change(job_id)` runs and,
+    for a state change, `on_transition(state_entered, reason)` (the transitions metric; the reason
+    is the error reason of a FAILED or RETRYING transition, else empty)."""
 
-    def __init__(self, *, pool: Pool, topics: Topics, on_change: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        *,
+        pool: Pool,
+        topics: Topics,
+        on_change: Callable[[str], None] | None = None,
+        on_transition: Callable[[State, str], None] | None = None,
+    ):
         self._pool = pool
         self._topics = topics
         self._on_change = on_change or (lambda _job_id: None)
+        self._on_transition = on_transition or (lambda _state, _reason: None)
+
+    def _committed(self, job_id: str, entered: State | None, reason: str = "") -> None:
+        if entered is not None:
+            self._on_transition(entered, reason)
+        self._on_change(job_id)
 
     # ---- writes -------------------------------------------------------------------------
 
@@ -122,7 +137,7 @@ class JobStore:
                 return existing, False
             _record(conn, row["id"], None, State.QUEUED, 0, "ingest", "upload stored")
             _enqueue(conn, self._topics.jobs, row, attempt=1, headers=job.trace_context)
-        self._on_change(str(row["id"]))
+        self._committed(str(row["id"]), State.QUEUED)
         return row, True
 
     def claim(self, job_id: str, *, worker: str, lease_seconds: float) -> Row | None:
@@ -148,7 +163,7 @@ class JobStore:
             if row is None:
                 return None
             _record(conn, row["id"], State(before["state"]), State.RUNNING, row["attempt"], worker, "claimed")
-        self._on_change(job_id)
+        self._committed(job_id, State.RUNNING)
         return row
 
     def renew(self, job_id: str, *, worker: str, lease_seconds: float, bytes_done: int, rows_done: int) -> bool:
@@ -164,7 +179,7 @@ class JobStore:
             )
             renewed = cur.rowcount == 1
         if renewed:
-            self._on_change(job_id)
+            self._committed(job_id, None)
         return renewed
 
     def succeed(self, job_id: str, *, worker: str, profile: ProfileResult) -> bool:
@@ -225,7 +240,7 @@ class JobStore:
                     ],
                 )
             _record(conn, row["id"], State.RUNNING, State.SUCCEEDED, row["attempt"], worker, "profile stored")
-        self._on_change(job_id)
+        self._committed(job_id, State.SUCCEEDED)
         return True
 
     def fail(self, job_id: str, *, worker: str, reason: str, message: str) -> bool:
@@ -235,7 +250,7 @@ class JobStore:
                 conn, job_id, worker=worker, reason=reason, message=message, retryable=False, dead_letter=False
             )
         if row is not None:
-            self._on_change(job_id)
+            self._committed(job_id, State.FAILED, reason)
         return row is not None
 
     def retry_or_fail(
@@ -251,7 +266,7 @@ class JobStore:
             if row is None:
                 return None
             target = self._retry_locked(conn, row, worker=worker, reason=reason, message=message, policy=policy)
-        self._on_change(job_id)
+        self._committed(job_id, target, reason)
         return target
 
     def release(self, job_id: str, *, worker: str, message: str) -> bool:
@@ -270,7 +285,7 @@ class JobStore:
                 return False
             _record(conn, row["id"], State.RUNNING, State.RETRYING, row["attempt"], worker, message)
             _enqueue(conn, self._topics.jobs, row, attempt=row["attempt"] + 1, headers=row["trace_context"])
-        self._on_change(job_id)
+        self._committed(job_id, State.RETRYING, "RELEASED")
         return True
 
     def cancel(self, job_id: str, *, tenant: str) -> tuple[Row | None, bool]:
@@ -291,13 +306,13 @@ class JobStore:
             ).fetchone()
             assert row is not None
             _record(conn, row["id"], None, State.CANCELLED, row["attempt"], "status", "cancelled by owner")
-        self._on_change(job_id)
+        self._committed(job_id, State.CANCELLED)
         return row, True
 
     def reap_expired(self, *, policy: RetryPolicy, limit: int = 100) -> list[str]:
         """RUNNING jobs whose lease ran out (their worker died) go back to RETRYING (or FAILED
         after the last attempt). SKIP LOCKED lets several ingest replicas reap side by side."""
-        reaped: list[str] = []
+        reaped: list[tuple[str, State]] = []
         with self._pool.connection() as conn, conn.transaction():
             rows = conn.execute(
                 """
@@ -307,7 +322,7 @@ class JobStore:
                 (limit,),
             ).fetchall()
             for row in rows:
-                self._retry_locked(
+                target = self._retry_locked(
                     conn,
                     row,
                     worker="reaper",
@@ -315,10 +330,10 @@ class JobStore:
                     message=f"worker {row['lease_owner']} stopped renewing its lease",
                     policy=policy,
                 )
-                reaped.append(str(row["id"]))
-        for job_id in reaped:
-            self._on_change(job_id)
-        return reaped
+                reaped.append((str(row["id"]), target))
+        for job_id, target in reaped:
+            self._committed(job_id, target, "WORKER_LOST")
+        return [job_id for job_id, _ in reaped]
 
     # ---- reads --------------------------------------------------------------------------
 
@@ -347,6 +362,22 @@ class JobStore:
         sql = f"SELECT * FROM jobs WHERE {' AND '.join(clauses)} ORDER BY created_at DESC, id DESC LIMIT %s"
         with self._pool.connection() as conn:
             return conn.execute(sql, (*params, limit)).fetchall()
+
+    def count_unfinished(self) -> dict[State, int]:
+        """Jobs per unfinished state (every such state present, 0 when none); served by a partial index."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT state, count(*) AS n FROM jobs WHERE state IN ('QUEUED', 'RUNNING', 'RETRYING') GROUP BY state"
+            ).fetchall()
+        counts = {state: 0 for state in (State.QUEUED, State.RUNNING, State.RETRYING)}
+        counts.update({State(r["state"]): int(r["n"]) for r in rows})
+        return counts
+
+    def outbox_due(self) -> int:
+        """Outbox rows due for publishing and not yet published (the relay's backlog)."""
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT count(*) AS n FROM outbox WHERE available_at <= now()").fetchone()
+        return int(row["n"]) if row else 0
 
     def profile(self, job_id: str) -> Row | None:
         with self._pool.connection() as conn:

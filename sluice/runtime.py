@@ -1,4 +1,4 @@
-"""Process plumbing shared by every service: logging, and running until SIGTERM/SIGINT."""
+"""Process plumbing shared by every service: settings, logging, and running until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
@@ -8,19 +8,47 @@ import sys
 import threading
 from typing import TypeVar
 
+from opentelemetry import trace
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
+from pythonjsonlogger.json import JsonFormatter
+
+from sluice.telemetry import current_job
 
 T = TypeVar("T", bound=BaseSettings)
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
+class TraceContextFilter(logging.Filter):
+    """Adds trace_id, span_id (of the current span) and job_id (of the job being handled) to records."""
+
+    def __init__(self, service: str):
+        super().__init__()
+        self._service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        span = trace.get_current_span().get_span_context()
+        record.trace_id = format(span.trace_id, "032x") if span.is_valid else ""
+        record.span_id = format(span.span_id, "016x") if span.is_valid else ""
+        record.job_id = current_job.get()
+        record.service = self._service
+        return True
+
+
+def configure_logging(level: str, *, fmt: str = "text", service: str = "sluice") -> None:
+    """JSON lines (for log pipelines: every line of a job carries its job and trace ids) or text."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(TraceContextFilter(service))
+    if fmt == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(levelname)s %(name)s %(message)s %(service)s %(job_id)s %(trace_id)s %(span_id)s",
+                rename_fields={"levelname": "level", "name": "logger"},
+                timestamp="time",
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("kafka").setLevel(logging.WARNING)
     logging.getLogger("botocore").setLevel(logging.WARNING)
 

@@ -32,6 +32,17 @@ class CommonSettings(BaseSettings):
     log_level: str = Field("INFO", description="Python logging level.")
     retry_base_seconds: float = Field(2.0, gt=0, description="First retry delay; doubles per attempt, with jitter.")
     retry_max_seconds: float = Field(300.0, gt=0, description="Longest retry delay.")
+    consumer_group: str = Field(
+        "sluice-processors", description="Kafka consumer group of the processors (ingest exports its lag)."
+    )
+    metrics_host: str = Field("127.0.0.1", description="Address of the Prometheus endpoint (0.0.0.0 in a pod).")
+    metrics_port: int = Field(
+        9464, ge=0, le=65535, description="Port of the Prometheus endpoint `/metrics`; 0 turns it off."
+    )
+    trace_file: str = Field(
+        "", description="Append finished spans to this file as OTLP-JSON lines (the local stack sets it)."
+    )
+    log_format: str = Field("json", description="`json` (one object per line, with trace and job ids) or `text`.")
 
     @field_validator("log_level")
     @classmethod
@@ -39,6 +50,13 @@ class CommonSettings(BaseSettings):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value.lower() not in {"json", "text"}:
+            raise ValueError("must be json or text")
+        return value.lower()
 
 
 class IngestSettings(CommonSettings):
@@ -60,13 +78,15 @@ class IngestSettings(CommonSettings):
     relay_poll_seconds: float = Field(1.0, gt=0, description="Relay wake-up interval when no NOTIFY arrives.")
     reaper_interval_seconds: float = Field(2.0, gt=0, description="How often expired leases are looked for.")
     grpc_workers: int = Field(32, ge=1, description="Threads serving RPCs (concurrent uploads).")
+    lag_interval_seconds: float = Field(
+        5.0, gt=0, description="How often consumer lag and job counts are read for the metrics."
+    )
 
 
 class ProcessorSettings(CommonSettings):
     """The processor: a Kafka consumer-group member that profiles files."""
 
     processor_admin_port: int = Field(50053, ge=0, le=65535, description="gRPC port of the admin service.")
-    consumer_group: str = Field("sluice-processors", description="Kafka consumer group of the processors.")
     worker_id: str = Field("", description="Id recorded in job events; empty means hostname-pid.")
     lease_seconds: float = Field(30.0, gt=0, description="Job lease length; renewed every third of it.")
     read_chunk_bytes: int = Field(1024**2, ge=4096, description="Bytes read from S3 per request.")

@@ -10,6 +10,7 @@ A small file (under one part) becomes a single PutObject; `abort()` leaves nothi
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -135,7 +136,9 @@ class StreamingObjectWriter:
             del body[filled:]  # the last part: botocore takes bytes-likes only whole
         self._buffer, self._filled = None, 0
         self._in_flight.acquire()
-        self._parts.append(self._executor.submit(self._upload_part, len(self._parts) + 1, body))
+        # In the upload's context, so each UploadPart span belongs to the upload's trace.
+        context = contextvars.copy_context()
+        self._parts.append(self._executor.submit(context.run, self._upload_part, len(self._parts) + 1, body))
 
     def _upload_part(self, number: int, body: bytearray) -> dict[str, Any]:
         try:

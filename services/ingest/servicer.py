@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,13 +14,15 @@ from typing import Any
 import grpc
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
+from opentelemetry import trace
 
 from services.ingest import validation
 from services.ingest.multipart import PartBufferPool, StreamingObjectWriter
 from sluice import auth, convert
-from sluice.errors import AlreadyExists, FailedPrecondition, InvalidArgument, Unavailable
+from sluice.errors import AlreadyExists, FailedPrecondition, InvalidArgument, SluiceError, Unavailable
 from sluice.jobstore import JobStore, NewJob
 from sluice.objectstore import raw_key
+from sluice.telemetry import Telemetry, inject_context, job_scope
 from sluice.v1 import ingest_service_pb2, ingest_service_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -42,7 +45,9 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
         limits: UploadLimits,
         buffers: PartBufferPool,
         part_executor: ThreadPoolExecutor,
+        telemetry: Telemetry,
     ):
+        self._telemetry = telemetry
         self._store = store
         self._s3 = s3
         self._bucket = bucket
@@ -51,6 +56,28 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
         self._part_executor = part_executor
 
     def Upload(
+        self, request_iterator: Iterator[ingest_service_pb2.UploadRequest], context: grpc.ServicerContext
+    ) -> ingest_service_pb2.UploadResponse:
+        """Times and counts every upload by outcome; the work is in `_upload`."""
+        metrics = self._telemetry.metrics
+        started = time.monotonic()
+        outcome = "failed"
+        try:
+            response = self._upload(request_iterator, context)
+            outcome = "deduplicated" if response.deduplicated else "stored"
+            metrics.upload_bytes.add(response.committed_size if not response.deduplicated else 0, {"outcome": outcome})
+            return response
+        except SluiceError as error:
+            outcome = "failed" if isinstance(error, Unavailable) else "rejected"
+            raise
+        except Exception:
+            outcome = "cancelled" if not context.is_active() else "failed"
+            raise
+        finally:
+            metrics.uploads.add(1, {"outcome": outcome})
+            metrics.upload_duration.record(time.monotonic() - started, {"outcome": outcome})
+
+    def _upload(
         self, request_iterator: Iterator[ingest_service_pb2.UploadRequest], context: grpc.ServicerContext
     ) -> ingest_service_pb2.UploadResponse:
         caller = auth.current_caller()
@@ -62,17 +89,34 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
         header = first.header
         media_type = validation.normalize_media_type(header.media_type)
         file_name = validation.safe_file_name(header.file_name)
-        declared_sha = validation.check_sha256_format(header.sha256)
-        declared_size = header.declared_size if header.HasField("declared_size") else None
-        validation.check_declared_size(declared_size, self._limits.max_upload_bytes)
+        validation.check_sha256_format(header.sha256)  # malformed headers fail before any byte is stored
+        validation.check_declared_size(
+            header.declared_size if header.HasField("declared_size") else None, self._limits.max_upload_bytes
+        )
         if header.options.max_attempts < 0:
             raise InvalidArgument("options.max_attempts cannot be negative", field="header.options.max_attempts")
 
         job_id = str(uuid.uuid4())
+        span = trace.get_current_span()
+        span.set_attributes({"sluice.job_id": job_id, "sluice.file_name": file_name, "sluice.media_type": media_type})
+        with job_scope(job_id):
+            return self._store_upload(job_id, caller.tenant, header, media_type, file_name, request_iterator)
+
+    def _store_upload(
+        self,
+        job_id: str,
+        tenant: str,
+        header: ingest_service_pb2.UploadHeader,
+        media_type: str,
+        file_name: str,
+        request_iterator: Iterator[ingest_service_pb2.UploadRequest],
+    ) -> ingest_service_pb2.UploadResponse:
+        declared_sha = validation.check_sha256_format(header.sha256)
+        declared_size = header.declared_size if header.HasField("declared_size") else None
         writer = StreamingObjectWriter(
             s3=self._s3,
             bucket=self._bucket,
-            key=raw_key(caller.tenant, job_id, file_name),
+            key=raw_key(tenant, job_id, file_name),
             content_type=media_type,
             pool=self._buffers,
             executor=self._part_executor,
@@ -103,14 +147,15 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
             writer.abort()  # client cancelled, bad input or a bug: leave no object behind
             raise
 
+        trace.get_current_span().set_attribute("sluice.size_bytes", writer.size)
         new_job = NewJob(
             id=job_id,
-            tenant=caller.tenant,
+            tenant=tenant,
             file_name=file_name,
             media_type=media_type,
             size_bytes=writer.size,
             sha256=digest,
-            object_key=raw_key(caller.tenant, job_id, file_name),
+            object_key=raw_key(tenant, job_id, file_name),
             max_attempts=header.options.max_attempts or self._limits.default_max_attempts,
             idempotency_key=header.idempotency_key or None,
             options={
@@ -118,9 +163,11 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
                 "na_values": list(header.options.na_values),
                 "max_attempts": header.options.max_attempts,
             },
+            trace_context=inject_context(),  # the upload's span: the relay and processor continue it
         )
         try:
-            row, created = self._store.create(new_job)
+            with self._telemetry.tracer.start_as_current_span("job.create", attributes={"sluice.job_id": job_id}):
+                row, created = self._store.create(new_job)
         except psycopg.OperationalError as error:
             writer.delete()
             raise Unavailable("the job database is unavailable; retry the upload", retry_after=2.0) from error
@@ -135,7 +182,7 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
                     reason="IDEMPOTENCY_KEY_REUSED",
                     metadata={"job_id": str(row["id"])},
                 )
-        log.info("upload %s stored: %d bytes, tenant %s, created=%s", row["id"], writer.size, caller.tenant, created)
+        log.info("upload %s stored: %d bytes, tenant %s, created=%s", row["id"], writer.size, tenant, created)
         return ingest_service_pb2.UploadResponse(
             job=convert.job_to_proto(row), committed_size=row["size_bytes"], deduplicated=not created
         )

@@ -10,22 +10,28 @@ from services.processor.admin import ProcessorAdminServicer
 from services.processor.runner import JobRunner, RunnerConfig
 from services.processor.worker import ProcessorWorker
 from sluice import kafka
+from sluice import metrics as catalog
 from sluice.auth import Authenticator
 from sluice.grpcserver import ServerHandle, create_server
 from sluice.infra import Infrastructure
 from sluice.jobstate import RetryPolicy
 from sluice.settings import ProcessorSettings
+from sluice.telemetry import Telemetry
 from sluice.v1 import processor_admin_service_pb2, processor_admin_service_pb2_grpc
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = processor_admin_service_pb2.DESCRIPTOR.services_by_name["ProcessorAdminService"].full_name
 
 
+def worker_id_of(settings: ProcessorSettings) -> str:
+    return settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+
+
 class ProcessorApp:
-    def __init__(self, settings: ProcessorSettings):
+    def __init__(self, settings: ProcessorSettings, *, telemetry: Telemetry):
         self.settings = settings
-        self.worker_id = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
-        self._infra = infra = Infrastructure.open(settings, name="processor", pool_size=4)
+        self.worker_id = worker_id_of(settings)
+        self._infra = infra = Infrastructure.open(settings, name="processor", pool_size=4, telemetry=telemetry)
         runner = JobRunner(
             store=infra.store,
             s3=infra.s3,
@@ -38,6 +44,7 @@ class ProcessorApp:
                 distinct_limit=settings.distinct_exact_limit,
                 retry=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
             ),
+            telemetry=telemetry,
         )
         self.worker = ProcessorWorker(
             consumer_factory=lambda: kafka.create_consumer(
@@ -51,13 +58,18 @@ class ProcessorApp:
             runner=runner,
             worker_id=self.worker_id,
             drain_timeout=settings.drain_timeout_seconds,
+            telemetry=telemetry,
         )
+        stats, labels = self.worker.stats, {"worker": self.worker_id}
+        telemetry.metrics.gauge(catalog.PROCESSOR_ACTIVE, lambda: [(int(stats.consuming), labels)])
+        telemetry.metrics.gauge(catalog.PROCESSOR_BUSY, lambda: [(int(bool(stats.current_job_id)), labels)])
         admin = ProcessorAdminServicer(worker=self.worker)
         self.server: ServerHandle = create_server(
             port=settings.processor_admin_port,
             register=[lambda s: processor_admin_service_pb2_grpc.add_ProcessorAdminServiceServicer_to_server(admin, s)],
             service_names=[SERVICE_NAME],
             authenticator=Authenticator(pool=infra.pool),
+            telemetry=telemetry,
             max_workers=4,
         )
 

@@ -20,12 +20,14 @@ from typing import Any
 import pandas as pd
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
+from opentelemetry import trace
 
 from services.processor.profiling import TableProfiler, sniff_delimiter
 from sluice.errors import JobInputError, TransientJobError
 from sluice.jobstate import RetryPolicy
 from sluice.jobstore import JobStore, ProfileResult, Row
 from sluice.objectstore import report_key
+from sluice.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -89,16 +91,30 @@ class _CountingReader(io.RawIOBase):
 
 
 class JobRunner:
-    def __init__(self, *, store: JobStore, s3: Any, config: RunnerConfig):
+    """Spans (children of the processor's `job.process`): job.download (until the object streams),
+    job.parse (streaming read, parse and per-chunk accumulation: the download goes on inside it),
+    job.profile (the final statistics) and job.store (report to S3, result to PostgreSQL)."""
+
+    def __init__(self, *, store: JobStore, s3: Any, config: RunnerConfig, telemetry: Telemetry):
         self._store = store
         self._s3 = s3
         self._config = config
+        self._tracer = telemetry.tracer
+        self._metrics = telemetry.metrics
 
     def run(self, job_id: str, *, shutting_down: Callable[[], bool]) -> Outcome:
         cfg = self._config
         job = self._store.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
         if job is None:
             return Outcome.SKIPPED
+        trace.get_current_span().set_attributes(
+            {
+                "sluice.tenant": job["tenant_id"],
+                "sluice.attempt": job["attempt"],
+                "sluice.size_bytes": job["size_bytes"],
+                "sluice.file_name": job["file_name"],
+            }
+        )
         log.info("job %s: attempt %d started", job_id, job["attempt"])
         progress = _Progress()
         keeper_stop = threading.Event()
@@ -115,10 +131,16 @@ class JobRunner:
             return None
 
         try:
-            result = self._profile(job, progress, should_abandon)
-            keeper_stop.set()
-            keeper.join()
-            if self._store.succeed(job_id, worker=cfg.worker_id, profile=result):
+            try:
+                result = self._profile(job, progress, should_abandon)
+            finally:
+                self._metrics.processed_bytes.add(progress.bytes_done)
+            with self._tracer.start_as_current_span("job.store"):
+                self._write_report(job, result)
+                keeper_stop.set()
+                keeper.join()
+                stored = self._store.succeed(job_id, worker=cfg.worker_id, profile=result)
+            if stored:
                 log.info("job %s: succeeded, %d rows x %d columns", job_id, result.row_count, result.column_count)
                 return Outcome.SUCCEEDED
             log.warning("job %s: lease lost before the result was stored; nothing stored", job_id)
@@ -168,7 +190,8 @@ class JobRunner:
         started = time.monotonic()
         options = job.get("options") or {}
         try:
-            body = self._s3.get_object(Bucket=cfg.bucket, Key=job["object_key"])["Body"]
+            with self._tracer.start_as_current_span("job.download"):
+                body = self._s3.get_object(Bucket=cfg.bucket, Key=job["object_key"])["Body"]
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise JobInputError("UPLOAD_MISSING", "the uploaded file is no longer in storage") from error
@@ -178,39 +201,43 @@ class JobRunner:
 
         stream = io.BufferedReader(_CountingReader(body, progress, should_abandon), buffer_size=cfg.read_chunk_bytes)
         profiler = TableProfiler(distinct_limit=cfg.distinct_limit)
-        try:
-            sample = stream.peek(64 * 1024)[: 64 * 1024].decode("utf-8", errors="ignore")
-            delimiter = sniff_delimiter(sample, job["media_type"], options.get("delimiter", ""))
-            chunks = pd.read_csv(
-                stream,
-                sep=delimiter,
-                dtype=str,
-                chunksize=cfg.chunk_rows,
-                encoding="utf-8",
-                na_values=options.get("na_values") or None,
-                keep_default_na=True,
-                engine="c",
-            )
-            for chunk in chunks:
-                profiler.update(chunk)
-                progress.rows_done = profiler.rows
-        except _Stop:
-            raise
-        except pd.errors.EmptyDataError as error:
-            raise JobInputError("NOT_A_TABLE", "the file has no header row and no data") from error
-        except pd.errors.ParserError as error:
-            detail = str(error).removeprefix("Error tokenizing data. C error: ").strip()
-            raise JobInputError("NOT_A_TABLE", f"the file is not a well-formed table: {detail}") from error
-        except UnicodeDecodeError as error:
-            raise JobInputError(
-                "ENCODING", f"the file is not valid UTF-8 text (byte offset {error.start} of a block)"
-            ) from error
-        except (BotoCoreError, ConnectionError) as error:
-            raise TransientJobError("STORAGE_UNAVAILABLE", f"reading the file from storage failed: {error}") from error
-        finally:
-            body.close()
+        with self._tracer.start_as_current_span("job.parse") as parse_span:
+            try:
+                sample = stream.peek(64 * 1024)[: 64 * 1024].decode("utf-8", errors="ignore")
+                delimiter = sniff_delimiter(sample, job["media_type"], options.get("delimiter", ""))
+                chunks = pd.read_csv(
+                    stream,
+                    sep=delimiter,
+                    dtype=str,
+                    chunksize=cfg.chunk_rows,
+                    encoding="utf-8",
+                    na_values=options.get("na_values") or None,
+                    keep_default_na=True,
+                    engine="c",
+                )
+                for chunk in chunks:
+                    profiler.update(chunk)
+                    progress.rows_done = profiler.rows
+            except _Stop:
+                raise
+            except pd.errors.EmptyDataError as error:
+                raise JobInputError("NOT_A_TABLE", "the file has no header row and no data") from error
+            except pd.errors.ParserError as error:
+                detail = str(error).removeprefix("Error tokenizing data. C error: ").strip()
+                raise JobInputError("NOT_A_TABLE", f"the file is not a well-formed table: {detail}") from error
+            except UnicodeDecodeError as error:
+                raise JobInputError(
+                    "ENCODING", f"the file is not valid UTF-8 text (byte offset {error.start} of a block)"
+                ) from error
+            except (BotoCoreError, ConnectionError) as error:
+                message = f"reading the file from storage failed: {error}"
+                raise TransientJobError("STORAGE_UNAVAILABLE", message) from error
+            finally:
+                body.close()
+                parse_span.set_attributes({"sluice.bytes_read": progress.bytes_done, "sluice.rows": profiler.rows})
 
-        columns = profiler.columns()
+        with self._tracer.start_as_current_span("job.profile"):
+            columns = profiler.columns()
         result = ProfileResult(
             row_count=profiler.rows,
             column_count=len(columns),
@@ -221,7 +248,6 @@ class JobRunner:
             duration_seconds=time.monotonic() - started,
             columns=columns,
         )
-        self._write_report(job, result)
         return result
 
     def _write_report(self, job: Row, result: ProfileResult) -> None:

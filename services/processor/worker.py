@@ -18,8 +18,10 @@ import psycopg
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.processor.runner import JobRunner, Outcome
+from sluice.telemetry import Telemetry, extract_context, job_scope, kafka_headers_to_carrier
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ class WorkerStats:
     worker_id: str
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     current_job_id: str = ""
+    consuming: bool = False
     succeeded: int = 0
     failed: int = 0
     retried: int = 0
@@ -46,7 +49,9 @@ class ProcessorWorker:
         runner: JobRunner,
         worker_id: str,
         drain_timeout: float,
+        telemetry: Telemetry,
     ):
+        self._telemetry = telemetry
         self._consumer_factory = consumer_factory
         self._runner = runner
         self._drain_timeout = drain_timeout
@@ -66,6 +71,7 @@ class ProcessorWorker:
 
     def run(self) -> None:
         consumer = self._consumer_factory()
+        self.stats.consuming = True
         try:
             while not self._drain_requested.is_set():
                 batches = consumer.poll(timeout_ms=500, max_records=1)
@@ -77,6 +83,7 @@ class ProcessorWorker:
                 consumer.close(autocommit=False)  # leaves the group at once: partitions move on
             except KafkaError as error:
                 log.warning("closing the consumer: %s", error)
+            self.stats.consuming = False
             self.stats.drained = True
             log.info("drained: consumer group left")
 
@@ -88,17 +95,49 @@ class ProcessorWorker:
             self._commit(consumer, partition, offset)
             return
         self.stats.current_job_id = job_id
-        try:
-            outcome = self._runner.run(job_id, shutting_down=self._past_drain_deadline)
-        except psycopg.OperationalError as error:
-            # The database is down: nothing can be recorded. Do not commit; read the message again
-            # later (the lease reaper recovers the job if our claim went through).
-            log.warning("job %s: database unavailable (%s); will retry the message", job_id, error)
-            consumer.seek(partition, offset)
-            time.sleep(2.0)
-            return
-        finally:
-            self.stats.current_job_id = ""
+        metrics = self._telemetry.metrics
+        started = time.monotonic()
+        outcome_name = "error"
+        # The job's trace continues here: the relay's publish span (from the headers) is our parent.
+        with (
+            job_scope(job_id),
+            self._telemetry.tracer.start_as_current_span(
+                "job.process",
+                context=extract_context(kafka_headers_to_carrier(record.headers)),  # type: ignore[attr-defined]
+                kind=SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.operation.type": "process",
+                    "messaging.destination.name": partition.topic,
+                    "messaging.destination.partition.id": str(partition.partition),
+                    "messaging.kafka.offset": offset,
+                    "sluice.job_id": job_id,
+                    "sluice.worker": self.stats.worker_id,
+                },
+            ) as span,
+        ):
+            # The broker stamped the message when the relay published it, i.e. when the job became due.
+            waited = max(0.0, time.time() - record.timestamp / 1000)  # type: ignore[attr-defined]
+            try:
+                outcome = self._runner.run(job_id, shutting_down=self._past_drain_deadline)
+                outcome_name = outcome.value
+                span.set_attribute("sluice.outcome", outcome_name)
+                if outcome in (Outcome.FAILED, Outcome.RETRYING):
+                    span.set_status(Status(StatusCode.ERROR, outcome_name))
+            except psycopg.OperationalError as error:
+                # The database is down: nothing can be recorded. Do not commit; read the message again
+                # later (the lease reaper recovers the job if our claim went through).
+                span.record_exception(error)
+                span.set_status(Status(StatusCode.ERROR, "database unavailable"))
+                log.warning("job %s: database unavailable (%s); will retry the message", job_id, error)
+                consumer.seek(partition, offset)
+                time.sleep(2.0)
+                return
+            finally:
+                self.stats.current_job_id = ""
+                if outcome_name != Outcome.SKIPPED.value:  # a redelivery of a job that is not ours to run
+                    metrics.queue_wait.record(waited)
+                    metrics.processing_duration.record(time.monotonic() - started, {"outcome": outcome_name})
         if outcome is Outcome.SUCCEEDED:
             self.stats.succeeded += 1
         elif outcome is Outcome.FAILED:

@@ -11,6 +11,7 @@ from sluice.auth import Authenticator
 from sluice.grpcserver import ServerHandle, create_server
 from sluice.infra import Infrastructure
 from sluice.settings import StatusSettings
+from sluice.telemetry import Telemetry
 from sluice.v1 import status_service_pb2, status_service_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -18,10 +19,14 @@ SERVICE_NAME = status_service_pb2.DESCRIPTOR.services_by_name["StatusService"].f
 
 
 class StatusApp:
-    def __init__(self, settings: StatusSettings):
+    def __init__(self, settings: StatusSettings, *, telemetry: Telemetry):
         self.settings = settings
-        self._infra = infra = Infrastructure.open(settings, name="status", pool_size=settings.database_pool_size)
-        self.cache = JobCache(redis_client=infra.redis, ttl_seconds=settings.cache_ttl_seconds)
+        self._infra = infra = Infrastructure.open(
+            settings, name="status", pool_size=settings.database_pool_size, telemetry=telemetry
+        )
+        self.cache = JobCache(
+            redis_client=infra.redis, ttl_seconds=settings.cache_ttl_seconds, requests=telemetry.metrics.cache_requests
+        )
         self._hub = ChangeHub(redis_client=infra.redis)
         servicer = StatusServicer(
             store=infra.store, cache=self.cache, hub=self._hub, watch_fallback_seconds=settings.watch_fallback_seconds
@@ -31,6 +36,7 @@ class StatusApp:
             register=[lambda s: status_service_pb2_grpc.add_StatusServiceServicer_to_server(servicer, s)],
             service_names=[SERVICE_NAME],
             authenticator=Authenticator(pool=infra.pool),
+            telemetry=telemetry,
             max_workers=settings.grpc_workers,
         )
 

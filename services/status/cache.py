@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import redis
+from opentelemetry.metrics import Counter
 
 from sluice.notify import cache_key
 from sluice.v1 import job_pb2
@@ -18,11 +19,10 @@ log = logging.getLogger(__name__)
 
 
 class JobCache:
-    def __init__(self, *, redis_client: redis.Redis, ttl_seconds: float):
+    def __init__(self, *, redis_client: redis.Redis, ttl_seconds: float, requests: Counter):
         self._redis = redis_client
         self._ttl_ms = int(ttl_seconds * 1000)
-        self.hits = 0
-        self.misses = 0
+        self._requests = requests  # the hit/miss counter behind the cache-hit-ratio panel
 
     def get(self, job_id: str) -> job_pb2.Job | None:
         try:
@@ -31,9 +31,9 @@ class JobCache:
             log.warning("job cache read failed: %s", error)
             data = None
         if data is None:
-            self.misses += 1
+            self._requests.add(1, {"result": "miss"})
             return None
-        self.hits += 1
+        self._requests.add(1, {"result": "hit"})
         return job_pb2.Job.FromString(data)  # type: ignore[arg-type]
 
     def put(self, job: job_pb2.Job) -> None:

@@ -28,6 +28,8 @@ def _print_endpoints(stack: Stack) -> None:
         ("Kafka", env.get("SLUICE_KAFKA_BOOTSTRAP", "")),
         ("S3", env.get("SLUICE_S3_ENDPOINT", "")),
         ("logs", str(stack.home / "logs")),
+        ("traces", str(stack.trace_dir)),
+        ("metrics", "  ".join(stack.metrics_url(key) for key in ("ingest", "status", "processor-0"))),
     ):
         print(f"  {label:<12} {value}")
     print(f"\nThe CLI reads {stack.home / 'env'}; try `.venv/bin/sluice jobs`. API key for other clients:")
@@ -57,6 +59,7 @@ def run(stack: Stack, file: Path) -> int:
         if state_name(job.state) == "SUCCEEDED":
             print()
             print(_describe_profile(client.get_profile(job.id), client.list_columns(job.id)))
+        print(f"\nIts trace, hop by hop: .venv/bin/sluice trace {job.id}")
     _print_endpoints(stack)
     return 0 if state_name(job.state) == "SUCCEEDED" else 1
 

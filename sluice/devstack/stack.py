@@ -127,7 +127,17 @@ class Stack:
             "SLUICE_INGEST_ADDR": f"127.0.0.1:{self.state.port('ingest')}",
             "SLUICE_STATUS_ADDR": f"127.0.0.1:{self.state.port('status')}",
             "SLUICE_API_KEY": self.state.api_key,
+            "SLUICE_TRACE_DIR": str(self.trace_dir),
         }
+
+    @property
+    def trace_dir(self) -> Path:
+        """Where every local service appends its finished spans (`sluice trace JOB` reads them)."""
+        return self.home / "traces"
+
+    def metrics_url(self, key: str) -> str:
+        """The Prometheus endpoint of a service process ("ingest", "status", "processor-0", ...)."""
+        return f"http://127.0.0.1:{self.state.port(f'metrics-{key}')}/metrics"
 
     def up(self) -> dict[str, str]:
         """Start (or reuse) everything; returns the client settings (also written to home/env)."""
@@ -204,9 +214,13 @@ class Stack:
         # glibc keeps one malloc arena per thread (up to 8 x cores) and rarely returns their memory:
         # with many RPC and S3 threads that alone inflates resident memory; two arenas suffice.
         env.setdefault("MALLOC_ARENA_MAX", "2")
+        key = f"processor-{index}" if name == "processor" else name
         if name == "processor":
-            env["SLUICE_PROCESSOR_ADMIN_PORT"] = str(self.state.port(f"processor-{index}"))
-            env.setdefault("SLUICE_WORKER_ID", f"processor-{index}")
+            env["SLUICE_PROCESSOR_ADMIN_PORT"] = str(self.state.port(key))
+            env.setdefault("SLUICE_WORKER_ID", key)
+        env["SLUICE_METRICS_PORT"] = str(self.state.port(f"metrics-{key}"))
+        env.setdefault("SLUICE_TRACE_FILE", str(self.trace_dir / f"{key}.jsonl"))
+        env.setdefault("OTEL_BSP_SCHEDULE_DELAY", "500")  # spans on disk within a second, for `sluice trace`
         return env
 
     def start_service(

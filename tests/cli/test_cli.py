@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,36 @@ def test_without_configuration_it_says_how_to_get_some(tmp_path):
     result = subprocess.run([str(SLUICE), "jobs"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "make run" in result.stderr
+
+
+def test_trace_shows_every_hop_of_a_job(run_cli, csv_file):
+    job = json.loads(run_cli("upload", str(csv_file("a,b\n1,2\n")), "--wait", "--json").stdout)
+    assert len(job["trace_id"]) == 32
+
+    def spans_by_name() -> dict[str, list[dict]]:
+        result = run_cli("trace", job["id"], "--json")
+        assert result.returncode == 0, result.stderr
+        document = json.loads(result.stdout)
+        assert document["trace_id"] == job["trace_id"]
+        found: dict[str, list[dict]] = {}
+        stack = list(document["spans"])
+        while stack:
+            span = stack.pop()
+            found.setdefault(span["name"], []).append(span)
+            stack.extend(span["children"])
+        return found
+
+    deadline = time.monotonic() + 15  # services write spans in batches, at most every 0.5 s here
+    found = spans_by_name()
+    while "job.store" not in found and time.monotonic() < deadline:
+        time.sleep(0.5)
+        found = spans_by_name()
+    (upload,) = found["/sluice.v1.IngestService/Upload"]
+    assert upload["service"] == "ingest" and upload["kind"] == "server"
+    publish = next(c for c in upload["children"] if c["name"] == "sluice.jobs publish")
+    (process,) = publish["children"]
+    assert process["name"] == "job.process" and process["service"].startswith("processor-")
+    assert {"job.download", "job.parse", "job.profile", "job.store"} <= {c["name"] for c in process["children"]}
+
+    text = run_cli("trace", job["id"]).stdout
+    assert f"trace {job['trace_id']}" in text and "job.process" in text and "█" in text
