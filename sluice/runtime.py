@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import TypeVar
 
 from opentelemetry import trace
@@ -13,9 +14,11 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 from pythonjsonlogger.json import JsonFormatter
 
-from sluice.telemetry import current_job
+from sluice.settings import CommonSettings
+from sluice.telemetry import Telemetry, current_job
 
 T = TypeVar("T", bound=BaseSettings)
+S = TypeVar("S", bound=CommonSettings)
 
 
 class TraceContextFilter(logging.Filter):
@@ -69,3 +72,18 @@ def load_settings(factory: type[T]) -> T:
     except ValidationError as error:
         lines = [f"  SLUICE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()]
         raise SystemExit("invalid configuration:\n" + "\n".join(lines)) from None
+
+
+def bootstrap(factory: type[S], *, service: str, instance_id: Callable[[S], str] | None = None) -> tuple[S, Telemetry]:
+    """What every service process does first: settings (or exit naming the bad variable), logging,
+    then telemetry (before any connection is opened, so every connection is traced)."""
+    settings = load_settings(factory)
+    configure_logging(settings.log_level, fmt=settings.log_format, service=service)
+    telemetry = Telemetry.from_environment(
+        service_name=f"sluice-{service}",
+        metrics_host=settings.metrics_host,
+        metrics_port=settings.metrics_port,
+        trace_file=settings.trace_file,
+        resource_attributes={"service.instance.id": instance_id(settings)} if instance_id else None,
+    )
+    return settings, telemetry
