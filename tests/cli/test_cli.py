@@ -88,9 +88,10 @@ def test_trace_shows_every_hop_of_a_job(run_cli, csv_file):
             stack.extend(span["children"])
         return found
 
-    deadline = time.monotonic() + 15  # services write spans in batches, at most every 0.5 s here
+    # Services write spans in batches (every 0.5 s here); job.process ends last, after its stages.
+    deadline = time.monotonic() + 15
     found = spans_by_name()
-    while "job.store" not in found and time.monotonic() < deadline:
+    while "job.process" not in found and time.monotonic() < deadline:
         time.sleep(0.5)
         found = spans_by_name()
     (upload,) = found["/sluice.v1.IngestService/Upload"]
