@@ -37,8 +37,8 @@ test: $(STAMP) ## the whole test suite, on real components the suite starts itse
 
 lint: $(STAMP) ## ruff, mypy, buf lint/format and the generated-stub check
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check sluice services scripts tests bench
-	$(BIN)/mypy sluice services
+	$(BIN)/ruff format --check sluice services operator scripts tests bench
+	$(BIN)/mypy sluice services operator/sluice_autoscaler
 	$(MAKE) proto-check
 
 proto: $(STAMP) ## regenerate sluice/v1 from proto/

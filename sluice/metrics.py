@@ -107,6 +107,25 @@ CACHE_REQUESTS = MetricSpec(
     ("result",), ("status",),
 )  # fmt: skip
 
+AUTOSCALER_PARTITION_LAG = MetricSpec(
+    "sluice.autoscaler.partition_lag", Kind.GAUGE, "{message}",
+    "Lag per partition as the autoscaler last read it (stuck=true: excluded as persistent lag).",
+    ("autoscaler", "partition", "stuck"), ("autoscaler",),
+)  # fmt: skip
+AUTOSCALER_REPLICAS = MetricSpec(
+    "sluice.autoscaler.replicas", Kind.GAUGE, "{replica}",
+    "Replicas of the target: `current` as last read, `desired` as last decided.", ("autoscaler", "kind"),
+    ("autoscaler",),
+)  # fmt: skip
+AUTOSCALER_KAFKA_REACHABLE = MetricSpec(
+    "sluice.autoscaler.kafka_reachable", Kind.GAUGE, "", "1 when the last lag reading succeeded, else 0.",
+    ("autoscaler",), ("autoscaler",),
+)  # fmt: skip
+AUTOSCALER_SCALINGS = MetricSpec(
+    "sluice.autoscaler.scalings", Kind.COUNTER, "{change}", "Replica changes made, by direction (up, down).",
+    ("autoscaler", "direction"), ("autoscaler",),
+)  # fmt: skip
+
 CATALOG: tuple[MetricSpec, ...] = (
     RPC_DURATION,
     UPLOAD_BYTES,
@@ -122,6 +141,10 @@ CATALOG: tuple[MetricSpec, ...] = (
     PROCESSOR_ACTIVE,
     PROCESSOR_BUSY,
     CACHE_REQUESTS,
+    AUTOSCALER_PARTITION_LAG,
+    AUTOSCALER_REPLICAS,
+    AUTOSCALER_KAFKA_REACHABLE,
+    AUTOSCALER_SCALINGS,
 )
 
 

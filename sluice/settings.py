@@ -112,3 +112,18 @@ class StatusSettings(CommonSettings):
         15.0, gt=0, description="A watcher re-reads its job this often even without a notification."
     )
     grpc_workers: int = Field(64, ge=1, description="Threads serving RPCs (each WatchJob holds one).")
+
+
+class AutoscalerSettings(CommonSettings):
+    """The autoscaler: a kopf operator in Kubernetes, or (local mode) the manager of local processors."""
+
+    autoscaler_namespaces: str = Field(
+        "", description="Namespaces whose ProcessorAutoscalers the operator serves, comma separated; empty: all."
+    )
+    autoscaler_lag_per_processor: int = Field(
+        4, ge=1, description="Local mode: messages of lag each local processor should carry."
+    )
+    autoscaler_min_processors: int = Field(1, ge=0, description="Local mode: fewest processors.")
+    autoscaler_max_processors: int = Field(4, ge=1, description="Local mode: most processors.")
+    autoscaler_poll_seconds: float = Field(2.0, gt=0, description="Local mode: seconds between lag readings.")
+    autoscaler_scale_down_seconds: float = Field(30.0, ge=0, description="Local mode: scale-down stabilization window.")

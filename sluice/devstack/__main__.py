@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.resources
+import json
 import logging
 import sys
 from pathlib import Path
@@ -36,6 +37,14 @@ def _print_endpoints(stack: Stack) -> None:
     print(f"  export SLUICE_API_KEY={stack.state.api_key}")
 
 
+def _print_pool(stack: Stack) -> None:
+    """The local autoscaler's last decision (it writes it after every poll)."""
+    report = stack.home / "autoscaler.json"
+    if stack.service_pid("autoscaler") and report.exists():
+        last = json.loads(report.read_text())
+        print(f"\nProcessor pool: {last['current']} running; autoscaler: {last['reason']}")
+
+
 def run(stack: Stack, file: Path) -> int:
     print(f"Starting the local stack in {stack.home} ...", flush=True)
     client_env = stack.up()
@@ -60,6 +69,7 @@ def run(stack: Stack, file: Path) -> int:
             print()
             print(_describe_profile(client.get_profile(job.id), client.list_columns(job.id)))
         print(f"\nIts trace, hop by hop: .venv/bin/sluice trace {job.id}")
+    _print_pool(stack)
     _print_endpoints(stack)
     return 0 if state_name(job.state) == "SUCCEEDED" else 1
 
@@ -69,7 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--home", type=Path, default=default_home(), help="data folder (default: $SLUICE_HOME or ~/.sluice)"
     )
-    parser.add_argument("--processors", type=int, default=2, help="processor processes to run")
+    parser.add_argument("--processors", type=int, default=2, help="processor processes to start with")
+    parser.add_argument(
+        "--no-autoscale",
+        dest="autoscale",
+        action="store_false",
+        help="keep the processor count fixed (default: the local autoscaler follows the Kafka lag)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="start (or reuse) the stack")
     run_parser = commands.add_parser("run", help="start the stack, profile a file, print the result")
@@ -79,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    stack = Stack(args.home, processors=args.processors)
+    stack = Stack(args.home, processors=args.processors, autoscale=args.autoscale)
     if args.command == "up":
         stack.up()
         _print_endpoints(stack)
@@ -95,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for component in stack.components:
             print(f"  {component.name:<12} {'up' if component.is_up() else 'down'}")
-        for key in ("ingest", "status", *[f"processor-{i}" for i in range(args.processors)]):
+        for key in ("ingest", "status", "autoscaler", *sorted(k for k in stack.service_keys() if "processor-" in k)):
             print(f"  {key:<12} {'up' if stack.service_pid(key) else 'down'}")
+        _print_pool(stack)
     return 0
 
 

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,15 @@ log = logging.getLogger(__name__)
 
 DEV_TENANT = "dev"
 SERVICES = ("ingest", "status")
+# How each service process is started (the autoscaler's local mode manages the processors).
+COMMANDS = {
+    "ingest": ["-m", "services.ingest"],
+    "status": ["-m", "services.status"],
+    "processor": ["-m", "services.processor"],
+    "autoscaler": ["-m", "sluice_autoscaler", "local"],
+}
+# Settings that belong to one process and must not leak into the processes it starts.
+_PER_PROCESS = ("SLUICE_TRACE_FILE", "SLUICE_METRICS_PORT", "SLUICE_WORKER_ID", "SLUICE_PROCESSOR_ADMIN_PORT")
 
 
 def default_home() -> Path:
@@ -74,11 +84,13 @@ class Stack:
         *,
         environ: Mapping[str, str] | None = None,
         processors: int = 2,
+        autoscale: bool = False,
         service_env: Mapping[str, str] | None = None,
     ):
         self.home = home
-        self.environ = dict(os.environ if environ is None else environ)
+        self.environ = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in _PER_PROCESS}
         self.processors = processors
+        self.autoscale = autoscale
         self.service_env = dict(service_env or {})
         self.state_path = home / "stack.json"
         self.state = StackState.load(self.state_path)
@@ -150,9 +162,12 @@ class Stack:
         self.prepare()
         for name in SERVICES:
             self.start_service(name)
-        for index in range(self.processors):
-            self.start_service("processor", index=index)
+        if not self.autoscale or self.service_pid("autoscaler") is None:
+            for index in range(self.processors):
+                self.start_service("processor", index=index)
         self.state.save(self.state_path)
+        if self.autoscale:
+            self.start_service("autoscaler")
         self.write_env_file()
         return self.client_env()
 
@@ -218,6 +233,8 @@ class Stack:
         if name == "processor":
             env["SLUICE_PROCESSOR_ADMIN_PORT"] = str(self.state.port(key))
             env.setdefault("SLUICE_WORKER_ID", key)
+        if name == "autoscaler":
+            env["SLUICE_HOME"] = str(self.home)
         env["SLUICE_METRICS_PORT"] = str(self.state.port(f"metrics-{key}"))
         env.setdefault("SLUICE_TRACE_FILE", str(self.trace_dir / f"{key}.jsonl"))
         env.setdefault("OTEL_BSP_SCHEDULE_DELAY", "500")  # spans on disk within a second, for `sluice trace`
@@ -226,7 +243,7 @@ class Stack:
     def start_service(
         self, name: str, *, index: int = 0, wait: bool = True, extra_env: Mapping[str, str] | None = None
     ) -> int:
-        """Start `python -m services.NAME` detached (or reuse it); returns its pid."""
+        """Start the service's process (COMMANDS) detached, or reuse it; returns its pid."""
         key = f"{name}-{index}" if name == "processor" else name
         pid = self.service_pid(key)
         if pid is not None:
@@ -236,7 +253,7 @@ class Stack:
         self._pid_file(key).parent.mkdir(parents=True, exist_ok=True)
         with (logs / f"{key}.log").open("ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
+                [sys.executable, *COMMANDS[name]],
                 env=self.process_env(name, index, extra_env),
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -244,7 +261,9 @@ class Stack:
                 start_new_session=True,
             )
         self._pid_file(key).write_text(str(process.pid))
-        if wait:
+        if wait and name == "autoscaler":
+            self._wait_serving_metrics(key, process)
+        elif wait:
             port = self.state.port(key if name == "processor" else name)
             self._wait_healthy(key, process, port)
         return process.pid
@@ -265,6 +284,19 @@ class Stack:
                 time.sleep(0.2)
         raise RuntimeError(f"{key} did not become healthy in {timeout:.0f}s; see {self.home / 'logs' / key}.log")
 
+    def _wait_serving_metrics(self, key: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+        """For a process without gRPC: up once its Prometheus endpoint answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{key} exited with {process.returncode}; see {self.home / 'logs' / key}.log")
+            try:
+                with urllib.request.urlopen(self.metrics_url(key), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{key} did not start in {timeout:.0f}s; see {self.home / 'logs' / key}.log")
+
     def stop_service(self, key: str, *, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
         pid = self.service_pid(key)
         if pid is not None:
@@ -279,7 +311,8 @@ class Stack:
     def service_keys(self) -> list[str]:
         run = self.home / "run"
         names = [p.stem for p in run.glob("*.pid")] if run.exists() else []
-        return [n for n in names if n in SERVICES or n.startswith("processor-")]
+        keys = [n for n in names if n in (*SERVICES, "autoscaler") or n.startswith("processor-")]
+        return sorted(keys, key=lambda k: k != "autoscaler")  # the autoscaler first: it starts processors
 
     def down(self) -> None:
         """Services first (they drain), then the infrastructure."""
