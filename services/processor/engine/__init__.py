@@ -1,0 +1,1 @@
+"""The profiling engine: pure computation over table chunks, no service I/O."""
