@@ -104,10 +104,14 @@ def test_quality_components() -> None:
     assert q.uniqueness == 1.0
     assert q.parse_health == pytest.approx((1 - 5 / 50) * 0.9)
     w = ProfileConfig()
-    expected = 100 * (
-        w.weight_completeness * q.completeness
-        + w.weight_validity * q.validity
-        + w.weight_uniqueness * q.uniqueness
-        + w.weight_parse_health * q.parse_health
-    ) / (w.weight_completeness + w.weight_validity + w.weight_uniqueness + w.weight_parse_health)
+    expected = (
+        100
+        * (
+            w.weight_completeness * q.completeness
+            + w.weight_validity * q.validity
+            + w.weight_uniqueness * q.uniqueness
+            + w.weight_parse_health * q.parse_health
+        )
+        / (w.weight_completeness + w.weight_validity + w.weight_uniqueness + w.weight_parse_health)
+    )
     assert q.score == round(expected, 2)

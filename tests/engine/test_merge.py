@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -48,7 +49,7 @@ def assert_same(a: Any, b: Any, path: str = "") -> None:
 def profile_in_parts(df: pd.DataFrame, cuts: list[int], config: ProfileConfig) -> TableProfiler:
     bounds = [0, *sorted(cuts), len(df)]
     merged = TableProfiler(config)
-    for start, stop in zip(bounds, bounds[1:], strict=False):
+    for start, stop in itertools.pairwise(bounds):
         part = TableProfiler(config)
         part.update(df.iloc[start:stop])
         merged.merge(TableProfiler.from_bytes(part.to_bytes(), config))

@@ -1,9 +1,9 @@
 """The profiling engine: pure computation over table chunks, no service I/O.
 
-    profiler = TableProfiler(ProfileConfig())
-    for chunk in reader: profiler.update(chunk)      # DataFrames of string columns
-    profiler.merge(TableProfiler.from_bytes(blob))    # parts profiled elsewhere
-    profile = profiler.finish(parse_report)           # TableProfile; profile.to_dict() is JSON-ready
+profiler = TableProfiler(ProfileConfig())
+for chunk in reader: profiler.update(chunk)      # DataFrames of string columns
+profiler.merge(TableProfiler.from_bytes(blob))    # parts profiled elsewhere
+profile = profiler.finish(parse_report)           # TableProfile; profile.to_dict() is JSON-ready
 """
 
 from .config import DEFAULT_NA_TOKENS, ProfileConfig

@@ -157,7 +157,7 @@ class ColumnAccumulator:
             top_values=tuple(TopValue(v, n) for v, n in self.distinct.top(c.top_values)),
             top_values_approximate=not self.distinct.exact,
             top_values_error=self.distinct.top_bound,
-            text=TextProfile(self.text.length_min, self.text.length_mean, self.text.length_max)
+            text=TextProfile(int(self.text.length_min), self.text.length_mean, int(self.text.length_max))
             if self.text.count
             else None,
             numeric=self._numeric(kind),
@@ -252,7 +252,11 @@ class ColumnAccumulator:
         acc.datetimes = DatetimeAccumulator.from_state(state["datetimes"])
         acc.text = TextAccumulator.from_state(state["text"])
         acc.distinct = DistinctAccumulator.from_state(
-            state["distinct"], c.exact_distinct_limit, c.exact_distinct_bytes, c.hll_lg_k, c.frequent_items_lg_max_map_size
+            state["distinct"],
+            c.exact_distinct_limit,
+            c.exact_distinct_bytes,
+            c.hll_lg_k,
+            c.frequent_items_lg_max_map_size,
         )
         return acc
 

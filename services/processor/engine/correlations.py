@@ -47,9 +47,9 @@ def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: Prof
     cleaned = {name: _missing_as_na(sample[name], config) for name in categorical}
     for i, a in enumerate(categorical):
         for b in categorical[i + 1 :]:
-            value = cramers_v(cleaned[a], cleaned[b])
-            if value is not None:
-                result.append(Correlation("cramers_v", a, b, value))
+            v = cramers_v(cleaned[a], cleaned[b])
+            if v is not None:
+                result.append(Correlation("cramers_v", a, b, v))
     return result
 
 

@@ -57,8 +57,10 @@ def hash_strings(array: pa.Array) -> np.ndarray:
             pos = np.arange(len(seg), dtype=np.int64) - np.repeat(rel, lens)
             with np.errstate(over="ignore"):
                 prod = seg * _power_table(int(lens.max()))[pos]
-            sums = np.add.reduceat(prod, np.minimum(rel, len(seg) - 1))
-            sums[lens == 0] = 0
+            # reduceat over the non-empty strings only: their starts strictly increase and lie inside `seg`.
+            filled = lens > 0
+            sums = np.zeros(len(lens), dtype=np.uint64)
+            sums[filled] = np.add.reduceat(prod, rel[filled])
             out[start:stop] = sums
         start = stop
     with np.errstate(over="ignore"):

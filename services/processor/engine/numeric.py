@@ -130,16 +130,17 @@ class NumericAccumulator:
         if low == high:
             return [low, high], [self.finite_count]
         edges = np.linspace(low, high, bins + 1)
-        if self.sketch is None:
+        if self.values is not None:
             counts, _ = np.histogram(self.values, bins=edges, weights=self.counts)
             return edges.tolist(), [int(c) for c in counts]
+        assert self.sketch is not None
         cdf = self.sketch.get_cdf(edges[1:-1].tolist(), inclusive=False)
         masses = np.diff(np.concatenate([[0.0], cdf[:-1], [1.0]]))
         return edges.tolist(), [round(m * self.finite_count) for m in masses]
 
     @property
     def rank_error(self) -> float:
-        return float(self.sketch.get_normalized_rank_error(False)) if self.sketch is not None else 0.0
+        return float(self.sketch.normalized_rank_error(False)) if self.sketch is not None else 0.0
 
     def to_state(self) -> dict[str, Any]:
         return {

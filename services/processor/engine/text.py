@@ -140,5 +140,10 @@ class DatetimeAccumulator:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> DatetimeAccumulator:
         acc = cls()
-        acc.count, acc.minimum, acc.maximum, acc.varies = state["count"], state["min"], state["max"], set(state["varies"])
+        acc.count, acc.minimum, acc.maximum, acc.varies = (
+            state["count"],
+            state["min"],
+            state["max"],
+            set(state["varies"]),
+        )
         return acc
