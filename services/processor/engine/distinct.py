@@ -37,6 +37,8 @@ class DistinctAccumulator:
         """`values`: distinct present values of a chunk, with their `counts` and `hashes`."""
         if len(values) == 0:
             return
+        if self.counts is not None and (len(values) > self.exact_limit or values.nbytes > self.exact_bytes):
+            self._to_sketches()  # the chunk alone overflows: skip building an exact table it would outgrow
         if self.counts is not None:
             chunk = pd.Series(counts, index=pd.Index(values.to_numpy(zero_copy_only=False), dtype=object))
             self.counts = self.counts.add(chunk, fill_value=0).astype(np.int64)

@@ -67,6 +67,12 @@ class NumericAccumulator:
             _feed(self.sketch, values, counts)
             return
         assert self.values is not None
+        if len(values) > self.exact_limit:  # the chunk alone overflows the exact table
+            self.sketch = kll_doubles_sketch(self.kll_k)
+            _feed(self.sketch, self.values, self.counts)
+            _feed(self.sketch, values, counts)
+            self.values, self.counts = None, np.zeros(0, np.int64)
+            return
         merged, inverse = np.unique(np.concatenate([self.values, values]), return_inverse=True)
         merged_counts = np.bincount(inverse, weights=np.concatenate([self.counts, counts]), minlength=len(merged))
         self.values, self.counts = merged, merged_counts.astype(np.int64)
