@@ -1,0 +1,187 @@
+"""CSV/TSV chunks through Arrow's streaming CSV reader, every column read as a string.
+
+Problem rows never stop the read. Arrow hands each row whose field count differs from the header to
+`invalid_row_handler`; we skip it there and re-parse its text ourselves:
+- a ragged row is kept: short rows are padded with <NA> (the field is absent, not empty), long rows are
+  truncated; both counted as ragged_row;
+- an unterminated quote makes Arrow swallow the following lines into one field up to the end of its block;
+  that text is re-read line by line: the broken line is kept with its quote taken literally
+  (unterminated_quote) and the swallowed lines become rows again.
+Repaired rows are put back in their place in the chunk, so row order is the file's. Arrow numbers rows
+1-based with the header as row 1 (blank lines are skipped and not numbered); issue line numbers follow it,
+which is the physical line whenever no quoted field holds a line break.
+Arrow reads single-threaded: its row numbers exist only then, and the service runs one reader per core.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import BinaryIO, Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from services.processor.engine.encoding import EncodingGuess, TranscodingStream
+from services.processor.engine.options import Dialect, to_frame
+from services.processor.engine.parse_report import ParseReport
+
+_STRING = pa.string()
+
+
+class _Repairs:
+    """Rows Arrow rejected, re-parsed, waiting to be put back into the chunk they came from."""
+
+    def __init__(self, dialect: Dialect, report: ParseReport) -> None:
+        self._dialect = dialect
+        self._width = len(dialect.columns)
+        self._report = report
+        self.shift = 0  # extra physical lines inside swallowed text, which Arrow counted as one row
+        self.pending: list[tuple[int, list[list[str | None]]]] = []  # (arrow row number, repaired rows)
+
+    def handle(self, row: pacsv.InvalidRow) -> str:
+        number = row.number if row.number is not None else 0
+        self.pending.append((number, self._repair(row.text, number + self.shift)))
+        return "skip"
+
+    def _repair(self, text: str, line: int) -> list[list[str | None]]:
+        quote = self._dialect.quotechar
+        if not quote or text.count(quote) % 2 == 0:
+            return [self._fit(self._split(text, quote), line)]
+        rows: list[list[str | None]] = []
+        lines = text.split("\n")
+        self.shift += len(lines) - 1
+        for i, piece in enumerate(lines):
+            piece = piece.removesuffix("\r")
+            if not piece:
+                continue
+            if piece.count(quote) % 2:
+                self._report.add_issue("unterminated_quote", line + i, _clip(piece))
+                rows.append(self._pad(self._split(piece, "")))
+            else:
+                rows.append(self._fit(self._split(piece, quote), line + i))
+        return rows
+
+    def _split(self, text: str, quote: str) -> list[str]:
+        quoting: Literal[0, 3] = csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE
+        reader = csv.reader([text], delimiter=self._dialect.delimiter, quotechar=quote or '"', quoting=quoting)
+        return next(reader, [""])
+
+    def _fit(self, fields: list[str], line: int) -> list[str | None]:
+        if len(fields) != self._width:
+            detail = f"{len(fields)} fields, expected {self._width}: {_clip(self._dialect.delimiter.join(fields))}"
+            self._report.add_issue("ragged_row", line, detail)
+        return self._pad(fields)
+
+    def _pad(self, fields: list[str]) -> list[str | None]:
+        return [*fields[: self._width], *[None] * (self._width - len(fields))]
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class DelimitedChunks:
+    """Iterates DataFrame chunks of a delimited text stream; fills `report` as it goes."""
+
+    def __init__(
+        self,
+        source: BinaryIO,
+        dialect: Dialect,
+        report: ParseReport,
+        *,
+        block_size: int,
+        skip_header: bool,
+        bom: int,
+    ) -> None:
+        guess = EncodingGuess(dialect.encoding, bom, dialect.encoding_fallback)
+        self._text = TranscodingStream(source, guess)
+        self._dialect = dialect
+        self._report = report
+        self._repairs = _Repairs(dialect, report)
+        self._block_size = block_size
+        self._skip_header = skip_header
+        self._next_row = 2 if skip_header else 1  # Arrow's number of the next record
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        for table in self._tables():
+            frame = to_frame(table)
+            self._report.rows_read += len(frame)
+            if len(frame):
+                yield frame
+        self._drain_bad_encoding()
+        self._report.lines_read = self._next_row - 1 + self._repairs.shift
+
+    def _tables(self) -> Iterator[pa.RecordBatch | pa.Table]:
+        try:
+            reader = self._open()
+        except pa.ArrowInvalid as error:
+            if "Empty CSV file" not in str(error):
+                raise
+        else:
+            for batch in reader:
+                self._drain_bad_encoding()
+                yield self._with_repairs(batch)
+        rest = self._repairs.pending  # rows rejected after the last batch, e.g. a file of nothing but bad rows
+        if rest:
+            self._next_row += len(rest)
+            yield self._rows_batch([row for _, rows in rest for row in rows])
+            rest.clear()
+
+    def _open(self) -> pacsv.CSVStreamingReader:
+        columns = list(self._dialect.columns)
+        read = pacsv.ReadOptions(
+            block_size=self._block_size,
+            use_threads=False,
+            column_names=columns,
+            skip_rows=1 if self._skip_header else 0,
+        )
+        parse = pacsv.ParseOptions(
+            delimiter=self._dialect.delimiter,
+            quote_char=self._dialect.quotechar or False,
+            double_quote=True,
+            escape_char=False,
+            # Splittable files are cut at line breaks: an unterminated quote then eats one block, not the file.
+            newlines_in_values=not self._dialect.splittable,
+            ignore_empty_lines=True,
+            invalid_row_handler=self._repairs.handle,
+        )
+        convert = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(columns, _STRING),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            check_utf8=False,  # the transcoder already guarantees UTF-8
+        )
+        return pacsv.open_csv(self._text, read_options=read, parse_options=parse, convert_options=convert)
+
+    def _with_repairs(self, batch: pa.RecordBatch) -> pa.RecordBatch | pa.Table:
+        """The batch with the rejected rows that fall inside it put back at their places."""
+        end = self._next_row + batch.num_rows
+        taken: list[tuple[int, list[list[str | None]]]] = []
+        pending = self._repairs.pending
+        while pending and pending[0][0] < end:
+            taken.append(pending.pop(0))
+            end += 1
+        first = self._next_row
+        self._next_row = end
+        if not taken:
+            return batch
+        pieces: list[pa.RecordBatch] = []
+        used = 0
+        for i, (number, rows) in enumerate(taken):
+            before = number - first - i  # valid rows that precede this record in the batch
+            pieces.append(batch.slice(used, before - used))
+            used = before
+            pieces.append(self._rows_batch(rows))
+        pieces.append(batch.slice(used))
+        return pa.Table.from_batches([p for p in pieces if p.num_rows], schema=batch.schema)
+
+    def _rows_batch(self, rows: list[list[str | None]]) -> pa.RecordBatch:
+        columns = [pa.array([r[i] for r in rows], _STRING) for i in range(len(self._dialect.columns))]
+        return pa.RecordBatch.from_arrays(columns, names=list(self._dialect.columns))
+
+    def _drain_bad_encoding(self) -> None:
+        for line in self._text.bad_lines:
+            self._report.add_issue("bad_encoding", line, f"bytes not valid {self._dialect.encoding}, replaced")
+        self._text.bad_lines.clear()
