@@ -21,6 +21,7 @@ from typing import BinaryIO, Literal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
@@ -28,6 +29,8 @@ from services.processor.engine.options import Dialect, to_frame
 from services.processor.engine.parse_report import ParseReport
 
 _STRING = pa.string()
+Rows = list[list[str | None]]
+_Insert = tuple[int, Rows, bool]  # (index of the batch row it goes before, rows, whether it replaces that row)
 
 
 class _Repairs:
@@ -42,10 +45,12 @@ class _Repairs:
 
     def handle(self, row: pacsv.InvalidRow) -> str:
         number = row.number if row.number is not None else 0
-        self.pending.append((number, self._repair(row.text, number + self.shift)))
+        self.pending.append((number, self.repair(row.text, number)))
         return "skip"
 
-    def _repair(self, text: str, line: int) -> list[list[str | None]]:
+    def repair(self, text: str, number: int) -> list[list[str | None]]:
+        """The rows in the text of a rejected record (Arrow's row `number`)."""
+        line = number + self.shift
         quote = self._dialect.quotechar
         if not quote or text.count(quote) % 2 == 0:
             return [self._fit(self._split(text, quote), line)]
@@ -156,7 +161,7 @@ class DelimitedChunks:
         return pacsv.open_csv(self._text, read_options=read, parse_options=parse, convert_options=convert)
 
     def _with_repairs(self, batch: pa.RecordBatch) -> pa.RecordBatch | pa.Table:
-        """The batch with the rejected rows that fall inside it put back at their places."""
+        """The batch with rejected rows put back at their places, and swallowed lines split out again."""
         end = self._next_row + batch.num_rows
         taken: list[tuple[int, list[list[str | None]]]] = []
         pending = self._repairs.pending
@@ -165,17 +170,41 @@ class DelimitedChunks:
             end += 1
         first = self._next_row
         self._next_row = end
-        if not taken:
+        inserts: list[_Insert] = [(number - first - i, rows, False) for i, (number, rows) in enumerate(taken)]
+        if self._dialect.splittable:
+            inserts = self._split_swallowed(batch, inserts, first)
+        if not inserts:
             return batch
         pieces: list[pa.RecordBatch] = []
         used = 0
-        for i, (number, rows) in enumerate(taken):
-            before = number - first - i  # valid rows that precede this record in the batch
-            pieces.append(batch.slice(used, before - used))
-            used = before
+        for index, rows, replaces in inserts:
+            pieces.append(batch.slice(used, index - used))
             pieces.append(self._rows_batch(rows))
+            used = index + 1 if replaces else index
         pieces.append(batch.slice(used))
         return pa.Table.from_batches([p for p in pieces if p.num_rows], schema=batch.schema)
+
+    def _split_swallowed(self, batch: pa.RecordBatch, inserts: list[_Insert], first: int) -> list[_Insert]:
+        """Rows holding a line break in a file whose sample had none: an unterminated quote took the next lines.
+
+        Arrow accepts such a row when the field count happens to fit, so it never reaches the handler.
+        """
+        if batch.num_rows == 0:
+            return inserts
+        hits = None
+        for column in batch.columns:
+            found = pc.match_substring(column, "\n")
+            hits = found if hits is None else pc.or_(hits, found)
+        if not pc.any(hits).as_py():
+            return inserts
+        quote = self._dialect.quotechar or '"'
+        added = []
+        for index in pc.indices_nonzero(hits).to_pylist():
+            fields = [str(column[index]) for column in batch.columns]
+            fields = [quote + f if "\n" in f else f for f in fields]  # the quote Arrow consumed
+            number = first + index + sum(1 for i, _, _ in inserts if i <= index)
+            added.append((index, self._repairs.repair(self._dialect.delimiter.join(fields), number), True))
+        return sorted(inserts + added, key=lambda item: (item[0], item[2]))
 
     def _rows_batch(self, rows: list[list[str | None]]) -> pa.RecordBatch:
         columns = [pa.array([r[i] for r in rows], _STRING) for i in range(len(self._dialect.columns))]

@@ -3,7 +3,8 @@
 The delimiter is the candidate that cuts the sample's rows into the same number (>1) of fields most
 consistently; ties go to the file's declared type (tab for TSV) and then to more columns. The header
 test is csv.Sniffer's column vote (a numeric column under a text cell, or a cell whose length breaks
-a fixed-length column) with our own tie-break: a first row of distinct, non-empty, non-numeric cells.
+a fixed-length column; unlike Sniffer, equal lengths are no vote against) with our own tie-break:
+a first row of distinct, non-empty, non-numeric cells.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ def complete_lines(text: str) -> str:
 
 
 def parse_rows(text: str, delimiter: str, quotechar: str, limit: int = SAMPLE_ROWS) -> list[list[str]]:
+    """The sample's rows up to the first malformed one (strict: an unterminated quote ends the list)."""
     quoting: Literal[0, 3] = csv.QUOTE_MINIMAL if quotechar else csv.QUOTE_NONE
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quotechar or '"', quoting=quoting)
+    reader = csv.reader(
+        io.StringIO(text), delimiter=delimiter, quotechar=quotechar or '"', quoting=quoting, strict=True
+    )
     rows: list[list[str]] = []
     try:
         for row in reader:
@@ -94,9 +98,8 @@ def _column_vote(head: str, values: list[str]) -> int:
     if all(is_number(v) for v in present):
         return -1 if is_number(head) else 1
     lengths = {len(v) for v in present}
-    if len(lengths) == 1 and len(present) > 1:
-        return -1 if len(head) in lengths else 1
-    return 0
+    # A fixed-length column (codes, dates) under a cell of another length is a header; the same length says little.
+    return int(len(lengths) == 1 and len(present) > 2 and len(head) not in lengths)
 
 
 def has_quoted_line_break(text: str, delimiter: str, quotechar: str) -> bool:

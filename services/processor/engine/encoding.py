@@ -73,10 +73,8 @@ def decoder_for(encoding: str) -> Decoder:
         return codecs.utf_16_le_decode if name == "utf-16-le" else codecs.utf_16_be_decode
     if name == "cp1252":
         return _cp1252_decode
-    if name == "latin-1" or name == "iso8859-1":
-        return codecs.latin_1_decode  # type: ignore[return-value]
     decoder = codecs.getdecoder(name)
-    return lambda data, errors, final: decoder(bytes(data), errors)  # single-byte codecs need no state
+    return lambda data, errors, final: decoder(data, errors)  # other codecs are taken as single-byte, stateless
 
 
 def _cp1252_decode(data: bytes | memoryview, errors: str, final: bool) -> tuple[str, int]:
