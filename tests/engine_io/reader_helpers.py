@@ -45,7 +45,9 @@ def read_all(reader: TableReader) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def read_bytes(data: bytes, name: str = "", media_type: str = "", **options: object) -> tuple[pd.DataFrame, TableReader]:
+def read_bytes(
+    data: bytes, name: str = "", media_type: str = "", **options: object
+) -> tuple[pd.DataFrame, TableReader]:
     reader = open_table(stream(data), file_name=name, media_type=media_type, options=ReadOptions(**options))  # type: ignore[arg-type]
     return read_all(reader), reader
 

@@ -21,7 +21,12 @@ PEOPLE = "name,age,city\nAda,36,London\nLinus,54,Helsinki\n"
 
 @pytest.mark.parametrize(
     ("text", "delimiter"),
-    [(PEOPLE, ","), (PEOPLE.replace(",", "\t"), "\t"), (PEOPLE.replace(",", ";"), ";"), (PEOPLE.replace(",", "|"), "|")],
+    [
+        (PEOPLE, ","),
+        (PEOPLE.replace(",", "\t"), "\t"),
+        (PEOPLE.replace(",", ";"), ";"),
+        (PEOPLE.replace(",", "|"), "|"),
+    ],
 )
 def test_delimiters_are_sniffed(text: str, delimiter: str) -> None:
     frame, reader = read_bytes(text.encode())
@@ -84,10 +89,10 @@ def test_boms(data: bytes, encoding: str) -> None:
 
 
 def test_latin1_falls_back_to_cp1252_and_says_so() -> None:
-    frame, reader = read_bytes("name,city\nJosé,Zürich\nFrançois,Besançon – Doubs\n".encode("cp1252"))
+    frame, reader = read_bytes("name,city\nJosé,Zürich\nFrançois,Besançon \u2013 Doubs\n".encode("cp1252"))
     assert reader.report.encoding == "cp1252"
     assert reader.report.encoding_fallback is True
-    assert rows(frame) == [["José", "Zürich"], ["François", "Besançon – Doubs"]]
+    assert rows(frame) == [["José", "Zürich"], ["François", "Besançon \u2013 Doubs"]]
     assert reader.report.bad_encoding_rows == 0
 
 

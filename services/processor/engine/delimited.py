@@ -40,11 +40,12 @@ class _Repairs:
         self._dialect = dialect
         self._width = len(dialect.columns)
         self._report = report
+        self.base = 0  # Arrow numbers rows per call: the rows before the current block
         self.shift = 0  # extra physical lines inside swallowed text, which Arrow counted as one row
         self.pending: list[tuple[int, list[list[str | None]]]] = []  # (arrow row number, repaired rows)
 
     def handle(self, row: pacsv.InvalidRow) -> str:
-        number = row.number if row.number is not None else 0
+        number = self.base + (row.number if row.number is not None else 0)
         self.pending.append((number, self.repair(row.text, number)))
         return "skip"
 
@@ -119,46 +120,92 @@ class DelimitedChunks:
         self._report.lines_read = self._next_row - 1 + self._repairs.shift
 
     def _tables(self) -> Iterator[pa.RecordBatch | pa.Table]:
-        try:
-            reader = self._open()
-        except pa.ArrowInvalid as error:
-            if "Empty CSV file" not in str(error):
-                raise
-        else:
-            for batch in reader:
-                self._drain_bad_encoding()
-                yield self._with_repairs(batch)
+        batches = self._blocks() if self._dialect.splittable else self._stream()
+        for batch in batches:
+            self._drain_bad_encoding()
+            yield self._with_repairs(batch)
         rest = self._repairs.pending  # rows rejected after the last batch, e.g. a file of nothing but bad rows
         if rest:
             self._next_row += len(rest)
             yield self._rows_batch([row for _, rows in rest for row in rows])
             rest.clear()
 
-    def _open(self) -> pacsv.CSVStreamingReader:
-        columns = list(self._dialect.columns)
-        read = pacsv.ReadOptions(
-            block_size=self._block_size,
-            use_threads=False,
-            column_names=columns,
-            skip_rows=1 if self._skip_header else 0,
+    def _blocks(self) -> Iterator[pa.RecordBatch]:
+        """Whole lines, block by block, each parsed by its own Arrow call.
+
+        Arrow's streaming reader reads about a dozen blocks ahead (~14 x block_size resident); cutting the
+        blocks ourselves at line breaks (safe: the file has no quoted line breaks) keeps one block in flight.
+        """
+        carry = b""
+        first = True
+        while True:
+            data = self._text.read(self._block_size)
+            cut = data.rfind(b"\n") if data else len(carry)
+            if cut < 0:
+                carry += data  # a line longer than a block: keep reading
+                continue
+            block, carry = (carry + data[: cut + 1], data[cut + 1 :]) if data else (carry, b"")
+            if block:
+                self._repairs.base = self._next_row - 1 if not first else 0
+                yield from self._parse(block, skip_header=first and self._skip_header)
+                first = False
+            if not data:
+                return
+
+    def _parse(self, block: bytes, *, skip_header: bool) -> Iterator[pa.RecordBatch]:
+        options = self._read_options(len(block) + 1, skip_header)
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(block),
+                read_options=options,
+                parse_options=self._parse_options(),
+                convert_options=self._convert_options(),
+            )
+        except pa.ArrowInvalid as error:
+            if "Empty CSV file" in str(error):
+                return
+            raise
+        yield from table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
+
+    def _stream(self) -> Iterator[pa.RecordBatch]:
+        """Arrow's streaming reader, for files whose quoted fields hold line breaks (we cannot cut those)."""
+        try:
+            yield from pacsv.open_csv(
+                self._text,
+                read_options=self._read_options(self._block_size, self._skip_header),
+                parse_options=self._parse_options(),
+                convert_options=self._convert_options(),
+            )
+        except pa.ArrowInvalid as error:
+            if "Empty CSV file" not in str(error):
+                raise
+
+    def _read_options(self, block_size: int, skip_header: bool) -> pacsv.ReadOptions:
+        return pacsv.ReadOptions(
+            block_size=block_size,
+            use_threads=False,  # Arrow numbers invalid rows only when single-threaded
+            column_names=list(self._dialect.columns),
+            skip_rows=1 if skip_header else 0,
         )
-        parse = pacsv.ParseOptions(
+
+    def _parse_options(self) -> pacsv.ParseOptions:
+        return pacsv.ParseOptions(
             delimiter=self._dialect.delimiter,
             quote_char=self._dialect.quotechar or False,
             double_quote=True,
             escape_char=False,
-            # Splittable files are cut at line breaks: an unterminated quote then eats one block, not the file.
             newlines_in_values=not self._dialect.splittable,
             ignore_empty_lines=True,
             invalid_row_handler=self._repairs.handle,
         )
-        convert = pacsv.ConvertOptions(
-            column_types=dict.fromkeys(columns, _STRING),
+
+    def _convert_options(self) -> pacsv.ConvertOptions:
+        return pacsv.ConvertOptions(
+            column_types=dict.fromkeys(self._dialect.columns, _STRING),
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
             check_utf8=False,  # the transcoder already guarantees UTF-8
         )
-        return pacsv.open_csv(self._text, read_options=read, parse_options=parse, convert_options=convert)
 
     def _with_repairs(self, batch: pa.RecordBatch) -> pa.RecordBatch | pa.Table:
         """The batch with rejected rows put back at their places, and swallowed lines split out again."""
