@@ -38,6 +38,10 @@ class ParseReport:
     bad_encoding_rows: int = 0  # rows holding bytes undecodable in `encoding` (replaced)
     issues: list[ParseIssue] = field(default_factory=list)  # the first MAX_ISSUES problems
     splittable: bool = True  # False when quoted fields hold line breaks (byte-range parts would be wrong)
+    # Added by the readers: records consumed incl. the header (the `line_offset` for the next part's merge),
+    # and the archive member that was read when compression is zip.
+    lines_read: int = 0
+    member: str = ""
 
     @property
     def problem_rows(self) -> int:
@@ -59,6 +63,7 @@ class ParseReport:
     def merge(self, later: ParseReport, *, line_offset: int = 0) -> None:
         """Fold in the report of the part that follows this one; its line numbers shift by `line_offset`."""
         self.rows_read += later.rows_read
+        self.lines_read += later.lines_read
         self.ragged_rows += later.ragged_rows
         self.unterminated_quotes += later.unterminated_quotes
         self.bad_encoding_rows += later.bad_encoding_rows
@@ -82,6 +87,8 @@ class ParseReport:
             "bad_encoding_rows": self.bad_encoding_rows,
             "issues": [vars(i) for i in self.issues],
             "splittable": self.splittable,
+            "lines_read": self.lines_read,
+            "member": self.member,
         }
 
     @classmethod
