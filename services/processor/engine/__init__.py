@@ -1,0 +1,42 @@
+"""The profiling engine: pure computation over table chunks, no service I/O.
+
+profiler = TableProfiler(ProfileConfig())
+for chunk in reader: profiler.update(chunk)      # DataFrames of string columns
+profiler.merge(TableProfiler.from_bytes(blob))    # parts profiled elsewhere
+profile = profiler.finish(parse_report)           # TableProfile; profile.to_dict() is JSON-ready
+"""
+
+from .config import DEFAULT_NA_TOKENS, ProfileConfig
+from .model import (
+    Alert,
+    ColumnProfile,
+    Correlation,
+    DatetimeProfile,
+    Histogram,
+    NumericProfile,
+    QualityScore,
+    TableProfile,
+    TextProfile,
+    TopValue,
+)
+from .parse_report import ParseIssue, ParseReport
+from .table import TableProfiler, profile_dataframe
+
+__all__ = [
+    "DEFAULT_NA_TOKENS",
+    "Alert",
+    "ColumnProfile",
+    "Correlation",
+    "DatetimeProfile",
+    "Histogram",
+    "NumericProfile",
+    "ParseIssue",
+    "ParseReport",
+    "ProfileConfig",
+    "QualityScore",
+    "TableProfile",
+    "TableProfiler",
+    "TextProfile",
+    "TopValue",
+    "profile_dataframe",
+]

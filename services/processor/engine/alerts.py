@@ -1,0 +1,221 @@
+"""Alerts: a finding, the number that triggered it, and a sentence saying what to do about it.
+
+Column alerts (thresholds in ProfileConfig):
+  EMPTY            no present value at all
+  MISSING          missing share > missing_alert
+  CONSTANT         one distinct value
+  UNIQUE           every present value distinct (exact counts only)
+  HIGH_CARDINALITY categorical/text, not unique, more than high_cardinality distinct values
+  ZEROS            share of zeros among the numbers > zeros_alert
+  INFINITE         any infinite number
+  SKEWED           |skewness| > skew_alert
+  IMBALANCE        categorical/boolean with 1 - normalised entropy > imbalance_alert
+  UNIFORM          chi-square p-value of equal counts (categories or histogram bins) > uniform_p_value
+  CONSTANT_LENGTH  text/categorical values, more than one, all of one length (codes, ids)
+  UNSUPPORTED      at least type_threshold of values are nested JSON-like text, profiled only as text
+  TYPE_DATE        date/datetime column written (partly) in a non-ISO 8601 text layout
+  MIXED_TYPES      typed column with invalid values, or a text column at least half of which fits one type
+Table alerts: DUPLICATES (duplicate-row share > duplicates_alert), HIGH_CORRELATION (|r| or V >=
+high_correlation), and from the ParseReport RAGGED_ROWS, UNTERMINATED_QUOTES, BAD_ENCODING, ENCODING_FALLBACK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .config import ProfileConfig
+from .model import Alert, ColumnProfile, Correlation
+from .parse_report import ParseReport
+from .types import TYPE_ORDER
+
+
+def column_alerts(col: ColumnProfile, config: ProfileConfig) -> list[Alert]:
+    c = config
+    name = col.name
+    out: list[Alert] = []
+
+    def add(code: str, severity: str, message: str, value: float) -> None:
+        out.append(Alert(code, name, severity, message, float(value)))
+
+    if col.inferred_type == "empty":
+        add("EMPTY", "warning", f"Column '{name}' has no values; drop it or check the export.", col.count)
+        return out
+    present = col.present
+    missing_share = col.missing / col.count if col.count else 0.0
+    if missing_share > c.missing_alert:
+        add(
+            "MISSING",
+            "warning",
+            f"{missing_share:.1%} of '{name}' is missing; impute, drop the column, or fix the source.",
+            missing_share,
+        )
+    if col.distinct == 1:
+        add("CONSTANT", "warning", f"'{name}' has a single value; it carries no information and can be dropped.", 1)
+    elif not col.distinct_approximate and present >= c.unique_min_rows and col.distinct == present:
+        add("UNIQUE", "info", f"Every value of '{name}' is distinct; it is likely an identifier, not a feature.", 1.0)
+    elif col.inferred_type in ("categorical", "text") and col.distinct > c.high_cardinality:
+        add(
+            "HIGH_CARDINALITY",
+            "info",
+            f"'{name}' has {col.distinct} distinct values; group rare values or treat it as free text.",
+            col.distinct,
+        )
+    numeric = col.numeric
+    if numeric is not None:
+        numbers = present - col.invalid
+        zero_share = numeric.zeros / numbers if numbers else 0.0
+        if zero_share > c.zeros_alert:
+            add("ZEROS", "info", f"{zero_share:.1%} of '{name}' is zero; check whether zero means missing.", zero_share)
+        if numeric.infinite:
+            add(
+                "INFINITE",
+                "warning",
+                f"'{name}' has {numeric.infinite} infinite values; replace them before computing statistics.",
+                numeric.infinite,
+            )
+        if abs(numeric.skewness) > c.skew_alert:
+            add(
+                "SKEWED",
+                "info",
+                f"'{name}' is highly skewed ({numeric.skewness:.1f}); consider a log transform.",
+                numeric.skewness,
+            )
+    if col.imbalance is not None and col.imbalance > c.imbalance_alert:
+        add(
+            "IMBALANCE",
+            "info",
+            f"'{name}' is dominated by a few values (imbalance {col.imbalance:.2f}); rebalance or stratify.",
+            col.imbalance,
+        )
+    if col.uniformity_p is not None and col.distinct > 1 and col.uniformity_p > c.uniform_p_value:
+        add(
+            "UNIFORM",
+            "info",
+            f"'{name}' is uniformly distributed; check whether it is generated (an id or random value).",
+            col.uniformity_p,
+        )
+    if (
+        col.inferred_type in ("categorical", "text")
+        and col.text is not None
+        and col.distinct > 1
+        and col.text.length_min == col.text.length_max
+    ):
+        add(
+            "CONSTANT_LENGTH",
+            "info",
+            f"All values of '{name}' have {col.text.length_min} characters; it is likely a code or identifier.",
+            col.text.length_min,
+        )
+    nested = col.patterns.get("nested", 0)
+    if present and nested >= c.type_threshold * present:
+        add(
+            "UNSUPPORTED",
+            "warning",
+            f"'{name}' holds nested (JSON-like) values that are profiled only as text; flatten it to profile it.",
+            nested / present,
+        )
+    if col.datetime is not None and col.datetime.iso_share < 1.0:
+        add(
+            "TYPE_DATE",
+            "warning",
+            f"'{name}' holds dates as non-ISO text; store them as ISO 8601 (YYYY-MM-DD) to avoid misreading.",
+            1.0 - col.datetime.iso_share,
+        )
+    if col.inferred_type in TYPE_ORDER and col.invalid:
+        examples = ", ".join(repr(e) for e in col.invalid_examples)
+        add(
+            "MIXED_TYPES",
+            "warning",
+            f"{col.invalid} values of {col.inferred_type} column '{name}' are not {col.inferred_type} "
+            f"(e.g. {examples}); fix or remove them.",
+            col.invalid,
+        )
+    elif col.inferred_type in ("categorical", "text") and present:
+        best = max(TYPE_ORDER, key=lambda t: col.type_counts[t])
+        share = col.type_counts[best] / present
+        if share >= 0.5:
+            add(
+                "MIXED_TYPES",
+                "warning",
+                f"{share:.1%} of '{name}' is {best} but the rest is not; clean the other values to type it.",
+                share,
+            )
+    return out
+
+
+def table_alerts(
+    rows: int,
+    duplicate_rows: int,
+    correlations: Sequence[Correlation],
+    parse: ParseReport | None,
+    config: ProfileConfig,
+) -> list[Alert]:
+    out: list[Alert] = []
+    share = duplicate_rows / rows if rows else 0.0
+    if duplicate_rows and share > config.duplicates_alert:
+        out.append(
+            Alert(
+                "DUPLICATES",
+                "",
+                "warning",
+                f"{duplicate_rows} rows ({share:.1%}) are exact duplicates; deduplicate before analysis.",
+                duplicate_rows,
+            )
+        )
+    for corr in correlations:
+        if corr.method != "spearman" and abs(corr.value) >= config.high_correlation:
+            out.append(
+                Alert(
+                    "HIGH_CORRELATION",
+                    corr.column_a,
+                    "info",
+                    f"'{corr.column_a}' and '{corr.column_b}' are highly correlated ({corr.method} {corr.value:.2f}); "
+                    "one of them may be redundant.",
+                    corr.value,
+                )
+            )
+    if parse is not None:
+        if parse.ragged_rows:
+            out.append(
+                Alert(
+                    "RAGGED_ROWS",
+                    "",
+                    "error",
+                    f"{parse.ragged_rows} rows had more or fewer fields than the header and were padded or cut; "
+                    "check the delimiter and quoting.",
+                    parse.ragged_rows,
+                )
+            )
+        if parse.unterminated_quotes:
+            out.append(
+                Alert(
+                    "UNTERMINATED_QUOTES",
+                    "",
+                    "error",
+                    f"{parse.unterminated_quotes} rows have an unterminated quote; fix the quoting in the source.",
+                    parse.unterminated_quotes,
+                )
+            )
+        if parse.bad_encoding_rows:
+            out.append(
+                Alert(
+                    "BAD_ENCODING",
+                    "",
+                    "error",
+                    f"{parse.bad_encoding_rows} rows held bytes invalid in {parse.encoding} (replaced); "
+                    "re-export the file as UTF-8.",
+                    parse.bad_encoding_rows,
+                )
+            )
+        if parse.encoding_fallback:
+            out.append(
+                Alert(
+                    "ENCODING_FALLBACK",
+                    "",
+                    "warning",
+                    f"The file was not valid in any detected encoding and was read as {parse.encoding}; "
+                    "accented characters may be wrong: re-export it as UTF-8.",
+                    1,
+                )
+            )
+    return out

@@ -1,0 +1,278 @@
+"""One column's accumulator: every statistic is computed on the chunk's distinct values, weighted by counts.
+
+A chunk is dictionary-encoded once (Arrow's hash kernel); missing detection, type parsing, patterns, lengths and
+distinct counting then run on the distinct values only, which is what makes low-cardinality columns cheap.
+Values are compared as given (distinct "1" and "1.0" are two values); type parsing trims whitespace.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .config import ProfileConfig
+from .distinct import DistinctAccumulator
+from .hashing import MISSING_HASH, hash_strings
+from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
+from .numeric import NumericAccumulator
+from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
+from .types import TYPE_ORDER, fits, parse
+
+
+class ColumnAccumulator:
+    def __init__(self, name: str, position: int, config: ProfileConfig) -> None:
+        self.name, self.position, self.config = name, position, config
+        self.count = 0
+        self.nulls = 0
+        self.empties = 0
+        self.tokens = 0
+        self.fit_counts: dict[str, int] = dict.fromkeys(TYPE_ORDER, 0)
+        self.misfit_examples: dict[str, list[str]] = {t: [] for t in TYPE_ORDER}
+        self.iso_dates = 0
+        c = config
+        self.integers = NumericAccumulator(c.exact_quantile_limit, c.kll_k, integer=True)
+        self.floats = NumericAccumulator(c.exact_quantile_limit, c.kll_k, integer=False)
+        self.dates = DatetimeAccumulator()
+        self.datetimes = DatetimeAccumulator()
+        self.text = TextAccumulator()
+        self.distinct = DistinctAccumulator(
+            c.exact_distinct_limit, c.exact_distinct_bytes, c.hll_lg_k, c.frequent_items_lg_max_map_size
+        )
+        self._na_tokens = pa.array(sorted(c.na_tokens), type=pa.string())
+
+    def update(self, array: pa.Array) -> np.ndarray:
+        """Account one chunk of this column; returns each row's 64-bit value hash (for duplicate rows)."""
+        self.count += len(array)
+        encoded = pc.dictionary_encode(array)
+        dictionary = encoded.dictionary
+        indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        self.nulls += encoded.indices.null_count
+        counts = np.bincount(indices + 1, minlength=len(dictionary) + 1)[1:]
+        hashes = hash_strings(dictionary)
+        row_hashes = np.append(hashes, MISSING_HASH)[indices]
+
+        trimmed = pc.utf8_trim_whitespace(dictionary)
+        empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
+        token = pc.is_in(trimmed, value_set=self._na_tokens).to_numpy(zero_copy_only=False) & ~empty
+        self.empties += int(counts[empty].sum())
+        self.tokens += int(counts[token].sum())
+        present = ~(empty | token)
+        if not present.all():
+            keep = pa.array(present)
+            dictionary, trimmed = dictionary.filter(keep), trimmed.filter(keep)
+            counts, hashes = counts[present], hashes[present]
+        if len(dictionary) == 0:
+            return row_hashes
+
+        parsed = parse(trimmed)
+        for type_name, mask in fits(parsed).items():
+            self.fit_counts[type_name] += int(counts[mask].sum())
+            if not mask.all():
+                self._keep_examples(type_name, dictionary.filter(pa.array(~mask)))
+        self.integers.update(parsed.numbers[parsed.integer], counts[parsed.integer])
+        self.floats.update(parsed.numbers[parsed.float_only], counts[parsed.float_only])
+        self.dates.update(parsed.stamps[parsed.date], counts[parsed.date])
+        self.datetimes.update(parsed.stamps[parsed.datetime_only], counts[parsed.datetime_only])
+        self.iso_dates += int(counts[parsed.iso].sum())
+        untyped = ~(parsed.boolean | parsed.integer | parsed.float_only | parsed.date | parsed.datetime_only)
+        self.text.update(dictionary, trimmed, counts, untyped)
+        self.distinct.update(dictionary, counts, hashes)
+        return row_hashes
+
+    def _keep_examples(self, type_name: str, misfits: pa.Array) -> None:
+        # The smallest values in text order: deterministic whatever the chunking or merge order.
+        k = self.config.mixed_examples
+        smallest = misfits.take(pc.bottom_k_unstable(misfits, k)).to_pylist()
+        self.misfit_examples[type_name] = sorted(set(self.misfit_examples[type_name]) | set(smallest))[:k]
+
+    def merge(self, other: ColumnAccumulator) -> None:
+        self.count += other.count
+        self.nulls += other.nulls
+        self.empties += other.empties
+        self.tokens += other.tokens
+        self.iso_dates += other.iso_dates
+        k = self.config.mixed_examples
+        for t in TYPE_ORDER:
+            self.fit_counts[t] += other.fit_counts[t]
+            self.misfit_examples[t] = sorted(set(self.misfit_examples[t]) | set(other.misfit_examples[t]))[:k]
+        self.integers.merge(other.integers)
+        self.floats.merge(other.floats)
+        self.dates.merge(other.dates)
+        self.datetimes.merge(other.datetimes)
+        self.text.merge(other.text)
+        self.distinct.merge(other.distinct)
+
+    @property
+    def missing(self) -> int:
+        return self.nulls + self.empties + self.tokens
+
+    def inferred_type(self) -> str:
+        present = self.count - self.missing
+        if present == 0:
+            return "empty"
+        for type_name in TYPE_ORDER:
+            if self.fit_counts[type_name] >= self.config.type_threshold * present:
+                return type_name
+        distinct = self.distinct.distinct()[0]
+        c = self.config
+        if distinct <= c.categorical_max_distinct and distinct <= c.categorical_max_ratio * present:
+            return "categorical"
+        return "text"
+
+    def finish(self) -> ColumnProfile:
+        c = self.config
+        kind = self.inferred_type()
+        present = self.count - self.missing
+        distinct, low, high = self.distinct.distinct()
+        typed = kind in TYPE_ORDER
+        invalid = present - self.fit_counts[kind] if typed else 0
+        semantic = None
+        if present and kind in ("categorical", "text"):
+            best = max(PATTERNS, key=lambda p: self.text.patterns[p])
+            if self.text.patterns[best] >= c.type_threshold * present:
+                semantic = best
+        return ColumnProfile(
+            name=self.name,
+            position=self.position,
+            inferred_type=kind,
+            semantic=semantic,
+            patterns=dict(self.text.patterns),
+            count=self.count,
+            missing=self.missing,
+            missing_nulls=self.nulls,
+            missing_empty=self.empties,
+            missing_tokens=self.tokens,
+            distinct=distinct,
+            distinct_approximate=not self.distinct.exact,
+            distinct_bounds=(low, high),
+            uniqueness=distinct / present if present else math.nan,
+            type_counts=dict(self.fit_counts),
+            invalid=invalid,
+            invalid_examples=tuple(self.misfit_examples[kind]) if typed and invalid else (),
+            top_values=tuple(TopValue(v, n) for v, n in self.distinct.top(c.top_values)),
+            top_values_approximate=not self.distinct.exact,
+            top_values_error=self.distinct.top_bound,
+            text=TextProfile(int(self.text.length_min), self.text.length_mean, int(self.text.length_max))
+            if self.text.count
+            else None,
+            numeric=self._numeric(kind),
+            datetime=self._datetime(kind),
+            **self._balance(kind),
+        )
+
+    def _balance(self, kind: str) -> dict[str, float | None]:
+        exact = self.distinct.value_counts()
+        counts: np.ndarray | None = None
+        result: dict[str, float | None] = {"imbalance": None, "uniformity_p": None}
+        if exact is not None and kind in ("categorical", "boolean"):
+            counts = exact[1].astype(np.float64)
+            if len(counts) >= 2:
+                share = counts / counts.sum()
+                result["imbalance"] = float(1.0 + (share * np.log(share)).sum() / math.log(len(counts)))
+        elif kind in ("integer", "float") and self.integers.exact and self.floats.exact:
+            acc = _copy_numeric(self.integers, self.config)
+            if kind == "float":
+                acc.merge(self.floats)
+            counts = np.asarray(acc.histogram(self.config.histogram_bins)[1], dtype=np.float64)
+        if counts is not None and len(counts) >= self.config.uniform_min_distinct:
+            result["uniformity_p"] = chi_square_uniform_p(counts)
+        return result
+
+    def _numeric(self, kind: str) -> NumericProfile | None:
+        if kind not in ("integer", "float"):
+            return None
+        c = self.config
+        acc = _copy_numeric(self.integers, c)
+        if kind == "float":
+            acc.merge(self.floats)
+        m = acc.moments
+        quantiles = acc.quantiles(c.quantiles)
+        edges, counts = acc.histogram(c.histogram_bins)
+        empty = acc.finite_count == 0
+        return NumericProfile(
+            min=math.nan if empty else acc.minimum,
+            max=math.nan if empty else acc.maximum,
+            mean=m.mean if m.n else math.nan,
+            std=m.std,
+            variance=m.variance,
+            sum=float(acc.total),
+            skewness=m.skewness,
+            kurtosis=m.kurtosis,
+            zeros=acc.zeros,
+            negatives=acc.negatives,
+            infinite=acc.infinite,
+            quantiles={f"{q:g}": v for q, v in zip(c.quantiles, quantiles, strict=True)},
+            quantiles_approximate=not acc.exact,
+            quantile_rank_error=acc.rank_error,
+            histogram=Histogram(tuple(edges), tuple(counts), not acc.exact),
+        )
+
+    def _datetime(self, kind: str) -> DatetimeProfile | None:
+        if kind not in ("date", "datetime"):
+            return None
+        acc = DatetimeAccumulator()
+        acc.merge(self.dates)
+        if kind == "datetime":
+            acc.merge(self.datetimes)
+        if acc.minimum is None or acc.maximum is None:
+            return None
+        iso = self.iso_dates / acc.count if acc.count else math.nan
+        return DatetimeProfile(_iso(acc.minimum), _iso(acc.maximum), acc.granularity, min(iso, 1.0))
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "position": self.position,
+            "counts": [self.count, self.nulls, self.empties, self.tokens, self.iso_dates],
+            "fits": self.fit_counts,
+            "examples": self.misfit_examples,
+            "integers": self.integers.to_state(),
+            "floats": self.floats.to_state(),
+            "dates": self.dates.to_state(),
+            "datetimes": self.datetimes.to_state(),
+            "text": self.text.to_state(),
+            "distinct": self.distinct.to_state(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], config: ProfileConfig) -> ColumnAccumulator:
+        c = config
+        acc = cls(state["name"], state["position"], config)
+        acc.count, acc.nulls, acc.empties, acc.tokens, acc.iso_dates = state["counts"]
+        acc.fit_counts = dict(state["fits"])
+        acc.misfit_examples = {k: list(v) for k, v in state["examples"].items()}
+        acc.integers = NumericAccumulator.from_state(state["integers"], c.exact_quantile_limit, c.kll_k)
+        acc.floats = NumericAccumulator.from_state(state["floats"], c.exact_quantile_limit, c.kll_k)
+        acc.dates = DatetimeAccumulator.from_state(state["dates"])
+        acc.datetimes = DatetimeAccumulator.from_state(state["datetimes"])
+        acc.text = TextAccumulator.from_state(state["text"])
+        acc.distinct = DistinctAccumulator.from_state(
+            state["distinct"],
+            c.exact_distinct_limit,
+            c.exact_distinct_bytes,
+            c.hll_lg_k,
+            c.frequent_items_lg_max_map_size,
+        )
+        return acc
+
+
+def _copy_numeric(acc: NumericAccumulator, config: ProfileConfig) -> NumericAccumulator:
+    return NumericAccumulator.from_state(acc.to_state(), config.exact_quantile_limit, config.kll_k)
+
+
+def chi_square_uniform_p(counts: np.ndarray) -> float:
+    """P(X >= chi2) for a chi-square test of equal counts, by the Wilson-Hilferty normal approximation."""
+    expected = counts.sum() / len(counts)
+    chi2 = float(((counts - expected) ** 2).sum() / expected)
+    df = len(counts) - 1
+    z = ((chi2 / df) ** (1 / 3) - (1 - 2 / (9 * df))) / math.sqrt(2 / (9 * df))
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def _iso(nanoseconds: int) -> str:
+    return pd.Timestamp(nanoseconds, unit="ns", tz="UTC").isoformat()

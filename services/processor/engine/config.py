@@ -1,0 +1,89 @@
+"""Every tunable of the profiler in one frozen dataclass, with the defaults documented beside each field.
+
+Missing values: a cell is missing when the reader gave a null, when it is empty or only whitespace, or when its
+text (whitespace-trimmed) is one of `na_tokens` (default: pandas' default `na_values`, compared case-sensitively
+like pandas does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# pandas.io.parsers' default na_values (STR_NA_VALUES), minus "" which is always missing here.
+DEFAULT_NA_TOKENS: frozenset[str] = frozenset(
+    {
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "-NaN",
+        "-nan",
+        "1.#IND",
+        "1.#QNAN",
+        "<NA>",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "None",
+        "n/a",
+        "nan",
+        "null",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ProfileConfig:
+    """Thresholds of the profile, its sketches, alerts and quality score."""
+
+    na_tokens: frozenset[str] = field(default=DEFAULT_NA_TOKENS)
+    # Type inference: the most specific type that at least this share of present values fits wins;
+    # the rest are counted as invalid (MIXED_TYPES), with up to `mixed_examples` examples kept.
+    type_threshold: float = 0.95
+    mixed_examples: int = 5
+    # A text column is categorical when it has at most this many distinct values, and they are at most
+    # this share of its present values.
+    categorical_max_distinct: int = 50
+    categorical_max_ratio: float = 0.5
+    # Distinct values are counted exactly (with their counts, which also give exact top values) up to this many
+    # per column, or this many bytes of text; beyond, an HLL sketch (lg_k below) and a frequent-items sketch.
+    exact_distinct_limit: int = 10_000
+    exact_distinct_bytes: int = 2 * 1024 * 1024
+    hll_lg_k: int = 12  # relative standard error about 1.04 / sqrt(2**lg_k) = 1.6 %
+    frequent_items_lg_max_map_size: int = 10
+    # Numeric quantiles and histograms are exact while a column has at most this many distinct numbers;
+    # beyond, a KLL sketch with parameter k (normalized rank error about 1.65 % at k=200).
+    exact_quantile_limit: int = 10_000
+    kll_k: int = 200
+    quantiles: tuple[float, ...] = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+    histogram_bins: int = 20
+    top_values: int = 10
+    # Duplicate rows are counted exactly from 64-bit row hashes while at most this many distinct hashes are seen;
+    # beyond, an HLL sketch of the row hashes estimates them (duplicates = rows - distinct rows).
+    exact_duplicate_limit: int = 2_000_000
+    # Correlations use every row while the table has at most this many; beyond, a deterministic, mergeable
+    # bottom-k sample of this many rows (the k rows with the smallest seeded hash of their content).
+    correlation_sample_size: int = 20_000
+    sample_seed: int = 0x5EED
+    cramers_max_distinct: int = 50  # columns with more categories get no Cramér's V
+
+    # Alert thresholds.
+    missing_alert: float = 0.05  # MISSING: share of missing cells above this
+    zeros_alert: float = 0.10  # ZEROS: share of zeros among numbers above this
+    high_correlation: float = 0.9  # HIGH_CORRELATION: |r| or V at or above this
+    high_cardinality: int = 50  # HIGH_CARDINALITY: text column (not unique) with more distinct values
+    duplicates_alert: float = 0.0  # DUPLICATES: share of duplicate rows above this
+    skew_alert: float = 20.0  # SKEWED: |skewness| above this
+    imbalance_alert: float = 0.5  # IMBALANCE: categorical/boolean column whose normalized entropy is below 1 - this
+    uniform_p_value: float = 0.999  # UNIFORM: chi-square uniformity statistic small enough (see alerts.py)
+    uniform_min_distinct: int = 3
+    unique_min_rows: int = 2  # UNIQUE: all present values distinct (needs at least this many)
+    min_rows_for_alerts: int = 1
+
+    # Quality score weights (normalised by their sum) and what counts as a bad share; see quality.py.
+    weight_completeness: float = 0.35
+    weight_validity: float = 0.30
+    weight_uniqueness: float = 0.15
+    weight_parse_health: float = 0.20

@@ -1,0 +1,67 @@
+"""Correlations between columns, computed on the profiler's row sample.
+
+Pearson and Spearman between integer/float columns (pandas DataFrame.corr, pairwise-complete rows; values that
+do not parse as numbers are left out). Cramér's V between categorical/boolean columns with at most
+`cramers_max_distinct` categories: V = sqrt(chi2 / n / (min(rows, cols) - 1)) over the contingency table of rows
+where both are present, without bias correction. The sample is every row while the table has at most
+`correlation_sample_size` rows (exact), else a bottom-k hash sample of that many rows (see table.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .config import ProfileConfig
+from .model import ColumnProfile, Correlation
+
+
+def _missing_as_na(series: pd.Series, config: ProfileConfig) -> pd.Series:
+    trimmed = series.astype("string").str.strip()
+    return trimmed.mask(trimmed.eq("") | trimmed.isin(config.na_tokens))
+
+
+def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: ProfileConfig) -> list[Correlation]:
+    result: list[Correlation] = []
+    numeric = [c.name for c in columns if c.inferred_type in ("integer", "float")]
+    if len(numeric) >= 2 and len(sample):
+        frame = pd.DataFrame(
+            {name: pd.to_numeric(_missing_as_na(sample[name], config), errors="coerce") for name in numeric}
+        ).astype("float64")
+        frame = frame.replace([np.inf, -np.inf], np.nan)
+        for method in ("pearson", "spearman"):
+            matrix = frame.corr(method=method)
+            for i, a in enumerate(numeric):
+                for b in numeric[i + 1 :]:
+                    value = float(matrix.loc[a, b])
+                    if not math.isnan(value):
+                        result.append(Correlation(method, a, b, value))
+    categorical = [
+        c.name
+        for c in columns
+        if c.inferred_type in ("categorical", "boolean") and 2 <= c.distinct <= config.cramers_max_distinct
+    ]
+    cleaned = {name: _missing_as_na(sample[name], config) for name in categorical}
+    for i, a in enumerate(categorical):
+        for b in categorical[i + 1 :]:
+            v = cramers_v(cleaned[a], cleaned[b])
+            if v is not None:
+                result.append(Correlation("cramers_v", a, b, v))
+    return result
+
+
+def cramers_v(a: pd.Series, b: pd.Series) -> float | None:
+    both = a.notna() & b.notna()
+    if not both.any():
+        return None
+    table = pd.crosstab(a[both].astype(object), b[both].astype(object)).to_numpy(dtype=np.float64)
+    n = table.sum()
+    k = min(table.shape) - 1
+    if k < 1:
+        return None
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return math.sqrt(chi2 / n / k)

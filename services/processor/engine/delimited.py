@@ -1,0 +1,263 @@
+"""CSV/TSV chunks through Arrow's streaming CSV reader, every column read as a string.
+
+Problem rows never stop the read. Arrow hands each row whose field count differs from the header to
+`invalid_row_handler`; we skip it there and re-parse its text ourselves:
+- a ragged row is kept: short rows are padded with <NA> (the field is absent, not empty), long rows are
+  truncated; both counted as ragged_row;
+- an unterminated quote makes Arrow swallow the following lines into one field up to the end of its block;
+  that text is re-read line by line: the broken line is kept with its quote taken literally
+  (unterminated_quote) and the swallowed lines become rows again.
+Repaired rows are put back in their place in the chunk, so row order is the file's. Arrow numbers rows
+1-based with the header as row 1 (blank lines are skipped and not numbered); issue line numbers follow it,
+which is the physical line whenever no quoted field holds a line break.
+Arrow reads single-threaded: its row numbers exist only then, and the service runs one reader per core.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import BinaryIO, Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from services.processor.engine.encoding import EncodingGuess, TranscodingStream
+from services.processor.engine.options import Dialect, to_frame
+from services.processor.engine.parse_report import ParseReport
+
+_STRING = pa.string()
+Rows = list[list[str | None]]
+_Insert = tuple[int, Rows, bool]  # (index of the batch row it goes before, rows, whether it replaces that row)
+
+
+class _Repairs:
+    """Rows Arrow rejected, re-parsed, waiting to be put back into the chunk they came from."""
+
+    def __init__(self, dialect: Dialect, report: ParseReport) -> None:
+        self._dialect = dialect
+        self._width = len(dialect.columns)
+        self._report = report
+        self.base = 0  # Arrow numbers rows per call: the rows before the current block
+        self.shift = 0  # extra physical lines inside swallowed text, which Arrow counted as one row
+        self.pending: list[tuple[int, list[list[str | None]]]] = []  # (arrow row number, repaired rows)
+
+    def handle(self, row: pacsv.InvalidRow) -> str:
+        number = self.base + (row.number if row.number is not None else 0)
+        self.pending.append((number, self.repair(row.text, number)))
+        return "skip"
+
+    def repair(self, text: str, number: int) -> list[list[str | None]]:
+        """The rows in the text of a rejected record (Arrow's row `number`)."""
+        line = number + self.shift
+        quote = self._dialect.quotechar
+        if not quote or text.count(quote) % 2 == 0:
+            return [self._fit(self._split(text, quote), line)]
+        rows: list[list[str | None]] = []
+        lines = text.split("\n")
+        self.shift += len(lines) - 1
+        for i, piece in enumerate(lines):
+            piece = piece.removesuffix("\r")
+            if not piece:
+                continue
+            if piece.count(quote) % 2:
+                self._report.add_issue("unterminated_quote", line + i, _clip(piece))
+                rows.append(self._pad(self._split(piece, "")))
+            else:
+                rows.append(self._fit(self._split(piece, quote), line + i))
+        return rows
+
+    def _split(self, text: str, quote: str) -> list[str]:
+        quoting: Literal[0, 3] = csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE
+        reader = csv.reader([text], delimiter=self._dialect.delimiter, quotechar=quote or '"', quoting=quoting)
+        return next(reader, [""])
+
+    def _fit(self, fields: list[str], line: int) -> list[str | None]:
+        if len(fields) != self._width:
+            detail = f"{len(fields)} fields, expected {self._width}: {_clip(self._dialect.delimiter.join(fields))}"
+            self._report.add_issue("ragged_row", line, detail)
+        return self._pad(fields)
+
+    def _pad(self, fields: list[str]) -> list[str | None]:
+        return [*fields[: self._width], *[None] * (self._width - len(fields))]
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class DelimitedChunks:
+    """Iterates DataFrame chunks of a delimited text stream; fills `report` as it goes."""
+
+    def __init__(
+        self,
+        source: BinaryIO,
+        dialect: Dialect,
+        report: ParseReport,
+        *,
+        block_size: int,
+        skip_header: bool,
+        bom: int,
+    ) -> None:
+        guess = EncodingGuess(dialect.encoding, bom, dialect.encoding_fallback)
+        self._text = TranscodingStream(source, guess)
+        self._dialect = dialect
+        self._report = report
+        self._repairs = _Repairs(dialect, report)
+        self._block_size = block_size
+        self._skip_header = skip_header
+        self._next_row = 2 if skip_header else 1  # Arrow's number of the next record
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        for table in self._tables():
+            frame = to_frame(table)
+            self._report.rows_read += len(frame)
+            if len(frame):
+                yield frame
+        self._drain_bad_encoding()
+        self._report.lines_read = self._next_row - 1 + self._repairs.shift
+
+    def _tables(self) -> Iterator[pa.RecordBatch | pa.Table]:
+        batches = self._blocks() if self._dialect.splittable else self._stream()
+        for batch in batches:
+            self._drain_bad_encoding()
+            yield self._with_repairs(batch)
+        rest = self._repairs.pending  # rows rejected after the last batch, e.g. a file of nothing but bad rows
+        if rest:
+            self._next_row += len(rest)
+            yield self._rows_batch([row for _, rows in rest for row in rows])
+            rest.clear()
+
+    def _blocks(self) -> Iterator[pa.RecordBatch]:
+        """Whole lines, block by block, each parsed by its own Arrow call.
+
+        Arrow's streaming reader reads about a dozen blocks ahead (~14 x block_size resident); cutting the
+        blocks ourselves at line breaks (safe: the file has no quoted line breaks) keeps one block in flight.
+        """
+        carry = b""
+        first = True
+        while True:
+            data = self._text.read(self._block_size)
+            cut = data.rfind(b"\n") if data else len(carry)
+            if cut < 0:
+                carry += data  # a line longer than a block: keep reading
+                continue
+            block, carry = (carry + data[: cut + 1], data[cut + 1 :]) if data else (carry, b"")
+            if block:
+                self._repairs.base = self._next_row - 1 if not first else 0
+                yield from self._parse(block, skip_header=first and self._skip_header)
+                first = False
+            if not data:
+                return
+
+    def _parse(self, block: bytes, *, skip_header: bool) -> Iterator[pa.RecordBatch]:
+        options = self._read_options(len(block) + 1, skip_header)
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(block),
+                read_options=options,
+                parse_options=self._parse_options(),
+                convert_options=self._convert_options(),
+            )
+        except pa.ArrowInvalid as error:
+            if "Empty CSV file" in str(error):
+                return
+            raise
+        yield from table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
+
+    def _stream(self) -> Iterator[pa.RecordBatch]:
+        """Arrow's streaming reader, for files whose quoted fields hold line breaks (we cannot cut those)."""
+        try:
+            yield from pacsv.open_csv(
+                self._text,
+                read_options=self._read_options(self._block_size, self._skip_header),
+                parse_options=self._parse_options(),
+                convert_options=self._convert_options(),
+            )
+        except pa.ArrowInvalid as error:
+            if "Empty CSV file" not in str(error):
+                raise
+
+    def _read_options(self, block_size: int, skip_header: bool) -> pacsv.ReadOptions:
+        return pacsv.ReadOptions(
+            block_size=block_size,
+            use_threads=False,  # Arrow numbers invalid rows only when single-threaded
+            column_names=list(self._dialect.columns),
+            skip_rows=1 if skip_header else 0,
+        )
+
+    def _parse_options(self) -> pacsv.ParseOptions:
+        return pacsv.ParseOptions(
+            delimiter=self._dialect.delimiter,
+            quote_char=self._dialect.quotechar or False,
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=not self._dialect.splittable,
+            ignore_empty_lines=True,
+            invalid_row_handler=self._repairs.handle,
+        )
+
+    def _convert_options(self) -> pacsv.ConvertOptions:
+        return pacsv.ConvertOptions(
+            column_types=dict.fromkeys(self._dialect.columns, _STRING),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            check_utf8=False,  # the transcoder already guarantees UTF-8
+        )
+
+    def _with_repairs(self, batch: pa.RecordBatch) -> pa.RecordBatch | pa.Table:
+        """The batch with rejected rows put back at their places, and swallowed lines split out again."""
+        end = self._next_row + batch.num_rows
+        taken: list[tuple[int, list[list[str | None]]]] = []
+        pending = self._repairs.pending
+        while pending and pending[0][0] < end:
+            taken.append(pending.pop(0))
+            end += 1
+        first = self._next_row
+        self._next_row = end
+        inserts: list[_Insert] = [(number - first - i, rows, False) for i, (number, rows) in enumerate(taken)]
+        if self._dialect.splittable:
+            inserts = self._split_swallowed(batch, inserts, first)
+        if not inserts:
+            return batch
+        pieces: list[pa.RecordBatch] = []
+        used = 0
+        for index, rows, replaces in inserts:
+            pieces.append(batch.slice(used, index - used))
+            pieces.append(self._rows_batch(rows))
+            used = index + 1 if replaces else index
+        pieces.append(batch.slice(used))
+        return pa.Table.from_batches([p for p in pieces if p.num_rows], schema=batch.schema)
+
+    def _split_swallowed(self, batch: pa.RecordBatch, inserts: list[_Insert], first: int) -> list[_Insert]:
+        """Rows holding a line break in a file whose sample had none: an unterminated quote took the next lines.
+
+        Arrow accepts such a row when the field count happens to fit, so it never reaches the handler.
+        """
+        if batch.num_rows == 0:
+            return inserts
+        hits = None
+        for column in batch.columns:
+            found = pc.match_substring(column, "\n")
+            hits = found if hits is None else pc.or_(hits, found)
+        if not pc.any(hits).as_py():
+            return inserts
+        quote = self._dialect.quotechar or '"'
+        added = []
+        for index in pc.indices_nonzero(hits).to_pylist():
+            fields = [str(column[index]) for column in batch.columns]
+            fields = [quote + f if "\n" in f else f for f in fields]  # the quote Arrow consumed
+            number = first + index + sum(1 for i, _, _ in inserts if i <= index)
+            added.append((index, self._repairs.repair(self._dialect.delimiter.join(fields), number), True))
+        return sorted(inserts + added, key=lambda item: (item[0], item[2]))
+
+    def _rows_batch(self, rows: list[list[str | None]]) -> pa.RecordBatch:
+        columns = [pa.array([r[i] for r in rows], _STRING) for i in range(len(self._dialect.columns))]
+        return pa.RecordBatch.from_arrays(columns, names=list(self._dialect.columns))
+
+    def _drain_bad_encoding(self) -> None:
+        for line in self._text.bad_lines:
+            self._report.add_issue("bad_encoding", line, f"bytes not valid {self._dialect.encoding}, replaced")
+        self._text.bad_lines.clear()

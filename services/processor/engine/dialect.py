@@ -1,0 +1,120 @@
+"""Delimited-text dialect from a sample: delimiter, quote character, header, and whether parts can split.
+
+The delimiter is the candidate that cuts the sample's rows into the same number (>1) of fields most
+consistently; ties go to the file's declared type (tab for TSV) and then to more columns. The header
+test is csv.Sniffer's column vote (a numeric column under a text cell, or a cell whose length breaks
+a fixed-length column; unlike Sniffer, equal lengths are no vote against) with our own tie-break:
+a first row of distinct, non-empty, non-numeric cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+CANDIDATES = (",", ";", "\t", "|")
+SAMPLE_ROWS = 200
+_NUMBER = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
+
+
+def complete_lines(text: str) -> str:
+    """The sample without its last line, which the sample size may have cut (unless it is all there is)."""
+    cut = max(text.rfind("\n"), text.rfind("\r"))
+    return text[: cut + 1] if cut >= 0 else text
+
+
+def parse_rows(text: str, delimiter: str, quotechar: str, limit: int = SAMPLE_ROWS) -> list[list[str]]:
+    """The sample's rows up to the first malformed one (strict: an unterminated quote ends the list)."""
+    quoting: Literal[0, 3] = csv.QUOTE_MINIMAL if quotechar else csv.QUOTE_NONE
+    reader = csv.reader(
+        io.StringIO(text), delimiter=delimiter, quotechar=quotechar or '"', quoting=quoting, strict=True
+    )
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            if row:
+                rows.append(row)
+            if len(rows) >= limit:
+                break
+    except csv.Error:
+        pass  # a broken sample row: sniff on what parsed
+    return rows
+
+
+def _consistency(rows: list[list[str]]) -> tuple[float, int]:
+    if not rows:
+        return 0.0, 0
+    width, count = Counter(len(r) for r in rows).most_common(1)[0]
+    return (count / len(rows), width) if width > 1 else (0.0, 1)
+
+
+def sniff_quotechar(text: str, override: str = "") -> str:
+    if override:
+        return override
+    singles = len(re.findall(r"(?:^|[,;\t|])'[^'\n]*'(?=[,;\t|]|$)", text, re.MULTILINE))
+    doubles = len(re.findall(r'(?:^|[,;\t|])"[^"\n]*"(?=[,;\t|]|$)', text, re.MULTILINE))
+    return "'" if singles > doubles else '"'
+
+
+def sniff_delimiter(text: str, quotechar: str, *, prefer_tab: bool, override: str = "") -> str:
+    if override:
+        return override
+    best, best_score = "\t" if prefer_tab else ",", (0.0, 0, 0)
+    for delimiter in CANDIDATES:
+        consistency, width = _consistency(parse_rows(text, delimiter, quotechar))
+        if width <= 1:
+            continue
+        preferred = int(prefer_tab and delimiter == "\t")
+        score = (round(consistency, 2), preferred, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def is_number(value: str) -> bool:
+    return bool(_NUMBER.match(value))
+
+
+def looks_like_header(rows: Sequence[Sequence[str]]) -> bool:
+    """Whether the first row names the columns rather than holding data."""
+    if not rows:
+        return True
+    first, data = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+    votes = sum(_column_vote(first[i], [r[i] for r in data]) for i in range(len(first))) if data else 0
+    if votes:
+        return votes > 0
+    cells = [c.strip() for c in first]
+    return all(cells) and len(set(cells)) == len(cells) and not any(is_number(c) for c in cells)
+
+
+def _column_vote(head: str, values: list[str]) -> int:
+    present = [v for v in values if v.strip()]
+    if not present:
+        return 0
+    if all(is_number(v) for v in present):
+        return -1 if is_number(head) else 1
+    lengths = {len(v) for v in present}
+    # A fixed-length column (codes, dates) under a cell of another length is a header; the same length says little.
+    return int(len(lengths) == 1 and len(present) > 2 and len(head) not in lengths)
+
+
+def has_quoted_line_break(text: str, delimiter: str, quotechar: str) -> bool:
+    """Whether a well-formed row of the sample has a quoted field spanning lines: then offsets can cut a row.
+
+    Rows of the wrong width do not count: an unterminated quote swallows lines into one odd row, and such a
+    file is better read line by line (the break is then repaired) than as one endless quoted field.
+    """
+    if not quotechar or quotechar not in text:
+        return False
+    rows = parse_rows(text, delimiter, quotechar, 10**9)
+    width = Counter(len(r) for r in rows).most_common(1)[0][0] if rows else 0
+    return any(len(row) == width and any("\n" in c or "\r" in c for c in row) for row in rows)
+
+
+def has_bare_carriage_returns(text: str) -> bool:
+    """Old Mac line ends: the byte-range splitter only cuts at \\n."""
+    return text.count("\r") > text.count("\r\n")

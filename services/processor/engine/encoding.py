@@ -1,0 +1,171 @@
+"""Text encoding: detection on a sample, and a streaming transcoder to the UTF-8 that Arrow parses.
+
+Detection: a BOM (UTF-8, UTF-16 LE/BE) wins; else UTF-16 without BOM from its NUL pattern; else UTF-8 if
+the sample decodes with more valid non-ASCII characters than bad bytes; else cp1252 (Latin-1 for its five
+unassigned bytes), reported as a fallback.
+The transcoder passes valid UTF-8 through untouched (validation only) and replaces undecodable bytes
+with U+FFFD, noting the line of each, so a bad byte costs a counted row instead of the whole file.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from services.processor.engine.streams import _ReadOnly, read_fully
+
+Decoder = Callable[[bytes | memoryview, str, bool], tuple[str, int]]
+
+# cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D unassigned; Latin-1 fills them so the fallback never fails.
+_CP1252_TABLE = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
+
+READ_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EncodingGuess:
+    name: str  # codec for the transcoder; utf-8-sig and utf-16 names carry their BOM
+    bom: int  # bytes of BOM to drop
+    fallback: bool  # the sample was valid in no detected encoding: cp1252 guessed
+
+
+def detect_encoding(sample: bytes, override: str = "") -> EncodingGuess:
+    """The encoding of a file from its first bytes (the sample may end inside a character)."""
+    if override:
+        return EncodingGuess(codecs.lookup(override).name, 0, False)
+    if sample.startswith(codecs.BOM_UTF8):
+        return EncodingGuess("utf-8-sig", 3, False)
+    if sample.startswith(codecs.BOM_UTF16_LE):
+        return EncodingGuess("utf-16-le", 2, False)
+    if sample.startswith(codecs.BOM_UTF16_BE):
+        return EncodingGuess("utf-16-be", 2, False)
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return EncodingGuess(utf16, 0, False)
+    text, _, bad = decode_replacing(sample, codecs.utf_8_decode, False)  # not final: the sample may cut a character
+    if bad and len(bad) > sum(1 for c in text if c > "\x7f") - len(bad):
+        return EncodingGuess("cp1252", 0, True)  # more broken than valid non-ASCII: not UTF-8 at all
+    return EncodingGuess("utf-8", 0, False)  # UTF-8, with its few bad bytes replaced and counted
+
+
+def _utf16_without_bom(sample: bytes) -> str:
+    """UTF-16 text of mostly ASCII has a NUL in every other byte; binary data does not keep that rhythm."""
+    head = sample[:4096]
+    if len(head) < 4:
+        return ""
+    even_nuls = head[0::2].count(0) / len(head[0::2])
+    odd_nuls = head[1::2].count(0) / len(head[1::2])
+    if odd_nuls > 0.7 and even_nuls < 0.1:
+        return "utf-16-le"
+    if even_nuls > 0.7 and odd_nuls < 0.1:
+        return "utf-16-be"
+    return ""
+
+
+def decoder_for(encoding: str) -> Decoder:
+    """A stateless decode(data, errors, final) -> (text, consumed) for the transcoder."""
+    name = codecs.lookup(encoding).name
+    if name in ("utf-8", "utf-8-sig"):
+        return codecs.utf_8_decode  # the BOM is dropped before decoding
+    if name in ("utf-16-le", "utf-16-be"):
+        return codecs.utf_16_le_decode if name == "utf-16-le" else codecs.utf_16_be_decode
+    if name == "cp1252":
+        return _cp1252_decode
+    decoder = codecs.getdecoder(name)
+    return lambda data, errors, final: decoder(data, errors)  # other codecs are taken as single-byte, stateless
+
+
+def _cp1252_decode(data: bytes | memoryview, errors: str, final: bool) -> tuple[str, int]:
+    return codecs.charmap_decode(data, errors, _CP1252_TABLE)
+
+
+def decode_replacing(data: bytes | memoryview, decode: Decoder, final: bool) -> tuple[str, int, list[int]]:
+    """Decode, replacing undecodable bytes with U+FFFD; returns text, bytes consumed, offsets of replacements."""
+    view = memoryview(data)
+    parts: list[str] = []
+    bad: list[int] = []
+    pos = 0
+    length = 0
+    while True:
+        try:
+            text, used = decode(view[pos:], "strict", final)
+        except UnicodeDecodeError as error:
+            good, _ = decode(view[pos : pos + error.start], "strict", True)
+            parts.append(good)
+            length += len(good)
+            bad.append(length)
+            parts.append("\ufffd")
+            length += 1
+            pos += error.end
+            continue
+        parts.append(text)
+        return "".join(parts), pos + used, bad
+
+
+def sample_text(sample: bytes, guess: EncodingGuess) -> str:
+    """The sample as text, its cut last character dropped."""
+    text, _, _ = decode_replacing(sample[guess.bom :], decoder_for(guess.name), False)
+    return text
+
+
+class TranscodingStream(_ReadOnly):
+    """UTF-8 bytes from a stream in `encoding`; undecodable bytes become U+FFFD and their lines are noted.
+
+    `bad_lines` collects the 1-based line (counted in line breaks of the output) of each replaced byte run;
+    the reader drains it into the parse report. `lines` is how many line breaks were passed so far.
+    """
+
+    def __init__(self, source: BinaryIO, guess: EncodingGuess, read_bytes: int = READ_BYTES) -> None:
+        self._source = source
+        self._decode = decoder_for(guess.name)
+        self._passthrough = guess.name in ("utf-8", "utf-8-sig")
+        self._bom_left = guess.bom
+        self._read_bytes = read_bytes
+        self._pending = b""  # an incomplete character at the end of the last read
+        self._out = b""
+        self._eof = False
+        self.lines = 0
+        self.bad_lines: list[int] = []
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._out and not self._eof:
+            self._fill(max(size, self._read_bytes) if size > 0 else self._read_bytes)
+        if size < 0 or size >= len(self._out):
+            data, self._out = self._out, b""
+        else:
+            data, self._out = self._out[:size], self._out[size:]
+        return data
+
+    def _fill(self, size: int) -> None:
+        raw = read_fully(self._source, size)
+        final = len(raw) < size
+        if self._bom_left:
+            dropped = min(self._bom_left, len(raw))
+            raw, self._bom_left = raw[dropped:], self._bom_left - dropped
+        self._eof = final
+        data = self._pending + raw if self._pending else raw
+        out, used = self._transcode(data, final)
+        self._pending = data[used:]
+        self.lines += out.count(b"\n")
+        self._out = out
+
+    def _transcode(self, data: bytes, final: bool) -> tuple[bytes, int]:
+        try:
+            text, used = self._decode(data, "strict", final)
+        except UnicodeDecodeError:
+            return self._transcode_replacing(data, final)
+        if self._passthrough:
+            return (data if used == len(data) else data[:used]), used  # valid UTF-8 already: no re-encoding
+        return text.encode("utf-8"), used
+
+    def _transcode_replacing(self, data: bytes, final: bool) -> tuple[bytes, int]:
+        text, used, bad = decode_replacing(data, self._decode, final)
+        line, counted = self.lines + 1, 0
+        for offset in bad:
+            line += text.count("\n", counted, offset)
+            counted = offset
+            if not self.bad_lines or self.bad_lines[-1] != line:
+                self.bad_lines.append(line)
+        return text.encode("utf-8"), used

@@ -1,0 +1,103 @@
+"""Mergeable central moments (count, mean, M2, M3, M4) with the Chan/Pébay parallel update.
+
+Definitions match pandas exactly:
+  variance  = M2 / (n - 1)                                   (ddof=1; NaN when n < 2)
+  skewness  = sqrt(n (n - 1)) / (n - 2) * m3 / m2**1.5       (adjusted Fisher-Pearson G1; NaN when n < 3)
+  kurtosis  = n (n + 1) (n - 1) M4 / ((n - 2)(n - 3) M2**2) - 3 (n - 1)**2 / ((n - 2)(n - 3))
+                                                              (excess G2, bias-corrected; NaN when n < 4)
+with m_k = M_k / n; a constant column has skewness and kurtosis 0, as in pandas.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Moments:
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    m3: float = 0.0
+    m4: float = 0.0
+
+    @classmethod
+    def of(cls, values: np.ndarray, weights: np.ndarray) -> Moments:
+        """Moments of `values` each repeated `weights` times (two passes: mean first, then centred sums)."""
+        n = int(weights.sum())
+        if n == 0:
+            return cls()
+        w = weights.astype(np.float64)
+        mean = float(np.dot(w, values) / n)
+        d = values - mean
+        # One more correction pass keeps the mean accurate when values are large and close together.
+        mean += float(np.dot(w, d) / n)
+        d = values - mean
+        d2 = d * d
+        return cls(n, mean, float(np.dot(w, d2)), float(np.dot(w, d2 * d)), float(np.dot(w, d2 * d2)))
+
+    def merge(self, other: Moments) -> None:
+        if other.n == 0:
+            return
+        if self.n == 0:
+            self.n, self.mean, self.m2, self.m3, self.m4 = other.n, other.mean, other.m2, other.m3, other.m4
+            return
+        na, nb = float(self.n), float(other.n)
+        n = na + nb
+        delta = other.mean - self.mean
+        d_n = delta / n
+        m4 = (
+            self.m4
+            + other.m4
+            + delta * d_n**3 * na * nb * (na * na - na * nb + nb * nb)
+            + 6.0 * d_n * d_n * (na * na * other.m2 + nb * nb * self.m2)
+            + 4.0 * d_n * (na * other.m3 - nb * self.m3)
+        )
+        m3 = self.m3 + other.m3 + delta * d_n * d_n * na * nb * (na - nb) + 3.0 * d_n * (na * other.m2 - nb * self.m2)
+        m2 = self.m2 + other.m2 + delta * d_n * na * nb
+        self.mean = self.mean + d_n * nb
+        self.n, self.m2, self.m3, self.m4 = self.n + other.n, m2, m3, m4
+
+    @property
+    def variance(self) -> float:
+        return self.m2 / (self.n - 1) if self.n >= 2 else math.nan
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.variance) if self.n >= 2 else math.nan
+
+    @property
+    def skewness(self) -> float:
+        n = self.n
+        if n < 3:
+            return math.nan
+        m2 = self.m2 / n
+        if m2 <= _tiny(self.mean):
+            return 0.0
+        return math.sqrt(n * (n - 1)) / (n - 2) * (self.m3 / n) / m2**1.5
+
+    @property
+    def kurtosis(self) -> float:
+        n = self.n
+        if n < 4:
+            return math.nan
+        if self.m2 / n <= _tiny(self.mean):
+            return 0.0
+        adj = 3.0 * (n - 1) ** 2 / ((n - 2) * (n - 3))
+        return n * (n + 1) * (n - 1) * self.m4 / ((n - 2) * (n - 3) * self.m2**2) - adj
+
+    def to_state(self) -> dict[str, Any]:
+        return {"n": self.n, "mean": self.mean, "m2": self.m2, "m3": self.m3, "m4": self.m4}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Moments:
+        return cls(**state)
+
+
+def _tiny(mean: float) -> float:
+    # Below this the second moment is rounding noise of a constant column (pandas treats it as zero too).
+    return 1e-14 * max(1.0, mean * mean)

@@ -1,0 +1,196 @@
+"""Numeric statistics of the values of one column that parse as numbers, fed as (distinct value, count) pairs.
+
+Moments, min, max and sum are over finite values; infinities are only counted. Quantiles use pandas' default
+linear interpolation and are exact while the column has at most `exact_limit` distinct numbers (kept with their
+counts); beyond, a KLL sketch answers them, marked approximate with the sketch's normalized rank error.
+Histograms are equal-width over [min, max]: exact counts, or estimated from the sketch's CDF.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from datasketches import kll_doubles_sketch
+
+from .moments import Moments
+
+_REPEAT_BATCH = 1 << 20
+
+
+class NumericAccumulator:
+    def __init__(self, exact_limit: int, kll_k: int, integer: bool) -> None:
+        self.exact_limit = exact_limit
+        self.kll_k = kll_k
+        self.integer = integer  # values are integers: the sum and min/max are kept exactly as Python ints
+        self.moments = Moments()
+        self.count = 0
+        self.zeros = 0
+        self.negatives = 0
+        self.infinite = 0
+        self.total: float | int = 0 if integer else 0.0
+        self.minimum = math.inf
+        self.maximum = -math.inf
+        self.values: np.ndarray | None = np.zeros(0, np.float64)  # sorted distinct finite values (exact mode)
+        self.counts = np.zeros(0, np.int64)
+        self.sketch: kll_doubles_sketch | None = None
+
+    def update(self, values: np.ndarray, counts: np.ndarray) -> None:
+        """`values` are distinct float64 numbers, `counts` how often each occurred."""
+        if len(values) == 0:
+            return
+        counts = counts.astype(np.int64)
+        finite = np.isfinite(values)
+        self.count += int(counts.sum())
+        if not finite.all():
+            self.infinite += int(counts[~finite].sum())
+            values, counts = values[finite], counts[finite]
+            if len(values) == 0:
+                return
+        self.zeros += int(counts[values == 0].sum())
+        self.negatives += int(counts[values < 0].sum())
+        self.minimum = min(self.minimum, float(values.min()))
+        self.maximum = max(self.maximum, float(values.max()))
+        self.moments.merge(Moments.of(values, counts))
+        if self.integer:
+            if float(np.abs(values).max()) * float(counts.sum()) < 2**62:
+                self.total += int(np.dot(values.astype(np.int64), counts))
+            else:
+                self.total += sum(int(v) * int(c) for v, c in zip(values.tolist(), counts.tolist(), strict=True))
+        else:
+            self.total += float(np.dot(values, counts))
+        self._add_distribution(values, counts)
+
+    def _add_distribution(self, values: np.ndarray, counts: np.ndarray) -> None:
+        if self.sketch is not None:
+            _feed(self.sketch, values, counts)
+            return
+        assert self.values is not None
+        if len(values) > self.exact_limit:  # the chunk alone overflows the exact table
+            self.sketch = kll_doubles_sketch(self.kll_k)
+            _feed(self.sketch, self.values, self.counts)
+            _feed(self.sketch, values, counts)
+            self.values, self.counts = None, np.zeros(0, np.int64)
+            return
+        merged, inverse = np.unique(np.concatenate([self.values, values]), return_inverse=True)
+        merged_counts = np.bincount(inverse, weights=np.concatenate([self.counts, counts]), minlength=len(merged))
+        self.values, self.counts = merged, merged_counts.astype(np.int64)
+        if len(self.values) > self.exact_limit:
+            self.sketch = kll_doubles_sketch(self.kll_k)
+            _feed(self.sketch, self.values, self.counts)
+            self.values, self.counts = None, np.zeros(0, np.int64)
+
+    def merge(self, other: NumericAccumulator) -> None:
+        self.count += other.count
+        self.zeros += other.zeros
+        self.negatives += other.negatives
+        self.infinite += other.infinite
+        self.total += other.total
+        self.minimum = min(self.minimum, other.minimum)
+        self.maximum = max(self.maximum, other.maximum)
+        self.moments.merge(other.moments)
+        if other.sketch is not None:
+            if self.sketch is None:
+                sketch = kll_doubles_sketch(self.kll_k)
+                if self.values is not None:
+                    _feed(sketch, self.values, self.counts)
+                self.sketch, self.values, self.counts = sketch, None, np.zeros(0, np.int64)
+            self.sketch.merge(other.sketch)
+        elif other.values is not None and len(other.values):
+            self._add_distribution(other.values, other.counts)
+
+    @property
+    def exact(self) -> bool:
+        return self.sketch is None
+
+    @property
+    def finite_count(self) -> int:
+        return self.moments.n
+
+    def quantiles(self, qs: tuple[float, ...]) -> list[float]:
+        if self.finite_count == 0:
+            return [math.nan for _ in qs]
+        if self.sketch is not None:
+            return [float(v) for v in self.sketch.get_quantiles(list(qs))]
+        assert self.values is not None
+        cumulative = np.cumsum(self.counts)
+        n = int(cumulative[-1])
+        result = []
+        for q in qs:
+            position = q * (n - 1)
+            low = math.floor(position)
+            high = min(low + 1, n - 1)
+            x_low = float(self.values[np.searchsorted(cumulative, low, side="right")])
+            x_high = float(self.values[np.searchsorted(cumulative, high, side="right")])
+            result.append(x_low + (x_high - x_low) * (position - low))
+        return result
+
+    def histogram(self, bins: int) -> tuple[list[float], list[int]]:
+        """Bin edges and counts (equal width over [min, max], the last bin closed, as numpy.histogram)."""
+        if self.finite_count == 0:
+            return [], []
+        low, high = self.minimum, self.maximum
+        if self.values is not None and len(self.values) < bins:
+            bins = max(len(self.values), 1)
+        if low == high:
+            return [low, high], [self.finite_count]
+        edges = np.linspace(low, high, bins + 1)
+        if self.values is not None:
+            counts, _ = np.histogram(self.values, bins=edges, weights=self.counts)
+            return edges.tolist(), [int(c) for c in counts]
+        assert self.sketch is not None
+        cdf = self.sketch.get_cdf(edges[1:-1].tolist(), inclusive=False)
+        masses = np.diff(np.concatenate([[0.0], cdf[:-1], [1.0]]))
+        return edges.tolist(), [round(m * self.finite_count) for m in masses]
+
+    @property
+    def rank_error(self) -> float:
+        return float(self.sketch.normalized_rank_error(False)) if self.sketch is not None else 0.0
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "integer": self.integer,
+            "moments": self.moments.to_state(),
+            "count": self.count,
+            "zeros": self.zeros,
+            "negatives": self.negatives,
+            "infinite": self.infinite,
+            "total": self.total,
+            "min": self.minimum,
+            "max": self.maximum,
+            "values": self.values,
+            "counts": self.counts,
+            "sketch": self.sketch.serialize() if self.sketch is not None else None,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], exact_limit: int, kll_k: int) -> NumericAccumulator:
+        acc = cls(exact_limit, kll_k, state["integer"])
+        acc.moments = Moments.from_state(state["moments"])
+        acc.count, acc.zeros, acc.negatives = state["count"], state["zeros"], state["negatives"]
+        acc.infinite, acc.total = state["infinite"], state["total"]
+        acc.minimum, acc.maximum = state["min"], state["max"]
+        acc.values, acc.counts = state["values"], state["counts"]
+        if state["sketch"] is not None:
+            acc.sketch = kll_doubles_sketch.deserialize(state["sketch"])
+        return acc
+
+
+def _feed(sketch: kll_doubles_sketch, values: np.ndarray, counts: np.ndarray) -> None:
+    """KLL has no weighted update: repeat each value by its count, in bounded batches."""
+    start = 0
+    cumulative = np.cumsum(counts)
+    while start < len(values):
+        base = cumulative[start - 1] if start else 0
+        stop = max(int(np.searchsorted(cumulative, base + _REPEAT_BATCH, side="right")), start + 1)
+        chunk_counts = counts[start:stop]
+        if int(chunk_counts.sum()) > 4 * _REPEAT_BATCH:  # one very frequent value: feed it in slices
+            for value, count in zip(values[start:stop].tolist(), chunk_counts.tolist(), strict=True):
+                while count > 0:
+                    take = min(count, _REPEAT_BATCH)
+                    sketch.update(np.full(take, value, dtype=np.float64))
+                    count -= take
+        else:
+            sketch.update(np.repeat(values[start:stop], chunk_counts))
+        start = stop

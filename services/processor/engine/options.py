@@ -1,0 +1,92 @@
+"""Types shared by the readers: read options, the dialect found on a sample, and the not-a-table error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import cast
+
+import pandas as pd
+import pyarrow as pa
+
+# Every column handed to the profiler has this dtype: Arrow-backed strings whose missing value is <NA>.
+STRING_DTYPE = pd.StringDtype("pyarrow")
+
+MIB = 1024 * 1024
+
+
+class NotATableError(ValueError):
+    """The upload is not a table at all; the message is written for the person who uploaded it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the caller knows or wants; empty/None fields are detected from a sample."""
+
+    delimiter: str = ""
+    quotechar: str = ""
+    has_header: bool | None = None
+    encoding: str = ""  # a Python codec name, e.g. "latin-1"; "" detects
+    block_size: int = 16 * MIB  # bytes per Arrow CSV block, so roughly per chunk
+    chunk_rows: int = 50_000  # rows per chunk for jsonl, xlsx and parquet
+    sample_bytes: int = MIB  # how much is peeked for format, encoding and dialect detection
+
+    def __post_init__(self) -> None:
+        if len(self.delimiter) > 1 or len(self.quotechar) > 1:
+            raise ValueError("delimiter and quotechar are single characters")
+        if self.block_size < 1024 or self.chunk_rows < 1 or self.sample_bytes < 1024:
+            raise ValueError("block_size and sample_bytes must be at least 1 KiB, chunk_rows at least 1")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a delimited file is written, found on part 0's sample and passed to every byte-range part."""
+
+    format: str  # csv or tsv
+    encoding: str  # codec the transcoder uses: utf-8, utf-8-sig, utf-16-le, utf-16-be, cp1252, ...
+    delimiter: str
+    quotechar: str  # "" when the file has no quoting
+    has_header: bool
+    columns: tuple[str, ...]
+    encoding_fallback: bool = False
+    splittable: bool = True
+    bom: int = 0  # bytes of byte-order mark at offset 0
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Dialect:
+        values = dict(data)
+        values["columns"] = tuple(cast(Iterable[str], values.get("columns", ())))
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _string_mapper(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return STRING_DTYPE
+    return None
+
+
+def to_frame(data: pa.RecordBatch | pa.Table) -> pd.DataFrame:
+    """An Arrow batch of string columns as a DataFrame of STRING_DTYPE columns, without copying the strings."""
+    return data.to_pandas(types_mapper=_string_mapper)
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Header cells as column names: blanks become column_<i>, repeats get .1, .2 (as pandas does)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for i, raw in enumerate(names, start=1):
+        name = raw.strip() or f"column_{i}"
+        candidate, k = name, 0
+        while candidate in seen:
+            k += 1
+            candidate = f"{name}.{k}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out

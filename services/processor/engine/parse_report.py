@@ -1,0 +1,98 @@
+"""What reading a file found: its format and dialect, and the rows it could not read cleanly.
+
+Shared by the readers (which fill it) and the profiler (whose alerts and quality score use it).
+Reports of byte-range parts of one file merge with `merge`, in part order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# How many problems are kept with their line numbers; the counters keep counting beyond.
+MAX_ISSUES = 10
+
+
+@dataclass(frozen=True)
+class ParseIssue:
+    """One problem row: `kind` is ragged_row, unterminated_quote or bad_encoding; `line` is 1-based."""
+
+    kind: str
+    line: int
+    detail: str
+
+
+@dataclass
+class ParseReport:
+    """Filled by a reader while it streams; complete once the reader is exhausted."""
+
+    format: str  # csv, tsv, jsonl, parquet, xlsx
+    compression: str = ""  # "", gzip, zip
+    encoding: str = "utf-8"  # utf-8, utf-8-sig, utf-16, latin-1, ...
+    encoding_fallback: bool = False  # True when the file was not valid in any detected encoding
+    delimiter: str = ""  # for delimited text
+    quotechar: str = '"'
+    has_header: bool = True
+    rows_read: int = 0  # data rows handed to the profiler
+    ragged_rows: int = 0  # rows with more or fewer fields than the header (padded or truncated)
+    unterminated_quotes: int = 0
+    bad_encoding_rows: int = 0  # rows holding bytes undecodable in `encoding` (replaced)
+    issues: list[ParseIssue] = field(default_factory=list)  # the first MAX_ISSUES problems
+    splittable: bool = True  # False when quoted fields hold line breaks (byte-range parts would be wrong)
+    # Added by the readers: records consumed incl. the header (the `line_offset` for the next part's merge),
+    # and the archive member that was read when compression is zip.
+    lines_read: int = 0
+    member: str = ""
+
+    @property
+    def problem_rows(self) -> int:
+        return self.ragged_rows + self.unterminated_quotes + self.bad_encoding_rows
+
+    def add_issue(self, kind: str, line: int, detail: str) -> None:
+        """Count a problem and keep it if fewer than MAX_ISSUES are kept."""
+        if kind == "ragged_row":
+            self.ragged_rows += 1
+        elif kind == "unterminated_quote":
+            self.unterminated_quotes += 1
+        elif kind == "bad_encoding":
+            self.bad_encoding_rows += 1
+        else:
+            raise ValueError(f"unknown parse issue kind {kind!r}")
+        if len(self.issues) < MAX_ISSUES:
+            self.issues.append(ParseIssue(kind, line, detail))
+
+    def merge(self, later: ParseReport, *, line_offset: int = 0) -> None:
+        """Fold in the report of the part that follows this one; its line numbers shift by `line_offset`."""
+        self.rows_read += later.rows_read
+        self.lines_read += later.lines_read
+        self.ragged_rows += later.ragged_rows
+        self.unterminated_quotes += later.unterminated_quotes
+        self.bad_encoding_rows += later.bad_encoding_rows
+        self.encoding_fallback = self.encoding_fallback or later.encoding_fallback
+        self.splittable = self.splittable and later.splittable
+        room = MAX_ISSUES - len(self.issues)
+        self.issues.extend(ParseIssue(i.kind, i.line + line_offset, i.detail) for i in later.issues[:room])
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "format": self.format,
+            "compression": self.compression,
+            "encoding": self.encoding,
+            "encoding_fallback": self.encoding_fallback,
+            "delimiter": self.delimiter,
+            "quotechar": self.quotechar,
+            "has_header": self.has_header,
+            "rows_read": self.rows_read,
+            "ragged_rows": self.ragged_rows,
+            "unterminated_quotes": self.unterminated_quotes,
+            "bad_encoding_rows": self.bad_encoding_rows,
+            "issues": [vars(i) for i in self.issues],
+            "splittable": self.splittable,
+            "lines_read": self.lines_read,
+            "member": self.member,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> ParseReport:
+        fields = dict(data)
+        issues = [ParseIssue(**i) for i in fields.pop("issues", [])]  # type: ignore[attr-defined]
+        return cls(**fields, issues=issues)  # type: ignore[arg-type]

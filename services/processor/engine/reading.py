@@ -1,0 +1,271 @@
+"""The readers of the profiling engine: any supported upload as bounded DataFrame chunks of string columns.
+
+`open_table` finds the format from magic bytes (then the file name, then the media type), unwraps gzip and
+zip, finds the encoding and the CSV dialect on a peeked sample (the stream need not seek), and returns a
+TableReader that yields chunks and fills a ParseReport. Delimited files can be read in byte-range parts:
+`sniff_dialect` on a sample of the start, `plan_parts` for the ranges, then `open_table(..., byte_range=,
+dialect=)` for each part in any process; reports merge in part order (ParseReport.merge with
+line_offset = the earlier parts' lines_read).
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import zipfile
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, cast
+
+import pandas as pd
+
+from services.processor.engine import dialect as sniffing
+from services.processor.engine.delimited import DelimitedChunks
+from services.processor.engine.encoding import EncodingGuess, detect_encoding, sample_text
+from services.processor.engine.formats import check_text, container_format, strip_extension, text_format
+from services.processor.engine.options import STRING_DTYPE, Dialect, NotATableError, ReadOptions, unique_names
+from services.processor.engine.parse_report import ParseReport
+from services.processor.engine.streams import CountingStream, RangeStream, peek, spool
+from services.processor.engine.structured import JsonLinesChunks, XlsxChunks, parquet_chunks, parquet_columns
+
+__all__ = [
+    "STRING_DTYPE",
+    "Dialect",
+    "NotATableError",
+    "ReadOptions",
+    "TableReader",
+    "open_table",
+    "plan_parts",
+    "sniff_dialect",
+]
+
+_SKIPPED_MEMBERS = ("__MACOSX/", ".DS_Store", "Thumbs.db")
+
+
+class TableReader:
+    """Iterate it once for DataFrame chunks; `report` is complete when the iteration ends."""
+
+    def __init__(
+        self,
+        chunks: Iterable[pd.DataFrame],
+        report: ParseReport,
+        columns: list[str],
+        counter: CountingStream,
+        dialect: Dialect | None = None,
+        closers: tuple[BinaryIO, ...] = (),
+    ) -> None:
+        self._chunks = chunks
+        self.report = report
+        self._columns = columns
+        self._counter = counter
+        self.dialect = dialect
+        self._closers = closers
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names; for JSON Lines, keys first met past the sample are appended as they appear."""
+        return list(self._columns)
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes pulled from the caller's stream so far (compressed bytes for gzip/zip)."""
+        return self._counter.count
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        try:
+            yield from self._chunks
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for stream in self._closers:
+            stream.close()
+        self._closers = ()
+
+
+def open_table(
+    stream: BinaryIO,
+    *,
+    file_name: str = "",
+    media_type: str = "",
+    options: ReadOptions | None = None,
+    byte_range: tuple[int, int] | None = None,
+    dialect: Dialect | None = None,
+) -> TableReader:
+    """A reader over `stream` (which need not seek). Raises NotATableError for a file that is no table.
+
+    With `byte_range=(start, end)`, `stream` is positioned at `start` of an uncompressed delimited file whose
+    `dialect` was sniffed on its start; the part reads the lines that begin in (start, end] (part 0: [0, end])
+    and so may read past `end` to the end of the line crossing it (fetch ranges open-ended, e.g. bytes=start-).
+    """
+    options = options or ReadOptions()
+    counter = CountingStream(stream)
+    source = cast(BinaryIO, counter)
+    if byte_range is not None:
+        if dialect is None:
+            raise ValueError("a byte-range part needs the dialect sniffed on the start of the file")
+        return _open_part(source, counter, byte_range, dialect, options)
+    return _open(source, counter, file_name, media_type, options, compression="")
+
+
+def sniff_dialect(
+    sample: bytes, *, file_name: str = "", media_type: str = "", options: ReadOptions | None = None
+) -> Dialect:
+    """The dialect of a delimited file from a sample of its start. Raises NotATableError if it is none."""
+    options = options or ReadOptions()
+    if container_format(sample, file_name, media_type) != "text":
+        raise NotATableError("Only uncompressed delimited text has a dialect.")
+    guess = detect_encoding(sample, options.encoding)
+    text = sample_text(sample, guess)
+    check_text(text, len(sample) >= options.sample_bytes)
+    if text_format(text, file_name, media_type) == "jsonl":
+        raise NotATableError("JSON Lines has no delimited dialect.")
+    return _sniff(text, guess, file_name, media_type, options)
+
+
+def plan_parts(size: int, dialect: Dialect, *, part_bytes: int, min_split_bytes: int = 0) -> list[tuple[int, int]]:
+    """Byte ranges of about `part_bytes` each covering [0, size); one range when the file must not be split.
+
+    A file is split only when it is above `min_split_bytes` and its dialect is splittable (no quoted line
+    breaks in the sample, a single-byte line break, no compression).
+    """
+    if part_bytes <= 0:
+        raise ValueError("part_bytes must be positive")
+    if size <= max(part_bytes, min_split_bytes) or not dialect.splittable:
+        return [(0, size)]
+    count = -(-size // part_bytes)
+    bounds = [size * i // count for i in range(count + 1)]
+    return list(itertools.pairwise(bounds))
+
+
+# ---- whole files ------------------------------------------------------------------------------------------
+
+
+def _open(
+    raw: BinaryIO, counter: CountingStream, name: str, media_type: str, options: ReadOptions, compression: str
+) -> TableReader:
+    sample, stream = peek(raw, options.sample_bytes)
+    kind = container_format(sample, name, media_type)
+    if kind in ("gzip", "zip") and compression:
+        raise NotATableError(f"A {kind} file inside a {compression} file is not supported: compress the table once.")
+    if kind == "gzip":
+        inner = cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb"))
+        return _open(inner, counter, strip_extension(name, "gz"), "", options, "gzip")
+    if kind == "zip":
+        return _open_zip(spool(stream), counter, options)
+    report = ParseReport(format=kind, compression=compression)
+    if kind == "parquet":
+        seekable = spool(stream)
+        parquet, columns = parquet_columns(seekable)
+        chunks = parquet_chunks(parquet, columns, report, chunk_rows=options.chunk_rows)
+        return TableReader(chunks, report, columns, counter, closers=(seekable,))
+    return _open_text(stream, sample, counter, name, media_type, options, report)
+
+
+def _open_zip(archive: BinaryIO, counter: CountingStream, options: ReadOptions) -> TableReader:
+    try:
+        zipped = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as error:
+        raise NotATableError(f"The zip file is damaged: {error}.") from error
+    names = zipped.namelist()
+    if "xl/workbook.xml" in names:
+        zipped.close()
+        archive.seek(0)
+        report = ParseReport(format="xlsx")
+        sheet = XlsxChunks(archive, report, chunk_rows=options.chunk_rows, has_header=options.has_header)
+        return TableReader(sheet, report, sheet.columns, counter, closers=(archive,))
+    members = [i for i in zipped.infolist() if not i.is_dir() and not i.filename.startswith(_SKIPPED_MEMBERS)]
+    members = [i for i in members if not i.filename.rsplit("/", 1)[-1].startswith(("._", "."))]
+    if not members:
+        raise NotATableError("The zip file holds no file.")
+    member = members[0]
+    inner = cast(BinaryIO, zipped.open(member))
+    reader = _open(inner, counter, member.filename, "", options, "zip")
+    reader.report.member = member.filename
+    reader._closers = (*reader._closers, inner, archive)
+    return reader
+
+
+def _open_text(
+    stream: BinaryIO,
+    sample: bytes,
+    counter: CountingStream,
+    name: str,
+    media_type: str,
+    options: ReadOptions,
+    report: ParseReport,
+) -> TableReader:
+    guess = detect_encoding(sample, options.encoding)
+    text = sample_text(sample, guess)
+    check_text(text, len(sample) >= options.sample_bytes)
+    report.format = text_format(text, name, media_type)
+    report.encoding, report.encoding_fallback = guess.name, guess.fallback
+    if report.format == "jsonl":
+        lines = JsonLinesChunks(stream, guess, report, chunk_rows=options.chunk_rows, sample=text)
+        report.delimiter, report.quotechar, report.has_header = "", "", True
+        return TableReader(lines, report, lines.columns, counter)
+    found = _sniff(text, guess, name, media_type, options)
+    _describe(report, found)
+    chunks = DelimitedChunks(
+        stream, found, report, block_size=options.block_size, skip_header=found.has_header, bom=found.bom
+    )
+    return TableReader(chunks, report, list(found.columns), counter, dialect=found)
+
+
+def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options: ReadOptions) -> Dialect:
+    lines = sniffing.complete_lines(text)
+    quotechar = sniffing.sniff_quotechar(lines, options.quotechar)
+    prefer_tab = text_format(text, name, media_type) == "tsv"
+    delimiter = sniffing.sniff_delimiter(lines, quotechar, prefer_tab=prefer_tab, override=options.delimiter)
+    rows = sniffing.parse_rows(lines, delimiter, quotechar)
+    if not rows:
+        raise NotATableError("The file has no rows.")
+    has_header = sniffing.looks_like_header(rows) if options.has_header is None else options.has_header
+    if has_header:
+        columns = unique_names(rows[0])
+    else:
+        widths = [len(r) for r in rows]
+        columns = [f"column_{i}" for i in range(1, max(set(widths), key=widths.count) + 1)]
+    splittable = (
+        not sniffing.has_quoted_line_break(lines, delimiter, quotechar)
+        and not sniffing.has_bare_carriage_returns(lines)
+        and guess.name in ("utf-8", "utf-8-sig", "cp1252")
+    )
+    return Dialect(
+        format="tsv" if delimiter == "\t" else "csv",
+        encoding=guess.name,
+        delimiter=delimiter,
+        quotechar=quotechar,
+        has_header=has_header,
+        columns=tuple(columns),
+        encoding_fallback=guess.fallback,
+        splittable=splittable,
+        bom=guess.bom,
+    )
+
+
+def _describe(report: ParseReport, found: Dialect) -> None:
+    report.format = found.format
+    report.encoding, report.encoding_fallback = found.encoding, found.encoding_fallback
+    report.delimiter, report.quotechar, report.has_header = found.delimiter, found.quotechar, found.has_header
+    report.splittable = found.splittable
+
+
+# ---- byte-range parts -------------------------------------------------------------------------------------
+
+
+def _open_part(
+    source: BinaryIO, counter: CountingStream, byte_range: tuple[int, int], found: Dialect, options: ReadOptions
+) -> TableReader:
+    start, end = byte_range
+    report = ParseReport(format=found.format)
+    _describe(report, found)
+    part = cast(BinaryIO, RangeStream(source, start, end))
+    chunks = DelimitedChunks(
+        part,
+        found,
+        report,
+        block_size=options.block_size,
+        skip_header=found.has_header and start == 0,
+        bom=found.bom if start == 0 else 0,
+    )
+    return TableReader(chunks, report, list(found.columns), counter, dialect=found)

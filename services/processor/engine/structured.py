@@ -1,0 +1,273 @@
+"""Chunks of JSON Lines, Parquet and xlsx files, every value turned into its text (the profiler's contract).
+
+<NA> stands only for a real null: JSON null or a missing key, a Parquet null, an empty xlsx cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from services.processor.engine.dialect import looks_like_header
+from services.processor.engine.encoding import EncodingGuess, TranscodingStream
+from services.processor.engine.options import STRING_DTYPE, NotATableError, to_frame, unique_names
+from services.processor.engine.parse_report import ParseReport
+
+_STRING = pa.string()
+
+
+# ---- JSON Lines -------------------------------------------------------------------------------------------
+
+
+class _RawNumber(str):
+    """A JSON number kept as written (1.50 stays 1.50, big integers keep every digit)."""
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return str(value)  # also _RawNumber
+    return _nested_json(value)
+
+
+def _nested_json(value: Any) -> str:
+    if isinstance(value, _RawNumber):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _nested_json(v) for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_nested_json(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)  # str, bool, null
+
+
+def _parse_line(line: str) -> Any:
+    return json.loads(line, parse_int=_RawNumber, parse_float=_RawNumber, parse_constant=_RawNumber)
+
+
+def json_keys(sample: str) -> list[str]:
+    """The keys of the objects on the sample's complete lines, in order of first appearance."""
+    keys: dict[str, None] = {}
+    for line in sample.split("\n")[:-1]:
+        try:
+            value = _parse_line(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            keys.update(dict.fromkeys(value))
+    return list(keys)
+
+
+class JsonLinesChunks:
+    """One column per key, in order of first appearance; a key first seen later adds a column from that chunk on."""
+
+    def __init__(
+        self, source: BinaryIO, guess: EncodingGuess, report: ParseReport, *, chunk_rows: int, sample: str
+    ) -> None:
+        self._text = TranscodingStream(source, guess)
+        self._report = report
+        self._chunk_rows = chunk_rows
+        self.columns = json_keys(sample)
+        self._known = set(self.columns)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        rows: list[dict[str, Any]] = []
+        for number, line in enumerate(self._lines(), start=1):
+            self._report.lines_read = number
+            self._drain_bad_encoding()
+            if not line.strip():
+                continue
+            row = self._row(line, number)
+            if row is None:
+                continue
+            rows.append(row)
+            if len(rows) >= self._chunk_rows:
+                yield self._frame(rows)
+                rows = []
+        self._drain_bad_encoding()
+        if rows:
+            yield self._frame(rows)
+
+    def _lines(self) -> Iterator[str]:
+        carry = b""
+        while block := self._text.read(4 * 1024 * 1024):
+            lines = (carry + block).split(b"\n")
+            carry = lines.pop()
+            for line in lines:
+                yield line.decode("utf-8")
+        if carry:
+            yield carry.decode("utf-8")
+
+    def _row(self, line: str, number: int) -> dict[str, Any] | None:
+        try:
+            value = _parse_line(line)
+        except ValueError as error:
+            self._report.add_issue("ragged_row", number, f"not valid JSON ({error.args[0][:60]}): {line[:80]}")
+            return None
+        if not isinstance(value, dict):
+            self._report.add_issue("ragged_row", number, f"a JSON {type(value).__name__}, not an object: {line[:80]}")
+            return None
+        for key in value:
+            if key not in self._known:
+                self._known.add(key)
+                self.columns.append(key)
+        return value
+
+    def _frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
+        data = {c: pd.array([_json_text(r.get(c)) for r in rows], dtype=STRING_DTYPE) for c in self.columns}
+        self._report.rows_read += len(rows)
+        return pd.DataFrame(data, columns=self.columns)
+
+    def _drain_bad_encoding(self) -> None:
+        for line in self._text.bad_lines:
+            self._report.add_issue("bad_encoding", line, "bytes not valid UTF-8, replaced")
+        self._text.bad_lines.clear()
+
+
+# ---- Parquet ----------------------------------------------------------------------------------------------
+
+
+def _arrow_text(column: pa.Array) -> pa.Array:
+    """A column as strings: Arrow casts what it can, nested and binary values go through Python."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return column.cast(_STRING)
+    if pa.types.is_dictionary(kind):
+        return _arrow_text(column.dictionary_decode())
+    if pa.types.is_boolean(kind):
+        return pc.if_else(column, "true", "false")
+    if pa.types.is_nested(kind):
+        return pa.array([None if v is None else _nested_json(v) for v in column.to_pylist()], _STRING)
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        return pa.array([None if v is None else v.decode("utf-8", "replace") for v in column.to_pylist()], _STRING)
+    try:
+        return column.cast(_STRING)
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        return pa.array([None if v is None else str(v) for v in column.to_pylist()], _STRING)
+
+
+def parquet_columns(source: BinaryIO) -> tuple[pq.ParquetFile, list[str]]:
+    try:
+        parquet = pq.ParquetFile(source)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise NotATableError(f"This looks like a Parquet file, but it cannot be read: {error}") from error
+    names = parquet.schema_arrow.names
+    if not names:
+        raise NotATableError("The Parquet file has no columns.")
+    return parquet, unique_names(names)
+
+
+def parquet_chunks(
+    parquet: pq.ParquetFile, columns: list[str], report: ParseReport, *, chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    for batch in parquet.iter_batches(batch_size=chunk_rows, use_threads=False):
+        arrays = [_arrow_text(batch.column(i)) for i in range(batch.num_columns)]
+        report.rows_read += batch.num_rows
+        report.lines_read += batch.num_rows
+        yield to_frame(pa.RecordBatch.from_arrays(arrays, names=columns))
+
+
+# ---- xlsx -------------------------------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"  # as Excel shows them
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _trimmed(row: Iterable[Any]) -> list[str | None]:
+    cells = [_cell_text(v) for v in row]
+    while cells and cells[-1] is None:
+        cells.pop()
+    return cells
+
+
+class XlsxChunks:
+    """The first worksheet, streamed row by row (openpyxl read-only); empty rows are skipped."""
+
+    def __init__(self, source: BinaryIO, report: ParseReport, *, chunk_rows: int, has_header: bool | None) -> None:
+        import openpyxl
+
+        try:
+            self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a broken workbook
+            raise NotATableError(f"This looks like an Excel workbook, but it cannot be read: {error}") from error
+        self._report = report
+        self._chunk_rows = chunk_rows
+        self._rows = self._numbered_rows()
+        self._head = self._take_head(50)
+        if not self._head:
+            raise NotATableError("The first worksheet of the workbook is empty.")
+        texts = [[c or "" for c in row] for _, row in self._head]
+        self.has_header = looks_like_header(texts) if has_header is None else has_header
+        width = max(len(row) for _, row in self._head)
+        if self.has_header:
+            first = self._head.pop(0)[1]
+            width = len(first)
+            self.columns = unique_names([c or "" for c in first])
+        else:
+            self.columns = [f"column_{i}" for i in range(1, width + 1)]
+        report.has_header = self.has_header
+
+    def _numbered_rows(self) -> Iterator[tuple[int, list[str | None]]]:
+        sheet = self._book.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = _trimmed(row)
+            if cells:
+                yield number, cells
+
+    def _take_head(self, count: int) -> list[tuple[int, list[str | None]]]:
+        head = []
+        for item in self._rows:
+            head.append(item)
+            if len(head) >= count:
+                break
+        return head
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        batch: list[list[str | None]] = []
+        try:
+            for number, cells in self._all_rows():
+                self._report.lines_read = number
+                batch.append(self._fit(cells, number))
+                if len(batch) >= self._chunk_rows:
+                    yield self._frame(batch)
+                    batch = []
+            if batch:
+                yield self._frame(batch)
+        finally:
+            self._book.close()
+
+    def _all_rows(self) -> Iterator[tuple[int, list[str | None]]]:
+        yield from self._head
+        self._head = []
+        yield from self._rows
+
+    def _fit(self, cells: list[str | None], number: int) -> list[str | None]:
+        width = len(self.columns)
+        if len(cells) > width:
+            extra = ", ".join(c or "" for c in cells[width:])[:80]
+            self._report.add_issue("ragged_row", number, f"{len(cells)} cells, expected {width}: extra {extra}")
+            return cells[:width]
+        return cells + [None] * (width - len(cells))
+
+    def _frame(self, rows: list[list[str | None]]) -> pd.DataFrame:
+        self._report.rows_read += len(rows)
+        data = {c: pd.array([r[i] for r in rows], dtype=STRING_DTYPE) for i, c in enumerate(self.columns)}
+        return pd.DataFrame(data, columns=self.columns)

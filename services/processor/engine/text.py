@@ -1,0 +1,149 @@
+"""Text statistics: string lengths (in characters, of the value as given) and semantic patterns.
+
+Patterns are matched on the whitespace-trimmed text of values that are not numbers, booleans or dates. A
+column "is" a pattern when at least `type_threshold` of its present values match it; the shares are reported
+either way. `numeric_text` is a number a parser would not take: thousands separators, currency or percent signs.
+`nested` is JSON-like text (objects/arrays), which the profiler does not look into (UNSUPPORTED).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+PATTERNS: dict[str, str] = {
+    "email": r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
+    "url": r"^(?i:https?|ftp)://[^\s/$.?#][^\s]*$",
+    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "ip_address": (
+        r"^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$"
+        r"|^([0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}$"
+    ),
+    "phone": r"^\+?\(?\d{1,4}\)?([\s.-]\(?\d{1,4}\)?){2,5}$|^\+\d{7,15}$",
+    "numeric_text": (
+        r"^[+-]?[$€£¥]?\s?\d{1,3}(,\d{3})+(\.\d+)?\s?%?$|^[+-]?[$€£¥]\s?\d+(\.\d+)?$|^[+-]?\d+([.,]\d+)?\s?%$"
+    ),
+    "nested": r"^(\{.*\}|\[.*\])$",
+}
+
+
+class TextAccumulator:
+    def __init__(self) -> None:
+        self.count = 0
+        self.length_min = math.inf
+        self.length_max = -math.inf
+        self.length_sum = 0
+        self.patterns: dict[str, int] = dict.fromkeys(PATTERNS, 0)
+
+    def update(self, values: pa.Array, trimmed: pa.Array, counts: np.ndarray, untyped: np.ndarray) -> None:
+        """`values` are distinct present values with `counts`; `untyped` marks those patterns are tried on."""
+        if len(values) == 0:
+            return
+        lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
+        self.count += int(counts.sum())
+        self.length_min = min(self.length_min, int(lengths.min()))
+        self.length_max = max(self.length_max, int(lengths.max()))
+        self.length_sum += int(np.dot(lengths, counts))
+        if untyped.any():
+            candidates = trimmed.filter(pa.array(untyped))
+            weights = counts[untyped]
+            for name, regex in PATTERNS.items():
+                matched = pc.fill_null(pc.match_substring_regex(candidates, regex), False)
+                self.patterns[name] += int(weights[matched.to_numpy(zero_copy_only=False)].sum())
+
+    def merge(self, other: TextAccumulator) -> None:
+        self.count += other.count
+        self.length_min = min(self.length_min, other.length_min)
+        self.length_max = max(self.length_max, other.length_max)
+        self.length_sum += other.length_sum
+        for name, count in other.patterns.items():
+            self.patterns[name] = self.patterns.get(name, 0) + count
+
+    @property
+    def length_mean(self) -> float:
+        return self.length_sum / self.count if self.count else math.nan
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "min": self.length_min,
+            "max": self.length_max,
+            "sum": self.length_sum,
+            "patterns": self.patterns,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> TextAccumulator:
+        acc = cls()
+        acc.count, acc.length_min, acc.length_max = state["count"], state["min"], state["max"]
+        acc.length_sum, acc.patterns = state["sum"], dict(state["patterns"])
+        return acc
+
+
+class DatetimeAccumulator:
+    """Range of parsed timestamps (int64 ns UTC) and which units vary, for the granularity."""
+
+    UNITS = ("subsecond", "second", "minute", "hour", "day", "month")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.minimum: int | None = None
+        self.maximum: int | None = None
+        self.varies: set[str] = set()
+
+    def update(self, stamps: np.ndarray, counts: np.ndarray) -> None:
+        if len(stamps) == 0:
+            return
+        self.count += int(counts.sum())
+        low, high = int(stamps.min()), int(stamps.max())
+        self.minimum = low if self.minimum is None else min(self.minimum, low)
+        self.maximum = high if self.maximum is None else max(self.maximum, high)
+        second = 1_000_000_000
+        checks = {
+            "subsecond": stamps % second,
+            "second": (stamps // second) % 60,
+            "minute": (stamps // (60 * second)) % 60,
+            "hour": (stamps // (3600 * second)) % 24,
+        }
+        for unit, residue in checks.items():
+            if unit not in self.varies and residue.any():
+                self.varies.add(unit)
+        days = stamps.astype("datetime64[ns]")
+        if "day" not in self.varies and (days.astype("datetime64[D]") != days.astype("datetime64[M]")).any():
+            self.varies.add("day")
+        if "month" not in self.varies and (days.astype("datetime64[M]") != days.astype("datetime64[Y]")).any():
+            self.varies.add("month")
+
+    @property
+    def granularity(self) -> str:
+        """The finest unit in which values differ from a whole coarser unit: second, minute, hour, day, ..."""
+        for unit in self.UNITS:
+            if unit in self.varies:
+                return unit
+        return "year"
+
+    def merge(self, other: DatetimeAccumulator) -> None:
+        self.count += other.count
+        for bound in (other.minimum, other.maximum):
+            if bound is not None:
+                self.minimum = bound if self.minimum is None else min(self.minimum, bound)
+                self.maximum = bound if self.maximum is None else max(self.maximum, bound)
+        self.varies |= other.varies
+
+    def to_state(self) -> dict[str, Any]:
+        return {"count": self.count, "min": self.minimum, "max": self.maximum, "varies": sorted(self.varies)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> DatetimeAccumulator:
+        acc = cls()
+        acc.count, acc.minimum, acc.maximum, acc.varies = (
+            state["count"],
+            state["min"],
+            state["max"],
+            set(state["varies"]),
+        )
+        return acc

@@ -1,0 +1,70 @@
+"""Shared checks: a profile's exact statistics against pandas' own computations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from services.processor.engine import ColumnProfile, ProfileConfig, TableProfile
+
+RTOL = 1e-9
+
+
+def close(a: float | None, b: float, rtol: float = RTOL, atol: float = 1e-9) -> bool:
+    if a is None or (isinstance(a, float) and math.isnan(a)):
+        return b is None or math.isnan(b)
+    return math.isclose(a, b, rel_tol=rtol, abs_tol=atol)
+
+
+def present_values(raw: pd.Series, config: ProfileConfig) -> pd.Series:
+    text = raw.astype("string")
+    trimmed = text.str.strip()
+    missing = text.isna() | trimmed.eq("") | trimmed.isin(config.na_tokens)
+    return text[~missing.fillna(True)].astype(object)
+
+
+def check_column(col: ColumnProfile, raw: pd.Series, config: ProfileConfig) -> None:
+    present = present_values(raw, config)
+    assert col.count == len(raw)
+    assert col.missing == len(raw) - len(present)
+    assert col.distinct == present.nunique()
+    lengths = present.str.len()
+    if len(present):
+        assert col.text is not None
+        assert col.text.length_min == lengths.min()
+        assert col.text.length_max == lengths.max()
+        assert close(col.text.length_mean, lengths.mean())
+        counts = present.value_counts()
+        expected_top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: config.top_values]
+        assert [(t.value, t.count) for t in col.top_values] == expected_top
+    if col.inferred_type in ("integer", "float"):
+        numbers = pd.to_numeric(present.str.strip(), errors="coerce").dropna()
+        if col.inferred_type == "integer":
+            numbers = numbers[present.str.strip().str.fullmatch(r"[+-]?\d{1,18}").reindex(numbers.index)]
+        numbers = numbers.astype("float64")
+        numbers = numbers[np.isfinite(numbers)]
+        n = col.numeric
+        assert n is not None
+        assert n.min == numbers.min() and n.max == numbers.max()
+        assert close(n.mean, numbers.mean())
+        assert close(n.sum, numbers.sum())
+        assert close(n.std, numbers.std(), atol=1e-7 * max(1.0, abs(numbers.mean())))
+        assert close(n.variance, numbers.var(), atol=1e-7 * max(1.0, numbers.mean() ** 2))
+        if numbers.std() > 1e-6 * max(1.0, abs(numbers.mean())):
+            assert close(n.skewness, numbers.skew(), rtol=1e-7, atol=1e-7)
+            assert close(n.kurtosis, numbers.kurt(), rtol=1e-7, atol=1e-7)
+        assert n.zeros == int((numbers == 0).sum())
+        assert n.negatives == int((numbers < 0).sum())
+        if not n.quantiles_approximate:
+            for q, v in n.quantiles.items():
+                assert close(v, numbers.quantile(float(q)), rtol=1e-12), q
+
+
+def check_table(profile: TableProfile, df: pd.DataFrame, config: ProfileConfig) -> None:
+    assert profile.rows == len(df)
+    assert profile.columns == df.shape[1]
+    assert profile.duplicate_rows == int(df.astype("string").duplicated().sum())
+    for name in df.columns:
+        check_column(profile.column(str(name)), df[name], config)

@@ -1,0 +1,117 @@
+"""Each alert fires on a frame built for it, and none fires on a clean frame; quality score components."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from services.processor.engine import ParseReport, ProfileConfig, profile_dataframe
+
+
+def codes(df: pd.DataFrame, report: ParseReport | None = None, **config: object) -> set[str]:
+    profile = profile_dataframe(df.astype("string"), ProfileConfig(**config), report)  # type: ignore[arg-type]
+    for alert in profile.alerts:
+        assert alert.message and alert.severity in ("info", "warning", "error")
+    return {a.code for a in profile.alerts}
+
+
+def clean() -> pd.DataFrame:
+    rng = np.random.default_rng(2)
+    n = 400
+    return pd.DataFrame(
+        {
+            "amount": rng.normal(100, 15, n).round(2),
+            "score": rng.gamma(2.0, 2.0, n).round(3),
+            "group": rng.choice(["north", "south", "east", "west", "central"], n, p=[0.3, 0.25, 0.2, 0.15, 0.1]),
+            "when": (pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")).strftime(
+                "%Y-%m-%d"
+            ),
+        }
+    )
+
+
+def test_clean_frame_has_no_alerts() -> None:
+    assert codes(clean()) == set()
+
+
+N = 200
+rng = np.random.default_rng(9)
+CASES: dict[str, pd.DataFrame] = {
+    "CONSTANT": pd.DataFrame({"a": ["x"] * N}),
+    "ZEROS": pd.DataFrame({"a": [0] * 50 + list(range(1, 151))}),
+    "HIGH_CORRELATION": pd.DataFrame({"a": np.arange(N), "b": np.arange(N) * 3 + 1}),
+    "HIGH_CARDINALITY": pd.DataFrame({"a": [f"w{i % 120}" for i in range(N)]}),
+    "UNSUPPORTED": pd.DataFrame({"a": ['{"k": 1}', "[1, 2]"] * (N // 2)}),
+    "DUPLICATES": pd.DataFrame({"a": ["1", "2"] * (N // 2), "b": ["x", "y"] * (N // 2)}),
+    "SKEWED": pd.DataFrame({"a": [1] * 999 + [10**6]}),
+    "IMBALANCE": pd.DataFrame({"a": ["common"] * (N - 2) + ["rare", "other"]}),
+    "MISSING": pd.DataFrame({"a": ["1", None, "", "NA"] * (N // 4)}),
+    "INFINITE": pd.DataFrame({"a": ["1.5", "inf", "2.5", "-inf"] * (N // 4)}),
+    "UNIQUE": pd.DataFrame({"a": [f"id-{i}" for i in range(N)]}),
+    "CONSTANT_LENGTH": pd.DataFrame({"a": rng.choice(["AB12", "CD34", "EF56"], N)}),
+    "UNIFORM": pd.DataFrame({"a": ["p", "q", "r", "s"] * (N // 4)}),
+    "EMPTY": pd.DataFrame({"a": [None, "", "NA"] * 10, "b": ["1"] * 30}),
+    "TYPE_DATE": pd.DataFrame({"a": [f"{m:02d}/15/2021" for m in range(1, 13)] * 10}),
+    "MIXED_TYPES": pd.DataFrame({"a": [str(i) for i in range(N - 3)] + ["oops", "n/a?", "x"]}),
+}
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_alert_fires(code: str) -> None:
+    assert code in codes(CASES[code])
+
+
+def test_mixed_types_examples() -> None:
+    profile = profile_dataframe(CASES["MIXED_TYPES"].astype("string"))
+    col = profile.column("a")
+    assert col.inferred_type == "integer" and col.invalid == 3
+    assert col.invalid_examples == ("n/a?", "oops", "x")
+    assert col.numeric is not None and col.numeric.max == N - 4
+
+
+@pytest.mark.parametrize(
+    ("code", "report"),
+    [
+        ("RAGGED_ROWS", ParseReport(format="csv", rows_read=400, ragged_rows=3)),
+        ("BAD_ENCODING", ParseReport(format="csv", rows_read=400, bad_encoding_rows=2)),
+        ("ENCODING_FALLBACK", ParseReport(format="csv", rows_read=400, encoding="latin-1", encoding_fallback=True)),
+    ],
+)
+def test_parse_alerts(code: str, report: ParseReport) -> None:
+    assert code in codes(clean(), report)
+    assert codes(clean(), ParseReport(format="csv", rows_read=400)) == set()
+
+
+def test_thresholds_are_configurable() -> None:
+    df = pd.DataFrame({"a": ["1", None, "3", "4", "5", "6", "7", "8", "9", "10"]})
+    assert "MISSING" in codes(df)
+    assert "MISSING" not in codes(df, missing_alert=0.2)
+
+
+def test_quality_components() -> None:
+    perfect = profile_dataframe(clean().astype("string")).quality
+    assert perfect.score == 100.0
+    assert (perfect.completeness, perfect.validity, perfect.uniqueness, perfect.parse_health) == (1.0, 1.0, 1.0, 1.0)
+
+    df = pd.DataFrame({"a": ["1", "2", "3", "4"] * 10 + [None] * 10, "b": [str(i) for i in range(50)]})
+    df.loc[0, "b"] = "bad"  # 1 invalid of 50 present integers in b... b still integer (98%)
+    df.loc[49, "a"] = "1"  # and a row
+    report = ParseReport(format="csv", rows_read=50, ragged_rows=5, encoding_fallback=True)
+    q = profile_dataframe(df.astype("string"), parse_report=report).quality
+    assert q.completeness == pytest.approx(1 - 9 / 100)
+    assert q.validity == pytest.approx(1 - 1 / 91)
+    assert q.uniqueness == 1.0
+    assert q.parse_health == pytest.approx((1 - 5 / 50) * 0.9)
+    w = ProfileConfig()
+    expected = (
+        100
+        * (
+            w.weight_completeness * q.completeness
+            + w.weight_validity * q.validity
+            + w.weight_uniqueness * q.uniqueness
+            + w.weight_parse_health * q.parse_health
+        )
+        / (w.weight_completeness + w.weight_validity + w.weight_uniqueness + w.weight_parse_health)
+    )
+    assert q.score == round(expected, 2)

@@ -1,0 +1,130 @@
+"""Exact statistics against pandas on generated data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from services.processor.engine import ProfileConfig, TableProfiler, profile_dataframe
+
+from .helpers import check_table, close, present_values
+
+
+def generated(n: int = 3000, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ints = rng.integers(-1000, 1000, n).astype(str).astype(object)
+    ints[rng.random(n) < 0.05] = None
+    floats = np.round(rng.normal(50, 20, n), 3).astype(str).astype(object)
+    floats[rng.random(n) < 0.03] = ""
+    floats[rng.random(n) < 0.02] = "NA"
+    days = pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D")
+    cats = rng.choice(["red", "green", "blue", "amber"], n, p=[0.5, 0.3, 0.15, 0.05])
+    words = np.array(["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing"])
+    text = [" ".join(rng.choice(words, rng.integers(1, 6))) for _ in range(n)]
+    emails = [f"user{i}@example.com" for i in rng.integers(0, 10**6, n)]
+    return pd.DataFrame(
+        {
+            "int": ints,
+            "float": floats,
+            "date": days.strftime("%Y-%m-%d"),
+            "cat": cats,
+            "text": text,
+            "email": emails,
+            "flag": rng.choice(["true", "false"], n),
+        }
+    ).astype("string")
+
+
+def test_exact_statistics_match_pandas() -> None:
+    df = generated()
+    config = ProfileConfig()
+    profile = profile_dataframe(df, config)
+    check_table(profile, df, config)
+    types = {c.name: c.inferred_type for c in profile.column_profiles}
+    assert types == {
+        "int": "integer",
+        "float": "float",
+        "date": "date",
+        "cat": "categorical",
+        "text": "text",
+        "email": "text",
+        "flag": "boolean",
+    }
+    assert profile.column("email").semantic == "email"
+    assert profile.column("date").datetime is not None
+    assert profile.column("date").datetime.granularity == "day"
+    assert profile.column("float").missing_empty > 0 and profile.column("float").missing_tokens > 0
+
+
+def test_correlations_match_pandas_when_unsampled() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=500)
+    df = pd.DataFrame({"x": x, "y": 2 * x + 0.3 * rng.normal(size=500), "z": rng.exponential(size=500)}).round(6)
+    profile = profile_dataframe(df)
+    assert not profile.correlations_sampled and profile.correlation_sample_size == 500
+    numbers = df.astype("string").astype("float64")
+    for method in ("pearson", "spearman"):
+        expected = numbers.corr(method=method)
+        got = {(c.column_a, c.column_b): c.value for c in profile.correlations if c.method == method}
+        for (a, b), value in got.items():
+            assert close(value, expected.loc[a, b], rtol=1e-9)
+        assert len(got) == 3
+    assert any(a.code == "HIGH_CORRELATION" for a in profile.alerts)
+
+
+def test_sketched_statistics_within_bounds() -> None:
+    rng = np.random.default_rng(5)
+    n = 60_000
+    values = rng.normal(0, 1, n)
+    df = pd.DataFrame({"v": values.astype(str), "id": [f"id{i}" for i in range(n)]}).astype("string")
+    config = ProfileConfig(exact_distinct_limit=1000, exact_quantile_limit=1000, correlation_sample_size=500)
+    profiler = TableProfiler(config)
+    for start in range(0, n, 7000):
+        profiler.update(df.iloc[start : start + 7000])
+    profile = profiler.finish()
+    col = profile.column("v")
+    assert col.distinct_approximate
+    low, high = col.distinct_bounds
+    assert low <= n <= high and abs(col.distinct - n) / n < 0.05
+    numeric = col.numeric
+    assert numeric is not None and numeric.quantiles_approximate
+    eps = numeric.quantile_rank_error
+    assert 0 < eps < 0.05
+    ordered = np.sort(values)
+    for q, v in numeric.quantiles.items():
+        rank = np.searchsorted(ordered, v) / n
+        assert abs(rank - float(q)) <= 2 * eps, q
+    # moments stay exact whatever the sketches do
+    assert close(numeric.mean, float(pd.Series(values).mean()), atol=1e-12)
+    assert close(numeric.std, float(pd.Series(values).std()))
+    assert profile.correlations_sampled and profile.correlation_sample_size == 500
+    assert profile.duplicate_rows == 0
+
+
+def test_missing_tokens_configurable() -> None:
+    df = pd.DataFrame({"a": ["1", "missing", "NA", " ", "2"]}).astype("string")
+    config = ProfileConfig(na_tokens=frozenset({"missing"}))
+    col = profile_dataframe(df, config).column("a")
+    assert col.missing == 2 and col.missing_tokens == 1 and col.missing_empty == 1
+    assert len(present_values(df["a"], config)) == 3
+
+
+def test_to_dict_is_json_serialisable() -> None:
+    import json
+
+    df = pd.DataFrame({"a": ["1", "inf", "2"], "b": ["x", "y", "z"]}).astype("string")
+    data = profile_dataframe(df).to_dict()
+    json.dumps(data, allow_nan=False)
+    assert True
+    assert data["column_profiles"][0]["numeric"]["infinite"] == 1
+
+
+def test_value_hash_independent_of_neighbours() -> None:
+    import pyarrow as pa
+
+    from services.processor.engine.hashing import hash_strings
+
+    together = hash_strings(pa.array(["0", "null", "", "null", "é", ""]))
+    alone = [int(hash_strings(pa.array([v]))[0]) for v in ["0", "null", "", "null", "é", ""]]
+    assert together.tolist() == alone
+    assert len(set(alone)) == 4

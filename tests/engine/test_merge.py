@@ -1,0 +1,110 @@
+"""Profiling in K parts, serialising each, and merging equals the one-pass profile."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.processor.engine import ProfileConfig, TableProfiler
+
+from .helpers import check_table
+
+CELL = st.one_of(
+    st.integers(-50, 50).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: f"{f:.4g}"),
+    st.sampled_from(["alpha", "beta", "gamma", "x@y.org", "2021-03-04", "2021-03-04T05:06:07", "true", "no"]),
+    st.sampled_from(["", " ", "NA", "null", None, " 7 "]),
+)
+
+
+@st.composite
+def frames(draw: Any) -> pd.DataFrame:
+    n_rows = draw(st.integers(1, 60))
+    n_cols = draw(st.integers(1, 4))
+    data = {f"c{i}": draw(st.lists(CELL, min_size=n_rows, max_size=n_rows)) for i in range(n_cols)}
+    return pd.DataFrame(data).astype("string")
+
+
+def assert_same(a: Any, b: Any, path: str = "") -> None:
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            assert_same(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (path, a, b)
+    else:
+        assert a == b, (path, a, b)
+
+
+def profile_in_parts(df: pd.DataFrame, cuts: list[int], config: ProfileConfig) -> TableProfiler:
+    bounds = [0, *sorted(cuts), len(df)]
+    merged = TableProfiler(config)
+    for start, stop in itertools.pairwise(bounds):
+        part = TableProfiler(config)
+        part.update(df.iloc[start:stop])
+        merged.merge(TableProfiler.from_bytes(part.to_bytes(), config))
+    return merged
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frames(), st.data())
+def test_parts_merge_to_one_pass(df: pd.DataFrame, data: Any) -> None:
+    config = ProfileConfig()
+    cuts = data.draw(st.lists(st.integers(0, len(df)), max_size=4))
+    one = TableProfiler(config)
+    one.update(df)
+    expected = one.finish()
+    merged = profile_in_parts(df, cuts, config).finish()
+    got = merged.to_dict()
+    want = expected.to_dict()
+    # Correlations are pairwise over the same rows in another order: equal up to rounding (checked by assert_same).
+    assert_same(got, want)
+    check_table(expected, df, config)
+
+
+def test_sketched_parts_within_bounds() -> None:
+    rng = np.random.default_rng(11)
+    n = 40_000
+    df = pd.DataFrame(
+        {
+            "v": rng.lognormal(0, 1, n).round(5).astype(str),
+            "k": rng.integers(0, 30_000, n).astype(str),
+            "c": rng.choice(["a", "b", "c"], n),
+        }
+    ).astype("string")
+    config = ProfileConfig(exact_distinct_limit=2000, exact_quantile_limit=2000, exact_duplicate_limit=5000)
+    one = TableProfiler(config)
+    one.update(df)
+    merged = profile_in_parts(df, list(rng.integers(0, n, 5)), config)
+    a, b = one.finish(), merged.finish()
+    for name in df.columns:
+        x, y = a.column(name), b.column(name)
+        assert (x.count, x.missing, x.inferred_type) == (y.count, y.missing, y.inferred_type)
+        true_distinct = df[name].nunique()
+        for col in (x, y):
+            assert col.distinct_bounds[0] <= true_distinct <= col.distinct_bounds[1]
+            if col.numeric is not None:
+                ordered = np.sort(df[name].astype("float64").to_numpy())
+                for q, v in col.numeric.quantiles.items():
+                    rank = np.searchsorted(ordered, v, side="right") / n
+                    assert abs(rank - float(q)) <= 2 * col.numeric.quantile_rank_error + 1 / n, (name, q)
+        if x.numeric is not None and y.numeric is not None:
+            assert math.isclose(x.numeric.mean, y.numeric.mean, rel_tol=1e-9)
+            assert math.isclose(x.numeric.std, y.numeric.std, rel_tol=1e-9)
+            assert math.isclose(x.numeric.skewness, y.numeric.skewness, rel_tol=1e-7)
+            assert x.numeric.min == y.numeric.min and x.numeric.max == y.numeric.max
+    true_dupes = int(df.duplicated().sum())
+    assert b.duplicates_approximate
+    assert abs(b.duplicate_rows - true_dupes) <= 0.05 * n
+    top = b.column("c").top_values
+    assert [t.value for t in top] == list(df["c"].value_counts().index)

@@ -1,0 +1,195 @@
+"""Each supported format comes out as string chunks with the header (or column_<i>) as column names."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from reader_helpers import read_bytes, rows
+
+from services.processor.engine.reading import ReadOptions, open_table
+
+PEOPLE = "name,age,city\nAda,36,London\nLinus,54,Helsinki\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        (PEOPLE, ","),
+        (PEOPLE.replace(",", "\t"), "\t"),
+        (PEOPLE.replace(",", ";"), ";"),
+        (PEOPLE.replace(",", "|"), "|"),
+    ],
+)
+def test_delimiters_are_sniffed(text: str, delimiter: str) -> None:
+    frame, reader = read_bytes(text.encode())
+    assert reader.report.delimiter == delimiter
+    assert reader.report.format == ("tsv" if delimiter == "\t" else "csv")
+    assert list(frame.columns) == ["name", "age", "city"]
+    assert rows(frame) == [["Ada", "36", "London"], ["Linus", "54", "Helsinki"]]
+    assert reader.report.rows_read == 2
+
+
+def test_no_header_gets_numbered_columns() -> None:
+    frame, reader = read_bytes(b"1,2.5,x\n2,3.5,y\n3,4.5,z\n")
+    assert reader.report.has_header is False
+    assert list(frame.columns) == ["column_1", "column_2", "column_3"]
+    assert len(frame) == 3
+
+
+def test_header_override() -> None:
+    frame, _ = read_bytes(b"a,b\nc,d\n", has_header=False)
+    assert rows(frame) == [["a", "b"], ["c", "d"]]
+
+
+def test_quoted_fields_keep_delimiters_quotes_and_empty_strings() -> None:
+    frame, reader = read_bytes(b'id,text,note\n1,"a, b","say ""hi"""\n2,,""\n')
+    assert rows(frame) == [["1", "a, b", 'say "hi"'], ["2", "", ""]]
+    assert reader.report.problem_rows == 0
+
+
+def test_single_quote_char_is_sniffed() -> None:
+    frame, reader = read_bytes(b"id;text\n1;'a;b'\n2;'c'\n")
+    assert reader.report.quotechar == "'"
+    assert rows(frame) == [["1", "a;b"], ["2", "c"]]
+
+
+def test_quoted_line_breaks_are_read_and_make_the_file_unsplittable() -> None:
+    frame, reader = read_bytes(b'id,text\n1,"two\nlines"\n2,x\n')
+    assert rows(frame) == [["1", "two\nlines"], ["2", "x"]]
+    assert reader.report.splittable is False
+
+
+def test_duplicate_and_blank_header_names() -> None:
+    frame, _ = read_bytes(b"a,a,,b\n1,2,3,4\n")
+    assert list(frame.columns) == ["a", "a.1", "column_3", "b"]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (b"\xef\xbb\xbf" + "name,città\nÉmile,Zürich\n".encode(), "utf-8-sig"),
+        ("name,città\nÉmile,Zürich\n".encode("utf-16"), "utf-16-le"),
+        (b"\xfe\xff" + "name,città\nÉmile,Zürich\n".encode("utf-16-be"), "utf-16-be"),
+    ],
+)
+def test_boms(data: bytes, encoding: str) -> None:
+    frame, reader = read_bytes(data)
+    assert reader.report.encoding == encoding
+    assert reader.report.encoding_fallback is False
+    assert list(frame.columns) == ["name", "città"]
+    assert rows(frame) == [["Émile", "Zürich"]]
+
+
+def test_latin1_falls_back_to_cp1252_and_says_so() -> None:
+    frame, reader = read_bytes("name,city\nJosé,Zürich\nFrançois,Besançon \u2013 Doubs\n".encode("cp1252"))
+    assert reader.report.encoding == "cp1252"
+    assert reader.report.encoding_fallback is True
+    assert rows(frame) == [["José", "Zürich"], ["François", "Besançon \u2013 Doubs"]]
+    assert reader.report.bad_encoding_rows == 0
+
+
+def test_encoding_override() -> None:
+    frame, reader = read_bytes("a,b\nñ,x\n".encode("latin-1"), encoding="latin-1")
+    assert rows(frame) == [["ñ", "x"]]
+    assert reader.report.encoding_fallback is False
+
+
+def test_gzip() -> None:
+    frame, reader = read_bytes(gzip.compress(PEOPLE.encode()), name="people.csv.gz")
+    assert reader.report.compression == "gzip"
+    assert len(frame) == 2 and list(frame.columns) == ["name", "age", "city"]
+    assert reader.bytes_read == len(gzip.compress(PEOPLE.encode()))
+
+
+def test_zip_reads_the_first_table_member_and_reports_it() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("__MACOSX/._people.tsv", b"\x00\x05junk")
+        archive.writestr("data/", b"")
+        archive.writestr("data/people.tsv", PEOPLE.replace(",", "\t"))
+        archive.writestr("data/other.csv", "x\n1\n")
+    frame, reader = read_bytes(buffer.getvalue(), name="upload.zip")
+    assert reader.report.compression == "zip"
+    assert reader.report.member == "data/people.tsv"
+    assert reader.report.delimiter == "\t"
+    assert len(frame) == 2
+
+
+def test_jsonl_nested_null_and_late_keys() -> None:
+    lines = [
+        {"id": 1, "price": 1.50, "tags": ["a", "b"], "meta": {"k": None, "n": 10}, "note": None},
+        {"id": 2, "price": 12345678901234567890.5, "flag": True},
+        {"id": 3, "note": "ü"},
+    ]
+    data = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).replace("1.5,", "1.50,")
+    frame, reader = read_bytes(data.encode(), name="x.jsonl", chunk_rows=2)
+    assert reader.report.format == "jsonl"
+    assert list(frame.columns) == ["id", "price", "tags", "meta", "note", "flag"]
+    assert rows(frame) == [
+        ["1", "1.50", '["a","b"]', '{"k":null,"n":10}', None, None],
+        ["2", "1.2345678901234567e+19", None, None, None, "true"],
+        ["3", None, None, None, "ü", None],
+    ]
+
+
+def test_jsonl_bad_lines_are_counted() -> None:
+    frame, reader = read_bytes(b'{"a": 1}\nnot json\n[1, 2]\n\n{"a": 2}\n')
+    assert rows(frame) == [["1"], ["2"]]
+    assert reader.report.ragged_rows == 2
+    assert [i.line for i in reader.report.issues] == [2, 3]
+
+
+def test_parquet_values_become_text_and_nulls_stay_null(tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "i": pa.array([1, None, 3], pa.int64()),
+            "f": [0.5, 2.0, None],
+            "s": ["x", "", None],
+            "b": [True, False, None],
+            "d": pa.array(["a", "b", "a"]).dictionary_encode(),
+            "l": [[1, 2], None, []],
+        }
+    )
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=2)
+    frame, reader = read_bytes(path.read_bytes(), chunk_rows=2)
+    assert reader.report.format == "parquet"
+    assert rows(frame) == [
+        ["1", "0.5", "x", "true", "a", "[1,2]"],
+        [None, "2", "", "false", "b", None],
+        ["3", None, None, None, "a", "[]"],
+    ]
+
+
+def test_xlsx(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["name", "score", "when", "ok"])
+    sheet.append(["Ada", 1.5, None, True])
+    sheet.append([])
+    sheet.append(["Bob", 2, "2024-01-02", False, "extra"])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    frame, reader = read_bytes(path.read_bytes(), name="t.xlsx")
+    assert reader.report.format == "xlsx"
+    assert list(frame.columns) == ["name", "score", "when", "ok"]
+    assert rows(frame) == [["Ada", "1.5", None, "TRUE"], ["Bob", "2", "2024-01-02", "FALSE"]]
+    assert reader.report.ragged_rows == 1 and reader.report.issues[0].line == 4
+
+
+def test_chunks_are_bounded_by_block_size() -> None:
+    body = "".join(f"{i},{'x' * 50}\n" for i in range(20000))
+    reader = open_table(io.BytesIO(("id,text\n" + body).encode()), options=ReadOptions(block_size=64 * 1024))
+    reader_frames = list(reader)
+    assert len(reader_frames) > 10
+    assert max(len(f) for f in reader_frames) < 2000
+    assert sum(len(f) for f in reader_frames) == 20000

@@ -1,0 +1,88 @@
+"""Byte-range parts: the rows of all parts, in order, are the rows of the whole file, wherever the cuts fall."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reader_helpers import read_all, rows, stream
+
+from services.processor.engine.parse_report import ParseReport
+from services.processor.engine.reading import ReadOptions, open_table, plan_parts, sniff_dialect
+
+SMALL = ReadOptions(block_size=1024, sample_bytes=1024)
+
+cell = st.text(alphabet='ab,"é ;1', max_size=6)
+table = st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=60)
+
+
+def to_csv(records: list[list[str]], ragged_every: int) -> bytes:
+    def field(value: str) -> str:
+        return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"') or not value else value
+
+    lines = ["x,y,z"]
+    for i, record in enumerate(records, start=1):
+        fields = [field(v) for v in record]
+        lines.append(",".join(fields[:2] if ragged_every and i % ragged_every == 0 else fields))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def read_parts(data: bytes, bounds: list[tuple[int, int]]) -> tuple[list[list[object]], ParseReport]:
+    dialect = sniff_dialect(data[:1024], options=SMALL)
+    out: list[list[object]] = []
+    total: ParseReport | None = None
+    for start, end in bounds:
+        reader = open_table(stream(data[start:]), byte_range=(start, end), dialect=dialect, options=SMALL)
+        out.extend(rows(read_all(reader)))
+        if total is None:
+            total = reader.report
+        else:
+            total.merge(reader.report, line_offset=total.lines_read)
+    assert total is not None
+    return out, total
+
+
+@settings(max_examples=150, deadline=None)
+@given(table, st.lists(st.floats(0, 1), max_size=6), st.integers(0, 5))
+def test_parts_concatenate_to_the_whole(records: list[list[str]], cuts: list[float], ragged_every: int) -> None:
+    data = to_csv(records, ragged_every)
+    offsets = sorted({int(c * len(data)) for c in cuts} - {0, len(data)})
+    bounds = list(zip([0, *offsets], [*offsets, len(data)], strict=True))
+    whole = open_table(io.BytesIO(data), options=SMALL)
+    expected = rows(read_all(whole))
+    got, merged = read_parts(data, bounds)
+    assert got == expected
+    assert merged.rows_read == whole.report.rows_read
+    assert merged.lines_read == whole.report.lines_read
+    assert [(i.kind, i.line) for i in merged.issues] == [(i.kind, i.line) for i in whole.report.issues]
+
+
+def test_plan_parts_covers_the_file() -> None:
+    data = b"a,b\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(10000))
+    dialect = sniff_dialect(data[:4096])
+    bounds = plan_parts(len(data), dialect, part_bytes=20000)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(data) and len(bounds) == -(-len(data) // 20000)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    got, _ = read_parts(data, bounds)
+    assert [int(r[0]) for r in got] == list(range(10000))  # type: ignore[call-overload]
+
+
+def test_quoted_line_breaks_are_not_split() -> None:
+    data = b'a,b\n1,"x\ny"\n' * 1000
+    dialect = sniff_dialect(data[:4096])
+    assert dialect.splittable is False
+    assert plan_parts(len(data), dialect, part_bytes=100) == [(0, len(data))]
+
+
+def test_small_files_are_not_split() -> None:
+    dialect = sniff_dialect(b"a,b\n1,2\n")
+    assert plan_parts(8, dialect, part_bytes=4, min_split_bytes=1024) == [(0, 8)]
+
+
+def test_dialect_round_trips() -> None:
+    from services.processor.engine.options import Dialect
+
+    dialect = sniff_dialect(b"a;b\n1;2\n")
+    assert Dialect.from_dict(dialect.to_dict()) == dialect

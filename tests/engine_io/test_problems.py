@@ -1,0 +1,109 @@
+"""Problem rows are counted with their line numbers and never stop the read; non-tables are refused clearly."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from reader_helpers import read_bytes, rows
+
+from services.processor.engine.parse_report import MAX_ISSUES
+from services.processor.engine.reading import NotATableError, ReadOptions, open_table
+
+
+def test_ragged_rows_are_padded_or_truncated_in_place() -> None:
+    frame, reader = read_bytes(b"a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12\n")
+    assert rows(frame) == [["1", "2", "3"], ["4", "5", None], ["6", "7", "8"], ["10", "11", "12"]]
+    report = reader.report
+    assert report.ragged_rows == 2
+    assert [(i.kind, i.line) for i in report.issues] == [("ragged_row", 3), ("ragged_row", 4)]
+    assert report.rows_read == 4
+
+
+def test_ragged_rows_across_many_blocks_keep_order_and_lines() -> None:
+    lines = ["id,v"] + [f"{i}" if i % 997 == 0 else f"{i},{i}" for i in range(1, 20001)]
+    data = ("\n".join(lines) + "\n").encode()
+    reader = open_table(io.BytesIO(data), options=ReadOptions(block_size=4096))
+    frames = list(reader)
+    ids = [int(v) for f in frames for v in f["id"]]
+    assert ids == list(range(1, 20001))
+    assert reader.report.ragged_rows == 20
+    assert [i.line for i in reader.report.issues] == [997 * k + 1 for k in range(1, MAX_ISSUES + 1)]
+    assert reader.report.lines_read == 20001
+
+
+def test_unterminated_quote_is_counted_and_the_following_lines_survive() -> None:
+    data = b'a,b\n1,2\n3,"oops\n5,6\n7,8\n'
+    frame, reader = read_bytes(data)
+    assert rows(frame) == [["1", "2"], ["3", '"oops'], ["5", "6"], ["7", "8"]]
+    assert reader.report.unterminated_quotes == 1
+    assert [(i.kind, i.line) for i in reader.report.issues] == [("unterminated_quote", 3)]
+    assert reader.report.splittable is True
+
+
+def test_line_numbers_after_an_unterminated_quote_stay_physical() -> None:
+    frame, reader = read_bytes(b'a,b\n"x,1\n2,2\n3\n4,4\n5,5,5\n')
+    assert [(i.kind, i.line) for i in reader.report.issues] == [
+        ("unterminated_quote", 2),
+        ("ragged_row", 4),
+        ("ragged_row", 6),
+    ]
+    assert len(frame) == 5
+
+
+def test_undecodable_bytes_are_replaced_and_counted() -> None:
+    good = "".join(f"{i},café\n" for i in range(5000)).encode()  # the sample is clean UTF-8
+    data = b"id,name\n" + good + b"5000,caf\xe9\n5001,ok\n5002,\xff\xfe\n"
+    frame, reader = read_bytes(data, sample_bytes=4096)
+    assert reader.report.encoding == "utf-8" and not reader.report.encoding_fallback
+    assert reader.report.bad_encoding_rows == 2
+    assert [(i.kind, i.line) for i in reader.report.issues] == [("bad_encoding", 5002), ("bad_encoding", 5004)]
+    assert rows(frame)[-3:] == [["5000", "caf\ufffd"], ["5001", "ok"], ["5002", "\ufffd\ufffd"]]
+
+
+def test_utf16_lone_surrogate_is_counted() -> None:
+    data = "a,b\nx,y\n".encode("utf-16-le") + b"\x00\xd8" + ",z\n".encode("utf-16-le")
+    frame, reader = read_bytes(b"\xff\xfe" + data)
+    assert rows(frame) == [["x", "y"], ["\ufffd", "z"]]
+    assert reader.report.bad_encoding_rows == 1
+
+
+def test_binary_file_is_not_a_table() -> None:
+    with pytest.raises(NotATableError, match="binary data"):
+        read_bytes(os.urandom(4096))
+
+
+def test_known_binary_formats_are_named() -> None:
+    with pytest.raises(NotATableError, match="PNG image"):
+        read_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(100))
+    with pytest.raises(NotATableError, match=r"\.xls"):
+        read_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
+
+
+def test_empty_and_blank_files_are_not_tables() -> None:
+    with pytest.raises(NotATableError, match="empty"):
+        read_bytes(b"")
+    with pytest.raises(NotATableError, match="blank"):
+        read_bytes(b"\n\n  \n")
+
+
+def test_one_endless_line_is_not_a_table() -> None:
+    with pytest.raises(NotATableError, match="no line break"):
+        read_bytes(b"x" * 5000, sample_bytes=4096)
+
+
+def test_json_array_is_refused_with_advice() -> None:
+    with pytest.raises(NotATableError, match="JSON Lines"):
+        read_bytes(b'[{"a": 1}]', name="data.json")
+
+
+def test_damaged_zip() -> None:
+    with pytest.raises(NotATableError, match="zip"):
+        read_bytes(b"PK\x03\x04" + bytes(200))
+
+
+def test_header_only_file_has_columns_and_no_rows() -> None:
+    frame, reader = read_bytes(b"a,b,c\n")
+    assert list(frame.columns) == ["a", "b", "c"] and len(frame) == 0
+    assert reader.report.rows_read == 0
