@@ -8,8 +8,10 @@ prints exactly one JSON document on stdout; progress and messages go to stderr.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,13 @@ def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb
         "",
         f"{'column':<24} {'type':<9} {'missing':>8} {'distinct':>9} {'min':>14} {'max':>14} {'mean':>12}",
     ]
+    if profile.HasField("quality"):
+        q = profile.quality
+        lines[1:1] = [
+            f"quality {q.score:.1f}/100   completeness {q.completeness:.1%}   validity {q.validity:.1%}"
+            f"   uniqueness {q.uniqueness:.1%}   parse health {q.parse_health:.1%}",
+            *(f"  {a.severity:<7} {a.code:<17} {a.message}" for a in profile.alerts),
+        ]
     for c in columns:
         mean = f"{c.mean:.6g}" if c.HasField("mean") else ""
         distinct = f"{'~' if c.distinct_approximate else ''}{c.distinct:,}"
@@ -143,11 +152,42 @@ def cmd_watch(client: SluiceClient, args: argparse.Namespace) -> int:
     return 0 if final is not None and final.state == job_pb2.JOB_STATE_SUCCEEDED else EXIT_FAILED_JOB
 
 
+CSV_COLUMNS = (
+    "position", "name", "inferred_type", "semantic", "count", "missing", "distinct", "distinct_approximate",
+    "uniqueness", "min", "max", "mean", "std", "p50", "length_mean", "invalid",
+)  # fmt: skip
+
+
+def _column_row(c: profile_pb2.ColumnProfile) -> list[object]:
+    numeric = c.numeric if c.HasField("numeric") else None
+    return [
+        c.position, c.name, c.inferred_type, c.semantic, c.count, c.missing, c.distinct, c.distinct_approximate,
+        f"{c.uniqueness:.6g}", c.min if c.HasField("min") else "", c.max if c.HasField("max") else "",
+        c.mean if c.HasField("mean") else "",
+        numeric.std if numeric is not None and numeric.HasField("std") else "",
+        numeric.quantiles.get("0.5", "") if numeric is not None else "",
+        f"{c.text.length_mean:.6g}" if c.HasField("text") else "", c.invalid,
+    ]  # fmt: skip
+
+
 def cmd_profile(client: SluiceClient, args: argparse.Namespace) -> int:
+    fmt = "json" if args.json else args.format
+    if fmt == "html":
+        report = client.get_profile_report(args.job)
+        if args.link:
+            print(report.url)
+            return 0
+        with urllib.request.urlopen(report.url, timeout=60) as response:
+            sys.stdout.buffer.write(response.read())
+        return 0
     profile = client.get_profile(args.job)
     columns = client.list_columns(args.job)
-    if args.json:
+    if fmt == "json":
         _print_json({"profile": to_dict(profile), "columns": [to_dict(c) for c in columns]})
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(_column_row(c) for c in columns)
     else:
         print(_describe_profile(profile, columns))
     return 0
@@ -217,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("job", help="job id")
         sub.set_defaults(run=func)
+        if name == "profile":
+            sub.add_argument(
+                "--format",
+                choices=["table", "json", "csv", "html"],
+                default="table",
+                help="table (default), json (everything), csv (the column table), html (the report page)",
+            )
+            sub.add_argument("--link", action="store_true", help="with --format html: print a short-lived link")
 
     jobs = commands.add_parser("jobs", help="list your jobs, newest first")
     jobs.add_argument(

@@ -24,7 +24,18 @@ from sluice.v1 import (
 
 CHUNK_BYTES = 1024 * 1024
 TERMINAL = {job_pb2.JOB_STATE_SUCCEEDED, job_pb2.JOB_STATE_FAILED, job_pb2.JOB_STATE_CANCELLED}
-MEDIA_TYPES = {".csv": "text/csv", ".tsv": "text/tab-separated-values", ".tab": "text/tab-separated-values"}
+MEDIA_TYPES = {
+    ".csv": "text/csv",
+    ".tsv": "text/tab-separated-values",
+    ".tab": "text/tab-separated-values",
+    ".txt": "text/plain",
+    ".jsonl": "application/jsonl",
+    ".ndjson": "application/jsonl",
+    ".gz": "application/gzip",
+    ".zip": "application/zip",
+    ".parquet": "application/vnd.apache.parquet",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,12 @@ class SluiceClient:
 
     def get_profile(self, job_id: str) -> profile_pb2.Profile:
         return self.status.GetProfile(status_service_pb2.GetProfileRequest(job_id=job_id), metadata=self._metadata)
+
+    def get_profile_report(self, job_id: str, *, json_report: bool = False) -> status_service_pb2.ProfileReport:
+        """A short-lived link to the HTML (default) or JSON report."""
+        fmt = status_service_pb2.REPORT_FORMAT_JSON if json_report else status_service_pb2.REPORT_FORMAT_HTML
+        request = status_service_pb2.GetProfileReportRequest(job_id=job_id, format=fmt)
+        return self.status.GetProfileReport(request, metadata=self._metadata)
 
     def list_columns(self, job_id: str) -> list[profile_pb2.ColumnProfile]:
         """Every column, following page tokens."""

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from google.protobuf import timestamp_pb2
+from google.protobuf import json_format, timestamp_pb2
 
 from sluice.telemetry import trace_id_of
 from sluice.v1 import job_pb2, profile_pb2
@@ -85,29 +85,61 @@ def job_to_proto(row: Row, events: Iterable[Row] = ()) -> job_pb2.Job:
     return job
 
 
+def _without_nulls(value: Any) -> Any:
+    """The engine's JSON has null for a statistic that does not exist; proto3 leaves such a field unset."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    if value in ("inf", "-inf"):
+        return "Infinity" if value == "inf" else "-Infinity"
+    return value
+
+
 def profile_to_proto(row: Row) -> profile_pb2.Profile:
-    return profile_pb2.Profile(
-        job_id=str(row["job_id"]),
-        row_count=row["row_count"],
-        column_count=row["column_count"],
-        missing_cells=row["missing_cells"],
-        size_bytes=row["size_bytes"],
-        delimiter=row["delimiter"],
-        report_key=row["report_key"],
-        create_time=_ts(row["created_at"]),
-        duration_seconds=row["duration_seconds"],
+    detail = dict(row.get("detail") or {})
+    extra = profile_pb2.Profile()
+    if detail:
+        known = {f.name for f in profile_pb2.Profile.DESCRIPTOR.fields}
+        picked = {k: v for k, v in detail.items() if k in known}
+        json_format.ParseDict(_without_nulls(picked), extra, ignore_unknown_fields=True)
+    extra.MergeFrom(
+        profile_pb2.Profile(
+            job_id=str(row["job_id"]),
+            row_count=row["row_count"],
+            column_count=row["column_count"],
+            missing_cells=row["missing_cells"],
+            size_bytes=row["size_bytes"],
+            delimiter=row["delimiter"],
+            report_key=row["report_key"],
+            create_time=_ts(row["created_at"]),
+            duration_seconds=row["duration_seconds"],
+            html_report_key=row.get("html_report_key") or "",
+            part_count=row.get("part_count") or 1,
+        )
     )
+    return extra
 
 
 def column_to_proto(row: Row) -> profile_pb2.ColumnProfile:
-    column = profile_pb2.ColumnProfile(
-        name=row["name"],
-        position=row["position"],
-        inferred_type=row["inferred_type"],
-        count=row["count"],
-        missing=row["missing"],
-        distinct=row["distinct_count"],
-        distinct_approximate=row["distinct_approximate"],
+    column = profile_pb2.ColumnProfile()
+    detail = dict(row.get("detail") or {})
+    if detail:
+        lower, upper = detail.pop("distinct_bounds", (0, 0))
+        detail.update(distinct_lower=lower, distinct_upper=upper)
+        for dropped in ("name", "position", "count", "missing", "distinct", "distinct_approximate", "inferred_type"):
+            detail.pop(dropped, None)  # from the row below, like the summary columns
+        json_format.ParseDict(_without_nulls(detail), column, ignore_unknown_fields=True)
+    column.MergeFrom(
+        profile_pb2.ColumnProfile(
+            name=row["name"],
+            position=row["position"],
+            inferred_type=row["inferred_type"],
+            count=row["count"],
+            missing=row["missing"],
+            distinct=row["distinct_count"],
+            distinct_approximate=row["distinct_approximate"],
+        )
     )
     if row["min_value"] is not None:
         column.min = row["min_value"]

@@ -8,7 +8,7 @@ a worker whose lease expired) changes nothing and learns so from the return valu
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,6 +58,7 @@ class ColumnResult:
     min_value: str | None
     max_value: str | None
     mean: float | None
+    detail: Mapping[str, Any] = field(default_factory=dict)  # the engine's full column profile (JSON-ready)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ class ProfileResult:
     report_key: str
     duration_seconds: float
     columns: Sequence[ColumnResult]
+    detail: Mapping[str, Any] = field(default_factory=dict)  # the profile without its columns (JSON-ready)
+    html_report_key: str = ""
+    part_count: int = 1
 
 
 def job_message(job: Row, *, attempt: int) -> dict[str, Any]:
@@ -201,8 +205,8 @@ class JobStore:
             conn.execute(
                 """
                 INSERT INTO profiles (job_id, row_count, column_count, missing_cells, size_bytes, delimiter,
-                                      report_key, duration_seconds)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                                      report_key, duration_seconds, detail, html_report_key, part_count)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 """,
                 (
                     row["id"],
@@ -213,14 +217,18 @@ class JobStore:
                     profile.delimiter,
                     profile.report_key,
                     profile.duration_seconds,
+                    Jsonb(dict(profile.detail)),
+                    profile.html_report_key,
+                    profile.part_count,
                 ),
             )
             with conn.cursor() as cur:
                 cur.executemany(
                     """
                     INSERT INTO column_profiles (job_id, position, name, inferred_type, count, missing,
-                                                 distinct_count, distinct_approximate, min_value, max_value, mean)
-                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                                                 distinct_count, distinct_approximate, min_value, max_value, mean,
+                                                 detail)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                     """,
                     [
                         (
@@ -235,6 +243,7 @@ class JobStore:
                             c.min_value,
                             c.max_value,
                             c.mean,
+                            Jsonb(dict(c.detail)),
                         )
                         for c in profile.columns
                     ],

@@ -44,3 +44,12 @@ def raw_key(tenant: str, job_id: str, file_name: str) -> str:
 
 def report_key(tenant: str, job_id: str) -> str:
     return f"reports/{tenant}/{job_id}/profile.json"
+
+
+def html_report_key(tenant: str, job_id: str) -> str:
+    return f"reports/{tenant}/{job_id}/profile.html"
+
+
+def part_state_key(tenant: str, job_id: str, part: int) -> str:
+    """A byte-range part's partial profile, kept until the last part merges them."""
+    return f"parts/{tenant}/{job_id}/{part:05d}.state"

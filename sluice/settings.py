@@ -90,9 +90,12 @@ class ProcessorSettings(CommonSettings):
     worker_id: str = Field("", description="Id recorded in job events; empty means hostname-pid.")
     lease_seconds: float = Field(30.0, gt=0, description="Job lease length; renewed every third of it.")
     read_chunk_bytes: int = Field(1024**2, ge=4096, description="Bytes read from S3 per request.")
-    chunk_rows: int = Field(50_000, ge=100, description="Rows profiled per pandas chunk.")
+    read_block_bytes: int = Field(
+        8 * 1024**2, ge=64 * 1024, description="Bytes of delimited text parsed per chunk (bounds processor memory)."
+    )
+    chunk_rows: int = Field(50_000, ge=100, description="Rows per chunk of JSON Lines, Parquet and Excel files.")
     distinct_exact_limit: int = Field(
-        100_000, ge=1, description="Distinct values kept per column before the count is marked approximate."
+        10_000, ge=1, description="Distinct values counted exactly per column; beyond, a sketch (marked approximate)."
     )
     drain_timeout_seconds: float = Field(
         25.0, ge=0, description="On SIGTERM, how long the current job may run before it is released."
@@ -112,6 +115,12 @@ class StatusSettings(CommonSettings):
         15.0, gt=0, description="A watcher re-reads its job this often even without a notification."
     )
     grpc_workers: int = Field(64, ge=1, description="Threads serving RPCs (each WatchJob holds one).")
+    report_link_seconds: int = Field(
+        300, ge=10, le=7 * 24 * 3600, description="Lifetime of the presigned report links GetProfileReport hands out."
+    )
+    s3_public_endpoint: str = Field(
+        "", description="S3 endpoint as report-link users reach it (e.g. through an ingress); empty: s3_endpoint."
+    )
 
 
 class AutoscalerSettings(CommonSettings):

@@ -7,12 +7,30 @@ import re
 from sluice.errors import FailedPrecondition, InvalidArgument
 
 # Media types the processor can profile, and their accepted aliases.
-TEXT_TABLE_TYPES = {
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TABLE_TYPES = {
     "text/csv": "text/csv",
     "application/csv": "text/csv",
     "text/tab-separated-values": "text/tab-separated-values",
     "text/tsv": "text/tab-separated-values",
     "text/plain": "text/plain",
+    "application/jsonl": "application/jsonl",
+    "application/x-ndjson": "application/jsonl",
+    "application/x-jsonlines": "application/jsonl",
+    "application/gzip": "application/gzip",
+    "application/x-gzip": "application/gzip",
+    "application/zip": "application/zip",
+    "application/x-zip-compressed": "application/zip",
+    "application/vnd.apache.parquet": "application/vnd.apache.parquet",
+    "application/x-parquet": "application/vnd.apache.parquet",
+    XLSX: XLSX,
+}
+# Binary table formats and the signature their first bytes must carry.
+_EXPECTED_SIGNATURES = {
+    "application/gzip": (b"\x1f\x8b", "gzip"),
+    "application/zip": (b"PK\x03\x04", "a ZIP archive"),
+    "application/vnd.apache.parquet": (b"PAR1", "Parquet"),
+    XLSX: (b"PK\x03\x04", "an Excel .xlsx workbook"),
 }
 
 # How much of the file is looked at before the media type is accepted.
@@ -40,14 +58,14 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 def normalize_media_type(media_type: str) -> str:
     """'Text/CSV; charset=utf-8' -> 'text/csv', or INVALID_ARGUMENT naming what is supported."""
     base = media_type.split(";", 1)[0].strip().lower()
-    if base not in TEXT_TABLE_TYPES:
-        supported = ", ".join(sorted(set(TEXT_TABLE_TYPES.values())))
+    if base not in TABLE_TYPES:
+        supported = ", ".join(sorted(set(TABLE_TYPES.values())))
         raise InvalidArgument(
             f"media type {media_type!r} is not supported; use one of: {supported}",
             field="header.media_type",
             reason="UNSUPPORTED_MEDIA_TYPE",
         )
-    return TEXT_TABLE_TYPES[base]
+    return TABLE_TYPES[base]
 
 
 def safe_file_name(name: str) -> str:
@@ -80,7 +98,16 @@ def check_sha256_format(value: str) -> str:
 
 
 def check_content_matches(media_type: str, head: bytes) -> None:
-    """Reject a binary file declared as delimited text, saying what it looks like instead."""
+    """Reject a file whose first bytes contradict its declared type, saying what it looks like instead."""
+    if media_type in _EXPECTED_SIGNATURES:
+        expected, name = _EXPECTED_SIGNATURES[media_type]
+        if not head.startswith(expected):
+            raise InvalidArgument(
+                f"the file was declared as {media_type} but its first bytes are not those of {name}",
+                field="header.media_type",
+                reason="CONTENT_TYPE_MISMATCH",
+            )
+        return
     for signature, what in _BINARY_SIGNATURES:
         if head.startswith(signature):
             raise InvalidArgument(

@@ -7,6 +7,7 @@ import os
 import socket
 
 from services.processor.admin import ProcessorAdminServicer
+from services.processor.engine import ProfileConfig
 from services.processor.runner import JobRunner, RunnerConfig
 from services.processor.worker import ProcessorWorker
 from sluice import kafka
@@ -40,8 +41,9 @@ class ProcessorApp:
                 bucket=settings.bucket,
                 lease_seconds=settings.lease_seconds,
                 read_chunk_bytes=settings.read_chunk_bytes,
+                block_bytes=settings.read_block_bytes,
                 chunk_rows=settings.chunk_rows,
-                distinct_limit=settings.distinct_exact_limit,
+                profile=ProfileConfig(exact_distinct_limit=settings.distinct_exact_limit),
                 retry=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
             ),
             telemetry=telemetry,

@@ -14,19 +14,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-import pandas as pd
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 from opentelemetry import trace
 
-from services.processor.profiling import TableProfiler, sniff_delimiter
+from services.processor.engine import DEFAULT_NA_TOKENS, ProfileConfig, TableProfile, TableProfiler
+from services.processor.engine.options import ReadOptions
+from services.processor.engine.reading import NotATableError, open_table
+from services.processor.report_html import render_html
+from services.processor.results import profile_result, report_document
 from sluice.errors import JobInputError, TransientJobError
 from sluice.jobstate import RetryPolicy
 from sluice.jobstore import JobStore, ProfileResult, Row
-from sluice.objectstore import report_key
+from sluice.objectstore import html_report_key, report_key
 from sluice.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -55,9 +58,16 @@ class RunnerConfig:
     bucket: str
     lease_seconds: float
     read_chunk_bytes: int
+    block_bytes: int
     chunk_rows: int
-    distinct_limit: int
+    profile: ProfileConfig
     retry: RetryPolicy
+
+
+@dataclass(frozen=True)
+class Profiled:
+    profile: TableProfile
+    duration_seconds: float
 
 
 class _Progress:
@@ -132,11 +142,11 @@ class JobRunner:
 
         try:
             try:
-                result = self._profile(job, progress, should_abandon)
+                profiled = self._profile(job, progress, should_abandon)
             finally:
                 self._metrics.processed_bytes.add(progress.bytes_done)
             with self._tracer.start_as_current_span("job.store"):
-                self._write_report(job, result)
+                result = self._store_reports(job, profiled)
                 keeper_stop.set()
                 keeper.join()
                 stored = self._store.succeed(job_id, worker=cfg.worker_id, profile=result)
@@ -184,9 +194,8 @@ class JobRunner:
                 # The lease may still be valid; keep trying until it would have expired.
                 log.warning("job %s: lease renewal failed: %s", job_id, error)
 
-    def _profile(self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]) -> ProfileResult:
+    def _profile(self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]) -> Profiled:
         cfg = self._config
-        job_id = str(job["id"])
         started = time.monotonic()
         options = job.get("options") or {}
         try:
@@ -200,69 +209,58 @@ class JobRunner:
             raise TransientJobError("STORAGE_UNAVAILABLE", f"object storage is unreachable: {error}") from error
 
         stream = io.BufferedReader(_CountingReader(body, progress, should_abandon), buffer_size=cfg.read_chunk_bytes)
-        profiler = TableProfiler(distinct_limit=cfg.distinct_limit)
+        read_options = ReadOptions(
+            delimiter=options.get("delimiter", ""), block_size=cfg.block_bytes, chunk_rows=cfg.chunk_rows
+        )
+        na_tokens = DEFAULT_NA_TOKENS | frozenset(options.get("na_values") or ())
+        profiler = TableProfiler(replace(cfg.profile, na_tokens=na_tokens))
         with self._tracer.start_as_current_span("job.parse") as parse_span:
             try:
-                sample = stream.peek(64 * 1024)[: 64 * 1024].decode("utf-8", errors="ignore")
-                delimiter = sniff_delimiter(sample, job["media_type"], options.get("delimiter", ""))
-                chunks = pd.read_csv(
-                    stream,
-                    sep=delimiter,
-                    dtype=str,
-                    chunksize=cfg.chunk_rows,
-                    encoding="utf-8",
-                    na_values=options.get("na_values") or None,
-                    keep_default_na=True,
-                    engine="c",
+                reader = open_table(
+                    stream, file_name=job["file_name"], media_type=job["media_type"], options=read_options
                 )
-                for chunk in chunks:
+                for chunk in reader:
                     profiler.update(chunk)
-                    progress.rows_done = profiler.rows
+                    progress.rows_done += len(chunk)
             except _Stop:
                 raise
-            except pd.errors.EmptyDataError as error:
-                raise JobInputError("NOT_A_TABLE", "the file has no header row and no data") from error
-            except pd.errors.ParserError as error:
-                detail = str(error).removeprefix("Error tokenizing data. C error: ").strip()
-                raise JobInputError("NOT_A_TABLE", f"the file is not a well-formed table: {detail}") from error
-            except UnicodeDecodeError as error:
-                raise JobInputError(
-                    "ENCODING", f"the file is not valid UTF-8 text (byte offset {error.start} of a block)"
-                ) from error
+            except NotATableError as error:
+                raise JobInputError("NOT_A_TABLE", error.reason) from error
             except (BotoCoreError, ConnectionError) as error:
                 message = f"reading the file from storage failed: {error}"
                 raise TransientJobError("STORAGE_UNAVAILABLE", message) from error
             finally:
                 body.close()
-                parse_span.set_attributes({"sluice.bytes_read": progress.bytes_done, "sluice.rows": profiler.rows})
+                parse_span.set_attributes({"sluice.bytes_read": progress.bytes_done, "sluice.rows": progress.rows_done})
 
         with self._tracer.start_as_current_span("job.profile"):
-            columns = profiler.columns()
-        result = ProfileResult(
-            row_count=profiler.rows,
-            column_count=len(columns),
-            missing_cells=profiler.missing_cells,
-            size_bytes=job["size_bytes"],
-            delimiter=delimiter,
-            report_key=report_key(job["tenant_id"], job_id),
-            duration_seconds=time.monotonic() - started,
-            columns=columns,
-        )
-        return result
+            profile = profiler.finish(reader.report)
+        return Profiled(profile=profile, duration_seconds=time.monotonic() - started)
 
-    def _write_report(self, job: Row, result: ProfileResult) -> None:
-        report = {
-            "job_id": str(job["id"]),
-            "file_name": job["file_name"],
-            "summary": {k: v for k, v in asdict(result).items() if k != "columns"},
-            "columns": [asdict(c) for c in result.columns],
-        }
+    def _store_reports(self, job: Row, profiled: Profiled) -> ProfileResult:
+        """The JSON and HTML reports to S3; returns what goes to PostgreSQL."""
+        tenant, job_id = job["tenant_id"], str(job["id"])
+        document = report_document(job, profiled.profile, duration_seconds=profiled.duration_seconds)
+        json_key, html_key = report_key(tenant, job_id), html_report_key(tenant, job_id)
         try:
             self._s3.put_object(
                 Bucket=self._config.bucket,
-                Key=result.report_key,
-                Body=json.dumps(report, indent=2).encode(),
+                Key=json_key,
+                Body=json.dumps(document, indent=1).encode(),
                 ContentType="application/json",
+            )
+            self._s3.put_object(
+                Bucket=self._config.bucket,
+                Key=html_key,
+                Body=render_html(document).encode(),
+                ContentType="text/html; charset=utf-8",
             )
         except (BotoCoreError, ClientError) as error:
             raise TransientJobError("STORAGE_UNAVAILABLE", f"storing the report failed: {error}") from error
+        return profile_result(
+            profiled.profile,
+            size_bytes=job["size_bytes"],
+            report_key=json_key,
+            html_report_key=html_key,
+            duration_seconds=profiled.duration_seconds,
+        )

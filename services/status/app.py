@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from services.status.cache import JobCache
+from services.status.links import ReportLinks
 from services.status.servicer import StatusServicer
 from services.status.watch import ChangeHub
+from sluice import objectstore
 from sluice.auth import Authenticator
 from sluice.grpcserver import ServerHandle, create_server
 from sluice.infra import Infrastructure
@@ -28,8 +30,20 @@ class StatusApp:
             redis_client=infra.redis, ttl_seconds=settings.cache_ttl_seconds, requests=telemetry.metrics.cache_requests
         )
         self._hub = ChangeHub(redis_client=infra.redis)
+        public_s3 = infra.s3
+        if settings.s3_public_endpoint and settings.s3_public_endpoint != settings.s3_endpoint:
+            public_s3 = objectstore.create_s3_client(
+                endpoint=settings.s3_public_endpoint,
+                region=settings.s3_region,
+                access_key=settings.s3_access_key,
+                secret_key=settings.s3_secret_key,
+            )
         servicer = StatusServicer(
-            store=infra.store, cache=self.cache, hub=self._hub, watch_fallback_seconds=settings.watch_fallback_seconds
+            store=infra.store,
+            cache=self.cache,
+            hub=self._hub,
+            watch_fallback_seconds=settings.watch_fallback_seconds,
+            links=ReportLinks(s3=public_s3, bucket=settings.bucket, lifetime_seconds=settings.report_link_seconds),
         )
         self.server: ServerHandle = create_server(
             port=settings.status_port,

@@ -11,6 +11,7 @@ from datetime import datetime
 import grpc
 
 from services.status.cache import JobCache
+from services.status.links import ReportLinks
 from services.status.watch import ChangeHub
 from sluice import auth, convert
 from sluice.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -49,11 +50,20 @@ def _decode_token(token: str, *, kind: str) -> dict[str, object]:
 
 
 class StatusServicer(status_service_pb2_grpc.StatusServiceServicer):
-    def __init__(self, *, store: JobStore, cache: JobCache, hub: ChangeHub, watch_fallback_seconds: float):
+    def __init__(
+        self,
+        *,
+        store: JobStore,
+        cache: JobCache,
+        hub: ChangeHub,
+        watch_fallback_seconds: float,
+        links: ReportLinks,
+    ):
         self._store = store
         self._cache = cache
         self._hub = hub
         self._fallback = watch_fallback_seconds
+        self._links = links
 
     def _load(self, job_id: str, tenant: str, *, fresh: bool = False) -> job_pb2.Job:
         job = None if fresh else self._cache.get(job_id)
@@ -124,6 +134,22 @@ class StatusServicer(status_service_pb2_grpc.StatusServiceServicer):
                 metadata={"state": state},
             )
         return convert.profile_to_proto(row)
+
+    def GetProfileReport(
+        self, request: status_service_pb2.GetProfileReportRequest, context: grpc.ServicerContext
+    ) -> status_service_pb2.ProfileReport:
+        job = self._load(_job_id(request.job_id), auth.current_caller().tenant)
+        row = self._store.profile(job.id)
+        if row is None:
+            raise FailedPrecondition(f"job {job.id} has no profile yet", reason="PROFILE_NOT_READY")
+        fmt = request.format or status_service_pb2.REPORT_FORMAT_HTML
+        key = row["report_key"] if fmt == status_service_pb2.REPORT_FORMAT_JSON else row["html_report_key"]
+        if not key:  # profiled before HTML reports existed
+            raise FailedPrecondition(f"job {job.id} has no report in that format", reason="REPORT_NOT_AVAILABLE")
+        url, expires = self._links.link(key)
+        report = status_service_pb2.ProfileReport(job_id=job.id, format=fmt, url=url)
+        report.expire_time.FromDatetime(expires)
+        return report
 
     def ListColumnProfiles(
         self, request: status_service_pb2.ListColumnProfilesRequest, context: grpc.ServicerContext

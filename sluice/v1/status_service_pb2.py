@@ -24,11 +24,12 @@ _sym_db = _symbol_database.Default()
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from sluice.v1 import job_pb2 as sluice_dot_v1_dot_job__pb2
 from sluice.v1 import profile_pb2 as sluice_dot_v1_dot_profile__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esluice/v1/status_service.proto\x12\tsluice.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x13sluice/v1/job.proto\x1a\x17sluice/v1/profile.proto\"%\n\rGetJobRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"o\n\x0fListJobsRequest\x12\x17\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\x12)\n\x06states\x18\x03 \x03(\x0e\x32\x13.sluice.v1.JobStateB\x04\xe2\x41\x01\x01\"I\n\x10ListJobsResponse\x12\x1c\n\x04jobs\x18\x01 \x03(\x0b\x32\x0e.sluice.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\'\n\x0fWatchJobRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"/\n\x10WatchJobResponse\x12\x1b\n\x03job\x18\x01 \x01(\x0b\x32\x0e.sluice.v1.Job\")\n\x11GetProfileRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"d\n\x19ListColumnProfilesRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\tpage_size\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\"t\n\x1aListColumnProfilesResponse\x12)\n\x07\x63olumns\x18\x01 \x03(\x0b\x32\x18.sluice.v1.ColumnProfile\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"(\n\x10\x43\x61ncelJobRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x32\xee\x04\n\rStatusService\x12M\n\x06GetJob\x12\x18.sluice.v1.GetJobRequest\x1a\x0e.sluice.v1.Job\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/jobs/{job_id}\x12U\n\x08ListJobs\x12\x1a.sluice.v1.ListJobsRequest\x1a\x1b.sluice.v1.ListJobsResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jobs\x12\x66\n\x08WatchJob\x12\x1a.sluice.v1.WatchJobRequest\x1a\x1b.sluice.v1.WatchJobResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/jobs/{job_id}:watch0\x01\x12\x61\n\nGetProfile\x12\x1c.sluice.v1.GetProfileRequest\x1a\x12.sluice.v1.Profile\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/jobs/{job_id}/profile\x12\x8c\x01\n\x12ListColumnProfiles\x12$.sluice.v1.ListColumnProfilesRequest\x1a%.sluice.v1.ListColumnProfilesResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/jobs/{job_id}/profile/columns\x12]\n\tCancelJob\x12\x1b.sluice.v1.CancelJobRequest\x1a\x0e.sluice.v1.Job\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/jobs/{job_id}:cancel:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esluice/v1/status_service.proto\x12\tsluice.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13sluice/v1/job.proto\x1a\x17sluice/v1/profile.proto\"%\n\rGetJobRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"o\n\x0fListJobsRequest\x12\x17\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\x12)\n\x06states\x18\x03 \x03(\x0e\x32\x13.sluice.v1.JobStateB\x04\xe2\x41\x01\x01\"I\n\x10ListJobsResponse\x12\x1c\n\x04jobs\x18\x01 \x03(\x0b\x32\x0e.sluice.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\'\n\x0fWatchJobRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"/\n\x10WatchJobResponse\x12\x1b\n\x03job\x18\x01 \x01(\x0b\x32\x0e.sluice.v1.Job\")\n\x11GetProfileRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"d\n\x19ListColumnProfilesRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\tpage_size\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\"t\n\x1aListColumnProfilesResponse\x12)\n\x07\x63olumns\x18\x01 \x03(\x0b\x32\x18.sluice.v1.ColumnProfile\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"^\n\x17GetProfileReportRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12-\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x17.sluice.v1.ReportFormatB\x04\xe2\x41\x01\x01\"\x9e\x01\n\rProfileReport\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12-\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x17.sluice.v1.ReportFormatB\x04\xe2\x41\x01\x03\x12\x11\n\x03url\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"(\n\x10\x43\x61ncelJobRequest\x12\x14\n\x06job_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02*]\n\x0cReportFormat\x12\x1d\n\x19REPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n\x12REPORT_FORMAT_HTML\x10\x01\x12\x16\n\x12REPORT_FORMAT_JSON\x10\x02\x32\xea\x05\n\rStatusService\x12M\n\x06GetJob\x12\x18.sluice.v1.GetJobRequest\x1a\x0e.sluice.v1.Job\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/jobs/{job_id}\x12U\n\x08ListJobs\x12\x1a.sluice.v1.ListJobsRequest\x1a\x1b.sluice.v1.ListJobsResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jobs\x12\x66\n\x08WatchJob\x12\x1a.sluice.v1.WatchJobRequest\x1a\x1b.sluice.v1.WatchJobResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/jobs/{job_id}:watch0\x01\x12\x61\n\nGetProfile\x12\x1c.sluice.v1.GetProfileRequest\x1a\x12.sluice.v1.Profile\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/jobs/{job_id}/profile\x12\x8c\x01\n\x12ListColumnProfiles\x12$.sluice.v1.ListColumnProfilesRequest\x1a%.sluice.v1.ListColumnProfilesResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/jobs/{job_id}/profile/columns\x12z\n\x10GetProfileReport\x12\".sluice.v1.GetProfileReportRequest\x1a\x18.sluice.v1.ProfileReport\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/jobs/{job_id}/profile/report\x12]\n\tCancelJob\x12\x1b.sluice.v1.CancelJobRequest\x1a\x0e.sluice.v1.Job\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/jobs/{job_id}:cancel:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -53,6 +54,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTCOLUMNPROFILESREQUEST'].fields_by_name['page_size']._serialized_options = b'\342A\001\001'
   _globals['_LISTCOLUMNPROFILESREQUEST'].fields_by_name['page_token']._loaded_options = None
   _globals['_LISTCOLUMNPROFILESREQUEST'].fields_by_name['page_token']._serialized_options = b'\342A\001\001'
+  _globals['_GETPROFILEREPORTREQUEST'].fields_by_name['job_id']._loaded_options = None
+  _globals['_GETPROFILEREPORTREQUEST'].fields_by_name['job_id']._serialized_options = b'\342A\001\002'
+  _globals['_GETPROFILEREPORTREQUEST'].fields_by_name['format']._loaded_options = None
+  _globals['_GETPROFILEREPORTREQUEST'].fields_by_name['format']._serialized_options = b'\342A\001\001'
+  _globals['_PROFILEREPORT'].fields_by_name['job_id']._loaded_options = None
+  _globals['_PROFILEREPORT'].fields_by_name['job_id']._serialized_options = b'\342A\001\003'
+  _globals['_PROFILEREPORT'].fields_by_name['format']._loaded_options = None
+  _globals['_PROFILEREPORT'].fields_by_name['format']._serialized_options = b'\342A\001\003'
+  _globals['_PROFILEREPORT'].fields_by_name['url']._loaded_options = None
+  _globals['_PROFILEREPORT'].fields_by_name['url']._serialized_options = b'\342A\001\003'
+  _globals['_PROFILEREPORT'].fields_by_name['expire_time']._loaded_options = None
+  _globals['_PROFILEREPORT'].fields_by_name['expire_time']._serialized_options = b'\342A\001\003'
   _globals['_CANCELJOBREQUEST'].fields_by_name['job_id']._loaded_options = None
   _globals['_CANCELJOBREQUEST'].fields_by_name['job_id']._serialized_options = b'\342A\001\002'
   _globals['_STATUSSERVICE'].methods_by_name['GetJob']._loaded_options = None
@@ -65,26 +78,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STATUSSERVICE'].methods_by_name['GetProfile']._serialized_options = b'\202\323\344\223\002\033\022\031/v1/jobs/{job_id}/profile'
   _globals['_STATUSSERVICE'].methods_by_name['ListColumnProfiles']._loaded_options = None
   _globals['_STATUSSERVICE'].methods_by_name['ListColumnProfiles']._serialized_options = b'\202\323\344\223\002#\022!/v1/jobs/{job_id}/profile/columns'
+  _globals['_STATUSSERVICE'].methods_by_name['GetProfileReport']._loaded_options = None
+  _globals['_STATUSSERVICE'].methods_by_name['GetProfileReport']._serialized_options = b'\202\323\344\223\002\"\022 /v1/jobs/{job_id}/profile/report'
   _globals['_STATUSSERVICE'].methods_by_name['CancelJob']._loaded_options = None
   _globals['_STATUSSERVICE'].methods_by_name['CancelJob']._serialized_options = b'\202\323\344\223\002\035\"\030/v1/jobs/{job_id}:cancel:\001*'
-  _globals['_GETJOBREQUEST']._serialized_start=154
-  _globals['_GETJOBREQUEST']._serialized_end=191
-  _globals['_LISTJOBSREQUEST']._serialized_start=193
-  _globals['_LISTJOBSREQUEST']._serialized_end=304
-  _globals['_LISTJOBSRESPONSE']._serialized_start=306
-  _globals['_LISTJOBSRESPONSE']._serialized_end=379
-  _globals['_WATCHJOBREQUEST']._serialized_start=381
-  _globals['_WATCHJOBREQUEST']._serialized_end=420
-  _globals['_WATCHJOBRESPONSE']._serialized_start=422
-  _globals['_WATCHJOBRESPONSE']._serialized_end=469
-  _globals['_GETPROFILEREQUEST']._serialized_start=471
-  _globals['_GETPROFILEREQUEST']._serialized_end=512
-  _globals['_LISTCOLUMNPROFILESREQUEST']._serialized_start=514
-  _globals['_LISTCOLUMNPROFILESREQUEST']._serialized_end=614
-  _globals['_LISTCOLUMNPROFILESRESPONSE']._serialized_start=616
-  _globals['_LISTCOLUMNPROFILESRESPONSE']._serialized_end=732
-  _globals['_CANCELJOBREQUEST']._serialized_start=734
-  _globals['_CANCELJOBREQUEST']._serialized_end=774
-  _globals['_STATUSSERVICE']._serialized_start=777
-  _globals['_STATUSSERVICE']._serialized_end=1399
+  _globals['_REPORTFORMAT']._serialized_start=1066
+  _globals['_REPORTFORMAT']._serialized_end=1159
+  _globals['_GETJOBREQUEST']._serialized_start=187
+  _globals['_GETJOBREQUEST']._serialized_end=224
+  _globals['_LISTJOBSREQUEST']._serialized_start=226
+  _globals['_LISTJOBSREQUEST']._serialized_end=337
+  _globals['_LISTJOBSRESPONSE']._serialized_start=339
+  _globals['_LISTJOBSRESPONSE']._serialized_end=412
+  _globals['_WATCHJOBREQUEST']._serialized_start=414
+  _globals['_WATCHJOBREQUEST']._serialized_end=453
+  _globals['_WATCHJOBRESPONSE']._serialized_start=455
+  _globals['_WATCHJOBRESPONSE']._serialized_end=502
+  _globals['_GETPROFILEREQUEST']._serialized_start=504
+  _globals['_GETPROFILEREQUEST']._serialized_end=545
+  _globals['_LISTCOLUMNPROFILESREQUEST']._serialized_start=547
+  _globals['_LISTCOLUMNPROFILESREQUEST']._serialized_end=647
+  _globals['_LISTCOLUMNPROFILESRESPONSE']._serialized_start=649
+  _globals['_LISTCOLUMNPROFILESRESPONSE']._serialized_end=765
+  _globals['_GETPROFILEREPORTREQUEST']._serialized_start=767
+  _globals['_GETPROFILEREPORTREQUEST']._serialized_end=861
+  _globals['_PROFILEREPORT']._serialized_start=864
+  _globals['_PROFILEREPORT']._serialized_end=1022
+  _globals['_CANCELJOBREQUEST']._serialized_start=1024
+  _globals['_CANCELJOBREQUEST']._serialized_end=1064
+  _globals['_STATUSSERVICE']._serialized_start=1162
+  _globals['_STATUSSERVICE']._serialized_end=1908
 # @@protoc_insertion_point(module_scope)

@@ -63,6 +63,11 @@ class StatusServiceStub:
                 request_serializer=sluice_dot_v1_dot_status__service__pb2.ListColumnProfilesRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_status__service__pb2.ListColumnProfilesResponse.FromString,
                 _registered_method=True)
+        self.GetProfileReport = channel.unary_unary(
+                '/sluice.v1.StatusService/GetProfileReport',
+                request_serializer=sluice_dot_v1_dot_status__service__pb2.GetProfileReportRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_status__service__pb2.ProfileReport.FromString,
+                _registered_method=True)
         self.CancelJob = channel.unary_unary(
                 '/sluice.v1.StatusService/CancelJob',
                 request_serializer=sluice_dot_v1_dot_status__service__pb2.CancelJobRequest.SerializeToString,
@@ -110,6 +115,13 @@ class StatusServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetProfileReport(self, request, context):
+        """Returns a short-lived link to the profile's JSON or HTML report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CancelJob(self, request, context):
         """Cancels a job that has not finished; a finished job answers FAILED_PRECONDITION.
         """
@@ -144,6 +156,11 @@ def add_StatusServiceServicer_to_server(servicer, server):
                     servicer.ListColumnProfiles,
                     request_deserializer=sluice_dot_v1_dot_status__service__pb2.ListColumnProfilesRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_status__service__pb2.ListColumnProfilesResponse.SerializeToString,
+            ),
+            'GetProfileReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProfileReport,
+                    request_deserializer=sluice_dot_v1_dot_status__service__pb2.GetProfileReportRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_status__service__pb2.ProfileReport.SerializeToString,
             ),
             'CancelJob': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelJob,
@@ -288,6 +305,33 @@ class StatusService:
             '/sluice.v1.StatusService/ListColumnProfiles',
             sluice_dot_v1_dot_status__service__pb2.ListColumnProfilesRequest.SerializeToString,
             sluice_dot_v1_dot_status__service__pb2.ListColumnProfilesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProfileReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sluice.v1.StatusService/GetProfileReport',
+            sluice_dot_v1_dot_status__service__pb2.GetProfileReportRequest.SerializeToString,
+            sluice_dot_v1_dot_status__service__pb2.ProfileReport.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -47,7 +49,7 @@ def test_upload_wait_json_prints_only_the_final_job(run_cli, csv_file):
 
 
 def test_human_output_and_errors(run_cli, csv_file, tmp_path):
-    result = run_cli("upload", str(csv_file("a,b\n1,2\n3,4,5\n")), "--wait")
+    result = run_cli("upload", str(csv_file("\n \n\n")), "--wait")
     assert result.returncode == 3  # the job failed
     assert "NOT_A_TABLE" in result.stdout
 
@@ -103,3 +105,28 @@ def test_trace_shows_every_hop_of_a_job(run_cli, csv_file):
 
     text = run_cli("trace", job["id"]).stdout
     assert f"trace {job['trace_id']}" in text and "job.process" in text and "█" in text
+
+
+def test_profile_exports_the_column_table_as_csv_and_the_report_as_html(run_cli, csv_file):
+    result = run_cli(
+        "upload", str(csv_file("id,score,email\n1,0.5,a@x.org\n2,1.5,b@y.com\n3,,c@z.net\n")), "--wait", "--json"
+    )
+    job = json.loads(result.stdout)
+    assert job["state"] == "JOB_STATE_SUCCEEDED", result.stdout
+
+    table = run_cli("profile", job["id"], "--format", "csv")
+    assert table.returncode == 0, table.stderr
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert [r["name"] for r in rows] == ["id", "score", "email"]
+    assert rows[0]["inferred_type"] == "integer" and rows[0]["min"] == "1" and rows[0]["max"] == "3"
+    assert rows[1]["missing"] == "1" and float(rows[1]["mean"]) == pytest.approx(1.0)
+    assert rows[2]["semantic"] == "email"
+
+    page = run_cli("profile", job["id"], "--format", "html")
+    assert page.returncode == 0, page.stderr
+    assert page.stdout.lstrip().lower().startswith("<!doctype html") and "a@x.org" in page.stdout
+    link = run_cli("profile", job["id"], "--format", "html", "--link")
+    assert link.stdout.strip().startswith("http://127.0.0.1:") and "X-Amz-Signature" in link.stdout
+
+    human = run_cli("profile", job["id"])
+    assert "quality" in human.stdout and "MISSING" in human.stdout  # a third of `score` is missing

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import threading
 import time
+import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -76,8 +79,26 @@ def test_a_csv_travels_every_hop_and_comes_back_as_a_profile(client: SluiceClien
     # The raw file and the JSON report are in S3 under the tenant's prefix.
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="sluice", Prefix=f"raw/{tenant}/").get("Contents", [])]
     assert keys == [f"raw/{tenant}/{job.id}/orders.csv"]
-    report = s3.get_object(Bucket="sluice", Key=profile.report_key)["Body"].read()
-    assert b'"row_count": 20000' in report
+    report = json.loads(s3.get_object(Bucket="sluice", Key=profile.report_key)["Body"].read())
+    assert report["job"]["id"] == job.id and report["profile"]["rows"] == 20000
+    assert [c["name"] for c in report["profile"]["column_profiles"]] == list(expected.columns)
+
+    # The full profile through the API: quality with its components, alerts, numeric detail.
+    assert 0 < profile.quality.score <= 100 and profile.quality.weights
+    assert profile.parse.format == "csv" and profile.parse.delimiter == ","
+    amount = columns["amount_eur"].numeric
+    assert amount.std == pytest.approx(expected["amount_eur"].std(), rel=1e-9)
+    assert amount.quantiles["0.5"] == pytest.approx(expected["amount_eur"].median())
+    assert sum(amount.histogram.counts) == expected["amount_eur"].count()
+    missing = {a.column for a in profile.alerts if a.code == "MISSING"}
+    assert missing == {c for c in expected.columns if expected[c].isna().mean() > 0.05}
+
+    # The HTML report, through a short-lived link, is one self-contained page.
+    link = client.get_profile_report(job.id)
+    assert link.expire_time.ToDatetime(tzinfo=UTC) > datetime.now(UTC)
+    with urllib.request.urlopen(link.url, timeout=10) as response:
+        page = response.read().decode()
+    assert page.lstrip().lower().startswith("<!doctype html") and "amount_eur" in page
 
 
 def test_columns_are_paged(client: SluiceClient, csv_file):
@@ -226,18 +247,29 @@ def test_a_wrong_sha256_or_size_is_rejected(client: SluiceClient, csv_file):
 
 
 def test_a_poison_file_fails_with_its_reason_and_the_next_file_still_succeeds(client: SluiceClient, csv_file):
-    poison = client.upload(csv_file("a,b\n1,2\n3,4,5,6\n7,8\n", name="ragged.csv")).job
+    poison = client.upload(csv_file("\n\n   \n\n", name="blank.csv")).job  # text, but no table at all
     good = client.upload(csv_file("a,b\n1,2\n", name="good.csv")).job
     failed = client.wait(poison.id, timeout=60)
     assert failed.state == STATE.Value("JOB_STATE_FAILED")
     assert failed.error.reason == "NOT_A_TABLE"
-    assert "line 3" in failed.error.message and "saw 4" in failed.error.message
+    assert "no" in failed.error.message and "Traceback" not in failed.error.message
     assert failed.error.retryable is False
     assert failed.attempt == 1  # bad input is not retried
     assert client.wait(good.id, timeout=60).state == STATE.Value("JOB_STATE_SUCCEEDED")
     with pytest.raises(grpc.RpcError) as raised:
         client.get_profile(poison.id)
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_ragged_rows_are_counted_and_reported_not_fatal(client: SluiceClient, csv_file):
+    job = client.upload(csv_file("a,b\n1,2\n3,4,5,6\n7,8\n9\n", name="ragged.csv")).job
+    assert client.wait(job.id, timeout=60).state == STATE.Value("JOB_STATE_SUCCEEDED")
+    profile = client.get_profile(job.id)
+    assert profile.row_count == 4
+    assert profile.parse.ragged_rows == 2
+    assert [(i.kind, i.line) for i in profile.parse.issues] == [("ragged_row", 3), ("ragged_row", 5)]
+    assert "RAGGED_ROWS" in {a.code for a in profile.alerts}
+    assert profile.quality.parse_health < 1.0
 
 
 def test_another_tenants_job_is_not_found(client: SluiceClient, other_client: SluiceClient, csv_file):

@@ -1,0 +1,96 @@
+"""Every input format the engine reads, uploaded through the gRPC API and profiled by a processor."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sluice.client import SluiceClient
+from sluice.v1 import job_pb2
+
+STATE = job_pb2.JobState
+
+FRAME = pd.DataFrame(
+    {
+        "id": [1, 2, 3, 4, 5],
+        "city": ["Oslo", "Lima", "Zürich", "Oslo", None],
+        "temp": [3.5, 19.0, None, 4.25, 12.0],
+    }
+)
+
+
+def _csv(path: Path) -> None:
+    FRAME.to_csv(path, index=False)
+
+
+def _gzip(path: Path) -> None:
+    path.write_bytes(gzip.compress(FRAME.to_csv(index=False).encode()))
+
+
+def _zip(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("cities.csv", FRAME.to_csv(index=False))
+
+
+def _tsv_utf16(path: Path) -> None:
+    path.write_bytes(FRAME.to_csv(index=False, sep="\t").encode("utf-16"))
+
+
+def _latin1(path: Path) -> None:
+    path.write_bytes(FRAME.to_csv(index=False, sep=";").encode("cp1252"))
+
+
+def _jsonl(path: Path) -> None:
+    FRAME.to_json(path, orient="records", lines=True)
+
+
+def _parquet(path: Path) -> None:
+    FRAME.to_parquet(path, index=False)
+
+
+def _xlsx(path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(list(FRAME.columns))
+    for row in FRAME.itertuples(index=False):
+        sheet.append([None if pd.isna(v) else v for v in row])
+    book.save(path)
+
+
+CASES: list[tuple[str, Callable[[Path], None], dict[str, str]]] = [
+    ("cities.csv", _csv, {"format": "csv", "delimiter": ","}),
+    ("cities.csv.gz", _gzip, {"format": "csv", "compression": "gzip"}),
+    ("cities.zip", _zip, {"format": "csv", "compression": "zip", "member": "cities.csv"}),
+    ("cities.tsv", _tsv_utf16, {"format": "tsv", "delimiter": "\t"}),
+    ("cities-latin1.csv", _latin1, {"format": "csv", "delimiter": ";", "encoding": "cp1252"}),
+    ("cities.jsonl", _jsonl, {"format": "jsonl"}),
+    ("cities.parquet", _parquet, {"format": "parquet"}),
+    ("cities.xlsx", _xlsx, {"format": "xlsx"}),
+]
+
+
+@pytest.mark.parametrize(("name", "write", "parse"), CASES, ids=[c[0] for c in CASES])
+def test_each_format_is_profiled(client: SluiceClient, tmp_path: Path, name: str, write, parse: dict[str, str]):
+    path = tmp_path / name
+    write(path)
+    job = client.upload(path).job
+    final = client.wait(job.id, timeout=60)
+    assert final.state == STATE.Value("JOB_STATE_SUCCEEDED"), final.error.message
+    profile = client.get_profile(job.id)
+    assert profile.row_count == 5 and profile.column_count == 3
+    for field, value in parse.items():
+        assert getattr(profile.parse, field) == value, (field, profile.parse)
+    columns = {c.name: c for c in client.list_columns(job.id)}
+    assert list(columns) == ["id", "city", "temp"]
+    assert columns["id"].inferred_type == "integer" and (columns["id"].min, columns["id"].max) == ("1", "5")
+    assert columns["city"].missing == 1 and columns["city"].distinct == 3  # "Zürich" decoded in every encoding
+    assert "Zürich" in {v.value for v in columns["city"].top_values}
+    assert columns["temp"].inferred_type == "float" and columns["temp"].mean == pytest.approx(FRAME["temp"].mean())
