@@ -58,6 +58,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # so that the EXIT trap cleans up on a signal too
 started=$SECONDS
 
 # --- private apt: its own source list, index and cache; nothing under /etc or /var is touched ---
@@ -92,19 +93,19 @@ if [[ $EUID -eq 0 ]]; then
 fi
 
 log "fetching package indexes from $mirror (bookworm, bullseye)"
-apt-get "${apt_opts[@]}" update || die "apt-get update failed (is the Debian archive reachable?)"
+apt-get "${apt_opts[@]}" --error-on=any update || die "apt-get update failed (is $mirror reachable?)"
 
 dl=$WORK/dl
 mkdir -p "$dl"
+cd "$dl" # apt-get source/download write to the current folder
 log "downloading the kubernetes source package, Go 1.15 and etcd"
-(
-	cd "$dl"
-	apt-get "${apt_opts[@]}" source --download-only kubernetes/bookworm
-	apt-get "${apt_opts[@]}" download golang-1.15-go/bullseye golang-1.15-src/bullseye etcd-server/bookworm
-	if ! command -v rsync >/dev/null; then
-		apt-get "${apt_opts[@]}" download rsync/bookworm libpopt0/bookworm libxxhash0/bookworm
-	fi
-) || die "downloading from the Debian archive failed"
+apt-get "${apt_opts[@]}" source --download-only kubernetes/bookworm || die "apt-get source kubernetes failed"
+debs=(golang-1.15-go/bullseye golang-1.15-src/bullseye etcd-server/bookworm)
+if ! command -v rsync >/dev/null; then # the code generators need it
+	debs+=(rsync/bookworm libpopt0/bookworm libxxhash0/bookworm)
+fi
+apt-get "${apt_opts[@]}" download "${debs[@]}" || die "apt-get download ${debs[*]} failed"
+cd "$WORK"
 
 root=$WORK/root
 mkdir -p "$root"
@@ -116,7 +117,8 @@ export GOROOT=$root/usr/lib/go-1.15
 export PATH=$GOROOT/bin:$root/usr/bin:$PATH
 if [[ -d $root/usr/lib/x86_64-linux-gnu || -d $root/usr/lib/aarch64-linux-gnu ]]; then
 	# rsync's libraries, when rsync itself came from the archive
-	export LD_LIBRARY_PATH=$(printf '%s:' "$root"/usr/lib/*-linux-gnu)${LD_LIBRARY_PATH:-}
+	libs=$(printf '%s:' "$root"/usr/lib/*-linux-gnu)
+	export LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:-}
 fi
 
 orig=$(find "$dl" -maxdepth 1 -name 'kubernetes_*.orig.tar.*' | head -n1)
@@ -126,17 +128,13 @@ mkdir -p "$src"
 tar -xf "$orig" -C "$src" --strip-components=1
 [[ -d $src/vendor && -f $src/Makefile ]] || die "unexpected source layout in $orig"
 
-log "building kube-apiserver with $(go version | cut -d' ' -f3) (about 6 minutes on 2 cores)"
-(
-	cd "$src"
-	export GOPROXY=off GOFLAGS= CGO_ENABLED=0 GO111MODULE=
-	export GOPATH=$WORK/gopath GOCACHE=$WORK/gocache HOME=$WORK/home
-	mkdir -p "$HOME"
-	make WHAT=cmd/kube-apiserver >"$WORK/make.log" 2>&1
-) || {
+log "building kube-apiserver with $(go version | cut -d' ' -f3) (4-6 minutes on 2 cores)"
+mkdir -p "$WORK/home"
+if ! (cd "$src" && env GOPROXY=off GOFLAGS= CGO_ENABLED=0 GO111MODULE= GOPATH="$WORK/gopath" \
+	GOCACHE="$WORK/gocache" HOME="$WORK/home" make WHAT=cmd/kube-apiserver >"$WORK/make.log" 2>&1); then
 	tail -n 40 "$WORK/make.log" >&2
 	die "make WHAT=cmd/kube-apiserver failed (last lines above)"
-}
+fi
 
 built=$src/_output/bin/kube-apiserver
 [[ -x $built ]] || die "the build produced no $built"

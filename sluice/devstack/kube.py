@@ -13,11 +13,13 @@ its own session, logs to data_dir/logs/NAME.log and is stopped by its pid (serve
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import platform
 import secrets
 import shutil
+import signal
 import ssl
 import subprocess
 import urllib.request
@@ -26,44 +28,52 @@ from types import TracebackType
 
 from sluice.devstack.servers import ComponentError, _Server, free_port
 
-KUBE_VERSION = "1.20.2"
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_kube_apiserver.sh"
 ADMIN_USER = "sluice-admin"
 
 
-def default_cache_dir() -> Path:
-    """Where the build script keeps the binaries: $SLUICE_KUBE_CACHE or ~/.cache/sluice/kube-VERSION."""
-    configured = os.environ.get("SLUICE_KUBE_CACHE")
-    return Path(configured) if configured else Path.home() / ".cache" / "sluice" / f"kube-{KUBE_VERSION}"
-
-
 def ensure_kube_binaries(*, cache_dir: Path | None = None, timeout: float = 1800.0) -> Path:
     """The folder holding kube-apiserver and etcd, built first if this machine has none (~4-6 min on
-    2 cores, from Debian's archive; instant afterwards). Safe to call from several processes at once."""
+    2 cores, from Debian's archive; instant afterwards). Safe to call from several processes at once.
+
+    The cache is `cache_dir`, else $SLUICE_KUBE_CACHE, else ~/.cache/sluice/kube-1.20.2."""
     if not BUILD_SCRIPT.exists():
         raise ComponentError(f"{BUILD_SCRIPT} is missing: run from a checkout of the repository")
     env = dict(os.environ)
     if cache_dir is not None:
         env["SLUICE_KUBE_CACHE"] = str(cache_dir)
+    # Its own session, so that on a time-out the whole build (make, go) ends, not only the script.
+    process = subprocess.Popen(
+        ["bash", str(BUILD_SCRIPT)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        done = subprocess.run(
-            ["bash", str(BUILD_SCRIPT)],
-            env=env,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ComponentError(f"{BUILD_SCRIPT.name} did not finish in {timeout:.0f}s") from exc
-    if done.returncode != 0:
-        tail = "\n".join(done.stderr.splitlines()[-40:])
-        raise ComponentError(f"{BUILD_SCRIPT.name} failed with {done.returncode}:\n{tail}")
-    bin_dir = Path(done.stdout.strip().splitlines()[-1])
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise ComponentError(f"{BUILD_SCRIPT.name} did not finish in {timeout:.0f}s") from None
+    except BaseException:  # interrupted: leave no build running behind
+        _kill_group(process)
+        raise
+    if process.returncode != 0:
+        tail = "\n".join(stderr.splitlines()[-40:])
+        raise ComponentError(f"{BUILD_SCRIPT.name} failed with {process.returncode}:\n{tail}")
+    bin_dir = Path(stdout.strip().splitlines()[-1])
     for name in ("kube-apiserver", "etcd"):
         if not os.access(bin_dir / name, os.X_OK):
             raise ComponentError(f"{BUILD_SCRIPT.name} reported {bin_dir}, which has no {name}")
     return bin_dir
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
 
 
 def _write_private(path: Path, text: str) -> None:
