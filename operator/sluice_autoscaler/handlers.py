@@ -8,6 +8,7 @@ Kubernetes API clients, the metrics, and a factory for lag sources.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
@@ -23,14 +24,32 @@ from sluice_autoscaler.resource import FINALIZER, GROUP, PLURAL, VERSION, read_s
 Logger: TypeAlias = logging.Logger | logging.LoggerAdapter[Any]
 
 
+def api_client() -> client.ApiClient:
+    """KUBECONFIG when it is set (read now, not at import), else the pod's service account."""
+    kubeconfig = os.environ.get("KUBECONFIG", "")
+    if kubeconfig:
+        return config.new_client_from_config(config_file=kubeconfig.split(os.pathsep)[0])
+    configuration = client.Configuration()
+    config.load_incluster_config(client_configuration=configuration)
+    return client.ApiClient(configuration)
+
+
+@kopf.on.login()
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """The same credentials as the API client: KUBECONFIG read at start (kopf's client-based login reads
+    the path the client library saw when it was imported), else the pod's service account."""
+    if os.environ.get("KUBECONFIG"):
+        return kopf.login_with_kubeconfig(**kwargs)
+    return kopf.login_with_service_account(**kwargs)
+
+
 @kopf.on.startup()
 def configure(*, settings: kopf.OperatorSettings, memo: Any, logger: Logger, **_: Any) -> None:
     settings.persistence.finalizer = FINALIZER
     settings.posting.level = logging.INFO  # Normal events (scaled) as well as warnings
     settings.watching.server_timeout = 60
     if "api" not in memo:
-        config.load_config()  # in a pod: the service account; elsewhere: KUBECONFIG
-        memo.api = client.ApiClient()
+        memo.api = api_client()
     if "metrics" not in memo:
         from opentelemetry.metrics import get_meter
 

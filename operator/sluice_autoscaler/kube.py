@@ -29,7 +29,7 @@ class DeploymentScale:
 
     def replicas(self) -> int:
         scale = self._apps.read_namespaced_deployment_scale(self._name, self._namespace)
-        return int(scale.spec.replicas or 0)
+        return int(scale.spec.replicas or 0) if scale.spec is not None else 0
 
     def scale(self, replicas: int, reason: str) -> None:
         log.info("deployment %s/%s -> %d replicas: %s", self._namespace, self._name, replicas, reason)

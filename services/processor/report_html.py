@@ -12,6 +12,7 @@ capped at the strongest `MAX_CORRELATION_PAIRS` pairs.
 
 from __future__ import annotations
 
+import heapq
 import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,7 +95,7 @@ def _num(value: Any) -> str:
         return f"{int(value):,}"
     if 1e4 <= abs(value) < 1e15:
         return f"{value:,.0f}"
-    return f"{value:.4g}"
+    return f"{value:,.4g}"
 
 
 def _float(value: Any) -> float | None:
@@ -194,6 +195,8 @@ def _header(job: Mapping[str, Any], profile: Mapping[str, Any]) -> str:
     meta = f"Job <code>{_e(job.get('id'))}</code>"
     if job.get("created_at"):
         meta += f" \u00b7 created {_e(job.get('created_at'))}"
+    if _float(job.get("duration_seconds")) is not None:
+        meta += f" \u00b7 profiled in {_num(job['duration_seconds'])} s"
     cards_html = "".join(cards)
     return f'<header><h1>{_e(name)}</h1><div class="muted">{meta}</div><div class="cards">{cards_html}</div></header>'
 
@@ -330,7 +333,7 @@ def _histogram_svg(histogram: Mapping[str, Any]) -> str:
     step = width / len(counts)
     bars = []
     for i, count in enumerate(counts):
-        h = (height - top - bottom) * count / peak
+        h = max((height - top - bottom) * count / peak, 1.0 if count else 0.0)  # a non-empty bin stays visible
         low = _num(edges[i]) if i < len(edges) else ""
         high = _num(edges[i + 1]) if i + 1 < len(edges) else ""
         bars.append(
@@ -501,8 +504,7 @@ def _mixed(col: Mapping[str, Any]) -> str:
 def _column_section(index: int, col: Mapping[str, Any]) -> str:
     body = _overview(col)
     grid = _chart(col) + _numeric_details(col.get("numeric")) + _text_details(col) + _mixed(col)
-    if grid:
-        body += f'<div class="grid">{grid}</div>'
+    body += f'<div class="grid">{grid}</div>' if grid else '<p class="muted">No present values to describe.</p>'
     return (
         f'<section class="col" id="col-{index}"><h3>{_e(col.get("name"))} '
         f'<a class="muted" href="#columns" title="back to the column table">\u2191</a></h3>{body}</section>'
@@ -512,27 +514,36 @@ def _column_section(index: int, col: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------------------------------------------- correlations
 
 
+def _pair_table(items: Sequence[Mapping[str, Any]]) -> tuple[dict[tuple[Any, Any], dict[Any, Any]], dict[Any, float]]:
+    """Correlations pivoted to one entry per column pair (method -> value), with each pair's largest |value|."""
+    pairs: dict[tuple[Any, Any], dict[Any, Any]] = {}
+    strength: dict[tuple[Any, Any], float] = {}
+    for item in items:
+        key = (item.get("column_a"), item.get("column_b"))
+        value = item.get("value")
+        entry = pairs.get(key)
+        if entry is None:
+            entry = pairs[key] = {}
+            strength[key] = 0.0
+        entry[item.get("method")] = value
+        if isinstance(value, float | int) and not isinstance(value, bool) and abs(value) > strength[key]:
+            strength[key] = abs(value)  # NaN compares False and is skipped
+    return pairs, strength
+
+
 def _correlations(profile: Mapping[str, Any]) -> str:
     items = profile.get("correlations") or []
     if not items:
         return ""
+    pairs, strength = _pair_table(items)
+    shown = heapq.nlargest(MAX_CORRELATION_PAIRS, pairs, key=strength.__getitem__)  # O(n log k), ties keep order
     methods = ("pearson", "spearman", "cramers_v")
-    pairs: dict[tuple[str, str], dict[str, Any]] = {}
-    for item in items:
-        key = (str(item.get("column_a")), str(item.get("column_b")))
-        pairs.setdefault(key, {})[str(item.get("method"))] = item.get("value")
-
-    def strength(values: dict[str, Any]) -> float:
-        return max((abs(v) for v in values.values() if _is_number(v) and not math.isnan(v)), default=0.0)
-
-    ordered = sorted(pairs.items(), key=lambda kv: -strength(kv[1]))
-    shown = ordered[:MAX_CORRELATION_PAIRS]
-    rows = [[_e(a), _e(b), *(_num(values.get(m)) for m in methods)] for (a, b), values in shown]
+    rows = [[_e(a), _e(b), *(_num(pairs[(a, b)].get(m)) for m in methods)] for a, b in shown]
     size = profile.get("correlation_sample_size")
     basis = f"sampled, {_num(size)} rows" if profile.get("correlations_sampled") else f"all {_num(size)} rows"
     note = f'<p class="muted">Computed on {basis}; strongest first.'
-    if len(ordered) > len(shown):
-        note += f" Showing {len(shown):,} of {len(ordered):,} pairs."
+    if len(pairs) > len(shown):
+        note += f" Showing the strongest {len(shown):,} of {len(pairs):,} pairs."
     note += "</p>"
     head = ["Column A", "Column B", "Pearson", "Spearman", "Cram\u00e9r's V"]
     return f'<h2 id="correlations">Correlations ({basis})</h2>{note}' + _table(head, rows, numeric=(2, 3, 4))

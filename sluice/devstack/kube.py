@@ -17,12 +17,14 @@ import contextlib
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
 import ssl
 import subprocess
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -165,11 +167,21 @@ class APIServer(_Server):
     name = "kube-apiserver"
     start_timeout = 120.0
 
-    def __init__(self, home: Path, port: int, *, bin_dir: Path, etcd_url: str, token: str):
+    def __init__(
+        self,
+        home: Path,
+        port: int,
+        *,
+        bin_dir: Path,
+        etcd_url: str,
+        token: str,
+        users: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
+    ):
         super().__init__(home, port)
         self.binary = bin_dir / "kube-apiserver"
         self.etcd_url = etcd_url
         self.token = token
+        self.users = dict(users or {})  # token -> (user name, groups)
         self.pki = home / "pki"
 
     @property
@@ -179,7 +191,9 @@ class APIServer(_Server):
     def prepare(self) -> None:
         if not (self.pki / "sa.pub").exists():
             _make_pki(self.pki)
-        _write_private(self.home / "tokens.csv", f'{self.token},{ADMIN_USER},{ADMIN_USER},"system:masters"\n')
+        lines = [f'{self.token},{ADMIN_USER},{ADMIN_USER},"system:masters"']
+        lines += [f'{token},{name},{name},"{",".join(groups)}"' for token, (name, groups) in self.users.items()]
+        _write_private(self.home / "tokens.csv", "\n".join(lines) + "\n")
 
     def command(self) -> list[str]:
         pki = self.pki
@@ -221,14 +235,20 @@ class KubeAPIServer:
     `start()` returns once /readyz answers; `stop()` ends both by pid. Usable as a context manager.
     """
 
-    def __init__(self, *, bin_dir: Path, data_dir: Path):
+    def __init__(self, *, bin_dir: Path, data_dir: Path, users: Mapping[str, tuple[str, ...]] | None = None):
+        """`users`: extra identities (name -> groups), each with its own token and `kubeconfig_for(name)`,
+        e.g. a service account's user name to run an operator with only what its RBAC grants."""
         for name in ("kube-apiserver", "etcd"):
             if not os.access(bin_dir / name, os.X_OK):
                 raise ComponentError(f"{bin_dir / name} is missing: call ensure_kube_binaries() first")
         self.data_dir = data_dir
         self.token = secrets.token_urlsafe(32)
+        self.user_tokens = {name: secrets.token_urlsafe(32) for name in users or {}}
+        identities = {self.user_tokens[name]: (name, tuple(groups)) for name, groups in (users or {}).items()}
         self.etcd = Etcd(data_dir, free_port(), bin_dir=bin_dir)
-        self.apiserver = APIServer(data_dir, free_port(), bin_dir=bin_dir, etcd_url=self.etcd.url, token=self.token)
+        self.apiserver = APIServer(
+            data_dir, free_port(), bin_dir=bin_dir, etcd_url=self.etcd.url, token=self.token, users=identities
+        )
         self.kubeconfig = data_dir / "kubeconfig"
 
     @property
@@ -260,18 +280,24 @@ class KubeAPIServer:
         """For a child process (kubectl, an operator): only KUBECONFIG."""
         return {"KUBECONFIG": str(self.kubeconfig)}
 
-    def _write_kubeconfig(self) -> None:
+    def kubeconfig_for(self, user: str) -> Path:
+        """A kubeconfig that authenticates as one of the extra `users`."""
+        path = self.data_dir / f"kubeconfig-{re.sub(r'[^A-Za-z0-9_.-]', '_', user)}"
+        self._write_kubeconfig(path, user, self.user_tokens[user])
+        return path
+
+    def _write_kubeconfig(self, path: Path | None = None, user: str = ADMIN_USER, token: str = "") -> None:
         ca_data = base64.b64encode(self.ca_file.read_bytes()).decode()
         config = {  # JSON is YAML: every kubeconfig reader takes it
             "apiVersion": "v1",
             "kind": "Config",
             "clusters": [{"name": "sluice", "cluster": {"server": self.url, "certificate-authority-data": ca_data}}],
-            "users": [{"name": ADMIN_USER, "user": {"token": self.token}}],
-            "contexts": [{"name": "sluice", "context": {"cluster": "sluice", "user": ADMIN_USER}}],
+            "users": [{"name": user, "user": {"token": token or self.token}}],
+            "contexts": [{"name": "sluice", "context": {"cluster": "sluice", "user": user}}],
             "current-context": "sluice",
             "preferences": {},
         }
-        _write_private(self.kubeconfig, json.dumps(config, indent=2))
+        _write_private(path or self.kubeconfig, json.dumps(config, indent=2))
 
     def __enter__(self) -> KubeAPIServer:
         self.start()

@@ -175,6 +175,7 @@ def test_all_missing_and_mixed_columns() -> None:
     check_page(page, profile)
     text = text_of(page)
     assert "40 (100.0%)" in text  # the all-missing column's missing count and share
+    assert "No present values to describe." in text
     assert 'style="width:100.0%"' in page  # its missing bar is full
     assert "Mixed types" in text and "x'\"0" in text  # an invalid example, quotes intact
 
@@ -265,15 +266,37 @@ def test_correlations_capped() -> None:
     ]
     profile = {"rows": 10, "columns": 0, "correlations": correlations, "correlation_sample_size": 10}
     text = text_of(render_html({"job": {}, "profile": profile}))
-    assert "Showing 500 of 1,770 pairs" in text
+    assert "Showing the strongest 500 of 1,770 pairs" in text
+
+
+def wide_profile(columns: int) -> dict[str, Any]:
+    """A profile of `columns` columns (copies of a small real profile's columns) with every pair correlated."""
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({f"c{i}": rng.normal(size=300) if i % 2 else rng.integers(0, 8, size=300) for i in range(10)})
+    df["t"] = [f"word{i}" if i % 9 else None for i in rng.integers(0, 40, size=300)]
+    profile = profile_dataframe(df).to_dict()
+    base = profile["column_profiles"]
+    cols = [{**base[i % len(base)], "name": f"col_{i}", "position": i} for i in range(columns)]
+    names = [c["name"] for c in cols]
+    correlations = [
+        {"method": method, "column_a": a, "column_b": b, "value": float(rng.uniform(-1, 1))}
+        for method in ("pearson", "spearman")
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+    ]
+    alerts = [
+        {"code": "MISSING", "column": n, "severity": "warning", "message": f"{n} has gaps", "value": 0.1} for n in names
+    ]
+    profile.update(column_profiles=cols, columns=columns, correlations=correlations, alerts=alerts)
+    return profile
 
 
 def test_many_columns_render_fast() -> None:
-    rng = np.random.default_rng(1)
-    df = pd.DataFrame({f"col_{i}": rng.integers(0, 50, size=200) for i in range(500)})
-    profile = profile_dataframe(df, ProfileConfig(correlation_sample_size=50)).to_dict()
+    profile = wide_profile(500)
+    assert len(profile["correlations"]) == 249_500
     start = time.perf_counter()
     page = render_html(report(profile))
     elapsed = time.perf_counter() - start
     assert elapsed < 2.0, elapsed
     check_page(page, profile)
+    assert "Showing the strongest 500 of 124,750 pairs" in text_of(page)

@@ -21,6 +21,9 @@ from sluice.devstack.kube import KubeAPIServer, ensure_kube_binaries
 from sluice.devstack.servers import ComponentError
 
 _BIN_DIR = pytest.StashKey[Path | ComponentError]()
+# The autoscaler's ServiceAccount (helm/autoscaler/rbac.yaml) as a user with its own token, so the operator
+# test runs with exactly the permissions its ClusterRole grants.
+OPERATOR_USER = "system:serviceaccount:sluice:sluice-autoscaler"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -44,9 +47,19 @@ def kube(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     if isinstance(found, ComponentError):
         pytest.fail(f"kube-apiserver binaries could not be built: {found}", pytrace=False)
     bin_dir = found if found is not None else ensure_kube_binaries()
-    server = KubeAPIServer(bin_dir=bin_dir, data_dir=tmp_path_factory.mktemp("kube"))
+    server = KubeAPIServer(
+        bin_dir=bin_dir,
+        data_dir=tmp_path_factory.mktemp("kube"),
+        users={OPERATOR_USER: ("system:serviceaccounts", "system:serviceaccounts:sluice", "system:authenticated")},
+    )
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture()
+def operator_user() -> str:
+    """The user name of the autoscaler's ServiceAccount (its token is `kube.kubeconfig_for(...)`)."""
+    return OPERATOR_USER
