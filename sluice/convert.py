@@ -52,7 +52,11 @@ def job_to_proto(row: Row, events: Iterable[Row] = ()) -> job_pb2.Job:
         attempt=row["attempt"],
         max_attempts=row["max_attempts"],
         progress=job_pb2.JobProgress(
-            bytes_done=row["bytes_done"], bytes_total=row["size_bytes"], rows_done=row["rows_done"]
+            bytes_done=row["bytes_done"],
+            bytes_total=row["size_bytes"],
+            rows_done=row["rows_done"],
+            parts_done=row.get("parts_done") or 0,
+            parts_total=row.get("part_count") or 0,
         ),
         idempotency_key=row.get("idempotency_key") or "",
         status_path=status_path(str(row["id"])),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ class Infrastructure:
     redis: redis.Redis
     s3: Any
     store: JobStore
+    notify: Callable[[str], None]  # a job changed: drop its cached copy, wake its watchers
 
     @classmethod
     def open(cls, settings: CommonSettings, *, name: str, pool_size: int, telemetry: Telemetry) -> Infrastructure:
@@ -38,13 +40,14 @@ class Infrastructure:
             access_key=settings.s3_access_key,
             secret_key=settings.s3_secret_key,
         )
+        changed = notify.JobChanges(redis_client=redis_client).job_changed
         store = JobStore(
             pool=pool,
             topics=Topics(jobs=settings.jobs_topic, dlq=settings.dlq_topic),
-            on_change=notify.JobChanges(redis_client=redis_client).job_changed,
+            on_change=changed,
             on_transition=count_transition,
         )
-        return cls(pool=pool, redis=redis_client, s3=s3, store=store)
+        return cls(pool=pool, redis=redis_client, s3=s3, store=store, notify=changed)
 
     def close(self) -> None:
         self.pool.close()

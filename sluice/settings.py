@@ -93,6 +93,12 @@ class ProcessorSettings(CommonSettings):
     read_block_bytes: int = Field(
         8 * 1024**2, ge=64 * 1024, description="Bytes of delimited text parsed per chunk (bounds processor memory)."
     )
+    split_bytes: int = Field(
+        512 * 1024**2,
+        ge=0,
+        description="Files above this size are profiled in byte-range parts by any processors; 0: never.",
+    )
+    part_bytes: int = Field(256 * 1024**2, ge=64 * 1024, description="Size of one byte-range part.")
     chunk_rows: int = Field(50_000, ge=100, description="Rows per chunk of JSON Lines, Parquet and Excel files.")
     distinct_exact_limit: int = Field(
         10_000, ge=1, description="Distinct values counted exactly per column; beyond, a sketch (marked approximate)."

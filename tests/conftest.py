@@ -32,6 +32,9 @@ TEST_SERVICE_ENV = {
     "SLUICE_CACHE_TTL_SECONDS": "5",
     "SLUICE_LAG_INTERVAL_SECONDS": "1",
     "SLUICE_LOG_LEVEL": "INFO",
+    # Files above 1 MiB are profiled in ~400 kB parts, so the bundled sample (1.5 MB) is split too.
+    "SLUICE_SPLIT_BYTES": str(1024 * 1024),
+    "SLUICE_PART_BYTES": "400000",
 }
 
 

@@ -8,6 +8,7 @@ import socket
 
 from services.processor.admin import ProcessorAdminServicer
 from services.processor.engine import ProfileConfig
+from services.processor.parts import SplitPolicy
 from services.processor.runner import JobRunner, RunnerConfig
 from services.processor.worker import ProcessorWorker
 from sluice import kafka
@@ -16,6 +17,7 @@ from sluice.auth import Authenticator
 from sluice.grpcserver import ServerHandle, create_server
 from sluice.infra import Infrastructure
 from sluice.jobstate import RetryPolicy
+from sluice.partstore import PartStore
 from sluice.settings import ProcessorSettings
 from sluice.telemetry import Telemetry
 from sluice.v1 import processor_admin_service_pb2, processor_admin_service_pb2_grpc
@@ -35,6 +37,7 @@ class ProcessorApp:
         self._infra = infra = Infrastructure.open(settings, name="processor", pool_size=4, telemetry=telemetry)
         runner = JobRunner(
             store=infra.store,
+            parts=PartStore(pool=infra.pool, jobs_topic=settings.jobs_topic, on_change=infra.notify),
             s3=infra.s3,
             config=RunnerConfig(
                 worker_id=self.worker_id,
@@ -45,6 +48,7 @@ class ProcessorApp:
                 chunk_rows=settings.chunk_rows,
                 profile=ProfileConfig(exact_distinct_limit=settings.distinct_exact_limit),
                 retry=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
+                split=SplitPolicy(split_bytes=settings.split_bytes, part_bytes=settings.part_bytes),
             ),
             telemetry=telemetry,
         )

@@ -21,16 +21,18 @@ import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 from opentelemetry import trace
 
-from services.processor.engine import DEFAULT_NA_TOKENS, ProfileConfig, TableProfile, TableProfiler
-from services.processor.engine.options import ReadOptions
+from services.processor.engine import DEFAULT_NA_TOKENS, ParseReport, ProfileConfig, TableProfile, TableProfiler
+from services.processor.engine.options import Dialect, ReadOptions
 from services.processor.engine.reading import NotATableError, open_table
+from services.processor.parts import SplitPolicy, pack_state, split_plan, unpack_state
 from services.processor.report_html import render_html
 from services.processor.results import profile_result, report_document
 from sluice.errors import JobInputError, TransientJobError
 from sluice.jobstate import RetryPolicy
 from sluice.jobstore import JobStore, ProfileResult, Row
-from sluice.objectstore import html_report_key, report_key
-from sluice.telemetry import Telemetry
+from sluice.objectstore import html_report_key, part_state_key, report_key
+from sluice.partstore import PartStore
+from sluice.telemetry import Telemetry, inject_context
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +64,14 @@ class RunnerConfig:
     chunk_rows: int
     profile: ProfileConfig
     retry: RetryPolicy
+    split: SplitPolicy
 
 
 @dataclass(frozen=True)
 class Profiled:
     profile: TableProfile
     duration_seconds: float
+    part_count: int = 1
 
 
 class _Progress:
@@ -105,8 +109,9 @@ class JobRunner:
     job.parse (streaming read, parse and per-chunk accumulation: the download goes on inside it),
     job.profile (the final statistics) and job.store (report to S3, result to PostgreSQL)."""
 
-    def __init__(self, *, store: JobStore, s3: Any, config: RunnerConfig, telemetry: Telemetry):
+    def __init__(self, *, store: JobStore, parts: PartStore, s3: Any, config: RunnerConfig, telemetry: Telemetry):
         self._store = store
+        self._parts = parts
         self._s3 = s3
         self._config = config
         self._tracer = telemetry.tracer
@@ -142,7 +147,7 @@ class JobRunner:
 
         try:
             try:
-                profiled = self._profile(job, progress, should_abandon)
+                profiled = self._profile_job(job, progress, should_abandon)
             finally:
                 self._metrics.processed_bytes.add(progress.bytes_done)
             with self._tracer.start_as_current_span("job.store"):
@@ -194,13 +199,36 @@ class JobRunner:
                 # The lease may still be valid; keep trying until it would have expired.
                 log.warning("job %s: lease renewal failed: %s", job_id, error)
 
-    def _profile(self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]) -> Profiled:
-        cfg = self._config
-        started = time.monotonic()
+    def _profile_job(self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]) -> Profiled:
+        """In one pass, or in parts by any processors when the file is large (see parts.py)."""
+        if self._config.split.wants_split(job):
+            with self._tracer.start_as_current_span("job.plan_parts") as span:
+                parts = self._plan_parts(job)
+                span.set_attribute("sluice.parts", len(parts))
+            if parts:
+                return self._profile_in_parts(job, progress, should_abandon)
+        return self._profile(job, progress, should_abandon)
+
+    def _read_options(self, job: Row) -> ReadOptions:
         options = job.get("options") or {}
+        return ReadOptions(
+            delimiter=options.get("delimiter", ""),
+            block_size=self._config.block_bytes,
+            chunk_rows=self._config.chunk_rows,
+        )
+
+    def _profile_config(self, job: Row) -> ProfileConfig:
+        extra = frozenset((job.get("options") or {}).get("na_values") or ())
+        return replace(self._config.profile, na_tokens=DEFAULT_NA_TOKENS | extra)
+
+    def _open_object(self, job: Row, *, start: int = 0, length: int | None = None) -> Any:
+        """The object's body from `start` (to `start + length` when given), streaming."""
+        extra = {}
+        if start or length is not None:
+            extra["Range"] = f"bytes={start}-" + (str(start + length - 1) if length is not None else "")
         try:
             with self._tracer.start_as_current_span("job.download"):
-                body = self._s3.get_object(Bucket=cfg.bucket, Key=job["object_key"])["Body"]
+                return self._s3.get_object(Bucket=self._config.bucket, Key=job["object_key"], **extra)["Body"]
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise JobInputError("UPLOAD_MISSING", "the uploaded file is no longer in storage") from error
@@ -208,16 +236,30 @@ class JobRunner:
         except BotoCoreError as error:
             raise TransientJobError("STORAGE_UNAVAILABLE", f"object storage is unreachable: {error}") from error
 
-        stream = io.BufferedReader(_CountingReader(body, progress, should_abandon), buffer_size=cfg.read_chunk_bytes)
-        read_options = ReadOptions(
-            delimiter=options.get("delimiter", ""), block_size=cfg.block_bytes, chunk_rows=cfg.chunk_rows
+    def _read(
+        self,
+        job: Row,
+        progress: _Progress,
+        should_abandon: Callable[[], Outcome | None],
+        *,
+        byte_range: tuple[int, int] | None = None,
+        dialect: Dialect | None = None,
+    ) -> tuple[TableProfiler, ParseReport]:
+        """Stream the object (or a byte range of it) through a reader into a profiler."""
+        body = self._open_object(job, start=byte_range[0] if byte_range else 0)
+        stream = io.BufferedReader(
+            _CountingReader(body, progress, should_abandon), buffer_size=self._config.read_chunk_bytes
         )
-        na_tokens = DEFAULT_NA_TOKENS | frozenset(options.get("na_values") or ())
-        profiler = TableProfiler(replace(cfg.profile, na_tokens=na_tokens))
+        profiler = TableProfiler(self._profile_config(job))
         with self._tracer.start_as_current_span("job.parse") as parse_span:
             try:
                 reader = open_table(
-                    stream, file_name=job["file_name"], media_type=job["media_type"], options=read_options
+                    stream,
+                    file_name=job["file_name"],
+                    media_type=job["media_type"],
+                    options=self._read_options(job),
+                    byte_range=byte_range,
+                    dialect=dialect,
                 )
                 for chunk in reader:
                     profiler.update(chunk)
@@ -232,10 +274,150 @@ class JobRunner:
             finally:
                 body.close()
                 parse_span.set_attributes({"sluice.bytes_read": progress.bytes_done, "sluice.rows": progress.rows_done})
+        return profiler, reader.report
 
+    def _profile(self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]) -> Profiled:
+        started = time.monotonic()
+        profiler, report = self._read(job, progress, should_abandon)
         with self._tracer.start_as_current_span("job.profile"):
-            profile = profiler.finish(reader.report)
+            profile = profiler.finish(report)
         return Profiled(profile=profile, duration_seconds=time.monotonic() - started)
+
+    # ---- parts --------------------------------------------------------------------------
+
+    def _plan_parts(self, job: Row) -> list[Row]:
+        policy = self._config.split
+        body = self._open_object(job, length=policy.sample_bytes)
+        try:
+            sample = body.read()
+        except (BotoCoreError, ConnectionError) as error:
+            raise TransientJobError("STORAGE_UNAVAILABLE", f"reading the file from storage failed: {error}") from error
+        finally:
+            body.close()
+        plan = split_plan(job, sample, policy, self._read_options(job))
+        if plan is None:
+            return []
+        dialect, ranges = plan
+        return self._parts.plan(
+            str(job["id"]),
+            worker=self._config.worker_id,
+            ranges=ranges,
+            dialect=dialect.to_dict(),
+            headers=inject_context(),
+        )
+
+    def _profile_in_parts(
+        self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]
+    ) -> Profiled:
+        """Work on parts until none is left to claim, wait for the others' parts, then merge them."""
+        cfg, job_id = self._config, str(job["id"])
+        started = time.monotonic()
+        while True:
+            abandon = should_abandon()
+            if abandon is not None:
+                raise _Stop(abandon)
+            row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
+            if row is not None:
+                self._work_part(row, shutting_down=lambda: should_abandon() is not None)
+                continue
+            parts = self._parts.parts(job_id)
+            done = [p for p in parts if p["state"] == "DONE"]
+            progress.bytes_done = sum(p["end_byte"] - p["start_byte"] for p in done)
+            progress.rows_done = sum(p["rows_read"] or 0 for p in done)
+            failed = [p for p in parts if p["state"] == "FAILED"]
+            if failed:
+                raise JobInputError("NOT_A_TABLE", failed[0]["error_message"] or "a part of the file is not a table")
+            if len(done) == len(parts):
+                break
+            time.sleep(0.5)
+        with self._tracer.start_as_current_span("job.merge_parts", attributes={"sluice.parts": len(parts)}):
+            merged: TableProfiler | None = None
+            report: ParseReport | None = None
+            for part in parts:
+                try:
+                    blob = self._s3.get_object(Bucket=cfg.bucket, Key=part["state_key"])["Body"].read()
+                except (BotoCoreError, ClientError) as error:
+                    raise TransientJobError(
+                        "STORAGE_UNAVAILABLE", f"reading a part's profile failed: {error}"
+                    ) from error
+                part_report, state = unpack_state(blob)
+                profiler = TableProfiler.from_bytes(state, self._profile_config(job))
+                if merged is None or report is None:
+                    merged, report = profiler, part_report
+                else:
+                    merged.merge(profiler)
+                    report.merge(part_report, line_offset=report.lines_read)
+            assert merged is not None and report is not None
+        with self._tracer.start_as_current_span("job.profile"):
+            profile = merged.finish(report)
+        return Profiled(profile=profile, duration_seconds=time.monotonic() - started, part_count=len(parts))
+
+    def run_part(self, job_id: str, part: int, *, shutting_down: Callable[[], bool]) -> Outcome:
+        """A part message: take that part if it is still to be done, and do it."""
+        row = self._parts.claim(
+            job_id, worker=self._config.worker_id, lease_seconds=self._config.lease_seconds, part=part
+        )
+        if row is None:
+            return Outcome.SKIPPED
+        return self._work_part(row, shutting_down=shutting_down)
+
+    def _work_part(self, row: Row, *, shutting_down: Callable[[], bool]) -> Outcome:
+        """Profile one claimed part under its own lease; store its partial state; mark it DONE."""
+        cfg = self._config
+        job_id, part = str(row["job_id"]), int(row["part"])
+        job = {**row, "id": row["job_id"]}
+        progress = _Progress()
+        stop = threading.Event()
+
+        def keep() -> None:
+            while not stop.wait(min(1.0, cfg.lease_seconds / 3)):
+                try:
+                    if not self._parts.renew(job_id, part, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds):
+                        progress.lease_lost.set()
+                        return
+                except psycopg.Error as error:
+                    log.warning("job %s part %d: lease renewal failed: %s", job_id, part, error)
+
+        def should_abandon() -> Outcome | None:
+            if progress.lease_lost.is_set():
+                return Outcome.LEASE_LOST
+            return Outcome.RELEASED if shutting_down() else None
+
+        keeper = threading.Thread(target=keep, name=f"part-{job_id[:8]}-{part}", daemon=True)
+        keeper.start()
+        try:
+            with self._tracer.start_as_current_span(
+                "job.part", attributes={"sluice.job_id": job_id, "sluice.part": part}
+            ) as span:
+                dialect = Dialect.from_dict(row["dialect"])
+                profiler, report = self._read(
+                    job, progress, should_abandon, byte_range=(row["start_byte"], row["end_byte"]), dialect=dialect
+                )
+                key = part_state_key(row["tenant_id"], job_id, part)
+                try:
+                    self._s3.put_object(Bucket=cfg.bucket, Key=key, Body=pack_state(report, profiler.to_bytes()))
+                except (BotoCoreError, ClientError) as error:
+                    raise TransientJobError("STORAGE_UNAVAILABLE", f"storing a part failed: {error}") from error
+                stop.set()
+                keeper.join()
+                span.set_attribute("sluice.rows", report.rows_read)
+                if not self._parts.finish(job_id, part, worker=cfg.worker_id, rows=report.rows_read, state_key=key):
+                    return Outcome.LEASE_LOST
+                log.info("job %s: part %d done, %d rows", job_id, part, report.rows_read)
+                return Outcome.SUCCEEDED
+        except _Stop as stopped:
+            if stopped.outcome is Outcome.RELEASED:
+                self._parts.give_back(job_id, part, worker=cfg.worker_id)
+            return stopped.outcome
+        except JobInputError as error:
+            self._parts.give_back(job_id, part, worker=cfg.worker_id, error=error.message, failed=True)
+            return Outcome.FAILED
+        except TransientJobError as error:
+            log.warning("job %s part %d: %s; given back", job_id, part, error.message)
+            self._parts.give_back(job_id, part, worker=cfg.worker_id, error=error.message)
+            return Outcome.RETRYING
+        finally:
+            stop.set()
 
     def _store_reports(self, job: Row, profiled: Profiled) -> ProfileResult:
         """The JSON and HTML reports to S3; returns what goes to PostgreSQL."""
@@ -263,4 +445,5 @@ class JobRunner:
             report_key=json_key,
             html_report_key=html_key,
             duration_seconds=profiled.duration_seconds,
+            part_count=profiled.part_count,
         )

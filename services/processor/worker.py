@@ -88,7 +88,7 @@ class ProcessorWorker:
             log.info("drained: consumer group left")
 
     def _handle(self, consumer: KafkaConsumer, partition: TopicPartition, record: object) -> None:
-        job_id = _job_id(record.value)  # type: ignore[attr-defined]
+        job_id, part = _job_id(record.value)  # type: ignore[attr-defined]
         offset = record.offset  # type: ignore[attr-defined]
         if job_id is None:
             log.error("skipping malformed message at %s offset %d", partition, offset)
@@ -113,13 +113,17 @@ class ProcessorWorker:
                     "messaging.kafka.offset": offset,
                     "sluice.job_id": job_id,
                     "sluice.worker": self.stats.worker_id,
+                    **({"sluice.part": part} if part is not None else {}),
                 },
             ) as span,
         ):
             # The broker stamped the message when the relay published it, i.e. when the job became due.
             waited = max(0.0, time.time() - record.timestamp / 1000)  # type: ignore[attr-defined]
             try:
-                outcome = self._runner.run(job_id, shutting_down=self._past_drain_deadline)
+                if part is None:
+                    outcome = self._runner.run(job_id, shutting_down=self._past_drain_deadline)
+                else:  # a byte-range part of a large file: any processor may take it
+                    outcome = self._runner.run_part(job_id, part, shutting_down=self._past_drain_deadline)
                 outcome_name = outcome.value
                 span.set_attribute("sluice.outcome", outcome_name)
                 if outcome in (Outcome.FAILED, Outcome.RETRYING):
@@ -138,7 +142,7 @@ class ProcessorWorker:
                 if outcome_name != Outcome.SKIPPED.value:  # a redelivery of a job that is not ours to run
                     metrics.queue_wait.record(waited)
                     metrics.processing_duration.record(time.monotonic() - started, {"outcome": outcome_name})
-        if outcome is Outcome.SUCCEEDED:
+        if outcome is Outcome.SUCCEEDED and part is None:
             self.stats.succeeded += 1
         elif outcome is Outcome.FAILED:
             self.stats.failed += 1
@@ -155,9 +159,11 @@ class ProcessorWorker:
             log.warning("offset commit failed (%s); the message may be redelivered harmlessly", error)
 
 
-def _job_id(value: bytes | None) -> str | None:
+def _job_id(value: bytes | None) -> tuple[str | None, int | None]:
+    """The job id of a message, and the part for a part message (None for a whole job)."""
     try:
         payload = json.loads(value or b"")
-        return str(payload["job_id"])
-    except (ValueError, KeyError, TypeError):
-        return None
+        part = payload.get("part")
+        return str(payload["job_id"]), int(part) if part is not None else None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, None

@@ -1,3 +1,4 @@
+from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from sluice.v1 import job_pb2 as _job_pb2
 from google.protobuf import descriptor as _descriptor

@@ -52,7 +52,8 @@ class IngestServiceServicer:
         Errors: INVALID_ARGUMENT (no header, empty file, wrong media type, sha256 or size mismatch),
         FAILED_PRECONDITION (file larger than the limit), ALREADY_EXISTS (idempotency key reused
         with different content), UNAUTHENTICATED, UNAVAILABLE (storage down: retry).
-        Modelled on google.bytestream.ByteStream.Write.
+        Modelled on google.bytestream.ByteStream.Write. Through the gateway, REST clients POST the stream as
+        a JSON array of UploadRequest messages (chunks base64-encoded, as proto JSON has it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -85,14 +85,18 @@ class JobOptions(_message.Message):
     def __init__(self, delimiter: _Optional[str] = ..., na_values: _Optional[_Iterable[str]] = ..., max_attempts: _Optional[int] = ...) -> None: ...
 
 class JobProgress(_message.Message):
-    __slots__ = ("bytes_done", "bytes_total", "rows_done")
+    __slots__ = ("bytes_done", "bytes_total", "rows_done", "parts_done", "parts_total")
     BYTES_DONE_FIELD_NUMBER: _ClassVar[int]
     BYTES_TOTAL_FIELD_NUMBER: _ClassVar[int]
     ROWS_DONE_FIELD_NUMBER: _ClassVar[int]
+    PARTS_DONE_FIELD_NUMBER: _ClassVar[int]
+    PARTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     bytes_done: int
     bytes_total: int
     rows_done: int
-    def __init__(self, bytes_done: _Optional[int] = ..., bytes_total: _Optional[int] = ..., rows_done: _Optional[int] = ...) -> None: ...
+    parts_done: int
+    parts_total: int
+    def __init__(self, bytes_done: _Optional[int] = ..., bytes_total: _Optional[int] = ..., rows_done: _Optional[int] = ..., parts_done: _Optional[int] = ..., parts_total: _Optional[int] = ...) -> None: ...
 
 class JobError(_message.Message):
     __slots__ = ("reason", "message", "retryable")

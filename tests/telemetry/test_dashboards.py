@@ -56,7 +56,7 @@ def test_the_parser_finds_metrics_and_nothing_else():
 
 
 def test_there_are_dashboards():
-    assert {p.name for p in DASHBOARDS} >= {"sluice-pipeline.json"}
+    assert {p.name for p in DASHBOARDS} >= {"sluice-pipeline.json", "sluice-autoscaler.json"}
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)

@@ -82,6 +82,8 @@ def test_the_catalog_names_are_the_names_prometheus_really_serves():
     m.processing_duration.record(1.0)
     m.processed_bytes.add(1)
     m.cache_requests.add(1)
+    scalings = metrics.AUTOSCALER_SCALINGS
+    telemetry.meter_provider.get_meter("t").create_counter(scalings.name, scalings.unit).add(1)
     for spec in metrics.CATALOG:
         if spec.kind is metrics.Kind.GAUGE:
             m.gauge(spec, lambda: [(1.0, {})])

@@ -2,7 +2,7 @@
 
 Exact while the column has at most `exact_limit` distinct values (and they take at most `exact_bytes` bytes):
 every value is kept with its count, which gives the exact distinct count and exact top values. Beyond, the
-distinct count comes from an HLL sketch of the values' 64-bit hashes (approximate; the sketch's bounds at two
+distinct count comes from an HLL sketch of the values' 64-bit hashes (approximate; the sketch's bounds at three
 standard deviations are reported), and top values from a frequent-items sketch. To bound the per-chunk cost only
 each chunk's `4 * max_map_size` most frequent values feed that sketch: a count can then be low by at most the
 sketch's own error plus the sum over chunks of the largest count left out (`top_error`, reported).
@@ -100,8 +100,8 @@ class DistinctAccumulator:
         assert self.hll is not None
         return (
             round(self.hll.get_estimate()),
-            round(self.hll.get_lower_bound(2)),
-            round(self.hll.get_upper_bound(2)),
+            round(self.hll.get_lower_bound(3)),
+            round(self.hll.get_upper_bound(3)),
         )
 
     def top(self, k: int) -> list[tuple[str, int]]:

@@ -94,7 +94,7 @@ class ColumnProfile(_ToDict):
     missing_tokens: int
     distinct: int
     distinct_approximate: bool
-    distinct_bounds: tuple[int, int]  # (lower, upper); equal to distinct when exact
+    distinct_bounds: tuple[int, int]  # (lower, upper) at 3 standard deviations; equal to distinct when exact
     uniqueness: float  # distinct / present values
     type_counts: dict[str, int]  # present values fitting each candidate type
     invalid: int  # present values not fitting the inferred type

@@ -1,0 +1,60 @@
+"""Profiling one large file in byte-range parts, by any processors at once.
+
+The job's claimant is the coordinator. It samples the head of the file and, when the file is large enough
+and safely splittable (delimited text, single-byte line breaks, no quoted line breaks, an encoding where
+byte offsets fall between characters), records the parts and publishes one Kafka message per part. Any
+processor, the coordinator included, claims a part under a lease of its own, profiles its range (from the
+first line that starts inside it through the line that crosses its end), stores the partial state in S3
+and marks the part DONE. Parts whose worker died are taken back when their lease runs out. When every part
+is DONE the coordinator merges the partial states in part order (parse reports too, with line numbers
+shifted) and completes the job as usual. Progress counts parts (JobProgress.parts_done / parts_total).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from services.processor.engine import ParseReport
+from services.processor.engine.options import Dialect, ReadOptions
+from services.processor.engine.reading import NotATableError, plan_parts, sniff_dialect
+from sluice.jobstore import Row
+
+# Encodings in which any byte offset at a line break is also a character boundary.
+_SPLITTABLE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "ascii", "cp1252", "latin-1", "iso-8859-1"})
+_TEXT_TYPES = frozenset({"text/csv", "text/tab-separated-values", "text/plain"})
+
+
+@dataclass(frozen=True)
+class SplitPolicy:
+    split_bytes: int  # files above this are split; 0: never
+    part_bytes: int
+    sample_bytes: int = 1024 * 1024
+
+    def wants_split(self, job: Row) -> bool:
+        return bool(self.split_bytes) and job["size_bytes"] > self.split_bytes and job["media_type"] in _TEXT_TYPES
+
+
+def split_plan(
+    job: Row, sample: bytes, policy: SplitPolicy, options: ReadOptions
+) -> tuple[Dialect, list[tuple[int, int]]] | None:
+    """The dialect (from the head of the file) and the parts' byte ranges; None when the file must be read
+    in one pass (the single pass then reports whatever made it unsplittable, e.g. that it is no table)."""
+    try:
+        dialect = sniff_dialect(sample, file_name=job["file_name"], media_type=job["media_type"], options=options)
+    except NotATableError:
+        return None
+    if not dialect.splittable or dialect.encoding.lower() not in _SPLITTABLE_ENCODINGS:
+        return None
+    ranges = plan_parts(job["size_bytes"], dialect, part_bytes=policy.part_bytes, min_split_bytes=policy.split_bytes)
+    return (dialect, ranges) if len(ranges) > 1 else None
+
+
+def pack_state(report: ParseReport, state: bytes) -> bytes:
+    """A part's partial profile as stored in S3: its parse report as a JSON line, then the profiler state."""
+    return json.dumps(report.to_dict()).encode() + b"\n" + state
+
+
+def unpack_state(blob: bytes) -> tuple[ParseReport, bytes]:
+    head, _, state = blob.partition(b"\n")
+    return ParseReport.from_dict(json.loads(head)), state

@@ -1,0 +1,143 @@
+"""Byte-range parts of a job (table job_parts): planned by the job's claimant, claimed by any processor
+under a lease of their own, finished once each. Every write is conditional, like the job's own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from sluice.db import Pool
+from sluice.jobstore import Row, _enqueue_payload, _uuid
+
+# A part row with what a processor needs of its job to read the range.
+_PART_WITH_JOB = """
+    p.*, j.tenant_id, j.object_key, j.file_name, j.media_type, j.options, j.dialect, j.trace_context, j.size_bytes
+"""
+
+
+class PartStore:
+    def __init__(self, *, pool: Pool, jobs_topic: str, on_change: Callable[[str], None] | None = None):
+        self._pool = pool
+        self._topic = jobs_topic
+        self._on_change = on_change or (lambda _job_id: None)
+
+    def plan(
+        self,
+        job_id: str,
+        *,
+        worker: str,
+        ranges: Sequence[tuple[int, int]],
+        dialect: Mapping[str, Any],
+        headers: Mapping[str, str],
+    ) -> list[Row]:
+        """Record the parts (once: a retried job keeps its plan and its DONE parts) and publish one
+        message per part for other processors. Only the job's lease holder may plan."""
+        with self._pool.connection() as conn, conn.transaction():
+            job = conn.execute(
+                "SELECT * FROM jobs WHERE id = %s AND state = 'RUNNING' AND lease_owner = %s FOR UPDATE",
+                (_uuid(job_id), worker),
+            ).fetchone()
+            if job is None:
+                return []
+            if job["part_count"] == 0:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO job_parts (job_id, part, start_byte, end_byte) VALUES (%s, %s, %s, %s)",
+                        [(job["id"], i, start, end) for i, (start, end) in enumerate(ranges)],
+                    )
+                conn.execute(
+                    "UPDATE jobs SET part_count = %s, parts_done = 0, dialect = %s WHERE id = %s",
+                    (len(ranges), Jsonb(dict(dialect)), job["id"]),
+                )
+            parts = conn.execute("SELECT * FROM job_parts WHERE job_id = %s ORDER BY part", (job["id"],)).fetchall()
+            for part in parts:
+                if part["state"] != "DONE":
+                    payload = {"job_id": job_id, "tenant": job["tenant_id"], "part": part["part"]}
+                    _enqueue_payload(conn, self._topic, job_id, payload, headers=dict(headers))
+        self._on_change(job_id)
+        return parts
+
+    def claim(self, job_id: str, *, worker: str, lease_seconds: float, part: int | None = None) -> Row | None:
+        """Take a part that is QUEUED or whose worker stopped renewing (the given one, or any of the job)
+        while the job is RUNNING; None when there is none."""
+        with self._pool.connection() as conn, conn.transaction():
+            candidate = conn.execute(
+                """
+                SELECT p.part FROM job_parts p JOIN jobs j ON j.id = p.job_id
+                 WHERE p.job_id = %(job)s AND j.state = 'RUNNING' AND (%(part)s::int IS NULL OR p.part = %(part)s)
+                   AND (p.state = 'QUEUED' OR (p.state = 'RUNNING' AND p.lease_expires_at < now()))
+                 ORDER BY p.part LIMIT 1 FOR UPDATE OF p SKIP LOCKED
+                """,
+                {"job": _uuid(job_id), "part": part},
+            ).fetchone()
+            if candidate is None:
+                return None
+            conn.execute(
+                """
+                UPDATE job_parts SET state = 'RUNNING', lease_owner = %s, attempts = attempts + 1,
+                       lease_expires_at = now() + make_interval(secs => %s)
+                 WHERE job_id = %s AND part = %s
+                """,
+                (worker, lease_seconds, _uuid(job_id), candidate["part"]),
+            )
+            return conn.execute(
+                f"SELECT {_PART_WITH_JOB} FROM job_parts p JOIN jobs j ON j.id = p.job_id"
+                " WHERE p.job_id = %s AND p.part = %s",
+                (_uuid(job_id), candidate["part"]),
+            ).fetchone()
+
+    def renew(self, job_id: str, part: int, *, worker: str, lease_seconds: float) -> bool:
+        with self._pool.connection() as conn:
+            cur = conn.execute(
+                """
+                UPDATE job_parts p SET lease_expires_at = now() + make_interval(secs => %s)
+                  FROM jobs j
+                 WHERE p.job_id = %s AND p.part = %s AND p.state = 'RUNNING' AND p.lease_owner = %s
+                   AND j.id = p.job_id AND j.state = 'RUNNING'
+                """,
+                (lease_seconds, _uuid(job_id), part, worker),
+            )
+            return cur.rowcount == 1
+
+    def finish(self, job_id: str, part: int, *, worker: str, rows: int, state_key: str) -> bool:
+        """DONE, and the job's progress (parts, bytes and rows of the DONE parts) follows."""
+        with self._pool.connection() as conn, conn.transaction():
+            cur = conn.execute(
+                """
+                UPDATE job_parts SET state = 'DONE', rows_read = %s, state_key = %s, finished_at = now(),
+                       finished_by = lease_owner, lease_owner = NULL, lease_expires_at = NULL
+                 WHERE job_id = %s AND part = %s AND state = 'RUNNING' AND lease_owner = %s
+                """,
+                (rows, state_key, _uuid(job_id), part, worker),
+            )
+            if cur.rowcount != 1:
+                return False
+            conn.execute(
+                """
+                UPDATE jobs j SET parts_done = d.n, bytes_done = d.bytes, rows_done = d.rows, updated_at = now()
+                  FROM (SELECT count(*) AS n, coalesce(sum(end_byte - start_byte), 0) AS bytes,
+                               coalesce(sum(rows_read), 0) AS rows
+                          FROM job_parts WHERE job_id = %s AND state = 'DONE') d
+                 WHERE j.id = %s
+                """,
+                (_uuid(job_id), _uuid(job_id)),
+            )
+        self._on_change(job_id)
+        return True
+
+    def give_back(self, job_id: str, part: int, *, worker: str, error: str = "", failed: bool = False) -> None:
+        """Shutdown or a transient error: QUEUED again (the coordinator takes it). Bad input: FAILED."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                """
+                UPDATE job_parts SET state = %s, lease_owner = NULL, lease_expires_at = NULL, error_message = %s
+                 WHERE job_id = %s AND part = %s AND state = 'RUNNING' AND lease_owner = %s
+                """,
+                ("FAILED" if failed else "QUEUED", error or None, _uuid(job_id), part, worker),
+            )
+
+    def parts(self, job_id: str) -> list[Row]:
+        with self._pool.connection() as conn:
+            return conn.execute("SELECT * FROM job_parts WHERE job_id = %s ORDER BY part", (_uuid(job_id),)).fetchall()

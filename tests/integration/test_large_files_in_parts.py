@@ -1,0 +1,102 @@
+"""Large files in byte-range parts: processed by any processors, merged into the one-pass profile."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from services.processor.engine import profile_dataframe
+from sluice.client import SluiceClient
+from sluice.v1 import job_pb2
+
+STATE = job_pb2.JobState
+
+
+def _write_csv(path: Path, rows: int, seed: int = 7) -> pd.DataFrame:
+    rng = random.Random(seed)
+    frame = pd.DataFrame(
+        {
+            "id": range(rows),
+            "amount": [round(rng.uniform(-50, 500), 2) if rng.random() > 0.03 else None for _ in range(rows)],
+            "city": [rng.choice(["Oslo", "Lima", "Zürich", "Accra, GH", 'Quote "Q"']) for _ in range(rows)],
+            "day": [f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" for _ in range(rows)],
+            "email": [f"user{rng.randint(0, 5000)}@example.org" for _ in range(rows)],
+        }
+    )
+    frame.loc[rows // 2, :] = frame.loc[rows // 3, :].values  # a duplicate row in the middle
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_a_large_file_is_profiled_in_parts_and_equals_the_one_pass_profile(client: SluiceClient, tmp_path: Path, pool):
+    path = tmp_path / "big.csv"
+    _write_csv(path, 60_000)
+    size = path.stat().st_size
+    assert size > 2 * 1024 * 1024  # above the test stack's 1 MiB split threshold, ~400 kB per part
+    job = client.upload(path).job
+    final = client.wait(job.id, timeout=180)
+    assert final.state == STATE.Value("JOB_STATE_SUCCEEDED"), final.error.message
+    expected_parts = -(-size // 400_000)
+    assert final.progress.parts_total == expected_parts and final.progress.parts_done == expected_parts
+
+    profile = client.get_profile(job.id)
+    assert profile.part_count == expected_parts
+    with pool.connection() as conn:
+        parts = conn.execute(
+            "SELECT part, state, finished_by FROM job_parts WHERE job_id = %s ORDER BY part", (job.id,)
+        ).fetchall()
+    assert [p["state"] for p in parts] == ["DONE"] * expected_parts
+    assert all(p["finished_by"].startswith("processor-") for p in parts)
+
+    # The one-pass profile of the same text, computed here by the same engine.
+    text = pd.read_csv(path, dtype=str, keep_default_na=False).astype("string[pyarrow]")
+    one_pass = profile_dataframe(text)
+    assert profile.row_count == one_pass.rows == 60_000
+    assert profile.missing_cells == one_pass.missing_cells
+    assert profile.duplicate_rows == one_pass.duplicate_rows == 1 and not profile.duplicates_approximate
+    assert profile.parse.rows_read == 60_000 and profile.parse.ragged_rows == 0
+    columns = {c.name: c for c in client.list_columns(job.id)}
+    for expected in one_pass.column_profiles:
+        got = columns[expected.name]
+        assert got.inferred_type == expected.inferred_type, expected.name
+        assert (got.count, got.missing) == (expected.count, expected.missing)
+        assert got.distinct_approximate == expected.distinct_approximate
+        if expected.distinct_approximate:  # a sketch: the true count lies within its bounds
+            assert got.distinct_lower <= text[expected.name].nunique() <= got.distinct_upper
+        else:
+            assert got.distinct == expected.distinct
+        if expected.top_values_approximate:  # a frequent-items sketch: counts within its error bound
+            truth = text[expected.name].value_counts()
+            assert got.top_values_approximate
+            assert all(abs(v.count - truth[v.value]) <= got.top_values_error for v in got.top_values)
+        else:
+            assert [(v.value, v.count) for v in got.top_values] == [(v.value, v.count) for v in expected.top_values]
+        if expected.numeric is not None:
+            assert got.numeric.min == expected.numeric.min and got.numeric.max == expected.numeric.max
+            assert got.numeric.sum == pytest.approx(expected.numeric.sum, rel=1e-12)
+            assert got.numeric.std == pytest.approx(expected.numeric.std, rel=1e-9)
+            assert got.numeric.skewness == pytest.approx(expected.numeric.skewness, rel=1e-9)
+            if expected.numeric.quantiles_approximate:  # KLL: each value's rank within the sketch's error
+                numbers = pd.to_numeric(text[expected.name], errors="coerce").dropna()
+                error = got.numeric.quantile_rank_error
+                assert 0 < error < 0.02
+                for q, value in got.numeric.quantiles.items():
+                    assert abs((numbers <= value).mean() - float(q)) <= error, (q, value)
+            else:
+                assert dict(got.numeric.quantiles) == pytest.approx(expected.numeric.quantiles)
+
+
+def test_a_file_with_line_breaks_inside_quotes_is_read_in_one_pass(client: SluiceClient, tmp_path: Path):
+    path = tmp_path / "notes.csv"
+    rows = [f'{i},"line one\nline two of note {i}"' for i in range(60_000)]
+    path.write_text("id,note\n" + "\n".join(rows) + "\n")
+    assert path.stat().st_size > 1024 * 1024
+    job = client.upload(path).job
+    final = client.wait(job.id, timeout=120)
+    assert final.state == STATE.Value("JOB_STATE_SUCCEEDED"), final.error.message
+    profile = client.get_profile(job.id)
+    assert profile.part_count == 1 and final.progress.parts_total == 0
+    assert profile.row_count == 60_000 and not profile.parse.splittable
