@@ -129,6 +129,8 @@ class ColumnAccumulator:
         kind = self.inferred_type()
         present = self.count - self.missing
         distinct, low, high = self.distinct.distinct()
+        # A sketch can overshoot, but there are never more distinct values than present ones.
+        distinct, low, high = min(distinct, present), min(low, present), min(high, present)
         typed = kind in TYPE_ORDER
         invalid = present - self.fit_counts[kind] if typed else 0
         semantic = None
