@@ -2,8 +2,9 @@
 
 1. Reaction time, real: a kube-apiserver and etcd (tests' build, ~/.cache/sluice), a Tansu broker and the
    operator's own poll loop (ScalingLoop with the Deployment /scale adapter and the Kafka lag source, as the
-   kopf daemon runs it, poll interval 1 s). Lag steps up (produce) and down (consume and commit); the time
-   from the step to the Deployment's new replica count is measured.
+   kopf daemon runs it, polling every 1 s on its own clock). Lag steps up (produce) and down (consume and
+   commit) at moments unrelated to the polls; the time from the step to the Deployment's new replica count is
+   measured, so it includes the wait for the next poll (at most one interval).
 2. Direction changes over a 10-minute oscillating load: the pure decision core on a simulated clock (a poll
    every 15 s), Sluice's default policy against a baseline without stabilization or step bound (the
    replicas = ceil(lag / lag per replica) that a plain lag scaler sets), on the same lag series.
@@ -21,6 +22,7 @@ import random
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -128,7 +130,18 @@ def real_reaction(steps: int = 6) -> dict[str, object]:
         )  # fmt: skip
         reactions: list[float] = []
         produced = consumed = 0
+        stop = threading.Event()
+
+        def polling() -> None:  # the daemon's loop, on its own clock: a step waits for the next poll
+            while not stop.is_set():
+                loop.poll(policy)
+                stop.wait(1.0)
+
+        poller = threading.Thread(target=polling, daemon=True)
+        poller.start()
+        rng = random.Random(5)
         for i in range(steps):
+            time.sleep(rng.uniform(1.5, 2.5))  # steps land anywhere within a poll interval
             up = i % 2 == 0
             if up:
                 for n in range(40):  # lag 40 at 10 per replica: 4 replicas
@@ -143,11 +156,12 @@ def real_reaction(steps: int = 6) -> dict[str, object]:
             stepped = time.monotonic()
             deadline = stepped + 60
             while time.monotonic() < deadline:
-                loop.poll(policy)
                 if int(apps.read_namespaced_deployment_scale("processor", "default").spec.replicas or 0) == want:
                     break
-                time.sleep(1.0)  # the poll interval
+                time.sleep(0.01)
             reactions.append(time.monotonic() - stepped)
+        stop.set()
+        poller.join()
         consumer.close()
         producer.close()
         source.close()
