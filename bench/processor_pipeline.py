@@ -1,0 +1,153 @@
+"""The processor end to end on a real local stack: peak memory on a large file, and one vs two processors.
+
+1. Memory: one processor, splitting off, profiles a large generated CSV (default 5 GiB) uploaded through the
+   gRPC API; its resident memory (VmRSS) is sampled every 50 ms. Baseline: the idle processor, same run.
+2. Scaling: the same kind of file (default 2 GiB) is profiled by one processor in one pass, then by two
+   processors with byte-range parts (256 MiB); processing time is the job's RUNNING -> SUCCEEDED interval.
+
+Run: `.venv/bin/python bench/processor_pipeline.py [--memory-gib 5] [--scale-gib 2]`. Files are generated once
+into ~/.cache/sluice/bench (deterministic), the stack lives in a temporary folder and is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from sluice.client import Endpoints, SluiceClient
+from sluice.devstack.stack import Stack
+from sluice.v1 import job_pb2
+
+MIB = 1024 * 1024
+CACHE = Path.home() / ".cache" / "sluice" / "bench"
+WORDS = np.array(["the", "quick", "brown", "fox", "jumps", "over", "lazy", "profile", "data", "stream"])
+
+
+def generate(path: Path, size: int, seed: int = 11) -> None:
+    """Integer, float, date, categorical, free-text and email columns with nulls, written in 1M-row batches."""
+    rng = np.random.default_rng(seed)
+    tmp = path.with_suffix(".tmp")
+    names = ["id", "qty", "price", "day", "cat", "note", "email"]
+    with pacsv.CSVWriter(tmp, pa.schema([(n, pa.string()) for n in names])) as out:
+        start = 0
+        while tmp.stat().st_size < size:
+            n = 1_000_000
+            ids = np.arange(start, start + n)
+            start += n
+            price = np.round(rng.gamma(2.0, 40.0, n), 2).astype(str)
+            price[rng.random(n) < 0.02] = ""
+            days = (np.datetime64("2020-01-01") + rng.integers(0, 2000, n)).astype(str)
+            cats = rng.choice(np.array(["alpha", "beta", "gamma", "delta", ""]), n, p=[0.4, 0.3, 0.2, 0.07, 0.03])
+            note = np.char.add(np.char.add(rng.choice(WORDS, n), " "), rng.choice(WORDS, n))
+            email = np.char.add(np.char.add("user", rng.integers(0, 10**6, n).astype(str)), "@example.org")
+            batch = pa.record_batch(
+                [pa.array(a.astype(str)) for a in (ids, rng.integers(-5, 100, n), price, days, cats, note, email)],
+                names=names,
+            )
+            out.write_batch(batch)
+    tmp.replace(path)
+
+
+def dataset(gib: float) -> Path:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"pipeline_{gib:g}gib.csv"
+    if not path.exists():
+        print(f"generating {path} ...", flush=True)
+        generate(path, int(gib * 1024 * MIB))
+    return path
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Peak(threading.Thread):
+    def __init__(self, pids: list[int]):
+        super().__init__(daemon=True)
+        self.pids, self.peak, self.stop = pids, dict.fromkeys(pids, 0.0), threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for pid in self.pids:
+                with contextlib.suppress(OSError):  # a processor that just stopped
+                    self.peak[pid] = max(self.peak[pid], rss_mib(pid))
+            time.sleep(0.05)
+
+
+def processing_seconds(job: job_pb2.Job) -> float:
+    running = [e for e in job.events if e.to_state == job_pb2.JOB_STATE_RUNNING][-1]
+    done = [e for e in job.events if e.to_state == job_pb2.JOB_STATE_SUCCEEDED][-1]
+    return done.time.ToDatetime().timestamp() - running.time.ToDatetime().timestamp()
+
+
+def profile_file(
+    stack: Stack, path: Path, processors: dict[str, str], watch: bool
+) -> tuple[float, dict[str, float], int]:
+    """(processing seconds, peak RSS per processor, parts) for one upload."""
+    for key in [k for k in stack.service_keys() if k.startswith("processor-")]:
+        stack.stop_service(key)
+    pids = [stack.start_service("processor", index=i, extra_env={"SLUICE_SPLIT_BYTES": processors["split"]})
+            for i in range(int(processors["count"]))]  # fmt: skip
+    time.sleep(8)  # group joins settle
+    idle = {str(pid): rss_mib(pid) for pid in pids}
+    env = stack.client_env()
+    with SluiceClient(Endpoints(env["SLUICE_INGEST_ADDR"], env["SLUICE_STATUS_ADDR"], env["SLUICE_API_KEY"])) as client:
+        sampler = Peak(pids)
+        job = client.upload(path).job
+        sampler.start()
+        final = client.wait(job.id, timeout=7200)
+        sampler.stop.set()
+        assert final.state == job_pb2.JOB_STATE_SUCCEEDED, final.error.message
+        parts = client.get_profile(job.id).part_count
+    growth = {f"processor-{i}": sampler.peak[pid] - idle[str(pid)] for i, pid in enumerate(pids)}
+    peaks = {f"processor-{i}": sampler.peak[pid] for i, pid in enumerate(pids)}
+    if watch:
+        print(f"    idle RSS {', '.join(f'{v:.0f}' for v in idle.values())} MiB; growth "
+              f"{', '.join(f'{k} +{v:.0f}' for k, v in growth.items())} MiB")  # fmt: skip
+    return processing_seconds(final), peaks, parts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--memory-gib", type=float, default=5.0)
+    parser.add_argument("--scale-gib", type=float, default=2.0)
+    args = parser.parse_args()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; commit {commit}")
+    big, medium = dataset(args.memory_gib), dataset(args.scale_gib)
+    home = Path(tempfile.mkdtemp(prefix="sluice-bench-"))
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+    service_env = {"SLUICE_MAX_UPLOAD_BYTES": str(64 * 1024**3), "SLUICE_PART_BYTES": str(256 * MIB)}
+    stack = Stack(home, environ=environ, processors=0, service_env=service_env)
+    try:
+        stack.up()
+        size = big.stat().st_size
+        print(f"1. one processor, one pass, {size / MIB:,.0f} MiB file:")
+        seconds, peaks, _ = profile_file(stack, big, {"count": "1", "split": "0"}, watch=True)
+        print(f"    {seconds:.1f} s ({size / MIB / seconds:.0f} MiB/s); peak RSS {peaks['processor-0']:.0f} MiB")
+        size = medium.stat().st_size
+        print(f"2. {size / MIB:,.0f} MiB file, one processor in one pass vs two processors in 256 MiB parts:")
+        one, _, _ = profile_file(stack, medium, {"count": "1", "split": "0"}, watch=False)
+        two, peaks, parts = profile_file(stack, medium, {"count": "2", "split": str(512 * MIB)}, watch=False)
+        print(f"    one: {one:.1f} s; two: {two:.1f} s in {parts} parts (peak RSS "
+              f"{', '.join(f'{v:.0f}' for v in peaks.values())} MiB); speed-up {one / two:.2f}x")  # fmt: skip
+    finally:
+        stack.down()
+
+
+if __name__ == "__main__":
+    main()
