@@ -51,11 +51,8 @@ def generate(path: Path, size: int, seed: int = 11) -> None:
             cats = rng.choice(np.array(["alpha", "beta", "gamma", "delta", ""]), n, p=[0.4, 0.3, 0.2, 0.07, 0.03])
             note = np.char.add(np.char.add(rng.choice(WORDS, n), " "), rng.choice(WORDS, n))
             email = np.char.add(np.char.add("user", rng.integers(0, 10**6, n).astype(str)), "@example.org")
-            batch = pa.record_batch(
-                [pa.array(a.astype(str)) for a in (ids, rng.integers(-5, 100, n), price, days, cats, note, email)],
-                names=names,
-            )
-            out.write_batch(batch)
+            columns = [pa.array(a.astype(str)) for a in (ids, rng.integers(-5, 100, n), price, days, cats, note, email)]
+            out.write_table(pa.table(columns, names=names))
     tmp.replace(path)
 
 
@@ -142,7 +139,7 @@ def main() -> None:
         size = medium.stat().st_size
         print(f"2. {size / MIB:,.0f} MiB file, one processor in one pass vs two processors in 256 MiB parts:")
         one, _, _ = profile_file(stack, medium, {"count": "1", "split": "0"}, watch=False)
-        two, peaks, parts = profile_file(stack, medium, {"count": "2", "split": str(512 * MIB)}, watch=False)
+        two, peaks, parts = profile_file(stack, medium, {"count": "2", "split": str(256 * MIB)}, watch=False)
         print(f"    one: {one:.1f} s; two: {two:.1f} s in {parts} parts (peak RSS "
               f"{', '.join(f'{v:.0f}' for v in peaks.values())} MiB); speed-up {one / two:.2f}x")  # fmt: skip
     finally:
