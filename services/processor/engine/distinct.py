@@ -2,22 +2,24 @@
 
 Exact while the column has at most `exact_limit` distinct values (and they take at most `exact_bytes` bytes):
 every value is kept with its count, which gives the exact distinct count and exact top values. Beyond, the
-distinct count comes from an HLL sketch of the values' 64-bit hashes (approximate; the sketch's bounds at two
-standard deviations are reported), and top values from a frequent-items sketch. To bound the per-chunk cost only
+distinct count comes from a HyperLogLog sketch of the values' 64-bit hashes (hll.py; approximate, with bounds at
+two standard errors), and top values from a frequent-items sketch. To bound the per-chunk cost only
 each chunk's `4 * max_map_size` most frequent values feed that sketch: a count can then be low by at most the
 sketch's own error plus the sum over chunks of the largest count left out (`top_error`, reported).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from datasketches import frequent_items_error_type, frequent_strings_sketch, hll_sketch, hll_union
+from datasketches import frequent_items_error_type, frequent_strings_sketch
 
 from .hashing import hash_strings
+from .hll import HyperLogLog
 
 
 class DistinctAccumulator:
@@ -25,7 +27,7 @@ class DistinctAccumulator:
         self.exact_limit, self.exact_bytes, self.lg_k, self.lg_map = exact_limit, exact_bytes, lg_k, lg_map
         self.counts: pd.Series | None = pd.Series([], dtype=np.int64, index=pd.Index([], dtype=object))
         self.bytes = 0
-        self.hll: hll_sketch | None = None
+        self.hll: HyperLogLog | None = None
         self.frequent: frequent_strings_sketch | None = None
         self.top_error = 0
 
@@ -51,7 +53,7 @@ class DistinctAccumulator:
     def _to_sketches(self) -> None:
         assert self.counts is not None
         keys = self.counts.index.to_numpy()
-        self.hll = hll_sketch(self.lg_k)
+        self.hll = HyperLogLog(self.lg_k)
         self.frequent = frequent_strings_sketch(self.lg_map)
         exact = self.counts.to_numpy()
         self.counts = None
@@ -59,9 +61,7 @@ class DistinctAccumulator:
 
     def _feed(self, keys: np.ndarray, counts: np.ndarray, hashes: np.ndarray) -> None:
         assert self.hll is not None and self.frequent is not None
-        update = self.hll.update
-        for h in hashes.view(np.int64).tolist():
-            update(h)
+        self.hll.update(hashes)
         keep = 4 << self.lg_map
         if len(keys) > keep:
             order = np.argsort(-counts, kind="stable")
@@ -86,10 +86,7 @@ class DistinctAccumulator:
             self._feed(keys, other.counts.to_numpy(), hash_strings(pa.array(keys, type=pa.large_string())))
             return
         assert other.hll is not None and other.frequent is not None
-        union = hll_union(self.lg_k)
-        union.update(self.hll)
-        union.update(other.hll)
-        self.hll = union.get_result()
+        self.hll.merge(other.hll)
         self.frequent.merge(other.frequent)
         self.top_error += other.top_error
 
@@ -98,11 +95,8 @@ class DistinctAccumulator:
         if self.counts is not None:
             return len(self.counts), len(self.counts), len(self.counts)
         assert self.hll is not None
-        return (
-            round(self.hll.get_estimate()),
-            round(self.hll.get_lower_bound(2)),
-            round(self.hll.get_upper_bound(2)),
-        )
+        low, high = self.hll.bounds(2)
+        return round(self.hll.estimate()), math.floor(low), math.ceil(high)
 
     def top(self, k: int) -> list[tuple[str, int]]:
         """The k most frequent values, ties by value; estimated counts once sketched."""
@@ -134,7 +128,7 @@ class DistinctAccumulator:
             "keys": self.counts.index.to_numpy() if self.counts is not None else None,
             "counts": self.counts.to_numpy() if self.counts is not None else None,
             "bytes": self.bytes,
-            "hll": self.hll.serialize_compact() if self.hll is not None else None,
+            "hll": self.hll.registers if self.hll is not None else None,
             "frequent": self.frequent.serialize() if self.frequent is not None else None,
             "top_error": self.top_error,
         }
@@ -148,7 +142,7 @@ class DistinctAccumulator:
             acc.counts = pd.Series(state["counts"], index=pd.Index(state["keys"], dtype=object), dtype=np.int64)
         else:
             acc.counts = None
-            acc.hll = hll_sketch.deserialize(state["hll"])
+            acc.hll = HyperLogLog(lg_k, state["hll"])
             acc.frequent = frequent_strings_sketch.deserialize(state["frequent"])
         acc.bytes, acc.top_error = state["bytes"], state["top_error"]
         return acc
