@@ -48,27 +48,29 @@ class DistinctAccumulator:
             if len(self.counts) > self.exact_limit or self.bytes > self.exact_bytes:
                 self._to_sketches()
             return
-        self._feed(values.to_numpy(zero_copy_only=False), counts, hashes)
+        self._feed(values, counts, hashes)
 
     def _to_sketches(self) -> None:
         assert self.counts is not None
-        keys = self.counts.index.to_numpy()
+        keys = pa.array(self.counts.index.to_numpy(), type=pa.large_string())
         self.hll = HyperLogLog(self.lg_k)
         self.frequent = frequent_strings_sketch(self.lg_map)
         exact = self.counts.to_numpy()
         self.counts = None
-        self._feed(keys, exact, hash_strings(pa.array(keys, type=pa.large_string())))
+        self._feed(keys, exact, hash_strings(keys))
 
-    def _feed(self, keys: np.ndarray, counts: np.ndarray, hashes: np.ndarray) -> None:
+    def _feed(self, keys: pa.Array, counts: np.ndarray, hashes: np.ndarray) -> None:
         assert self.hll is not None and self.frequent is not None
         self.hll.update(hashes)
         keep = 4 << self.lg_map
         if len(keys) > keep:
-            order = np.argsort(-counts, kind="stable")
+            # All once (a high-cardinality chunk): the stable order is the given one.
+            order = np.arange(keep + 1) if counts.max() == 1 else np.argsort(-counts, kind="stable")
             self.top_error += int(counts[order[keep]])
-            keys, counts = keys[order[:keep]], counts[order[:keep]]
+            counts = counts[order[:keep]]
+            keys = keys.take(pa.array(order[:keep]))  # only the fed keys become Python strings
         add = self.frequent.update
-        for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
+        for key, count in zip(keys.to_pylist(), counts.tolist(), strict=True):
             add(key, count)
 
     def merge(self, other: DistinctAccumulator) -> None:
@@ -82,8 +84,8 @@ class DistinctAccumulator:
             self._to_sketches()
         assert self.hll is not None and self.frequent is not None
         if other.counts is not None:
-            keys = other.counts.index.to_numpy()
-            self._feed(keys, other.counts.to_numpy(), hash_strings(pa.array(keys, type=pa.large_string())))
+            keys = pa.array(other.counts.index.to_numpy(), type=pa.large_string())
+            self._feed(keys, other.counts.to_numpy(), hash_strings(keys))
             return
         assert other.hll is not None and other.frequent is not None
         self.hll.merge(other.hll)

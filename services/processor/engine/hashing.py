@@ -57,28 +57,34 @@ def hash_strings(array: pa.Array) -> np.ndarray:
 def _word_sums(seg: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Sum over each string's 8-byte words of splitmix64(word ^ position): `starts` index the strings in `seg`."""
     lens = np.diff(np.append(starts, len(seg)))
+    padded = np.zeros(len(seg) + 8, dtype=np.uint8)
+    padded[: len(seg)] = seg
+    # A uint64 view starting at every byte: words are read unaligned, straight from the string data.
+    words = np.ndarray(shape=(len(seg) + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    if len(lens) and int(lens.max()) <= 8:  # one word each (numbers, short codes): no per-word bookkeeping
+        sums = _mix(words[starts], np.zeros(len(starts), np.int64), lens)
+        sums[lens == 0] = 0  # as below: an empty string has no word
+        return sums
     words_per = (lens + 7) >> 3
     total = int(words_per.sum())
     sums = np.zeros(len(starts), dtype=np.uint64)
     if total == 0:
         return sums
-    padded = np.zeros(len(seg) + 8, dtype=np.uint8)
-    padded[: len(seg)] = seg
-    # A uint64 view starting at every byte: words are read unaligned, straight from the string data.
-    words = np.ndarray(shape=(len(seg) + 1,), dtype="<u8", buffer=padded, strides=(1,))
     first = np.cumsum(words_per) - words_per  # index of each string's first word
-    owner = np.repeat(np.arange(len(starts)), words_per)
-    index = np.arange(total, dtype=np.int64) - first[owner]  # word number inside its string
-    word = words[starts[owner] + 8 * index].astype(np.uint64)
-    left = lens[owner] - 8 * index  # bytes of the string from this word on
-    tail = left < 8
-    if tail.any():  # keep only the string's own bytes of its last word
-        word[tail] &= (np.uint64(1) << (8 * left[tail]).astype(np.uint64)) - np.uint64(1)
-    with np.errstate(over="ignore"):
-        mixed = splitmix64(word ^ (index.astype(np.uint64) * _POSITION))
+    index = np.arange(total, dtype=np.int64) - np.repeat(first, words_per)  # word number inside its string
+    mixed = _mix(words[np.repeat(starts, words_per) + 8 * index], index, np.repeat(lens, words_per) - 8 * index)
     filled = words_per > 0
     sums[filled] = np.add.reduceat(mixed, first[filled])
     return sums
+
+
+def _mix(word: np.ndarray, index: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """splitmix64(word ^ position) of words holding `left` bytes of their string from this word on."""
+    # Keep only the string's own bytes: numpy shifts of 64 bits or more give 0, so 8+ bytes keep the whole word.
+    shift = (np.minimum(left, 8) * 8).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        word = word.astype(np.uint64) & ((np.uint64(1) << shift) - np.uint64(1))
+        return splitmix64(word ^ (index.astype(np.uint64) * _POSITION))
 
 
 def combine(row_hashes: np.ndarray, column_hashes: np.ndarray) -> np.ndarray:

@@ -67,7 +67,7 @@ class TextAccumulator:
         """`values` are distinct present values with `counts`; `untyped` marks those patterns are tried on."""
         if len(values) == 0:
             return
-        lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
+        lengths = ByteView(values).char_lengths()
         self.count += int(counts.sum())
         self.length_min = min(self.length_min, int(lengths.min()))
         self.length_max = max(self.length_max, int(lengths.max()))

@@ -95,6 +95,12 @@ class ByteView:
         out[:] = np.add.reduceat(marked, self.starts - self.starts[0], dtype=np.int32)
         return out
 
+    def char_lengths(self) -> np.ndarray:
+        """Length of each string in characters (its byte length when all of it is ASCII)."""
+        if len(self._segment) == 0 or int(self._segment.max()) < 0x80:
+            return self.lengths
+        return np.asarray(pc.utf8_length(self.array).to_numpy(zero_copy_only=False), dtype=np.int64)
+
     def subset(self, mask: np.ndarray) -> pa.Array:
         return self.array if mask.all() else self.array.filter(pa.array(mask))
 
