@@ -92,7 +92,12 @@ class ByteView:
             marked = self._segment == low
         else:  # one unsigned comparison: bytes below `low` wrap around to large values
             marked = np.subtract(self._segment, np.uint8(low), dtype=np.uint8) <= high - low
-        out[:] = np.add.reduceat(marked, self.starts - self.starts[0], dtype=np.int32)
+        starts = self.starts - self.starts[0]
+        hits = np.flatnonzero(marked)
+        if len(hits) * 8 < len(marked):  # sparse (an '@' in free text): count the hits by owner instead
+            out[:] = np.bincount(np.searchsorted(starts, hits, side="right") - 1, minlength=len(out))
+        else:
+            out[:] = np.add.reduceat(marked, starts, dtype=np.int32)
         return out
 
     def char_lengths(self) -> np.ndarray:
