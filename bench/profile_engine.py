@@ -332,11 +332,28 @@ def report(sizes: tuple[int, int, int], figures: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = [machine(), ""]
     for row in [header, tuple("-" * w for w in widths), *rows]:
-        lines.append(
-            "  ".join(
-                cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
+        cells = [
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    worst = max(
+        figures[f"engine_{small}"]["seconds"] / figures[f"bare_{small}"]["seconds"],
+        figures[f"engine_{large}"]["seconds"] / figures[f"bare_{large}"]["seconds"],
+    )
+    peak_all = max(
+        figures[f"engine_{small}"]["peak_mib"],
+        figures[f"engine_{large}"]["peak_mib"],
+        split["one_peak_mib"],
+        split["two_peak_mib"],
+    )
+    lines += [
+        "",
+        f"target: engine within 3x of the bare parse: {'met' if worst <= 3 else 'MISSED'} ({worst:.1f}x at worst)",
+        f"target: engine peak RSS under 512 MiB at any size: {'met' if peak_all < 512 else 'MISSED'} "
+        f"({peak_all:.0f} MiB at most)",
+        f"target: 2 parts at least 1.6x faster than 1 process: {'met' if split['speedup'] >= 1.6 else 'MISSED'} "
+        f"({split['speedup']:.2f}x)",
+    ]
     approximate = figures[f"engine_{large}"].get("approximate", [])
     lines += ["", f"sketched (approximate) distinct counts on the {large} MiB file: {', '.join(approximate) or 'none'}"]
     return "\n".join(lines)
@@ -350,6 +367,11 @@ def write_section(text: str) -> None:
         "Each figure is one fresh subprocess: time after imports, peak RSS (ru_maxrss) of that process. The floor is\n"
         "pyarrow.csv.read_csv with type inference and Arrow's threads; the engine reads single-threaded (one\n"
         "reader per core; parts give the parallelism) and profiles every column.\n\n"
+        "Why the 3x target is missed: the floor only tokenises and infers types, with Arrow's threads on both\n"
+        "cores (about 400 MiB/s here). The engine's single-threaded read alone is about 3x the floor, and every\n"
+        "column is then dictionary-encoded, hashed (distinct values and duplicate rows), type-checked, pattern-\n"
+        "matched and fed to its accumulators: about 40 MiB/s per process, in bounded memory. Byte-range parts\n"
+        "in separate processes are the way to use more cores (see the 2-part row).\n\n"
         f"```\n{text}\n```\n\n{COMPARISON}\n"
     )
     start = body.find(SECTION)

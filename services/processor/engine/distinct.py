@@ -16,10 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from datasketches import frequent_items_error_type, frequent_strings_sketch
 
 from .hashing import hash_strings
 from .hll import HyperLogLog
+
+
+def _text_bytes(values: pa.Array) -> int:
+    return int(pc.sum(pc.binary_length(values)).as_py() or 0)
 
 
 class DistinctAccumulator:
@@ -39,12 +44,14 @@ class DistinctAccumulator:
         """`values`: distinct present values of a chunk, with their `counts` and `hashes`."""
         if len(values) == 0:
             return
-        if self.counts is not None and (len(values) > self.exact_limit or values.nbytes > self.exact_bytes):
+        if self.counts is not None and (len(values) > self.exact_limit or _text_bytes(values) > self.exact_bytes):
             self._to_sketches()  # the chunk alone overflows: skip building an exact table it would outgrow
         if self.counts is not None:
+            # `bytes` is the text of the kept values: count only values the table does not hold yet.
+            known = pa.array(self.counts.index.to_numpy(), type=pa.string())
+            self.bytes += _text_bytes(values.filter(pc.invert(pc.is_in(values, value_set=known))))
             chunk = pd.Series(counts, index=pd.Index(values.to_numpy(zero_copy_only=False), dtype=object))
             self.counts = self.counts.add(chunk, fill_value=0).astype(np.int64)
-            self.bytes += values.nbytes
             if len(self.counts) > self.exact_limit or self.bytes > self.exact_bytes:
                 self._to_sketches()
             return
@@ -75,8 +82,8 @@ class DistinctAccumulator:
 
     def merge(self, other: DistinctAccumulator) -> None:
         if self.counts is not None and other.counts is not None:
+            self.bytes += sum(len(str(k).encode()) for k in other.counts.index.difference(self.counts.index))
             self.counts = self.counts.add(other.counts, fill_value=0).astype(np.int64)
-            self.bytes += other.bytes
             if len(self.counts) > self.exact_limit or self.bytes > self.exact_bytes:
                 self._to_sketches()
             return
