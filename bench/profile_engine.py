@@ -291,6 +291,11 @@ def machine() -> str:
     )
 
 
+def load() -> str:
+    """The 1-minute load average: other work on a shared machine slows the runs (the 2-process one most)."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def seconds(result: dict[str, Any]) -> str:
     if "timeout" in result:
         return f"> {result['timeout']:.0f} s (timed out)"
@@ -330,7 +335,7 @@ def report(sizes: tuple[int, int, int], figures: dict[str, Any]) -> str:
     )
     header = ("measurement", "time", "peak RSS", "ratio")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    lines = [machine(), ""]
+    lines = [machine(), f"load average (1 min) before / after the run: {figures['load']} / {load()}", ""]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         cells = [
             cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
@@ -406,7 +411,7 @@ def main() -> None:
 
     sizes = (10, 40, 80) if args.quick else (100, 1024, 2048)
     small, large, huge = sizes
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"load": load()}
     for mib in (small, large):
         path = dataset(mib)
         figures[f"size_{mib}"] = path.stat().st_size
