@@ -373,9 +373,9 @@ def write_section(text: str) -> None:
         "pyarrow.csv.read_csv with type inference and Arrow's threads; the engine reads single-threaded (one\n"
         "reader per core; parts give the parallelism) and profiles every column.\n\n"
         "Why the 3x target is missed: the floor only tokenises and infers types, with Arrow's threads on both\n"
-        "cores (about 400 MiB/s here). The engine's single-threaded read alone is about 3x the floor, and every\n"
+        "cores (550-700 MiB/s here). The engine's single-threaded read alone is about 3x the floor, and every\n"
         "column is then dictionary-encoded, hashed (distinct values and duplicate rows), type-checked, pattern-\n"
-        "matched and fed to its accumulators: about 40 MiB/s per process, in bounded memory. Byte-range parts\n"
+        "matched and fed to its accumulators: about 45 MiB/s per process, in bounded memory. Byte-range parts\n"
         "in separate processes are the way to use more cores (see the 2-part row).\n\n"
         f"```\n{text}\n```\n\n{COMPARISON}\n"
     )
