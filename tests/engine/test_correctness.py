@@ -128,3 +128,20 @@ def test_value_hash_independent_of_neighbours() -> None:
     alone = [int(hash_strings(pa.array([v]))[0]) for v in ["0", "null", "", "null", "é", ""]]
     assert together.tolist() == alone
     assert len(set(alone)) == 4
+
+
+def test_repeated_values_do_not_use_up_the_exact_byte_budget() -> None:
+    # 20 distinct 10-byte values take 200 bytes, whatever how often and in how many chunks they come.
+    values = [f"value-{i:04d}" for i in range(20)]
+    config = ProfileConfig(exact_distinct_bytes=1000)
+    profiler = TableProfiler(config)
+    parts = [TableProfiler(config) for _ in range(2)]
+    for chunk in range(30):
+        frame = pd.DataFrame({"v": values * 5}).astype("string")
+        profiler.update(frame)
+        parts[chunk % 2].update(frame)
+    parts[0].merge(parts[1])
+    for profile in (profiler.finish(), parts[0].finish()):
+        column = profile.column("v")
+        assert not column.distinct_approximate and column.distinct == 20
+        assert [t.count for t in column.top_values] == [150] * 10

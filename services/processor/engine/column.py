@@ -21,7 +21,7 @@ from .hashing import MISSING_HASH, hash_strings
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
-from .types import TYPE_ORDER, fits, parse
+from .types import TYPE_ORDER, ByteView, bool_mask, fits, parse
 
 
 class ColumnAccumulator:
@@ -44,6 +44,7 @@ class ColumnAccumulator:
             c.exact_distinct_limit, c.exact_distinct_bytes, c.hll_lg_k, c.frequent_items_lg_max_map_size
         )
         self._na_tokens = pa.array(sorted(c.na_tokens), type=pa.string())
+        self._token_bytes = max((len(t.encode()) for t in c.na_tokens), default=0)
 
     def update(self, array: pa.Array) -> np.ndarray:
         """Account one chunk of this column; returns each row's 64-bit value hash (for duplicate rows)."""
@@ -56,9 +57,13 @@ class ColumnAccumulator:
         hashes = hash_strings(dictionary)
         row_hashes = np.append(hashes, MISSING_HASH)[indices]
 
-        trimmed = pc.utf8_trim_whitespace(dictionary)
-        empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
-        token = pc.is_in(trimmed, value_set=self._na_tokens).to_numpy(zero_copy_only=False) & ~empty
+        trimmed = _trim(dictionary)
+        view = ByteView(trimmed)
+        empty = view.lengths == 0
+        token = np.zeros(len(trimmed), dtype=bool)
+        could_be_token = (view.lengths > 0) & (view.lengths <= self._token_bytes)
+        if could_be_token.any():
+            token[could_be_token] = bool_mask(pc.is_in(view.subset(could_be_token), value_set=self._na_tokens))
         self.empties += int(counts[empty].sum())
         self.tokens += int(counts[token].sum())
         present = ~(empty | token)
@@ -73,7 +78,7 @@ class ColumnAccumulator:
         for type_name, mask in fits(parsed).items():
             self.fit_counts[type_name] += int(counts[mask].sum())
             if not mask.all():
-                self._keep_examples(type_name, dictionary.filter(pa.array(~mask)))
+                self._keep_examples(type_name, dictionary, ~mask)
         self.integers.update(parsed.numbers[parsed.integer], counts[parsed.integer])
         self.floats.update(parsed.numbers[parsed.float_only], counts[parsed.float_only])
         self.dates.update(parsed.stamps[parsed.date], counts[parsed.date])
@@ -84,11 +89,17 @@ class ColumnAccumulator:
         self.distinct.update(dictionary, counts, hashes)
         return row_hashes
 
-    def _keep_examples(self, type_name: str, misfits: pa.Array) -> None:
+    def _keep_examples(self, type_name: str, values: pa.Array, misfit: np.ndarray) -> None:
         # The smallest values in text order: deterministic whatever the chunking or merge order.
         k = self.config.mixed_examples
+        kept = self.misfit_examples[type_name]
+        if len(kept) >= k:  # full: only values below the largest kept example can enter
+            misfit = misfit & bool_mask(pc.less(values, pa.scalar(kept[-1], pa.string())))
+            if not misfit.any():
+                return
+        misfits = values.filter(pa.array(misfit))
         smallest = misfits.take(pc.bottom_k_unstable(misfits, k)).to_pylist()
-        self.misfit_examples[type_name] = sorted(set(self.misfit_examples[type_name]) | set(smallest))[:k]
+        self.misfit_examples[type_name] = sorted(set(kept) | set(smallest))[:k]
 
     def merge(self, other: ColumnAccumulator) -> None:
         self.count += other.count
@@ -261,6 +272,18 @@ class ColumnAccumulator:
             c.frequent_items_lg_max_map_size,
         )
         return acc
+
+
+def _trim(values: pa.Array) -> pa.Array:
+    """Whitespace-trimmed values; the array itself when no value starts or ends with a space, a control
+    character or any non-ASCII character (the only ones that can be whitespace), which skips the copy."""
+    view = ByteView(values)
+    nonempty = view.lengths > 0
+    last = view.data[view.starts[nonempty] + view.lengths[nonempty] - 1]
+    first = view.first[nonempty]
+    if ((first <= 0x20) | (first >= 0x80)).any() or ((last <= 0x20) | (last >= 0x80)).any():
+        return pc.utf8_trim_whitespace(values)
+    return values
 
 
 def _copy_numeric(acc: NumericAccumulator, config: ProfileConfig) -> NumericAccumulator:

@@ -109,6 +109,8 @@ class DelimitedChunks:
         self._block_size = block_size
         self._skip_header = skip_header
         self._next_row = 2 if skip_header else 1  # Arrow's number of the next record
+        # Whether the block being parsed holds a quote char: without one, no field can have swallowed a line.
+        self._block_quoted = True
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         for table in self._tables():
@@ -147,6 +149,8 @@ class DelimitedChunks:
             block, carry = (carry + data[: cut + 1], data[cut + 1 :]) if data else (carry, b"")
             if block:
                 self._repairs.base = self._next_row - 1 if not first else 0
+                quote = self._dialect.quotechar
+                self._block_quoted = bool(quote) and block.find(quote.encode()) >= 0
                 yield from self._parse(block, skip_header=first and self._skip_header)
                 first = False
             if not data:
@@ -218,7 +222,7 @@ class DelimitedChunks:
         first = self._next_row
         self._next_row = end
         inserts: list[_Insert] = [(number - first - i, rows, False) for i, (number, rows) in enumerate(taken)]
-        if self._dialect.splittable:
+        if self._dialect.splittable and self._block_quoted:
             inserts = self._split_swallowed(batch, inserts, first)
         if not inserts:
             return batch

@@ -2,22 +2,30 @@
 
 Exact while the column has at most `exact_limit` distinct values (and they take at most `exact_bytes` bytes):
 every value is kept with its count, which gives the exact distinct count and exact top values. Beyond, the
-distinct count comes from an HLL sketch of the values' 64-bit hashes (approximate; the sketch's bounds at three
-standard deviations are reported), and top values from a frequent-items sketch. To bound the per-chunk cost only
-each chunk's `4 * max_map_size` most frequent values feed that sketch: a count can then be low by at most the
-sketch's own error plus the sum over chunks of the largest count left out (`top_error`, reported).
+distinct count comes from a HyperLogLog sketch of the values' 64-bit hashes (hll.py: Apache DataSketches;
+approximate, with bounds at three standard deviations), and top values from a frequent-items sketch. To bound
+the per-chunk cost only each chunk's `4 * max_map_size` most frequent values feed that sketch: a count can then
+be low by at most the sketch's own error plus the sum over chunks of the largest count left out (`top_error`,
+reported).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from datasketches import frequent_items_error_type, frequent_strings_sketch, hll_sketch, hll_union
+import pyarrow.compute as pc
+from datasketches import frequent_items_error_type, frequent_strings_sketch
 
 from .hashing import hash_strings
+from .hll import HyperLogLog
+
+
+def _text_bytes(values: pa.Array) -> int:
+    return int(pc.sum(pc.binary_length(values)).as_py() or 0)
 
 
 class DistinctAccumulator:
@@ -25,7 +33,7 @@ class DistinctAccumulator:
         self.exact_limit, self.exact_bytes, self.lg_k, self.lg_map = exact_limit, exact_bytes, lg_k, lg_map
         self.counts: pd.Series | None = pd.Series([], dtype=np.int64, index=pd.Index([], dtype=object))
         self.bytes = 0
-        self.hll: hll_sketch | None = None
+        self.hll: HyperLogLog | None = None
         self.frequent: frequent_strings_sketch | None = None
         self.top_error = 0
 
@@ -37,44 +45,46 @@ class DistinctAccumulator:
         """`values`: distinct present values of a chunk, with their `counts` and `hashes`."""
         if len(values) == 0:
             return
-        if self.counts is not None and (len(values) > self.exact_limit or values.nbytes > self.exact_bytes):
+        if self.counts is not None and (len(values) > self.exact_limit or _text_bytes(values) > self.exact_bytes):
             self._to_sketches()  # the chunk alone overflows: skip building an exact table it would outgrow
         if self.counts is not None:
+            # `bytes` is the text of the kept values: count only values the table does not hold yet.
+            known = pa.array(self.counts.index.to_numpy(), type=pa.string())
+            self.bytes += _text_bytes(values.filter(pc.invert(pc.is_in(values, value_set=known))))
             chunk = pd.Series(counts, index=pd.Index(values.to_numpy(zero_copy_only=False), dtype=object))
             self.counts = self.counts.add(chunk, fill_value=0).astype(np.int64)
-            self.bytes += values.nbytes
             if len(self.counts) > self.exact_limit or self.bytes > self.exact_bytes:
                 self._to_sketches()
             return
-        self._feed(values.to_numpy(zero_copy_only=False), counts, hashes)
+        self._feed(values, counts, hashes)
 
     def _to_sketches(self) -> None:
         assert self.counts is not None
-        keys = self.counts.index.to_numpy()
-        self.hll = hll_sketch(self.lg_k)
+        keys = pa.array(self.counts.index.to_numpy(), type=pa.large_string())
+        self.hll = HyperLogLog(self.lg_k)
         self.frequent = frequent_strings_sketch(self.lg_map)
         exact = self.counts.to_numpy()
         self.counts = None
-        self._feed(keys, exact, hash_strings(pa.array(keys, type=pa.large_string())))
+        self._feed(keys, exact, hash_strings(keys))
 
-    def _feed(self, keys: np.ndarray, counts: np.ndarray, hashes: np.ndarray) -> None:
+    def _feed(self, keys: pa.Array, counts: np.ndarray, hashes: np.ndarray) -> None:
         assert self.hll is not None and self.frequent is not None
-        update = self.hll.update
-        for h in hashes.view(np.int64).tolist():
-            update(h)
+        self.hll.update(hashes)
         keep = 4 << self.lg_map
         if len(keys) > keep:
-            order = np.argsort(-counts, kind="stable")
+            # All once (a high-cardinality chunk): the stable order is the given one.
+            order = np.arange(keep + 1) if counts.max() == 1 else np.argsort(-counts, kind="stable")
             self.top_error += int(counts[order[keep]])
-            keys, counts = keys[order[:keep]], counts[order[:keep]]
+            counts = counts[order[:keep]]
+            keys = keys.take(pa.array(order[:keep]))  # only the fed keys become Python strings
         add = self.frequent.update
-        for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
+        for key, count in zip(keys.to_pylist(), counts.tolist(), strict=True):
             add(key, count)
 
     def merge(self, other: DistinctAccumulator) -> None:
         if self.counts is not None and other.counts is not None:
+            self.bytes += sum(len(str(k).encode()) for k in other.counts.index.difference(self.counts.index))
             self.counts = self.counts.add(other.counts, fill_value=0).astype(np.int64)
-            self.bytes += other.bytes
             if len(self.counts) > self.exact_limit or self.bytes > self.exact_bytes:
                 self._to_sketches()
             return
@@ -82,14 +92,11 @@ class DistinctAccumulator:
             self._to_sketches()
         assert self.hll is not None and self.frequent is not None
         if other.counts is not None:
-            keys = other.counts.index.to_numpy()
-            self._feed(keys, other.counts.to_numpy(), hash_strings(pa.array(keys, type=pa.large_string())))
+            keys = pa.array(other.counts.index.to_numpy(), type=pa.large_string())
+            self._feed(keys, other.counts.to_numpy(), hash_strings(keys))
             return
         assert other.hll is not None and other.frequent is not None
-        union = hll_union(self.lg_k)
-        union.update(self.hll)
-        union.update(other.hll)
-        self.hll = union.get_result()
+        self.hll.merge(other.hll)
         self.frequent.merge(other.frequent)
         self.top_error += other.top_error
 
@@ -98,11 +105,8 @@ class DistinctAccumulator:
         if self.counts is not None:
             return len(self.counts), len(self.counts), len(self.counts)
         assert self.hll is not None
-        return (
-            round(self.hll.get_estimate()),
-            round(self.hll.get_lower_bound(3)),
-            round(self.hll.get_upper_bound(3)),
-        )
+        low, high = self.hll.bounds(3)
+        return round(self.hll.estimate()), math.floor(low), math.ceil(high)
 
     def top(self, k: int) -> list[tuple[str, int]]:
         """The k most frequent values, ties by value; estimated counts once sketched."""
@@ -134,7 +138,7 @@ class DistinctAccumulator:
             "keys": self.counts.index.to_numpy() if self.counts is not None else None,
             "counts": self.counts.to_numpy() if self.counts is not None else None,
             "bytes": self.bytes,
-            "hll": self.hll.serialize_compact() if self.hll is not None else None,
+            "hll": self.hll.state if self.hll is not None else None,
             "frequent": self.frequent.serialize() if self.frequent is not None else None,
             "top_error": self.top_error,
         }
@@ -148,7 +152,7 @@ class DistinctAccumulator:
             acc.counts = pd.Series(state["counts"], index=pd.Index(state["keys"], dtype=object), dtype=np.int64)
         else:
             acc.counts = None
-            acc.hll = hll_sketch.deserialize(state["hll"])
+            acc.hll = HyperLogLog(lg_k, state["hll"])
             acc.frequent = frequent_strings_sketch.deserialize(state["frequent"])
         acc.bytes, acc.top_error = state["bytes"], state["top_error"]
         return acc

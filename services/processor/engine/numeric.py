@@ -59,7 +59,7 @@ class NumericAccumulator:
             else:
                 self.total += sum(int(v) * int(c) for v, c in zip(values.tolist(), counts.tolist(), strict=True))
         else:
-            self.total += float(np.dot(values, counts))
+            self.total += float(np.multiply(values, counts).sum())  # not np.dot: see moments._dot
         self._add_distribution(values, counts)
 
     def _add_distribution(self, values: np.ndarray, counts: np.ndarray) -> None:

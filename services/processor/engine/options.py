@@ -31,7 +31,9 @@ class ReadOptions:
     quotechar: str = ""
     has_header: bool | None = None
     encoding: str = ""  # a Python codec name, e.g. "latin-1"; "" detects
-    block_size: int = 16 * MIB  # bytes per Arrow CSV block, so roughly per chunk
+    # Bytes per Arrow CSV block, so roughly per chunk: reading and profiling at 8 MiB is as fast as at 16 MiB
+    # with about 100 MiB less peak memory (4 MiB: slower, for 50 MiB less).
+    block_size: int = 8 * MIB
     chunk_rows: int = 50_000  # rows per chunk for jsonl, xlsx and parquet
     sample_bytes: int = MIB  # how much is peeked for format, encoding and dialect detection
 

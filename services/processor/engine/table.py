@@ -2,12 +2,13 @@
 
 Rows are identified by a 64-bit hash of their values (see hashing.py; a null and a missing column hash alike).
 Duplicate rows = rows - distinct row hashes: exact while at most `exact_duplicate_limit` distinct hashes are seen
-(kept as a sorted array), beyond an HLL sketch of the hashes (marked approximate).
+(kept as a sorted array), beyond a HyperLogLog sketch of the hashes (hll.py, DataSketches; marked approximate).
 
 The correlation sample keeps the `correlation_sample_size` rows whose seeded hash (splitmix64 of row hash xor
 seed) is smallest: deterministic, independent of chunking and part order, and exactly mergeable (the bottom-k of
 a union is the bottom-k of the parts' bottom-ks). Identical rows share a priority; which copy is kept does not
-matter. While the table has no more rows than the sample size, the sample is the whole table.
+matter. While the table has no more rows than the sample size, the sample is the whole table. Once the sample is
+full, only rows whose priority is below its largest can enter it, so later chunks add few rows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from datasketches import hll_sketch, hll_union
 
 from . import codec
 from .alerts import column_alerts, table_alerts
@@ -25,14 +25,16 @@ from .column import ColumnAccumulator
 from .config import ProfileConfig
 from .correlations import compute as compute_correlations
 from .hashing import combine, splitmix64
+from .hll import HyperLogLog
 from .model import TableProfile
 from .parse_report import ParseReport
 from .quality import quality_score
 
 
 def _sorted_distinct(hashes: np.ndarray) -> np.ndarray:
-    # Sort-based: numpy's hash-based unique is several times slower on uint64.
-    ordered = np.sort(hashes)
+    # Sort-based: numpy's hash-based unique is several times slower on uint64. The stable sort is a timsort,
+    # which merges already sorted runs (the kept set, then a chunk's) in linear time.
+    ordered = np.sort(hashes, kind="stable")
     if len(ordered) < 2:
         return ordered
     keep = np.empty(len(ordered), dtype=bool)
@@ -62,7 +64,7 @@ class TableProfiler:
         self.columns: list[ColumnAccumulator] | None = None
         self.rows = 0
         self.row_hashes: np.ndarray | None = np.zeros(0, np.uint64)  # sorted distinct row hashes (exact mode)
-        self.row_hll: hll_sketch | None = None
+        self.row_hll: HyperLogLog | None = None
         self.sample = pd.DataFrame()
         self.sample_priority = np.zeros(0, np.uint64)
 
@@ -87,10 +89,15 @@ class TableProfiler:
         self._add_row_hashes(_sorted_distinct(row_hashes))
         priority = splitmix64(row_hashes ^ np.uint64(self.config.sample_seed))
         k = self.config.correlation_sample_size
-        keep = np.argpartition(priority, k - 1)[:k] if n > k else np.arange(n)
-        rows = chunk.iloc[keep].astype("string")
-        rows.columns = names
-        self._add_sample(rows.reset_index(drop=True), priority[keep])
+        keep = np.arange(n)
+        if len(self.sample_priority) >= k:  # full: only rows below its largest priority can enter
+            keep = np.flatnonzero(priority < self.sample_priority[-1])
+        if len(keep) > k:
+            keep = keep[np.argpartition(priority[keep], k - 1)[:k]]
+        if len(keep):
+            rows = chunk.iloc[keep].astype("string")
+            rows.columns = names
+            self._add_sample(rows.reset_index(drop=True), priority[keep])
 
     def _add_row_hashes(self, distinct: np.ndarray) -> None:
         if self.row_hashes is not None:
@@ -98,11 +105,9 @@ class TableProfiler:
             if len(self.row_hashes) <= self.config.exact_duplicate_limit:
                 return
             distinct, self.row_hashes = self.row_hashes, None
-            self.row_hll = hll_sketch(self.config.hll_lg_k)
+            self.row_hll = HyperLogLog(self.config.hll_lg_k)
         assert self.row_hll is not None
-        update = self.row_hll.update
-        for h in distinct.view(np.int64).tolist():
-            update(h)
+        self.row_hll.update(distinct)
 
     def _add_sample(self, rows: pd.DataFrame, priority: np.ndarray) -> None:
         if len(self.sample):
@@ -129,15 +134,11 @@ class TableProfiler:
         else:
             assert other.row_hll is not None
             if self.row_hashes is not None:
-                self._add_row_hashes(self.row_hashes)  # no-op union, then switch below
-                hll = hll_sketch(self.config.hll_lg_k)
-                for h in self.row_hashes.view(np.int64).tolist():
-                    hll.update(h)
-                self.row_hashes, self.row_hll = None, hll
-            union = hll_union(self.config.hll_lg_k)
-            union.update(self.row_hll)
-            union.update(other.row_hll)
-            self.row_hll = union.get_result()
+                self.row_hll = HyperLogLog(self.config.hll_lg_k)
+                self.row_hll.update(self.row_hashes)
+                self.row_hashes = None
+            assert self.row_hll is not None
+            self.row_hll.merge(other.row_hll)
         if len(other.sample):
             self._add_sample(other.sample, other.sample_priority)
 
@@ -149,7 +150,7 @@ class TableProfiler:
         if self.row_hashes is not None:
             return self.rows - len(self.row_hashes)
         assert self.row_hll is not None
-        return max(0, self.rows - round(self.row_hll.get_estimate()))
+        return max(0, self.rows - round(self.row_hll.estimate()))
 
     def finish(self, parse_report: ParseReport | None = None) -> TableProfile:
         c = self.config
@@ -181,7 +182,7 @@ class TableProfiler:
             "rows": self.rows,
             "columns": [col.to_state() for col in self.columns] if self.columns is not None else None,
             "row_hashes": self.row_hashes,
-            "row_hll": self.row_hll.serialize_compact() if self.row_hll is not None else None,
+            "row_hll": self.row_hll.state if self.row_hll is not None else None,
             "sample": {name: self.sample[name].to_numpy(dtype=object, na_value=None) for name in self.sample.columns},
             "sample_priority": self.sample_priority,
         }
@@ -196,7 +197,7 @@ class TableProfiler:
             profiler.columns = [ColumnAccumulator.from_state(s, profiler.config) for s in state["columns"]]
         profiler.row_hashes = state["row_hashes"]
         if state["row_hll"] is not None:
-            profiler.row_hll = hll_sketch.deserialize(state["row_hll"])
+            profiler.row_hll = HyperLogLog(profiler.config.hll_lg_k, state["row_hll"])
         profiler.sample = pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in state["sample"].items()})
         profiler.sample_priority = state["sample_priority"]
         return profiler

@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .types import DIGITS, ByteView, bool_mask, byte_table
+
 PATTERNS: dict[str, str] = {
     "email": r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
     "url": r"^(?i:https?|ftp)://[^\s/$.?#][^\s]*$",
@@ -31,6 +33,28 @@ PATTERNS: dict[str, str] = {
 }
 
 
+def _candidates(view: ByteView) -> dict[str, np.ndarray]:
+    """Per pattern, the values it could match (a necessary condition, checked on bytes); the regex decides."""
+    first, lengths = view.first, view.lengths
+    digit_first = DIGITS[first]
+    return {
+        "email": view.count(ord("@")) == 1,
+        "url": _URL_FIRST[first] & (lengths >= 7),
+        "uuid": lengths == 36,
+        "ip_address": (digit_first & (lengths <= 15)) | (view.count(ord(":")) >= 2),
+        "phone": _PHONE_FIRST[first],
+        "numeric_text": _NUMERIC_TEXT_FIRST[first],
+        "nested": _NESTED_FIRST[first],
+    }
+
+
+_URL_FIRST = byte_table("hHfF")
+_PHONE_FIRST = byte_table("0123456789+(")
+# A sign, a digit, "$", or the lead byte of "€" (E2) or of "£" and "¥" (C2).
+_NUMERIC_TEXT_FIRST = byte_table(b"0123456789+-$\xe2\xc2")
+_NESTED_FIRST = byte_table("{[")
+
+
 class TextAccumulator:
     def __init__(self) -> None:
         self.count = 0
@@ -43,17 +67,18 @@ class TextAccumulator:
         """`values` are distinct present values with `counts`; `untyped` marks those patterns are tried on."""
         if len(values) == 0:
             return
-        lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
+        lengths = ByteView(values).char_lengths()
         self.count += int(counts.sum())
         self.length_min = min(self.length_min, int(lengths.min()))
         self.length_max = max(self.length_max, int(lengths.max()))
         self.length_sum += int(np.dot(lengths, counts))
         if untyped.any():
-            candidates = trimmed.filter(pa.array(untyped))
+            view = ByteView(trimmed.filter(pa.array(untyped)) if not untyped.all() else trimmed)
             weights = counts[untyped]
-            for name, regex in PATTERNS.items():
-                matched = pc.fill_null(pc.match_substring_regex(candidates, regex), False)
-                self.patterns[name] += int(weights[matched.to_numpy(zero_copy_only=False)].sum())
+            for name, candidates in _candidates(view).items():
+                if candidates.any():
+                    matched = pc.match_substring_regex(view.subset(candidates), PATTERNS[name])
+                    self.patterns[name] += int(weights[candidates][bool_mask(matched)].sum())
 
     def merge(self, other: TextAccumulator) -> None:
         self.count += other.count

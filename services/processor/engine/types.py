@@ -20,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .hashing import string_offsets
+
 INTEGER_RE = r"^[+-]?\d{1,18}$"
 FLOAT_RE = r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|(?i:inf|infinity))$"
 BOOLEAN_TRUE = ["true", "yes", "t", "y"]
@@ -51,42 +53,132 @@ class ParsedValues:
     stamps: np.ndarray  # int64 ns since epoch, UTC (meaningful where date | datetime_only)
 
 
-def _mask(array: pa.Array) -> np.ndarray:
+def bool_mask(array: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+class ByteView:
+    """Byte lengths, first bytes and per-string byte-class counts of a null-free string array, from its buffers.
+
+    The cheap, exact pre-filters that keep regexes off values that cannot match (a date starts with a digit,
+    an e-mail address holds one '@', ...): on a free-text column most regexes then run on nothing.
+    """
+
+    def __init__(self, array: pa.Array) -> None:
+        self.array = array
+        offsets, self.data = string_offsets(array)
+        self.starts = offsets[:-1]
+        self.lengths = np.diff(offsets)
+        nonempty = self.lengths > 0
+        self.first = np.zeros(len(array), dtype=np.uint8)
+        self.first[nonempty] = self.data[self.starts[nonempty]]
+        self._segment = self.data[offsets[0] : offsets[-1]] if len(array) else self.data[:0]
+        self._nonempty = nonempty
+
+    def count(self, low: int, high: int | None = None, where: np.ndarray | None = None) -> np.ndarray:
+        """How many bytes of each string lie in [low, high] (high defaults to low); strings outside `where` get 0.
+
+        Byte comparisons, not a lookup table: numpy would widen every byte to an index first.
+        """
+        out = np.zeros(len(self.array), dtype=np.int64)
+        selected = self._nonempty if where is None else self._nonempty & where
+        if not selected.any():
+            return out
+        if not selected.all():
+            sub = ByteView(self.array.filter(pa.array(selected)))
+            out[selected] = sub.count(low, high)
+            return out
+        if high is None or high == low:
+            marked = self._segment == low
+        else:  # one unsigned comparison: bytes below `low` wrap around to large values
+            marked = np.subtract(self._segment, np.uint8(low), dtype=np.uint8) <= high - low
+        starts = self.starts - self.starts[0]
+        hits = np.flatnonzero(marked)
+        if len(hits) * 8 < len(marked):  # sparse (an '@' in free text): count the hits by owner instead
+            out[:] = np.bincount(np.searchsorted(starts, hits, side="right") - 1, minlength=len(out))
+        else:
+            out[:] = np.add.reduceat(marked, starts, dtype=np.int32)
+        return out
+
+    def char_lengths(self) -> np.ndarray:
+        """Length of each string in characters (its byte length when all of it is ASCII)."""
+        if len(self._segment) == 0 or int(self._segment.max()) < 0x80:
+            return self.lengths
+        return np.asarray(pc.utf8_length(self.array).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    def subset(self, mask: np.ndarray) -> pa.Array:
+        return self.array if mask.all() else self.array.filter(pa.array(mask))
+
+
+def byte_table(chars: str | bytes) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars.encode() if isinstance(chars, str) else chars)] = True
+    return table
+
+
+DIGITS = byte_table("0123456789")
+_SIGN = byte_table("+-")
+_FLOAT_FIRST = byte_table("0123456789+-.iI")
+_PLAIN_FIRST = byte_table("0123456789+-.")
+
+
+def _regex(view: ByteView, candidates: np.ndarray, pattern: str) -> np.ndarray:
+    """Mask of the values matching `pattern`, the regex run on `candidates` only."""
+    out = np.zeros(len(candidates), dtype=bool)
+    if candidates.any():
+        out[candidates] = bool_mask(pc.match_substring_regex(view.subset(candidates), pattern))
+    return out
 
 
 def parse(trimmed: pa.Array) -> ParsedValues:
     n = len(trimmed)
-    lower = pc.utf8_lower(trimmed)
-    is_true = _mask(pc.is_in(lower, value_set=pa.array(BOOLEAN_TRUE)))
-    is_bool = is_true | _mask(pc.is_in(lower, value_set=pa.array(BOOLEAN_FALSE)))
-    is_float = _mask(pc.match_substring_regex(trimmed, FLOAT_RE))
-    is_int = is_float & _mask(pc.match_substring_regex(trimmed, INTEGER_RE))
+    view = ByteView(trimmed)
+    # Booleans are at most 5 bytes ("false").
+    short = view.lengths <= 5
+    is_true = np.zeros(n, dtype=bool)
+    is_bool = np.zeros(n, dtype=bool)
+    if short.any():
+        lower = pc.utf8_lower(view.subset(short))
+        is_true[short] = bool_mask(pc.is_in(lower, value_set=pa.array(BOOLEAN_TRUE)))
+        is_bool[short] = is_true[short] | bool_mask(pc.is_in(lower, value_set=pa.array(BOOLEAN_FALSE)))
+
+    # Plain decimals (an optional leading sign, digits, at most one dot, a digit at least) match FLOAT_RE and are
+    # decided by counting bytes; INTEGER_RE is exactly "no dot, 1 to 18 digits". Only the rest (exponents,
+    # inf, ...) that could still be a float go through the regex.
+    signed = _SIGN[view.first]
+    numeric_first = _PLAIN_FIRST[view.first]  # a plain decimal starts with a digit, sign or dot
+    digits = view.count(ord("0"), ord("9"), where=numeric_first)
+    dots = view.count(ord("."), where=numeric_first)
+    plain = (digits >= 1) & (dots <= 1) & (digits + dots + signed == view.lengths)
+    is_int = plain & (dots == 0) & (digits <= 18)
+    is_float = plain | _regex(view, ~plain & _FLOAT_FIRST[view.first], FLOAT_RE)
     numbers = np.full(n, np.nan)
     if is_float.any():
-        numbers[is_float] = pc.cast(trimmed.filter(pa.array(is_float)), pa.float64()).to_numpy(zero_copy_only=False)
+        numbers[is_float] = pc.cast(view.subset(is_float), pa.float64()).to_numpy(zero_copy_only=False)
 
     stamps = np.zeros(n, dtype=np.int64)
     date = np.zeros(n, dtype=bool)
     with_time = np.zeros(n, dtype=bool)
     iso = np.zeros(n, dtype=bool)
-    # Dates need a digit first and a separator at position 2-4: skip the regexes for columns that cannot hold any.
-    if n and not is_float.all():
-        iso_date = _mask(pc.match_substring_regex(trimmed, ISO_DATE_RE))
-        iso_time = _mask(pc.match_substring_regex(trimmed, ISO_DATETIME_RE))
+    # Every date layout starts with a digit and is at least 8 bytes long, and no float is a date.
+    maybe_date = DIGITS[view.first] & (view.lengths >= 8) & ~is_float
+    if maybe_date.any():
+        iso_date = _regex(view, maybe_date & (view.lengths == 10), ISO_DATE_RE)
+        iso_time = _regex(view, maybe_date & (view.lengths >= 16), ISO_DATETIME_RE)
         for pattern_mask, has_time in ((iso_date, False), (iso_time, True)):
             if pattern_mask.any():
-                text = trimmed.filter(pa.array(pattern_mask)).to_numpy(zero_copy_only=False)
+                text = view.subset(pattern_mask).to_numpy(zero_copy_only=False)
                 parsed = pd.to_datetime(pd.Series(text), format="ISO8601", utc=True, errors="coerce")
                 ok = parsed.notna().to_numpy()
                 idx = np.flatnonzero(pattern_mask)[ok]
                 stamps[idx] = parsed[ok].to_numpy(dtype="datetime64[ns]").astype(np.int64)
                 (with_time if has_time else date)[idx] = True
                 iso[idx] = True
+        short_date = maybe_date & (view.lengths <= 10)
         for regex, fmt in OTHER_DATES:
-            pattern_mask = _mask(pc.match_substring_regex(trimmed, regex))
+            pattern_mask = _regex(view, short_date, regex)
             if pattern_mask.any():
-                text = trimmed.filter(pa.array(pattern_mask)).to_numpy(zero_copy_only=False)
+                text = view.subset(pattern_mask).to_numpy(zero_copy_only=False)
                 parsed = pd.to_datetime(pd.Series(text), format=fmt, errors="coerce")
                 ok = parsed.notna().to_numpy()
                 idx = np.flatnonzero(pattern_mask)[ok]

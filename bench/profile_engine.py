@@ -1,0 +1,441 @@
+"""The profiling engine against its floor (Arrow's bare CSV parse) and ydata-profiling, in one run.
+
+    .venv/bin/python bench/profile_engine.py            # full: 100 MiB, 1 GiB and 2 GiB files; writes BENCHMARKS.md
+    .venv/bin/python bench/profile_engine.py --quick    # small files, a check that the script works; writes nothing
+
+Generated CSVs (integer, float, date, categorical, free-text and e-mail columns with nulls; fixed seed) are cached
+in ~/.cache/sluice/bench. Every measurement runs in a fresh subprocess that reports its own time (after imports)
+and peak RSS (ru_maxrss), so peaks are per measurement:
+  (a) bare parse: pyarrow.csv.read_csv with default type inference and threads, best of --repeat runs (the floor);
+  (b) engine: open_table -> TableProfiler.update per chunk -> finish, on the 100 MiB and the 1 GiB file;
+  (c) ydata-profiling 4.18.4 (minimal=True; pandas.read_csv + ProfileReport.to_json) on the 100 MiB file, in its
+      own venv (~/.cache/sluice/bench/ydata-venv: it needs pandas < 3), with a timeout;
+  (d) the 2 GiB file in two byte-range parts (plan_parts, dialect of part 0) profiled by two processes at once,
+      serialised and merged in the parent, against one process on the whole file (both timed by the parent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from subprocess import PIPE
+from typing import Any
+
+MIB = 1024 * 1024
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path.home() / ".cache" / "sluice" / "bench"
+YDATA_VERSION = "4.18.4"
+SECTION = "## Profiling engine"
+
+COMPARISON = """\
+What each computes (ydata-profiling minimal=True vs this engine):
+- Both: counts, missing cells, distinct/unique counts, min/max/mean/std/variance/sum, skewness, kurtosis,
+  zeros, negatives, infinities, quantiles, histograms, top values, date ranges, alerts.
+- Only ydata (minimal): MAD, coefficient of variation, monotonicity, extreme values, memory size, the HTML
+  report; it types columns by pandas.read_csv's dtypes, holds the whole table in memory and uses every core.
+- Only this engine: streaming and mergeable (bounded memory, byte-range parts in parallel processes), exact
+  statistics on text (type inference with mixed-type counts and invalid examples, missing-value tokens,
+  string lengths, semantic patterns: e-mail, URL, UUID, IP, phone, numeric text), duplicate rows,
+  Pearson/Spearman/Cramér's V on a sample, date granularity and ISO share, a quality score and the parse
+  report; ydata minimal turns correlations, duplicates and string length/character/word statistics off."""
+
+
+# ---- data ---------------------------------------------------------------------------------------------------
+
+
+def generate(path: Path, mib: int) -> None:
+    """A deterministic CSV of at least `mib` MiB (same seed, so smaller files are prefixes of larger ones)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    words = np.array(["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "data", "profile", "stream"])
+    rng = np.random.default_rng(20240601)
+
+    def with_missing(values: np.ndarray, share: float, token: str) -> pa.Array:
+        values = values.astype(object)
+        values[rng.random(len(values)) < share] = token
+        return pa.array(values, pa.string())
+
+    def batch(start: int, n: int) -> pa.RecordBatch:
+        user = rng.integers(0, 10**7, n)
+        text = pc.binary_join_element_wise(*[pa.array(words[rng.integers(0, len(words), n)]) for _ in range(6)], " ")
+        email = pc.binary_join_element_wise(
+            pa.array(np.char.add("user", user.astype(str))),
+            pa.array(np.char.add(np.char.add("example", (user % 97).astype(str)), ".com")),
+            "@",
+        )
+        return pa.record_batch(
+            {
+                "id": pa.array(np.arange(start, start + n)),
+                "int": with_missing(rng.integers(-(10**6), 10**6, n).astype(str), 0.02, ""),
+                "float": with_missing(np.round(rng.normal(100, 30, n), 4).astype(str), 0.05, "NA"),
+                "date": with_missing((np.datetime64("2015-01-01") + rng.integers(0, 3650, n)).astype(str), 0.01, ""),
+                "cat": with_missing(rng.choice(np.array(["alpha", "beta", "gamma", "delta", "epsilon"]), n), 0.03, ""),
+                "text": text,
+                "email": email,
+            }
+        )
+
+    partial = path.with_suffix(".partial")
+    step = 25_000 if mib < 100 else 100_000
+    with pacsv.CSVWriter(partial, batch(0, 1).schema, write_options=pacsv.WriteOptions(quoting_style="none")) as out:
+        start = 0
+        while partial.stat().st_size < mib * MIB:
+            out.write(batch(start, step))
+            start += step
+    partial.rename(path)
+
+
+def dataset(mib: int) -> Path:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"engine_{mib}mib.csv"
+    if not path.exists():
+        print(f"generating {path} ...", flush=True)
+        generate(path, mib)
+    return path
+
+
+# ---- workers (each in a fresh subprocess) ---------------------------------------------------------------------
+
+
+def peak_mib() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def worker_bare(path: str) -> dict[str, Any]:
+    import pyarrow.csv as pacsv
+
+    started = time.perf_counter()
+    table = pacsv.read_csv(path)
+    return {"seconds": time.perf_counter() - started, "rows": table.num_rows}
+
+
+def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dialect: str = "") -> dict[str, Any]:
+    from services.processor.engine import TableProfiler
+    from services.processor.engine.reading import Dialect, open_table
+
+    started = time.perf_counter()
+    profiler = TableProfiler()
+    with open(path, "rb", buffering=0) as raw:
+        if start >= 0:
+            raw.seek(start)
+            reader = open_table(raw, byte_range=(start, end), dialect=Dialect.from_dict(json.loads(dialect)))
+        else:
+            reader = open_table(raw, file_name=Path(path).name)
+        for chunk in reader:
+            profiler.update(chunk)
+    result: dict[str, Any] = {"rows": profiler.rows}
+    if blob:
+        Path(blob).write_bytes(profiler.to_bytes())
+    else:
+        profile = profiler.finish(reader.report)
+        result["approximate"] = sorted(c.name for c in profile.column_profiles if c.distinct_approximate)
+        result["duplicates_approximate"] = profile.duplicates_approximate
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+YDATA_SCRIPT = """
+import json, resource, sys, time
+started = time.perf_counter()
+import pandas as pd
+from ydata_profiling import ProfileReport
+df = pd.read_csv(sys.argv[1])
+ProfileReport(df, minimal=True, progress_bar=False).to_json()
+peak = max(resource.getrusage(r).ru_maxrss for r in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+print(json.dumps({"seconds": time.perf_counter() - started, "rows": len(df), "peak_mib": peak}))
+"""
+
+
+def run_worker(kind: str, *args: object, timeout: float = 3600) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--worker", kind, *map(str, args)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---- measurements ---------------------------------------------------------------------------------------------
+
+
+def bare(path: Path, repeat: int) -> dict[str, Any]:
+    runs = [run_worker("bare", path) for _ in range(repeat)]
+    return min(runs, key=lambda r: r["seconds"])
+
+
+def engine(path: Path, repeat: int) -> dict[str, Any]:
+    runs = [run_worker("engine", path) for _ in range(repeat)]
+    best = min(runs, key=lambda r: r["seconds"])
+    best["peak_mib"] = max(r["peak_mib"] for r in runs)
+    return best
+
+
+def ydata_python() -> Path:
+    venv = CACHE / "ydata-venv"
+    python = venv / "bin" / "python"
+    check = [str(python), "-c", f"import ydata_profiling as y; assert y.__version__ == '{YDATA_VERSION}'"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python
+    print(f"installing ydata-profiling {YDATA_VERSION} into {venv} ...", flush=True)
+    subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, f"ydata-profiling=={YDATA_VERSION}"], check=True)
+    return python
+
+
+def ydata(path: Path, timeout: float) -> dict[str, Any]:
+    python = ydata_python()
+    try:
+        done = subprocess.run(
+            [str(python), "-c", YDATA_SCRIPT, str(path)], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"timeout": timeout}
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def parts(path: Path, repeat: int) -> dict[str, Any]:
+    """One process on the whole file vs two processes on its two byte-range halves, timed by the parent.
+
+    Both include process start-up, serialising, merging and finishing; alternated `repeat` times, best of each
+    (other load on a shared machine slows the two-process run most).
+    """
+    from services.processor.engine import TableProfiler
+    from services.processor.engine.reading import plan_parts, sniff_dialect
+
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        dialect = sniff_dialect(f.read(MIB), file_name=path.name)
+    ranges = plan_parts(size, dialect, part_bytes=-(-size // 2))
+    spec = json.dumps(dialect.to_dict())
+    singles: list[tuple[float, float]] = []
+    splits: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            one = run_worker("engine", path, Path(tmp) / "whole.bin")
+            whole = TableProfiler.from_bytes((Path(tmp) / "whole.bin").read_bytes()).finish()
+            singles.append((time.perf_counter() - started, one["peak_mib"]))
+
+            started = time.perf_counter()
+            command = [sys.executable, __file__, "--worker", "engine", str(path)]
+            processes = [
+                subprocess.Popen(
+                    [*command, str(Path(tmp) / f"{i}.bin"), str(s), str(e), spec], cwd=ROOT, stdout=PIPE, text=True
+                )
+                for i, (s, e) in enumerate(ranges)
+            ]
+            results = []
+            for process in processes:
+                out, _ = process.communicate()
+                if process.returncode != 0:
+                    raise RuntimeError("a part worker failed")
+                results.append(json.loads(out.strip().splitlines()[-1]))
+            merged = TableProfiler.from_bytes((Path(tmp) / "0.bin").read_bytes())
+            for i in range(1, len(ranges)):
+                merged.merge(TableProfiler.from_bytes((Path(tmp) / f"{i}.bin").read_bytes()))
+            split = merged.finish()
+            splits.append((time.perf_counter() - started, max(r["peak_mib"] for r in results)))
+            if (split.rows, split.missing_cells) != (whole.rows, whole.missing_cells):
+                raise RuntimeError("the merged parts disagree with the one-pass profile")
+    single, split_time = min(singles)[0], min(splits)[0]
+    return {
+        "parts": len(ranges),
+        "one_seconds": single,
+        "one_peak_mib": max(p for _, p in singles),
+        "two_seconds": split_time,
+        "two_peak_mib": max(p for _, p in splits),
+        "speedup": single / split_time,
+        "rows": whole.rows,
+    }
+
+
+# ---- report ---------------------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    import pandas
+    import pyarrow
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    mem_kib = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line
+    )
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return (
+        f"machine: {platform.machine()}, {os.cpu_count()} cores ({cpu}), {mem_kib / MIB:.0f} GiB RAM; "
+        f"Python {platform.python_version()}, pandas {pandas.__version__}, pyarrow {pyarrow.__version__}; "
+        f"commit {commit.stdout.strip() or '?'}, {dt.date.today().isoformat()}"
+    )
+
+
+def load() -> str:
+    """The 1-minute load average: other work on a shared machine slows the runs (the 2-process one most)."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def seconds(result: dict[str, Any]) -> str:
+    if "timeout" in result:
+        return f"> {result['timeout']:.0f} s (timed out)"
+    if "error" in result:
+        return f"failed: {result['error']}"
+    return f"{result['seconds']:.2f} s"
+
+
+def report(sizes: tuple[int, int, int], figures: dict[str, Any]) -> str:
+    small, large, huge = sizes
+    rows: list[tuple[str, str, str, str]] = []
+
+    def peak(result: dict[str, Any]) -> str:
+        return f"{result['peak_mib']:.0f} MiB" if "peak_mib" in result else "-"
+
+    for mib in (small, large):
+        floor, ours = figures[f"bare_{mib}"], figures[f"engine_{mib}"]
+        size = f"{figures[f'size_{mib}'] / MIB:.0f} MiB"
+        rows.append((f"bare parse, {size} ({floor['rows']:,} rows)", seconds(floor), peak(floor), "floor"))
+        ratio = f"{ours['seconds'] / floor['seconds']:.1f}x bare parse"
+        rows.append((f"engine, {size}", seconds(ours), peak(ours), ratio))
+        if mib == small and "ydata" in figures:
+            theirs = figures["ydata"]
+            ratio = f"{theirs['seconds'] / ours['seconds']:.1f}x ours" if "seconds" in theirs else "-"
+            rows.append((f"ydata-profiling {YDATA_VERSION} minimal, {size}", seconds(theirs), peak(theirs), ratio))
+    split = figures["parts"]
+    size = f"{figures[f'size_{huge}'] / MIB:.0f} MiB"
+    rows.append((f"engine, {size}, 1 process", f"{split['one_seconds']:.2f} s", f"{split['one_peak_mib']:.0f} MiB", ""))
+    n = split["parts"]
+    rows.append(
+        (
+            f"engine, {size}, {n} byte-range parts in {n} processes",
+            f"{split['two_seconds']:.2f} s",
+            f"{split['two_peak_mib']:.0f} MiB each",
+            f"{split['speedup']:.2f}x faster than 1",
+        )
+    )
+    header = ("measurement", "time", "peak RSS", "ratio")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = [machine(), f"load average (1 min) before / after the run: {figures['load']} / {load()}", ""]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        cells = [
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    worst = max(
+        figures[f"engine_{small}"]["seconds"] / figures[f"bare_{small}"]["seconds"],
+        figures[f"engine_{large}"]["seconds"] / figures[f"bare_{large}"]["seconds"],
+    )
+    peak_all = max(
+        figures[f"engine_{small}"]["peak_mib"],
+        figures[f"engine_{large}"]["peak_mib"],
+        split["one_peak_mib"],
+        split["two_peak_mib"],
+    )
+    lines += [
+        "",
+        f"target: engine within 3x of the bare parse: {'met' if worst <= 3 else 'MISSED'} ({worst:.1f}x at worst)",
+        f"target: engine peak RSS under 512 MiB at any size: {'met' if peak_all < 512 else 'MISSED'} "
+        f"({peak_all:.0f} MiB at most)",
+        f"target: 2 parts at least 1.6x faster than 1 process: {'met' if split['speedup'] >= 1.6 else 'MISSED'} "
+        f"({split['speedup']:.2f}x)",
+    ]
+    approximate = figures[f"engine_{large}"].get("approximate", [])
+    lines += ["", f"sketched (approximate) distinct counts on the {large} MiB file: {', '.join(approximate) or 'none'}"]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    body = path.read_text() if path.exists() else "# Benchmarks\n"
+    section = (
+        f"{SECTION} (`bench/profile_engine.py`)\n\n"
+        "Each figure is one fresh subprocess: time after imports, peak RSS (ru_maxrss) of that process. The floor is\n"
+        "pyarrow.csv.read_csv with type inference and Arrow's threads; the engine reads single-threaded (one\n"
+        "reader per core; parts give the parallelism) and profiles every column.\n\n"
+        "Why the 3x target is missed: the floor only tokenises and infers types, with Arrow's threads on both\n"
+        "cores (550-700 MiB/s here). The engine's single-threaded read alone is about 3x the floor, and every\n"
+        "column is then dictionary-encoded, hashed (distinct values and duplicate rows), type-checked, pattern-\n"
+        "matched and fed to its accumulators: about 45 MiB/s per process, in bounded memory. Byte-range parts\n"
+        "in separate processes are the way to use more cores (see the 2-part row).\n\n"
+        f"```\n{text}\n```\n\n{COMPARISON}\n"
+    )
+    start = body.find(SECTION)
+    if start < 0:
+        body = body.rstrip("\n") + "\n\n" + section
+    else:
+        following = body.find("\n## ", start + len(SECTION))
+        body = body[:start] + section + (body[following + 1 :] if following >= 0 else "")
+    path.write_text(body)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10/40/80 MiB files, ydata on the smallest; no write")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the bare parse and the small engine run")
+    parser.add_argument("--no-ydata", action="store_true")
+    parser.add_argument("--ydata-timeout", type=float, default=1800.0)
+    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=None, help="update BENCHMARKS.md")
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:  # bare PATH | engine PATH [BLOB [START END DIALECT]]
+        kind, path, *rest = args.worker
+        if kind == "bare":
+            result = worker_bare(path)
+        elif len(rest) == 4:
+            result = worker_engine(path, rest[0], int(rest[1]), int(rest[2]), rest[3])
+        else:
+            result = worker_engine(path, *rest)
+        result["peak_mib"] = peak_mib()
+        print(json.dumps(result))
+        return
+
+    sizes = (10, 40, 80) if args.quick else (100, 1024, 2048)
+    small, large, huge = sizes
+    figures: dict[str, Any] = {"load": load()}
+    for mib in (small, large):
+        path = dataset(mib)
+        figures[f"size_{mib}"] = path.stat().st_size
+        print(f"{mib} MiB: bare parse ...", flush=True)
+        figures[f"bare_{mib}"] = bare(path, args.repeat)
+        print(f"{mib} MiB: engine ...", flush=True)
+        figures[f"engine_{mib}"] = engine(path, args.repeat if mib == small else 1)
+    if not args.no_ydata:
+        print(f"{small} MiB: ydata-profiling (timeout {args.ydata_timeout:.0f} s) ...", flush=True)
+        figures["ydata"] = ydata(dataset(small), args.ydata_timeout)
+    path = dataset(huge)
+    figures[f"size_{huge}"] = path.stat().st_size
+    print(f"{huge} MiB: 1 process vs 2 parts ...", flush=True)
+    figures["parts"] = parts(path, 1 if args.quick else 2)
+
+    text = report(sizes, figures)
+    print()
+    print(text)
+    print()
+    print(COMPARISON)
+    if args.write if args.write is not None else not args.quick:
+        write_section(text)
+        print("\nwrote the section to BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""HyperLogLog over 64-bit hashes: Apache DataSketches' hll_sketch (HLL_4), the maintained implementation.
+
+The engine hands over its own 64-bit value hashes (hashing.py: the same in every process and chunking);
+DataSketches hashes them again (murmur3), picks a register and keeps the rank. A union of sketches does not
+depend on chunking or merge order, and the estimate with its bounds (at 1, 2 or 3 standard deviations) is the
+library's. Its relative standard error is about 1.04 / sqrt(2**lg_k). DataSketches' Python binding offers only
+a per-value update, so feeding costs one call per distinct value of a chunk (about 0.4 us each).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from datasketches import hll_sketch, hll_union, tgt_hll_type
+
+
+class HyperLogLog:
+    def __init__(self, lg_k: int, state: bytes | None = None) -> None:
+        if not 4 <= lg_k <= 21:
+            raise ValueError("lg_k must be between 4 and 21")
+        self.lg_k = lg_k
+        self._sketch = hll_sketch.deserialize(state) if state else hll_sketch(lg_k, tgt_hll_type.HLL_4)
+
+    def update(self, hashes: np.ndarray) -> None:
+        """Offer 64-bit hashes (one per distinct value or row)."""
+        update = self._sketch.update
+        for value in hashes.view(np.int64).tolist():
+            update(value)
+
+    def merge(self, other: HyperLogLog) -> None:
+        if other.lg_k != self.lg_k:
+            raise ValueError("cannot merge HyperLogLog sketches of different sizes")
+        union = hll_union(self.lg_k)
+        union.update(self._sketch)
+        union.update(other._sketch)
+        self._sketch = union.get_result(tgt_hll_type.HLL_4)
+
+    def estimate(self) -> float:
+        return float(self._sketch.get_estimate())
+
+    def bounds(self, deviations: int) -> tuple[float, float]:
+        """The library's bounds at 1, 2 or 3 standard deviations."""
+        return float(self._sketch.get_lower_bound(deviations)), float(self._sketch.get_upper_bound(deviations))
+
+    @property
+    def state(self) -> bytes:
+        return bytes(self._sketch.serialize_compact())

@@ -1,0 +1,148 @@
+"""The byte-level shortcuts of type parsing and pattern matching agree with running every regex on every value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.processor.engine import types
+from services.processor.engine.hashing import hash_strings
+from services.processor.engine.text import PATTERNS, TextAccumulator
+
+PIECES = [
+    *"0123456789",
+    *"+-.eE:/@T Z{}[]()$%,;_",
+    "inf",
+    "Infinity",
+    "nan",
+    "2024",
+    "-01-",
+    "12:30",
+    "http://",
+    "ftp://",
+    "€",
+    "£",
+    "¥",
+    "é",
+    "true",
+    "No",
+    "x.com",
+    "0000000000000000000",
+    "a",
+    "ab",
+    "f",
+]
+VALUE = st.lists(st.sampled_from(PIECES), min_size=1, max_size=8).map(lambda parts: "".join(parts).strip())
+EXAMPLES = [
+    "1",
+    "+1",
+    "-0",
+    "1.",
+    ".5",
+    "+.5",
+    ".",
+    "-",
+    "1e5",
+    "1.5E-3",
+    "-inf",
+    "Infinity",
+    "123456789012345678",
+    "1234567890123456789",
+    "2024-01-05",
+    "2024-01-05T10:20:30Z",
+    "2024-01-05 10:20",
+    "2024/01/05",
+    "1/2/2024",
+    "01.02.2024",
+    "1.1.2024",
+    "TRUE",
+    "y",
+    "a@b.co",
+    "a@@b.co",
+    "ftp://x",
+    "http://example.com/a",
+    "123e4567-e89b-12d3-a456-426614174000",
+    "192.168.0.1",
+    "::1",
+    "fe80::1:2",
+    "+1 (555) 123-4567",
+    "$1,234.50",
+    "€ 12",
+    "12,5 %",
+    '{"a": 1}',
+    "[1, 2]",
+    "١٢",  # Arabic-Indic digits are not \\d
+]
+
+
+def reference_parse(trimmed: pa.Array) -> dict[str, np.ndarray]:
+    """Every regex on every value, as the parser did before its byte-level shortcuts."""
+
+    def regex(pattern: str) -> np.ndarray:
+        return types.bool_mask(pc.match_substring_regex(trimmed, pattern))
+
+    lower = pc.utf8_lower(trimmed)
+    is_true = types.bool_mask(pc.is_in(lower, value_set=pa.array(types.BOOLEAN_TRUE)))
+    is_false = types.bool_mask(pc.is_in(lower, value_set=pa.array(types.BOOLEAN_FALSE)))
+    is_float = regex(types.FLOAT_RE)
+    date = np.zeros(len(trimmed), dtype=bool)
+    with_time = np.zeros(len(trimmed), dtype=bool)
+    text = np.asarray(trimmed.to_pylist(), dtype=object)
+    for pattern, target, fmt in [(types.ISO_DATE_RE, date, "ISO8601"), (types.ISO_DATETIME_RE, with_time, "ISO8601")]:
+        hit = regex(pattern)
+        ok = pd.to_datetime(pd.Series(text[hit]), format=fmt, utc=True, errors="coerce").notna().to_numpy()
+        target[np.flatnonzero(hit)[ok]] = True
+    for pattern, fmt in types.OTHER_DATES:
+        hit = regex(pattern)
+        ok = pd.to_datetime(pd.Series(text[hit]), format=fmt, errors="coerce").notna().to_numpy()
+        date[np.flatnonzero(hit)[ok]] = True
+    return {
+        "boolean": is_true | is_false,
+        "boolean_true": is_true,
+        "integer": is_float & regex(types.INTEGER_RE),
+        "float_only": is_float & ~regex(types.INTEGER_RE),
+        "date": date,
+        "datetime_only": with_time,
+    }
+
+
+def check(values: list[str]) -> None:
+    trimmed = pa.array(values, pa.string())
+    parsed = types.parse(trimmed)
+    for name, expected in reference_parse(trimmed).items():
+        assert getattr(parsed, name).tolist() == expected.tolist(), name
+    numbers = np.full(len(values), np.nan)
+    floats = parsed.integer | parsed.float_only
+    numbers[floats] = pc.cast(trimmed.filter(pa.array(floats)), pa.float64()).to_numpy(zero_copy_only=False)
+    assert np.array_equal(parsed.numbers, numbers, equal_nan=True)
+
+    counts = np.arange(1, len(values) + 1)
+    untyped = np.ones(len(values), dtype=bool)
+    acc = TextAccumulator()
+    acc.update(trimmed, trimmed, counts, untyped)
+    for name, pattern in PATTERNS.items():
+        hit = types.bool_mask(pc.match_substring_regex(trimmed, pattern))
+        assert acc.patterns[name] == int(counts[hit].sum()), name
+
+
+def test_examples_agree_with_regexes() -> None:
+    check(EXAMPLES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(VALUE.filter(bool), min_size=1, max_size=40))
+def test_generated_values_agree_with_regexes(values: list[str]) -> None:
+    check(values)
+
+
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=20))
+def test_string_hash_depends_only_on_the_text(values: list[str]) -> None:
+    together = hash_strings(pa.array(values, pa.string()))
+    alone = [int(hash_strings(pa.array([v], pa.string()))[0]) for v in values]
+    assert together.tolist() == alone
+    distinct = {v: int(h) for v, h in zip(values, together.tolist(), strict=True)}
+    assert len(set(distinct.values())) == len(distinct)
