@@ -115,3 +115,17 @@ def test_quality_components() -> None:
         / (w.weight_completeness + w.weight_validity + w.weight_uniqueness + w.weight_parse_health)
     )
     assert q.score == round(expected, 2)
+
+
+def test_correlations_take_only_the_first_columns_of_each_kind():
+    """Pairs grow with the square of the columns: a wide table correlates its first columns only."""
+    import pandas as pd
+
+    from services.processor.engine import ProfileConfig, profile_dataframe
+
+    frame = pd.DataFrame({f"c{i}": [str((r * (i + 1)) % 7) for r in range(40)] for i in range(8)}).astype(
+        "string[pyarrow]"
+    )
+    profile = profile_dataframe(frame, ProfileConfig(correlation_max_columns=3))
+    named = {c.column_a for c in profile.correlations} | {c.column_b for c in profile.correlations}
+    assert named == {"c0", "c1", "c2"}

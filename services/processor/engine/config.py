@@ -68,6 +68,8 @@ class ProfileConfig:
     correlation_sample_size: int = 20_000
     sample_seed: int = 0x5EED
     cramers_max_distinct: int = 50  # columns with more categories get no Cramér's V
+    # Pairs grow with the square of the columns: only the first this many columns of each kind are correlated.
+    correlation_max_columns: int = 50
 
     # Alert thresholds.
     missing_alert: float = 0.05  # MISSING: share of missing cells above this

@@ -4,7 +4,9 @@ Pearson and Spearman between integer/float columns (pandas DataFrame.corr, pairw
 do not parse as numbers are left out). Cramér's V between categorical/boolean columns with at most
 `cramers_max_distinct` categories: V = sqrt(chi2 / n / (min(rows, cols) - 1)) over the contingency table of rows
 where both are present, without bias correction. The sample is every row while the table has at most
-`correlation_sample_size` rows (exact), else a bottom-k hash sample of that many rows (see table.py).
+`correlation_sample_size` rows (exact), else a bottom-k hash sample of that many rows (see table.py). Pairs grow
+with the square of the columns, so only the first `correlation_max_columns` columns (in file order) of each kind
+take part.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def _missing_as_na(series: pd.Series, config: ProfileConfig) -> pd.Series:
 
 def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: ProfileConfig) -> list[Correlation]:
     result: list[Correlation] = []
-    numeric = [c.name for c in columns if c.inferred_type in ("integer", "float")]
+    numeric = [c.name for c in columns if c.inferred_type in ("integer", "float")][: config.correlation_max_columns]
     if len(numeric) >= 2 and len(sample):
         frame = pd.DataFrame(
             {name: pd.to_numeric(_missing_as_na(sample[name], config), errors="coerce") for name in numeric}
@@ -43,7 +45,7 @@ def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: Prof
         c.name
         for c in columns
         if c.inferred_type in ("categorical", "boolean") and 2 <= c.distinct <= config.cramers_max_distinct
-    ]
+    ][: config.correlation_max_columns]
     cleaned = {name: _missing_as_na(sample[name], config) for name in categorical}
     for i, a in enumerate(categorical):
         for b in categorical[i + 1 :]:
