@@ -90,10 +90,14 @@ def test_trace_shows_every_hop_of_a_job(run_cli, csv_file):
             stack.extend(span["children"])
         return found
 
-    # Services write spans in batches (every 0.5 s here); job.process ends last, after its stages.
-    deadline = time.monotonic() + 15
+    # Each service writes its spans in batches (every 0.5 s here), so the ingest's publish span and the
+    # processor's spans reach the trace files in either order: wait until every hop has arrived.
+    def complete(found: dict[str, list[dict]]) -> bool:
+        return all(name in found for name in ("/sluice.v1.IngestService/Upload", "sluice.jobs publish", "job.process"))
+
+    deadline = time.monotonic() + 20
     found = spans_by_name()
-    while "job.process" not in found and time.monotonic() < deadline:
+    while not complete(found) and time.monotonic() < deadline:
         time.sleep(0.5)
         found = spans_by_name()
     (upload,) = found["/sluice.v1.IngestService/Upload"]
