@@ -55,7 +55,9 @@ class PartStore:
             for part in parts:
                 if part["state"] != "DONE":
                     payload = {"job_id": job_id, "tenant": job["tenant_id"], "part": part["part"]}
-                    _enqueue_payload(conn, self._topic, job_id, payload, headers=dict(headers))
+                    # Keyed by part, not by job: the parts spread over the partitions, hence over processors.
+                    key = f"{job_id}/{part['part']}"
+                    _enqueue_payload(conn, self._topic, key, payload, headers=dict(headers))
         self._on_change(job_id)
         return parts
 
