@@ -318,7 +318,9 @@ class JobRunner:
                 raise _Stop(abandon)
             row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
             if row is not None:
-                self._work_part(row, shutting_down=lambda: should_abandon() is not None)
+                outcome = self._work_part(row, shutting_down=lambda: should_abandon() is not None)
+                if outcome is Outcome.RETRYING:  # storage failing: retry the job with backoff, not spin on parts
+                    raise TransientJobError("STORAGE_UNAVAILABLE", "a part of the file could not be read or stored")
                 continue
             parts = self._parts.parts(job_id)
             done = [p for p in parts if p["state"] == "DONE"]
