@@ -17,12 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import pandas as pd
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 from opentelemetry import trace
 
 from services.processor.engine import DEFAULT_NA_TOKENS, ParseReport, ProfileConfig, TableProfile, TableProfiler
 from services.processor.engine.options import Dialect, ReadOptions
+from services.processor.engine.read_ahead import ReadAhead
 from services.processor.engine.reading import NotATableError, open_table
 from services.processor.parts import SplitPolicy, pack_state, split_plan, unpack_state
 from services.processor.report_html import render_html
@@ -157,6 +159,8 @@ class JobRunner:
                 stored = self._store.succeed(job_id, worker=cfg.worker_id, profile=result)
             if stored:
                 log.info("job %s: succeeded, %d rows x %d columns", job_id, result.row_count, result.column_count)
+                if profiled.part_count > 1:
+                    self._discard_part_states(job)
                 return Outcome.SUCCEEDED
             log.warning("job %s: lease lost before the result was stored; nothing stored", job_id)
             return Outcome.LEASE_LOST
@@ -168,7 +172,8 @@ class JobRunner:
                 log.warning("job %s: lease lost while working; abandoned", job_id)
             return stop.outcome
         except JobInputError as error:
-            self._store.fail(job_id, worker=cfg.worker_id, reason=error.reason, message=error.message)
+            if self._store.fail(job_id, worker=cfg.worker_id, reason=error.reason, message=error.message):
+                self._discard_part_states(job)
             log.info("job %s: failed, bad input: %s", job_id, error.message)
             return Outcome.FAILED
         except TransientJobError as error:
@@ -251,6 +256,7 @@ class JobRunner:
             _CountingReader(body, progress, should_abandon), buffer_size=self._config.read_chunk_bytes
         )
         profiler = TableProfiler(self._profile_config(job))
+        ahead: ReadAhead[pd.DataFrame] | None = None
         with self._tracer.start_as_current_span("job.parse") as parse_span:
             try:
                 reader = open_table(
@@ -261,7 +267,8 @@ class JobRunner:
                     byte_range=byte_range,
                     dialect=dialect,
                 )
-                for chunk in reader:
+                ahead = ReadAhead(reader, name=f"read-{str(job['id'])[:8]}")  # S3 reads and parsing overlap profiling
+                for chunk in ahead:
                     profiler.update(chunk)
                     progress.rows_done += len(chunk)
             except _Stop:
@@ -272,7 +279,9 @@ class JobRunner:
                 message = f"reading the file from storage failed: {error}"
                 raise TransientJobError("STORAGE_UNAVAILABLE", message) from error
             finally:
-                body.close()
+                body.close()  # first: a read-ahead blocked in a read returns at once
+                if ahead is not None:
+                    ahead.close()
                 parse_span.set_attributes({"sluice.bytes_read": progress.bytes_done, "sluice.rows": progress.rows_done})
         return profiler, reader.report
 
@@ -354,14 +363,34 @@ class JobRunner:
             profile = merged.finish(report)
         return Profiled(profile=profile, duration_seconds=time.monotonic() - started, part_count=len(parts))
 
+    def _discard_part_states(self, job: Row) -> None:
+        """Partial states serve only the merge: once the job's outcome is stored they go. Best effort: a
+        leftover costs storage, not correctness (a retried job keeps its DONE parts, so this is not called then)."""
+        keys = [p["state_key"] for p in self._parts.parts(str(job["id"])) if p["state_key"]]
+        if not keys:
+            return
+        try:
+            for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
+                batch = [{"Key": k} for k in keys[start : start + 1000]]
+                self._s3.delete_objects(Bucket=self._config.bucket, Delete={"Objects": batch, "Quiet": True})
+        except (BotoCoreError, ClientError) as error:
+            log.warning("job %s: removing %d part states failed: %s", job["id"], len(keys), error)
+
     def run_part(self, job_id: str, part: int, *, shutting_down: Callable[[], bool]) -> Outcome:
-        """A part message: take that part if it is still to be done, and do it."""
-        row = self._parts.claim(
-            job_id, worker=self._config.worker_id, lease_seconds=self._config.lease_seconds, part=part
-        )
+        """A part message: take that part if it is still to be done, and do it; then keep taking the job's
+        other parts while any is left. Messages only wake processors up: which partition a part's message
+        landed on must not decide who works, or a processor idles while the other still has a queue."""
+        cfg = self._config
+        row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds, part=part)
         if row is None:
             return Outcome.SKIPPED
-        return self._work_part(row, shutting_down=shutting_down)
+        outcome = self._work_part(row, shutting_down=shutting_down)
+        while outcome is Outcome.SUCCEEDED and not shutting_down():
+            row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
+            if row is None:
+                break
+            outcome = self._work_part(row, shutting_down=shutting_down)
+        return outcome
 
     def _work_part(self, row: Row, *, shutting_down: Callable[[], bool]) -> Outcome:
         """Profile one claimed part under its own lease; store its partial state; mark it DONE."""

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import random
+import uuid
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from psycopg.types.json import Jsonb
 
-from services.processor.engine import profile_dataframe
+from services.processor.engine import ProfileConfig, profile_dataframe
+from services.processor.engine.options import ReadOptions
+from services.processor.parts import SplitPolicy, split_plan
+from services.processor.runner import JobRunner, Outcome, RunnerConfig
 from sluice.client import SluiceClient
+from sluice.jobstate import RetryPolicy
+from sluice.jobstore import JobStore, Topics
+from sluice.partstore import PartStore
+from sluice.telemetry import Telemetry
 from sluice.v1 import job_pb2
 
 STATE = job_pb2.JobState
@@ -31,7 +40,9 @@ def _write_csv(path: Path, rows: int, seed: int = 7) -> pd.DataFrame:
     return frame
 
 
-def test_a_large_file_is_profiled_in_parts_and_equals_the_one_pass_profile(client: SluiceClient, tmp_path: Path, pool):
+def test_a_large_file_is_profiled_in_parts_and_equals_the_one_pass_profile(
+    client: SluiceClient, tmp_path: Path, pool, s3, tenant: str
+):
     path = tmp_path / "big.csv"
     _write_csv(path, 60_000)
     size = path.stat().st_size
@@ -50,6 +61,8 @@ def test_a_large_file_is_profiled_in_parts_and_equals_the_one_pass_profile(clien
         ).fetchall()
     assert [p["state"] for p in parts] == ["DONE"] * expected_parts
     assert all(p["finished_by"].startswith("processor-") for p in parts)
+    # The partial states served the merge only: once the job succeeded they are gone from S3.
+    assert s3.list_objects_v2(Bucket="sluice", Prefix=f"parts/{tenant}/{job.id}/").get("KeyCount") == 0
 
     # The one-pass profile of the same text, computed here by the same engine.
     text = pd.read_csv(path, dtype=str, keep_default_na=False).astype("string[pyarrow]")
@@ -100,3 +113,62 @@ def test_a_file_with_line_breaks_inside_quotes_is_read_in_one_pass(client: Sluic
     profile = client.get_profile(job.id)
     assert profile.part_count == 1 and final.progress.parts_total == 0
     assert profile.row_count == 60_000 and not profile.parse.splittable
+
+
+def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s3, api_key, tenant, tmp_path: Path):
+    """Part messages land on whatever partitions their keys hash to, so one processor can be handed far fewer
+    than another. A processor that took one part keeps claiming the job's remaining ones, so nobody idles
+    while parts are left. The job here is planned without any message (the coordinator is elsewhere), so
+    only the runner under test, woken for part 2, can take the others."""
+    path = tmp_path / "parts.csv"
+    _write_csv(path, 20_000, seed=3)
+    size = path.stat().st_size
+    job_id, key = str(uuid.uuid4()), f"raw/{tenant}/{uuid.uuid4().hex}.csv"
+    s3.put_object(Bucket="sluice", Key=key, Body=path.read_bytes())
+    job = {"file_name": path.name, "media_type": "text/csv", "size_bytes": size}
+    policy = SplitPolicy(split_bytes=100_000, part_bytes=200_000)
+    plan = split_plan(job, path.read_bytes()[: policy.sample_bytes], policy, ReadOptions())
+    assert plan is not None
+    dialect, ranges = plan
+    assert len(ranges) >= 4
+    with pool.connection() as conn:
+        conn.execute(
+            """INSERT INTO jobs (id, tenant_id, state, file_name, media_type, size_bytes, sha256, object_key,
+                                 max_attempts, attempt, lease_owner, lease_expires_at, part_count, dialect)
+               VALUES (%s, %s, 'RUNNING', %s, 'text/csv', %s, '', %s, 3, 1, 'coordinator-elsewhere',
+                       now() + interval '1 hour', %s, %s)""",
+            (job_id, tenant, path.name, size, key, len(ranges), Jsonb(dialect.to_dict())),
+        )
+        for i, (start, end) in enumerate(ranges):
+            conn.execute(
+                "INSERT INTO job_parts (job_id, part, start_byte, end_byte) VALUES (%s, %s, %s, %s)",
+                (job_id, i, start, end),
+            )
+    runner = JobRunner(
+        store=JobStore(pool=pool, topics=Topics(jobs="unused", dlq="unused")),
+        parts=PartStore(pool=pool, jobs_topic="unused"),
+        s3=s3,
+        config=RunnerConfig(
+            worker_id="helper-under-test",
+            bucket="sluice",
+            lease_seconds=30,
+            read_chunk_bytes=1 << 20,
+            block_bytes=1 << 20,
+            chunk_rows=5000,
+            profile=ProfileConfig(),
+            retry=RetryPolicy(base_seconds=1, max_seconds=2),
+            split=policy,
+        ),
+        telemetry=Telemetry.create(service_name="test", disabled=True),
+    )
+    assert runner.run_part(job_id, 2, shutting_down=lambda: False) is Outcome.SUCCEEDED
+    with pool.connection() as conn:
+        parts = conn.execute(
+            "SELECT state, finished_by, rows_read FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)
+        ).fetchall()
+        done = conn.execute("SELECT parts_done, rows_done FROM jobs WHERE id = %s", (job_id,)).fetchone()
+    assert [(p["state"], p["finished_by"]) for p in parts] == [("DONE", "helper-under-test")] * len(ranges)
+    assert sum(p["rows_read"] for p in parts) == 20_000
+    assert (done["parts_done"], done["rows_done"]) == (len(ranges), 20_000)
+    # Woken again for a part that is done: nothing to take.
+    assert runner.run_part(job_id, 0, shutting_down=lambda: False) is Outcome.SKIPPED
