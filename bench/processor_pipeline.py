@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import platform
 import subprocess
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -110,6 +112,8 @@ def profile_file(
         sampler.stop.set()
         assert final.state == job_pb2.JOB_STATE_SUCCEEDED, final.error.message
         parts = client.get_profile(job.id).part_count
+    if parts > 1:
+        print_part_timeline(stack, job.id, final)
     growth = {f"processor-{i}": sampler.peak[pid] - idle[str(pid)] for i, pid in enumerate(pids)}
     peaks = {f"processor-{i}": sampler.peak[pid] for i, pid in enumerate(pids)}
     if watch:
@@ -118,24 +122,41 @@ def profile_file(
     return processing_seconds(final), peaks, parts
 
 
+def print_part_timeline(stack: Stack, job_id: str, final: job_pb2.Job) -> None:
+    """Who finished which part when (seconds after the job started running): idle gaps show here."""
+    running = [e for e in final.events if e.to_state == job_pb2.JOB_STATE_RUNNING][-1].time.ToDatetime()
+    with psycopg.connect(stack.infra_env()["SLUICE_DATABASE_URL"]) as conn:
+        rows = conn.execute(
+            "SELECT part, finished_by, finished_at FROM job_parts WHERE job_id = %s ORDER BY finished_at", (job_id,)
+        ).fetchall()
+    by: dict[str, list[str]] = {}
+    for part, worker, finished in rows:
+        seconds = finished.astimezone(dt.UTC).replace(tzinfo=None) - running
+        by.setdefault(worker, []).append(f"{part}@{seconds.total_seconds():.1f}s")
+    for worker, done in sorted(by.items()):
+        print(f"    {worker}: parts finished {' '.join(done)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--memory-gib", type=float, default=5.0)
+    parser.add_argument("--memory-gib", type=float, default=5.0, help="0 skips the memory measurement")
     parser.add_argument("--scale-gib", type=float, default=2.0)
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; commit {commit}")
-    big, medium = dataset(args.memory_gib), dataset(args.scale_gib)
+    medium = dataset(args.scale_gib)
     home = Path(tempfile.mkdtemp(prefix="sluice-bench-"))
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
     service_env = {"SLUICE_MAX_UPLOAD_BYTES": str(64 * 1024**3), "SLUICE_PART_BYTES": str(256 * MIB)}
     stack = Stack(home, environ=environ, processors=0, service_env=service_env)
     try:
         stack.up()
-        size = big.stat().st_size
-        print(f"1. one processor, one pass, {size / MIB:,.0f} MiB file:")
-        seconds, peaks, _ = profile_file(stack, big, {"count": "1", "split": "0"}, watch=True)
-        print(f"    {seconds:.1f} s ({size / MIB / seconds:.0f} MiB/s); peak RSS {peaks['processor-0']:.0f} MiB")
+        if args.memory_gib:
+            big = dataset(args.memory_gib)
+            size = big.stat().st_size
+            print(f"1. one processor, one pass, {size / MIB:,.0f} MiB file:")
+            seconds, peaks, _ = profile_file(stack, big, {"count": "1", "split": "0"}, watch=True)
+            print(f"    {seconds:.1f} s ({size / MIB / seconds:.0f} MiB/s); peak RSS {peaks['processor-0']:.0f} MiB")
         size = medium.stat().st_size
         print(f"2. {size / MIB:,.0f} MiB file, one processor in one pass vs two processors in 256 MiB parts:")
         one, _, _ = profile_file(stack, medium, {"count": "1", "split": "0"}, watch=False)

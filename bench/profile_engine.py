@@ -6,8 +6,9 @@
 Generated CSVs (integer, float, date, categorical, free-text and e-mail columns with nulls; fixed seed) are cached
 in ~/.cache/sluice/bench. Every measurement runs in a fresh subprocess that reports its own time (after imports)
 and peak RSS (ru_maxrss), so peaks are per measurement:
-  (a) bare parse: pyarrow.csv.read_csv with default type inference and threads, best of --repeat runs (the floor);
-  (b) engine: open_table -> TableProfiler.update per chunk -> finish, on the 100 MiB and the 1 GiB file;
+  (a) bare parse: pyarrow.csv.read_csv with default type inference and threads, best of --repeat runs (the floor),
+      and the same on one thread (use_threads=False) for the per-core view;
+  (b) engine: open_table -> ReadAhead -> TableProfiler.update per chunk -> finish, on the 100 MiB and the 1 GiB file;
   (c) ydata-profiling 4.18.4 (minimal=True; pandas.read_csv + ProfileReport.to_json) on the 100 MiB file, in its
       own venv (~/.cache/sluice/bench/ydata-venv: it needs pandas < 3), with a timeout;
   (d) the 2 GiB file in two byte-range parts (plan_parts, dialect of part 0) profiled by two processes at once,
@@ -116,16 +117,17 @@ def peak_mib() -> float:
     return max(own, children) / 1024
 
 
-def worker_bare(path: str) -> dict[str, Any]:
+def worker_bare(path: str, threads: bool = True) -> dict[str, Any]:
     import pyarrow.csv as pacsv
 
     started = time.perf_counter()
-    table = pacsv.read_csv(path)
+    table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(use_threads=threads))
     return {"seconds": time.perf_counter() - started, "rows": table.num_rows}
 
 
 def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dialect: str = "") -> dict[str, Any]:
     from services.processor.engine import TableProfiler
+    from services.processor.engine.read_ahead import ReadAhead
     from services.processor.engine.reading import Dialect, open_table
 
     started = time.perf_counter()
@@ -136,7 +138,7 @@ def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dia
             reader = open_table(raw, byte_range=(start, end), dialect=Dialect.from_dict(json.loads(dialect)))
         else:
             reader = open_table(raw, file_name=Path(path).name)
-        for chunk in reader:
+        for chunk in ReadAhead(reader):  # as the processor reads: the next chunk is parsed meanwhile
             profiler.update(chunk)
     result: dict[str, Any] = {"rows": profiler.rows}
     if blob:
@@ -170,8 +172,8 @@ def run_worker(kind: str, *args: object, timeout: float = 3600) -> dict[str, Any
 # ---- measurements ---------------------------------------------------------------------------------------------
 
 
-def bare(path: Path, repeat: int) -> dict[str, Any]:
-    runs = [run_worker("bare", path) for _ in range(repeat)]
+def bare(path: Path, repeat: int, kind: str = "bare") -> dict[str, Any]:
+    runs = [run_worker(kind, path) for _ in range(repeat)]
     return min(runs, key=lambda r: r["seconds"])
 
 
@@ -316,6 +318,10 @@ def report(sizes: tuple[int, int, int], figures: dict[str, Any]) -> str:
         floor, ours = figures[f"bare_{mib}"], figures[f"engine_{mib}"]
         size = f"{figures[f'size_{mib}'] / MIB:.0f} MiB"
         rows.append((f"bare parse, {size} ({floor['rows']:,} rows)", seconds(floor), peak(floor), "floor"))
+        if mib == small:
+            one = figures["bare1"]
+            ratio = f"{one['seconds'] / floor['seconds']:.1f}x floor"
+            rows.append((f"bare parse on one thread, {size}", seconds(one), peak(one), ratio))
         ratio = f"{ours['seconds'] / floor['seconds']:.1f}x bare parse"
         rows.append((f"engine, {size}", seconds(ours), peak(ours), ratio))
         if mib == small and "ydata" in figures:
@@ -403,8 +409,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:  # bare PATH | engine PATH [BLOB [START END DIALECT]]
         kind, path, *rest = args.worker
-        if kind == "bare":
-            result = worker_bare(path)
+        if kind in ("bare", "bare1"):
+            result = worker_bare(path, threads=kind == "bare")
         elif len(rest) == 4:
             result = worker_engine(path, rest[0], int(rest[1]), int(rest[2]), rest[3])
         else:
@@ -421,6 +427,8 @@ def main() -> None:
         figures[f"size_{mib}"] = path.stat().st_size
         print(f"{mib} MiB: bare parse ...", flush=True)
         figures[f"bare_{mib}"] = bare(path, args.repeat)
+        if mib == small:
+            figures["bare1"] = bare(path, args.repeat, kind="bare1")
         print(f"{mib} MiB: engine ...", flush=True)
         figures[f"engine_{mib}"] = engine(path, args.repeat if mib == small else 1)
     if not args.no_ydata:
