@@ -8,7 +8,7 @@ in ~/.cache/sluice/bench. Every measurement runs in a fresh subprocess that repo
 and peak RSS (ru_maxrss), so peaks are per measurement:
   (a) bare parse: pyarrow.csv.read_csv with default type inference and threads, best of --repeat runs (the floor),
       and the same on one thread (use_threads=False) for the per-core view;
-  (b) engine: open_table -> ReadAhead -> TableProfiler.update per chunk -> finish, on the 100 MiB and the 1 GiB file;
+  (b) engine: open_table -> TableProfiler.update per chunk -> finish, on the 100 MiB and the 1 GiB file;
   (c) ydata-profiling 4.18.4 (minimal=True; pandas.read_csv + ProfileReport.to_json) on the 100 MiB file, in its
       own venv (~/.cache/sluice/bench/ydata-venv: it needs pandas < 3), with a timeout;
   (d) the 2 GiB file in two byte-range parts (plan_parts, dialect of part 0) profiled by two processes at once,
@@ -127,7 +127,6 @@ def worker_bare(path: str, threads: bool = True) -> dict[str, Any]:
 
 def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dialect: str = "") -> dict[str, Any]:
     from services.processor.engine import TableProfiler
-    from services.processor.engine.read_ahead import ReadAhead
     from services.processor.engine.reading import Dialect, open_table
 
     started = time.perf_counter()
@@ -138,7 +137,7 @@ def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dia
             reader = open_table(raw, byte_range=(start, end), dialect=Dialect.from_dict(json.loads(dialect)))
         else:
             reader = open_table(raw, file_name=Path(path).name)
-        for chunk in ReadAhead(reader):  # as the processor reads: the next chunk is parsed meanwhile
+        for chunk in reader:
             profiler.update(chunk)
     result: dict[str, Any] = {"rows": profiler.rows}
     if blob:

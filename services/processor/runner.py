@@ -17,14 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import pandas as pd
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 from opentelemetry import trace
 
 from services.processor.engine import DEFAULT_NA_TOKENS, ParseReport, ProfileConfig, TableProfile, TableProfiler
 from services.processor.engine.options import Dialect, ReadOptions
-from services.processor.engine.read_ahead import ReadAhead
 from services.processor.engine.reading import NotATableError, open_table
 from services.processor.parts import SplitPolicy, pack_state, split_plan, unpack_state
 from services.processor.report_html import render_html
@@ -256,7 +254,6 @@ class JobRunner:
             _CountingReader(body, progress, should_abandon), buffer_size=self._config.read_chunk_bytes
         )
         profiler = TableProfiler(self._profile_config(job))
-        ahead: ReadAhead[pd.DataFrame] | None = None
         with self._tracer.start_as_current_span("job.parse") as parse_span:
             try:
                 reader = open_table(
@@ -267,8 +264,7 @@ class JobRunner:
                     byte_range=byte_range,
                     dialect=dialect,
                 )
-                ahead = ReadAhead(reader, name=f"read-{str(job['id'])[:8]}")  # S3 reads and parsing overlap profiling
-                for chunk in ahead:
+                for chunk in reader:
                     profiler.update(chunk)
                     progress.rows_done += len(chunk)
             except _Stop:
@@ -279,9 +275,7 @@ class JobRunner:
                 message = f"reading the file from storage failed: {error}"
                 raise TransientJobError("STORAGE_UNAVAILABLE", message) from error
             finally:
-                body.close()  # first: a read-ahead blocked in a read returns at once
-                if ahead is not None:
-                    ahead.close()
+                body.close()
                 parse_span.set_attributes({"sluice.bytes_read": progress.bytes_done, "sluice.rows": progress.rows_done})
         return profiler, reader.report
 
