@@ -108,18 +108,52 @@ def profile_file(
         sampler = Peak(pids)
         job = client.upload(path).job
         sampler.start()
+        before = cpu_by_component(stack, pids)
         final = client.wait(job.id, timeout=7200)
+        after = cpu_by_component(stack, pids)
         sampler.stop.set()
         assert final.state == job_pb2.JOB_STATE_SUCCEEDED, final.error.message
         parts = client.get_profile(job.id).part_count
     if parts > 1:
         print_part_timeline(stack, job.id, final)
+    wall = processing_seconds(final)
+    used = {k: after[k] - before[k] for k in after}
+    busy = used.pop("machine")
+    print(f"    {processors['count']} processor(s), {wall:.1f} s: CPU seconds "
+          f"{', '.join(f'{k} {v:.0f}' for k, v in used.items())}; the machine busy {busy:.0f} of "
+          f"{wall * (os.cpu_count() or 1):.0f}")  # fmt: skip
     growth = {f"processor-{i}": sampler.peak[pid] - idle[str(pid)] for i, pid in enumerate(pids)}
     peaks = {f"processor-{i}": sampler.peak[pid] for i, pid in enumerate(pids)}
     if watch:
         print(f"    idle RSS {', '.join(f'{v:.0f}' for v in idle.values())} MiB; growth "
               f"{', '.join(f'{k} +{v:.0f}' for k, v in growth.items())} MiB")  # fmt: skip
     return processing_seconds(final), peaks, parts
+
+
+def cpu_by_component(stack: Stack, processors: list[int]) -> dict[str, float]:
+    """CPU seconds used so far by the processors, the S3 server, the broker and PostgreSQL (the postmaster and its
+    backends) of this stack, and by the whole machine (every core's non-idle time): where a job's CPU goes."""
+    home, seen = str(stack.home), {}
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            seconds = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+            seen[int(entry.name)] = (int(stat[1]), command, seconds)
+    postmasters = {pid for pid, (_, command, _) in seen.items() if "postgres" in command and home in command}
+    totals = {"processors": 0.0, "S3 server": 0.0, "broker": 0.0, "PostgreSQL": 0.0}
+    for pid, (parent, command, seconds) in seen.items():
+        if pid in processors:
+            totals["processors"] += seconds
+        elif "weed" in command and home in command:
+            totals["S3 server"] += seconds
+        elif "tansu" in command:
+            totals["broker"] += seconds
+        elif pid in postmasters or parent in postmasters:
+            totals["PostgreSQL"] += seconds
+    cpu = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    totals["machine"] = (sum(cpu) - cpu[3] - cpu[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    return totals
 
 
 def print_part_timeline(stack: Stack, job_id: str, final: job_pb2.Job) -> None:
