@@ -98,7 +98,13 @@ class ProcessorSettings(CommonSettings):
         ge=0,
         description="Files above this size are profiled in byte-range parts by any processors; 0: never.",
     )
-    part_bytes: int = Field(256 * 1024**2, ge=64 * 1024, description="Size of one byte-range part.")
+    part_bytes: int = Field(256 * 1024**2, ge=64 * 1024, description="Largest size of one byte-range part.")
+    part_count_multiple: int = Field(
+        4,
+        ge=1,
+        description="A split file's part count is rounded up to a multiple of this, so that as many processors "
+        "(or a divisor of it) finish together.",
+    )
     chunk_rows: int = Field(50_000, ge=100, description="Rows per chunk of JSON Lines, Parquet and Excel files.")
     distinct_exact_limit: int = Field(
         10_000, ge=1, description="Distinct values counted exactly per column; beyond, a sketch (marked approximate)."

@@ -48,7 +48,11 @@ class ProcessorApp:
                 chunk_rows=settings.chunk_rows,
                 profile=ProfileConfig(exact_distinct_limit=settings.distinct_exact_limit),
                 retry=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
-                split=SplitPolicy(split_bytes=settings.split_bytes, part_bytes=settings.part_bytes),
+                split=SplitPolicy(
+                    split_bytes=settings.split_bytes,
+                    part_bytes=settings.part_bytes,
+                    part_count_multiple=settings.part_count_multiple,
+                ),
             ),
             telemetry=telemetry,
         )

@@ -29,6 +29,7 @@ _TEXT_TYPES = frozenset({"text/csv", "text/tab-separated-values", "text/plain"})
 class SplitPolicy:
     split_bytes: int  # files above this are split; 0: never
     part_bytes: int
+    part_count_multiple: int = 4  # see plan_parts
     sample_bytes: int = 1024 * 1024
 
     def wants_split(self, job: Row) -> bool:
@@ -46,7 +47,13 @@ def split_plan(
         return None
     if not dialect.splittable or dialect.encoding.lower() not in _SPLITTABLE_ENCODINGS:
         return None
-    ranges = plan_parts(job["size_bytes"], dialect, part_bytes=policy.part_bytes, min_split_bytes=policy.split_bytes)
+    ranges = plan_parts(
+        job["size_bytes"],
+        dialect,
+        part_bytes=policy.part_bytes,
+        min_split_bytes=policy.split_bytes,
+        count_multiple=policy.part_count_multiple,
+    )
     return (dialect, ranges) if len(ranges) > 1 else None
 
 

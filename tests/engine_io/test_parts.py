@@ -69,6 +69,19 @@ def test_plan_parts_covers_the_file() -> None:
     assert [int(r[0]) for r in got] == list(range(10000))  # type: ignore[call-overload]
 
 
+def test_the_part_count_is_rounded_up_to_the_multiple_so_processors_finish_together() -> None:
+    dialect = sniff_dialect(b"a,b\n1,2\n")
+    size = 9 * 256 * 1024 * 1024 + 12345  # nine and a bit parts' worth
+    bounds = plan_parts(size, dialect, part_bytes=256 * 1024 * 1024, count_multiple=4)
+    assert len(bounds) == 12  # not 10: two or four processors get three or six parts each
+    lengths = [end - start for start, end in bounds]
+    assert max(lengths) - min(lengths) <= 1 and max(lengths) <= 256 * 1024 * 1024
+    assert bounds[0][0] == 0 and bounds[-1][1] == size
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    # Rounding up never cuts parts below 64 KiB: a 200 KiB file in 100 KiB parts stays in two.
+    assert len(plan_parts(200 * 1024, dialect, part_bytes=100 * 1024, count_multiple=4)) == 2
+
+
 def test_quoted_line_breaks_are_not_split() -> None:
     data = b'a,b\n1,"x\ny"\n' * 1000
     dialect = sniff_dialect(data[:4096])

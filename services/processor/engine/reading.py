@@ -122,17 +122,27 @@ def sniff_dialect(
     return _sniff(text, guess, file_name, media_type, options)
 
 
-def plan_parts(size: int, dialect: Dialect, *, part_bytes: int, min_split_bytes: int = 0) -> list[tuple[int, int]]:
-    """Byte ranges of about `part_bytes` each covering [0, size); one range when the file must not be split.
+_MIN_PART_BYTES = 64 * 1024  # the count is not rounded up when that would make parts smaller than this
+
+
+def plan_parts(
+    size: int, dialect: Dialect, *, part_bytes: int, min_split_bytes: int = 0, count_multiple: int = 1
+) -> list[tuple[int, int]]:
+    """Equal byte ranges of at most `part_bytes` covering [0, size); one range when the file must not be split.
 
     A file is split only when it is above `min_split_bytes` and its dialect is splittable (no quoted line
-    breaks in the sample, a single-byte line break, no compression).
+    breaks in the sample, a single-byte line break, no compression). The number of parts is rounded up to a
+    multiple of `count_multiple`: with 4, two or four processors get the same number of parts and finish
+    together instead of one of them doing the last part alone.
     """
-    if part_bytes <= 0:
-        raise ValueError("part_bytes must be positive")
+    if part_bytes <= 0 or count_multiple <= 0:
+        raise ValueError("part_bytes and count_multiple must be positive")
     if size <= max(part_bytes, min_split_bytes) or not dialect.splittable:
         return [(0, size)]
     count = -(-size // part_bytes)
+    rounded = -(-count // count_multiple) * count_multiple
+    if size // rounded >= _MIN_PART_BYTES:
+        count = rounded
     bounds = [size * i // count for i in range(count + 1)]
     return list(itertools.pairwise(bounds))
 
