@@ -26,7 +26,11 @@ class HyperLogLog:
 
     def update(self, hashes: np.ndarray) -> None:
         """Offer 64-bit hashes (one per distinct value or row)."""
-        deque(map(self._sketch.update, hashes.view(np.int64).tolist()), maxlen=0)  # consume at C speed
+        values = hashes.view(np.int64)
+        # In slices: a Python list of two million ints (the exact duplicate-row set turning into a sketch) would
+        # cost 80 MiB at once.
+        for start in range(0, len(values), _SLICE):
+            deque(map(self._sketch.update, values[start : start + _SLICE].tolist()), maxlen=0)  # at C speed
 
     def merge(self, other: HyperLogLog) -> None:
         if other.lg_k != self.lg_k:
@@ -49,3 +53,4 @@ class HyperLogLog:
 
 
 _TYPE = tgt_hll_type.HLL_8
+_SLICE = 1 << 16
