@@ -370,16 +370,24 @@ class JobRunner:
         except (BotoCoreError, ClientError) as error:
             log.warning("job %s: removing %d part states failed: %s", job["id"], len(keys), error)
 
-    def run_part(self, job_id: str, part: int, *, shutting_down: Callable[[], bool]) -> Outcome:
-        """A part message: take that part if it is still to be done, and do it; then keep taking the job's
-        other parts while any is left. Messages only wake processors up: which partition a part's message
-        landed on must not decide who works, or a processor idles while the other still has a queue."""
+    def run_part(
+        self,
+        job_id: str,
+        part: int,
+        *,
+        shutting_down: Callable[[], bool],
+        take_more: Callable[[], bool] = lambda: True,
+    ) -> Outcome:
+        """A part message: take that part if it is still to be done, and do it; then, while `take_more()` (false
+        once the processor drains), keep taking the job's other parts while any is left. Messages only wake
+        processors up: which partition a part's message landed on must not decide who works, or a processor
+        idles while the other still has a queue."""
         cfg = self._config
         row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds, part=part)
         if row is None:
             return Outcome.SKIPPED
         outcome = self._work_part(row, shutting_down=shutting_down)
-        while outcome is Outcome.SUCCEEDED and not shutting_down():
+        while outcome is Outcome.SUCCEEDED and take_more() and not shutting_down():
             row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
             if row is None:
                 break

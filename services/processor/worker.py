@@ -123,7 +123,12 @@ class ProcessorWorker:
                 if part is None:
                     outcome = self._runner.run(job_id, shutting_down=self._past_drain_deadline)
                 else:  # a byte-range part of a large file: any processor may take it
-                    outcome = self._runner.run_part(job_id, part, shutting_down=self._past_drain_deadline)
+                    outcome = self._runner.run_part(
+                        job_id,
+                        part,
+                        shutting_down=self._past_drain_deadline,
+                        take_more=lambda: not self._drain_requested.is_set(),  # draining: finish this part only
+                    )
                 outcome_name = outcome.value
                 span.set_attribute("sluice.outcome", outcome_name)
                 if outcome in (Outcome.FAILED, Outcome.RETRYING):

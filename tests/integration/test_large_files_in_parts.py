@@ -125,7 +125,7 @@ def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s
     """Part messages land on whatever partitions their keys hash to, so one processor can be handed far fewer
     than another. A processor that took one part keeps claiming the job's remaining ones, so nobody idles
     while parts are left. The job here is planned without any message (the coordinator is elsewhere), so
-    only the runner under test, woken for part 2, can take the others."""
+    only the runner under test can take them."""
     path = tmp_path / "parts.csv"
     _write_csv(path, 20_000, seed=3)
     size = path.stat().st_size
@@ -167,7 +167,13 @@ def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s
         ),
         telemetry=Telemetry.create(service_name="test", disabled=True),
     )
-    assert runner.run_part(job_id, 2, shutting_down=lambda: False) is Outcome.SUCCEEDED
+    # Draining: the part it was woken for is finished, no other is taken.
+    assert runner.run_part(job_id, 2, shutting_down=lambda: False, take_more=lambda: False) is Outcome.SUCCEEDED
+    with pool.connection() as conn:
+        states = conn.execute("SELECT state FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)).fetchall()
+    assert [p["state"] for p in states] == ["QUEUED", "QUEUED", "DONE"] + ["QUEUED"] * (len(ranges) - 3)
+    # Not draining: it goes on with every part left, whichever message woke it.
+    assert runner.run_part(job_id, 3, shutting_down=lambda: False) is Outcome.SUCCEEDED
     with pool.connection() as conn:
         parts = conn.execute(
             "SELECT state, finished_by, rows_read FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)
