@@ -16,6 +16,9 @@ from collections import deque
 import numpy as np
 from datasketches import hll_sketch, hll_union, tgt_hll_type
 
+_TYPE = tgt_hll_type.HLL_8
+_SLICE = 1 << 16  # values per map() pass: bounds the temporary Python list (64k ints, ~2.5 MiB)
+
 
 class HyperLogLog:
     def __init__(self, lg_k: int, state: bytes | None = None) -> None:
@@ -27,8 +30,8 @@ class HyperLogLog:
     def update(self, hashes: np.ndarray) -> None:
         """Offer 64-bit hashes (one per distinct value or row)."""
         values = hashes.view(np.int64)
-        # In slices: a Python list of two million ints (the exact duplicate-row set turning into a sketch) would
-        # cost 80 MiB at once.
+        # In slices: one Python list of two million ints (the exact duplicate-row set turning into a sketch)
+        # would cost 80 MiB at once.
         for start in range(0, len(values), _SLICE):
             deque(map(self._sketch.update, values[start : start + _SLICE].tolist()), maxlen=0)  # at C speed
 
@@ -50,7 +53,3 @@ class HyperLogLog:
     @property
     def state(self) -> bytes:
         return bytes(self._sketch.serialize_compact())
-
-
-_TYPE = tgt_hll_type.HLL_8
-_SLICE = 1 << 16
