@@ -72,6 +72,21 @@ def test_parts_merge_to_one_pass(df: pd.DataFrame, data: Any) -> None:
     check_table(expected, df, config)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frames(), st.data())
+def test_chunk_by_chunk_equals_one_chunk(df: pd.DataFrame, data: Any) -> None:
+    # After a chunk of mostly distinct values a column groups the next chunk by value hash instead of by text
+    # (column.py): chunk boundaries must not change any statistic.
+    config = ProfileConfig()
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(df)), max_size=6)))
+    one = TableProfiler(config)
+    one.update(df)
+    chunked = TableProfiler(config)
+    for start, stop in itertools.pairwise([0, *cuts, len(df)]):
+        chunked.update(df.iloc[start:stop])
+    assert_same(chunked.finish().to_dict(), one.finish().to_dict())
+
+
 def test_sketched_parts_within_bounds() -> None:
     rng = np.random.default_rng(11)
     n = 40_000

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.processor.engine import types
+from services.processor.engine import column, types
 from services.processor.engine.hashing import hash_strings
 from services.processor.engine.text import PATTERNS, TextAccumulator
 
@@ -146,3 +147,24 @@ def test_string_hash_depends_only_on_the_text(values: list[str]) -> None:
     assert together.tolist() == alone
     distinct = {v: int(h) for v, h in zip(values, together.tolist(), strict=True)}
     assert len(set(distinct.values())) == len(distinct)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), VALUE, st.sampled_from(["a", "b", ""])), max_size=40))
+def test_grouping_by_hash_equals_grouping_by_value(values: list[str | None]) -> None:
+    array = pa.array(values, pa.string())
+    by_hash = column._group_by_hash(array)
+    assert by_hash is not None
+    for got, want in zip(by_hash, column._group_by_value(array), strict=True):
+        if isinstance(want, pa.Array):
+            assert got.equals(want)
+        else:
+            np.testing.assert_array_equal(got, want)
+
+
+def test_grouping_by_hash_gives_way_on_a_collision(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fake: two different strings with the same 64-bit hash cannot be found on purpose, so the hash is
+    # replaced by one that collides (the string's length); grouping must then refuse, not merge the values.
+    monkeypatch.setattr(column, "hash_strings", lambda a: pc.utf8_length(a).cast(pa.uint64()).to_numpy())
+    assert column._group_by_hash(pa.array(["ab", "cd", "ab"])) is None
+    assert column._group_by_hash(pa.array(["ab", "c", None, "ab"])) is not None
