@@ -309,6 +309,8 @@ def _group_by_hash(array: pa.Array) -> Grouped | None:
     present = array.drop_null() if array.null_count else array
     value_hashes = hash_strings(present)
     codes, hashes = pd.factorize(value_hashes)
+    if len(hashes) == len(present):  # all distinct: nothing to group or check
+        return _with_missing(array, present, np.ones(len(present), np.int64), value_hashes, value_hashes)
     counts = np.bincount(codes, minlength=len(hashes))
     rows = np.arange(len(codes))
     first = np.empty(len(hashes), dtype=np.int64)
@@ -320,6 +322,13 @@ def _group_by_hash(array: pa.Array) -> Grouped | None:
         and not pc.all(pc.equal(present.take(pa.array(repeats)), dictionary.take(pa.array(codes[repeats])))).as_py()
     ):
         return None
+    return _with_missing(array, dictionary, counts, hashes, value_hashes)
+
+
+def _with_missing(
+    array: pa.Array, dictionary: pa.Array, counts: np.ndarray, hashes: np.ndarray, value_hashes: np.ndarray
+) -> Grouped:
+    """The grouped result with each row's hash: its value's (`value_hashes`, of the non-null rows), or MISSING_HASH."""
     if not array.null_count:
         return dictionary, counts, hashes, value_hashes
     row_hashes = np.full(len(array), MISSING_HASH, dtype=np.uint64)
