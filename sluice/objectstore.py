@@ -37,9 +37,12 @@ def ensure_bucket(s3: Any, bucket: str) -> None:
         s3.create_bucket(Bucket=bucket)
 
 
+RAW_PREFIX = "raw/"
+
+
 def raw_key(tenant: str, job_id: str, file_name: str) -> str:
     """Where an upload lives: the random job id makes the key impossible to guess."""
-    return f"raw/{tenant}/{job_id}/{file_name}"
+    return f"{RAW_PREFIX}{tenant}/{job_id}/{file_name}"
 
 
 def report_key(tenant: str, job_id: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from sluice.db import Pool
+from sluice.jobstate import TERMINAL
 from sluice.jobstore import Row, _enqueue_payload, _uuid
 
 # A part row with what a processor needs of its job to read the range.
@@ -143,3 +144,30 @@ class PartStore:
     def parts(self, job_id: str) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute("SELECT * FROM job_parts WHERE job_id = %s ORDER BY part", (_uuid(job_id),)).fetchall()
+
+    def finished_states(self, *, limit: int, job_id: str | None = None) -> list[Row]:
+        """Part states (job_id, part, state_key) that nothing will merge any more: their job has finished
+        (succeeded, failed or cancelled). A retrying job keeps its states: its DONE parts are reused."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                """
+                SELECT p.job_id, p.part, p.state_key FROM job_parts p JOIN jobs j ON j.id = p.job_id
+                 WHERE p.state_key IS NOT NULL AND j.state = ANY(%(final)s)
+                   AND (%(job)s::uuid IS NULL OR p.job_id = %(job)s)
+                 LIMIT %(limit)s
+                """,
+                {"final": sorted(s.value for s in TERMINAL), "job": _uuid(job_id) if job_id else None, "limit": limit},
+            ).fetchall()
+
+    def forget_states(self, parts: Sequence[Row]) -> None:
+        """Record that these parts' states are deleted."""
+        if not parts:
+            return
+        with self._pool.connection() as conn:
+            conn.execute(
+                """
+                UPDATE job_parts p SET state_key = NULL FROM unnest(%s::uuid[], %s::int[]) AS d(job_id, part)
+                 WHERE p.job_id = d.job_id AND p.part = d.part
+                """,
+                ([r["job_id"] for r in parts], [r["part"] for r in parts]),
+            )

@@ -77,6 +77,12 @@ class IngestSettings(CommonSettings):
     relay_batch: int = Field(100, ge=1, description="Outbox rows the relay publishes per transaction.")
     relay_poll_seconds: float = Field(1.0, gt=0, description="Relay wake-up interval when no NOTIFY arrives.")
     reaper_interval_seconds: float = Field(2.0, gt=0, description="How often expired leases are looked for.")
+    abandoned_upload_seconds: float = Field(
+        86_400.0,
+        gt=0,
+        description="A multipart upload begun longer ago than this is abandoned (its replica died) and aborted.",
+    )
+    abandoned_sweep_seconds: float = Field(600.0, gt=0, description="How often abandoned uploads are looked for.")
     grpc_workers: int = Field(32, ge=1, description="Threads serving RPCs (concurrent uploads).")
     lag_interval_seconds: float = Field(
         5.0, gt=0, description="How often consumer lag and job counts are read for the metrics."
@@ -104,6 +110,9 @@ class ProcessorSettings(CommonSettings):
         ge=1,
         description="A split file's part count is rounded up to a multiple of this, so that as many processors "
         "(or a divisor of it) finish together.",
+    )
+    part_state_sweep_seconds: float = Field(
+        300.0, gt=0, description="How often finished jobs' leftover part states are deleted from S3."
     )
     chunk_rows: int = Field(50_000, ge=100, description="Rows per chunk of JSON Lines, Parquet and Excel files.")
     distinct_exact_limit: int = Field(

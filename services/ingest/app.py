@@ -1,4 +1,4 @@
-"""Wires the ingest process: gRPC server, outbox relay and lease reaper, from its settings."""
+"""Wires the ingest process: gRPC server, outbox relay, lease reaper and upload sweeper, from its settings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from kafka import KafkaAdminClient
 
+from services.ingest.abandoned import AbandonedUploadSweeper
 from services.ingest.multipart import PartBufferPool
 from services.ingest.reaper import LeaseReaper
 from services.ingest.relay import OutboxRelay
@@ -70,6 +71,12 @@ class IngestApp:
             tracer=telemetry.tracer,
         )
         self._reaper = LeaseReaper(store=infra.store, policy=policy, interval_seconds=settings.reaper_interval_seconds)
+        self._abandoned = AbandonedUploadSweeper(
+            s3=infra.s3,
+            bucket=settings.bucket,
+            max_age_seconds=settings.abandoned_upload_seconds,
+            interval_seconds=settings.abandoned_sweep_seconds,
+        )
         self.lag = LagMonitor(
             admin_factory=lambda: KafkaAdminClient(
                 bootstrap_servers=settings.kafka_bootstrap.split(","), client_id="sluice-lag", request_timeout_ms=5000
@@ -83,6 +90,7 @@ class IngestApp:
         self._threads = [
             threading.Thread(target=self._relay.run, args=(self._stop,), name="outbox-relay", daemon=True),
             threading.Thread(target=self._reaper.run, args=(self._stop,), name="lease-reaper", daemon=True),
+            threading.Thread(target=self._abandoned.run, args=(self._stop,), name="abandoned-uploads", daemon=True),
             threading.Thread(target=self.lag.run, args=(self._stop,), name="lag-monitor", daemon=True),
         ]
 

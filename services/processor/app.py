@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 
 from services.processor.admin import ProcessorAdminServicer
 from services.processor.engine import ProfileConfig
 from services.processor.parts import SplitPolicy
 from services.processor.runner import JobRunner, RunnerConfig
+from services.processor.sweeper import PartStateSweeper
 from services.processor.worker import ProcessorWorker
 from sluice import kafka
 from sluice import metrics as catalog
@@ -35,9 +37,15 @@ class ProcessorApp:
         self.settings = settings
         self.worker_id = worker_id_of(settings)
         self._infra = infra = Infrastructure.open(settings, name="processor", pool_size=4, telemetry=telemetry)
+        parts = PartStore(pool=infra.pool, jobs_topic=settings.jobs_topic, on_change=infra.notify)
+        self._sweeper = PartStateSweeper(
+            parts=parts, s3=infra.s3, bucket=settings.bucket, interval_seconds=settings.part_state_sweep_seconds
+        )
+        self._stop = threading.Event()
         runner = JobRunner(
             store=infra.store,
-            parts=PartStore(pool=infra.pool, jobs_topic=settings.jobs_topic, on_change=infra.notify),
+            parts=parts,
+            sweeper=self._sweeper,
             s3=infra.s3,
             config=RunnerConfig(
                 worker_id=self.worker_id,
@@ -88,9 +96,11 @@ class ProcessorApp:
         self.server.server.start()
         self.server.set_serving([SERVICE_NAME])
         log.info("processor %s: admin on port %d", self.worker_id, self.server.port)
+        threading.Thread(target=self._sweeper.run, args=(self._stop,), name="part-state-sweeper", daemon=True).start()
         try:
             self.worker.run()
         finally:
+            self._stop.set()
             self.server.set_serving([SERVICE_NAME], serving=False)
             self.server.server.stop(2).wait()
             self._infra.close()

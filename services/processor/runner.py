@@ -27,6 +27,7 @@ from services.processor.engine.reading import NotATableError, open_table
 from services.processor.parts import SplitPolicy, pack_state, split_plan, unpack_state
 from services.processor.report_html import render_html
 from services.processor.results import profile_result, report_document
+from services.processor.sweeper import PartStateSweeper
 from sluice.errors import JobInputError, TransientJobError
 from sluice.jobstate import RetryPolicy
 from sluice.jobstore import JobStore, ProfileResult, Row
@@ -109,9 +110,19 @@ class JobRunner:
     job.parse (streaming read, parse and per-chunk accumulation: the download goes on inside it),
     job.profile (the final statistics) and job.store (report to S3, result to PostgreSQL)."""
 
-    def __init__(self, *, store: JobStore, parts: PartStore, s3: Any, config: RunnerConfig, telemetry: Telemetry):
+    def __init__(
+        self,
+        *,
+        store: JobStore,
+        parts: PartStore,
+        sweeper: PartStateSweeper,
+        s3: Any,
+        config: RunnerConfig,
+        telemetry: Telemetry,
+    ):
         self._store = store
         self._parts = parts
+        self._sweeper = sweeper
         self._s3 = s3
         self._config = config
         self._tracer = telemetry.tracer
@@ -157,8 +168,6 @@ class JobRunner:
                 stored = self._store.succeed(job_id, worker=cfg.worker_id, profile=result)
             if stored:
                 log.info("job %s: succeeded, %d rows x %d columns", job_id, result.row_count, result.column_count)
-                if profiled.part_count > 1:
-                    self._discard_part_states(job)
                 return Outcome.SUCCEEDED
             log.warning("job %s: lease lost before the result was stored; nothing stored", job_id)
             return Outcome.LEASE_LOST
@@ -170,8 +179,7 @@ class JobRunner:
                 log.warning("job %s: lease lost while working; abandoned", job_id)
             return stop.outcome
         except JobInputError as error:
-            if self._store.fail(job_id, worker=cfg.worker_id, reason=error.reason, message=error.message):
-                self._discard_part_states(job)
+            self._store.fail(job_id, worker=cfg.worker_id, reason=error.reason, message=error.message)
             log.info("job %s: failed, bad input: %s", job_id, error.message)
             return Outcome.FAILED
         except TransientJobError as error:
@@ -182,6 +190,9 @@ class JobRunner:
             return Outcome.RETRYING if state is not None and state.value == "RETRYING" else Outcome.FAILED
         finally:
             keeper_stop.set()
+            # Whatever ended this attempt (success, failure, a cancel seen as a lost lease), a finished job's
+            # part states are no longer needed; a job that will be retried keeps them.
+            self._sweeper.sweep_quietly(job_id)
 
     def _keep_lease(self, job_id: str, progress: _Progress, stop: threading.Event) -> None:
         """Renew the lease (and publish progress) about every second, well within the lease."""
@@ -356,19 +367,6 @@ class JobRunner:
         with self._tracer.start_as_current_span("job.profile"):
             profile = merged.finish(report)
         return Profiled(profile=profile, duration_seconds=time.monotonic() - started, part_count=len(parts))
-
-    def _discard_part_states(self, job: Row) -> None:
-        """Partial states serve only the merge: once the job's outcome is stored they go. Best effort: a
-        leftover costs storage, not correctness (a retried job keeps its DONE parts, so this is not called then)."""
-        keys = [p["state_key"] for p in self._parts.parts(str(job["id"])) if p["state_key"]]
-        if not keys:
-            return
-        try:
-            for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
-                batch = [{"Key": k} for k in keys[start : start + 1000]]
-                self._s3.delete_objects(Bucket=self._config.bucket, Delete={"Objects": batch, "Quiet": True})
-        except (BotoCoreError, ClientError) as error:
-            log.warning("job %s: removing %d part states failed: %s", job["id"], len(keys), error)
 
     def run_part(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ from services.processor.engine import ProfileConfig, profile_dataframe
 from services.processor.engine.options import ReadOptions
 from services.processor.parts import SplitPolicy, split_plan
 from services.processor.runner import JobRunner, Outcome, RunnerConfig
+from services.processor.sweeper import PartStateSweeper
 from sluice.client import SluiceClient
 from sluice.jobstate import RetryPolicy
 from sluice.jobstore import JobStore, Topics
@@ -121,13 +123,12 @@ def test_a_file_with_line_breaks_inside_quotes_is_read_in_one_pass(client: Sluic
     assert profile.row_count == 60_000 and not profile.parse.splittable
 
 
-def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s3, api_key, tenant, tmp_path: Path):
-    """Part messages land on whatever partitions their keys hash to, so one processor can be handed far fewer
-    than another. A processor that took one part keeps claiming the job's remaining ones, so nobody idles
-    while parts are left. The job here is planned without any message (the coordinator is elsewhere), so
-    only the runner under test can take them."""
+def _job_planned_elsewhere(pool, s3, tenant: str, tmp_path: Path, rows: int) -> tuple[str, SplitPolicy, int]:
+    """A RUNNING job whose parts are planned but whose coordinator is elsewhere, and no part message sent:
+    only the runners a test builds can take its parts. Returns (job id, split policy, part count)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "parts.csv"
-    _write_csv(path, 20_000, seed=3)
+    _write_csv(path, rows, seed=3)
     size = path.stat().st_size
     job_id, key = str(uuid.uuid4()), f"raw/{tenant}/{uuid.uuid4().hex}.csv"
     s3.put_object(Bucket="sluice", Key=key, Body=path.read_bytes())
@@ -136,7 +137,6 @@ def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s
     plan = split_plan(job, path.read_bytes()[: policy.sample_bytes], policy, ReadOptions())
     assert plan is not None
     dialect, ranges = plan
-    assert len(ranges) >= 4
     with pool.connection() as conn:
         conn.execute(
             """INSERT INTO jobs (id, tenant_id, state, file_name, media_type, size_bytes, sha256, object_key,
@@ -150,9 +150,16 @@ def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s
                 "INSERT INTO job_parts (job_id, part, start_byte, end_byte) VALUES (%s, %s, %s, %s)",
                 (job_id, i, start, end),
             )
+    return job_id, policy, len(ranges)
+
+
+def _runner(pool, s3, policy: SplitPolicy) -> tuple[JobRunner, PartStateSweeper]:
+    parts = PartStore(pool=pool, jobs_topic="unused")
+    sweeper = PartStateSweeper(parts=parts, s3=s3, bucket="sluice", interval_seconds=0.2)
     runner = JobRunner(
         store=JobStore(pool=pool, topics=Topics(jobs="unused", dlq="unused")),
-        parts=PartStore(pool=pool, jobs_topic="unused"),
+        parts=parts,
+        sweeper=sweeper,
         s3=s3,
         config=RunnerConfig(
             worker_id="helper-under-test",
@@ -167,11 +174,21 @@ def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s
         ),
         telemetry=Telemetry.create(service_name="test", disabled=True),
     )
+    return runner, sweeper
+
+
+def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s3, api_key, tenant, tmp_path: Path):
+    """Part messages land on whatever partitions their keys hash to, so one processor can be handed far fewer
+    than another. A processor that took one part keeps claiming the job's remaining ones, so nobody idles
+    while parts are left."""
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=20_000)
+    assert count >= 4
+    runner, _ = _runner(pool, s3, policy)
     # Draining: the part it was woken for is finished, no other is taken.
     assert runner.run_part(job_id, 2, shutting_down=lambda: False, take_more=lambda: False) is Outcome.SUCCEEDED
     with pool.connection() as conn:
         states = conn.execute("SELECT state FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)).fetchall()
-    assert [p["state"] for p in states] == ["QUEUED", "QUEUED", "DONE"] + ["QUEUED"] * (len(ranges) - 3)
+    assert [p["state"] for p in states] == ["QUEUED", "QUEUED", "DONE"] + ["QUEUED"] * (count - 3)
     # Not draining: it goes on with every part left, whichever message woke it.
     assert runner.run_part(job_id, 3, shutting_down=lambda: False) is Outcome.SUCCEEDED
     with pool.connection() as conn:
@@ -179,8 +196,41 @@ def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s
             "SELECT state, finished_by, rows_read FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)
         ).fetchall()
         done = conn.execute("SELECT parts_done, rows_done FROM jobs WHERE id = %s", (job_id,)).fetchone()
-    assert [(p["state"], p["finished_by"]) for p in parts] == [("DONE", "helper-under-test")] * len(ranges)
+    assert [(p["state"], p["finished_by"]) for p in parts] == [("DONE", "helper-under-test")] * count
     assert sum(p["rows_read"] for p in parts) == 20_000
-    assert (done["parts_done"], done["rows_done"]) == (len(ranges), 20_000)
+    assert (done["parts_done"], done["rows_done"]) == (count, 20_000)
     # Woken again for a part that is done: nothing to take.
     assert runner.run_part(job_id, 0, shutting_down=lambda: False) is Outcome.SKIPPED
+
+
+def test_a_cancelled_jobs_part_states_are_swept_from_storage(pool, s3, api_key, tenant, tmp_path: Path):
+    """Parts finished for a job that is then cancelled leave partial profiles nobody will merge: the periodic
+    sweep deletes them (and only those of finished jobs)."""
+    cancelled, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path / "a", rows=8_000)
+    running, _, _ = _job_planned_elsewhere(pool, s3, tenant, tmp_path / "b", rows=8_000)
+    runner, sweeper = _runner(pool, s3, policy)
+    for job_id in (cancelled, running):
+        assert runner.run_part(job_id, 0, shutting_down=lambda: False) is Outcome.SUCCEEDED
+
+    def kept(job_id: str) -> int:
+        return s3.list_objects_v2(Bucket="sluice", Prefix=f"parts/{tenant}/{job_id}/")["KeyCount"]
+
+    assert kept(cancelled) == kept(running) == count
+    assert sweeper.sweep(cancelled) == 0  # still running: its states are still to be merged
+    row, done = JobStore(pool=pool, topics=Topics(jobs="unused", dlq="unused")).cancel(cancelled, tenant=tenant)
+    assert done and row is not None
+    stop = threading.Event()
+    sweeping = threading.Thread(target=sweeper.run, args=(stop,), daemon=True)
+    sweeping.start()
+    try:
+        deadline = time.monotonic() + 10
+        while kept(cancelled) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        sweeping.join(5)
+    assert kept(cancelled) == 0
+    assert kept(running) == count
+    with pool.connection() as conn:
+        keys = conn.execute("SELECT state_key FROM job_parts WHERE job_id = %s", (cancelled,)).fetchall()
+    assert [k["state_key"] for k in keys] == [None] * count  # recorded as deleted: later sweeps skip them
