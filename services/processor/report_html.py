@@ -390,6 +390,9 @@ def _chart(col: Mapping[str, Any]) -> str:
         note = _approx_note(", sketched") if histogram.get("approximate") else ""
         return f"<div><h4>Histogram{note}</h4>{_histogram_svg(histogram)}</div>"
     top = col.get("top_values") or []
+    if not top and col.get("top_values_approximate"):
+        error = int(col.get("top_values_error") or 0)
+        return f"<div><h4>Top values</h4><p>No value stands out above the sketch's error (\u00b1{error:,}).</p></div>"
     if not top:
         return ""
     note = ""

@@ -101,6 +101,24 @@ def test_sketched_statistics_within_bounds() -> None:
     assert profile.duplicate_rows == 0
 
 
+def test_sketched_top_values_list_only_values_that_stand_out() -> None:
+    # An id column has no frequent value: a sketch's estimate for any id is mostly its error, so none is
+    # listed. A column where one value is a fifth of the rows lists that value, its count within the error.
+    n = 60_000
+    rng = np.random.default_rng(8)
+    hot = np.where(rng.random(n) < 0.2, "HOT", np.char.add("u", np.arange(n).astype(str)))
+    df = pd.DataFrame({"id": [f"id{i}" for i in range(n)], "hot": hot}).astype("string")
+    profiler = TableProfiler(ProfileConfig(exact_distinct_limit=1000))
+    for start in range(0, n, 7000):
+        profiler.update(df.iloc[start : start + 7000])
+    profile = profiler.finish()
+    ids, skewed = profile.column("id"), profile.column("hot")
+    assert ids.top_values_approximate and ids.top_values == ()
+    assert skewed.top_values_approximate and [t.value for t in skewed.top_values] == ["HOT"]
+    truth = int((hot == "HOT").sum())
+    assert abs(skewed.top_values[0].count - truth) <= skewed.top_values_error < truth
+
+
 def test_missing_tokens_configurable() -> None:
     df = pd.DataFrame({"a": ["1", "missing", "NA", " ", "2"]}).astype("string")
     config = ProfileConfig(na_tokens=frozenset({"missing"}))

@@ -190,7 +190,8 @@ def test_approximate_marks() -> None:
         {
             "x": rng.normal(size=n),
             "y": rng.integers(0, 100_000, size=n),
-            "s": [f"v{i}" for i in rng.integers(0, 5000, size=n)],
+            "s": [f"v{i}" for i in rng.integers(0, 5000, size=n)],  # no value stands out
+            "k": ["hot" if i % 3 == 0 else f"w{i}" for i in range(n)],  # one value does
         }
     )
     df = pd.concat([df, df.head(100)], ignore_index=True)
@@ -208,6 +209,7 @@ def test_approximate_marks() -> None:
     assert "Quantiles (approximate, rank error" in text
     assert "Histogram (approximate" in text
     assert "Top values (approximate, counts within \u00b1" in text
+    assert "No value stands out above the sketch's error (\u00b1" in text
     assert "approximate, bounds" in text  # the distinct count's bounds
     header = text[: text.index("Quality score")]
     assert "approximate" in header  # duplicate rows

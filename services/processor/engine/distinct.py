@@ -109,13 +109,16 @@ class DistinctAccumulator:
         return round(self.hll.estimate()), math.floor(low), math.ceil(high)
 
     def top(self, k: int) -> list[tuple[str, int]]:
-        """The k most frequent values, ties by value; estimated counts once sketched."""
+        """The k most frequent values, ties by value; once sketched, those that stand out above the sketch's
+        error, with estimated counts (none when no value does)."""
         if self.counts is not None:
             frame = pd.DataFrame({"value": self.counts.index, "count": self.counts.to_numpy()})
             frame = frame.sort_values(["count", "value"], ascending=[False, True], kind="stable").head(k)
             return [(str(v), int(c)) for v, c in zip(frame["value"], frame["count"], strict=True)]
         assert self.frequent is not None
-        rows = self.frequent.get_frequent_items(frequent_items_error_type.NO_FALSE_NEGATIVES)
+        # Only values certainly more frequent than the sketch's error: in a column of nearly unique values any
+        # value's estimate is mostly error, and listing such values with their estimates would mislead.
+        rows = self.frequent.get_frequent_items(frequent_items_error_type.NO_FALSE_POSITIVES)
         ranked = sorted(((str(item), int(est)) for item, est, _low, _high in rows), key=lambda r: (-r[1], r[0]))
         return ranked[:k]
 
