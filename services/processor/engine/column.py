@@ -73,17 +73,10 @@ class ColumnAccumulator:
             return row_hashes
 
         parsed = parse(trimmed)
-        misfit_groups: list[tuple[np.ndarray, list[str]]] = []  # types sharing a misfit mask share the search
-        for type_name, mask in fits(parsed).items():
+        fit_masks = fits(parsed)
+        for type_name, mask in fit_masks.items():
             self.fit_counts[type_name] += int(counts[mask].sum())
-            if mask.all():
-                continue
-            group = next((g for g in misfit_groups if np.array_equal(g[0], ~mask)), None)
-            if group is None:
-                misfit_groups.append((~mask, [type_name]))
-            else:
-                group[1].append(type_name)
-        for misfit, type_names in misfit_groups:
+        for misfit, type_names in _misfit_groups(fit_masks):
             self._keep_examples(type_names, dictionary, misfit)
         self.integers.update(parsed.numbers[parsed.integer], counts[parsed.integer])
         self.floats.update(parsed.numbers[parsed.float_only], counts[parsed.float_only])
@@ -282,6 +275,21 @@ class ColumnAccumulator:
             c.frequent_items_lg_max_map_size,
         )
         return acc
+
+
+def _misfit_groups(fit_masks: dict[str, np.ndarray]) -> list[tuple[np.ndarray, list[str]]]:
+    """(misfit mask, types) for the types some value does not fit; types with the same misfits share an entry
+    (a text column misfits all five alike), so their examples are searched for once."""
+    groups: list[tuple[np.ndarray, list[str]]] = []
+    for type_name, mask in fit_masks.items():
+        if mask.all():
+            continue
+        group = next((g for g in groups if np.array_equal(g[0], ~mask)), None)
+        if group is None:
+            groups.append((~mask, [type_name]))
+        else:
+            group[1].append(type_name)
+    return groups
 
 
 _MOSTLY_DISTINCT = 0.5
