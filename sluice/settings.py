@@ -116,7 +116,10 @@ class ProcessorSettings(CommonSettings):
     )
     chunk_rows: int = Field(50_000, ge=100, description="Rows per chunk of JSON Lines, Parquet and Excel files.")
     distinct_exact_limit: int = Field(
-        10_000, ge=1, description="Distinct values counted exactly per column; beyond, a sketch (marked approximate)."
+        100_000,
+        ge=1,
+        description="Distinct values counted exactly per column (500,000 shared by all columns of a table); "
+        "beyond, a sketch (marked approximate).",
     )
     drain_timeout_seconds: float = Field(
         25.0, ge=0, description="On SIGTERM, how long the current job may run before it is released."

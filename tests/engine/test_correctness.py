@@ -163,3 +163,27 @@ def test_repeated_values_do_not_use_up_the_exact_byte_budget() -> None:
         column = profile.column("v")
         assert not column.distinct_approximate and column.distinct == 20
         assert [t.count for t in column.top_values] == [150] * 10
+
+
+def test_a_typical_file_is_profiled_exactly_and_a_wide_one_shares_the_exact_budget() -> None:
+    # 50,000 rows of an id and a measurement: exact distinct counts, exact quantiles, and the UNIQUE alert
+    # (which needs an exact count) for the id, as any profiler would give on a file this size.
+    n = 50_000
+    rng = np.random.default_rng(3)
+    measured = rng.normal(100, 15, n).round(6)
+    df = pd.DataFrame({"id": np.arange(n).astype(str), "value": measured.astype(str)}).astype("string")
+    profiler = TableProfiler()
+    for start in range(0, n, 8000):
+        profiler.update(df.iloc[start : start + 8000])
+    profile = profiler.finish()
+    ids, values = profile.column("id"), profile.column("value")
+    assert not ids.distinct_approximate and ids.distinct == n
+    assert ("UNIQUE", "id") in {(a.code, a.column) for a in profile.alerts}
+    assert values.numeric is not None and not values.numeric.quantiles_approximate
+    assert values.numeric.quantiles["0.5"] == float(np.median(measured))
+    # 100 columns of 10,000 distinct values each: 1,000,000 exact values would exceed the table's budget
+    # (500,000), so each column keeps at most 5,000 and goes over to its sketch.
+    wide = pd.DataFrame({f"c{i}": (np.arange(10_000) + i).astype(str) for i in range(100)}).astype("string")
+    columns = profile_dataframe(wide).column_profiles
+    assert all(c.distinct_approximate for c in columns)
+    assert all(c.distinct_bounds[0] <= 10_000 <= c.distinct_bounds[1] for c in columns)

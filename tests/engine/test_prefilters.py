@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.processor.engine import column, types
+from services.processor.engine.distinct import DistinctAccumulator
 from services.processor.engine.hashing import hash_strings
 from services.processor.engine.text import PATTERNS, TextAccumulator
 
@@ -168,3 +169,15 @@ def test_grouping_by_hash_gives_way_on_a_collision(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(column, "hash_strings", lambda a: pc.utf8_length(a).cast(pa.uint64()).to_numpy())
     assert column._group_by_hash(pa.array(["ab", "cd", "ab"])) is None
     assert column._group_by_hash(pa.array(["ab", "c", None, "ab"])) is not None
+
+
+def test_exact_distinct_counting_gives_way_to_the_sketch_on_a_hash_collision() -> None:
+    # A fake, as above: the hashes are made up so that "c" collides with "a". The table must not count "c" as
+    # "a"; it goes over to its sketches, which say they are approximate.
+    acc = DistinctAccumulator(exact_limit=100, exact_bytes=1000, lg_k=12, lg_map=6)
+    acc.update(pa.array(["a", "b"]), np.array([3, 1]), np.array([1, 2], dtype=np.uint64))
+    assert acc.exact and acc.distinct() == (2, 2, 2) and acc.top(5) == [("a", 3), ("b", 1)]
+    acc.update(pa.array(["b", "c"]), np.array([1, 1]), np.array([2, 1], dtype=np.uint64))
+    assert not acc.exact
+    _, low, high = acc.distinct()
+    assert low <= 3 <= high

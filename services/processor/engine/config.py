@@ -7,7 +7,7 @@ like pandas does).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # pandas.io.parsers' default na_values (STR_NA_VALUES), minus "" which is always missing here.
 DEFAULT_NA_TOKENS: frozenset[str] = frozenset(
@@ -49,13 +49,18 @@ class ProfileConfig:
     categorical_max_ratio: float = 0.5
     # Distinct values are counted exactly (with their counts, which also give exact top values) up to this many
     # per column, or this many bytes of text; beyond, an HLL sketch (lg_k below) and a frequent-items sketch.
-    exact_distinct_limit: int = 10_000
+    # All columns' exact tables together hold at most `exact_distinct_total` values (~100 bytes each), so a
+    # wide table gets fewer per column (see `for_columns`).
+    exact_distinct_limit: int = 100_000
+    exact_distinct_total: int = 500_000
     exact_distinct_bytes: int = 2 * 1024 * 1024
     hll_lg_k: int = 12  # relative standard error about 1.04 / sqrt(2**lg_k) = 1.6 %
     frequent_items_lg_max_map_size: int = 10
-    # Numeric quantiles and histograms are exact while a column has at most this many distinct numbers;
-    # beyond, a KLL sketch with parameter k (normalized rank error about 1.65 % at k=200).
-    exact_quantile_limit: int = 10_000
+    # Numeric quantiles and histograms are exact while a column has at most this many distinct numbers (and all
+    # columns together at most `exact_quantile_total`, 16 bytes each); beyond, a KLL sketch with parameter k
+    # (normalized rank error about 1.65 % at k=200).
+    exact_quantile_limit: int = 100_000
+    exact_quantile_total: int = 2_000_000
     kll_k: int = 200
     quantiles: tuple[float, ...] = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
     histogram_bins: int = 20
@@ -89,3 +94,13 @@ class ProfileConfig:
     weight_validity: float = 0.30
     weight_uniqueness: float = 0.15
     weight_parse_health: float = 0.20
+
+    def for_columns(self, columns: int) -> ProfileConfig:
+        """The configuration of each column of a table with this many columns: the tables' budgets shared out."""
+        share = max(columns, 1)
+        return replace(
+            self,
+            exact_distinct_limit=min(self.exact_distinct_limit, max(1, self.exact_distinct_total // share)),
+            exact_quantile_limit=min(self.exact_quantile_limit, max(1, self.exact_quantile_total // share)),
+        )
+

@@ -31,41 +31,69 @@ def _text_bytes(values: pa.Array) -> int:
 class DistinctAccumulator:
     def __init__(self, exact_limit: int, exact_bytes: int, lg_k: int, lg_map: int) -> None:
         self.exact_limit, self.exact_bytes, self.lg_k, self.lg_map = exact_limit, exact_bytes, lg_k, lg_map
-        self.counts: pd.Series | None = pd.Series([], dtype=np.int64, index=pd.Index([], dtype=object))
+        # Exact mode: the distinct values in order of first sight, their counts and 64-bit hashes, and an index
+        # of the hashes to find a chunk's values among them (rebuilt only when values are added).
+        self.exact = True
+        self.keys: pa.Array = pa.array([], pa.large_string())
+        self.counts = np.zeros(0, np.int64)
+        self.hashes = np.zeros(0, np.uint64)
+        self._index: pd.Index | None = None
         self.bytes = 0
         self.hll: HyperLogLog | None = None
         self.frequent: frequent_strings_sketch | None = None
         self.top_error = 0
 
-    @property
-    def exact(self) -> bool:
-        return self.counts is not None
-
     def update(self, values: pa.Array, counts: np.ndarray, hashes: np.ndarray) -> None:
         """`values`: distinct present values of a chunk, with their `counts` and `hashes`."""
         if len(values) == 0:
             return
-        if self.counts is not None and (len(values) > self.exact_limit or _text_bytes(values) > self.exact_bytes):
+        if self.exact and (len(values) > self.exact_limit or _text_bytes(values) > self.exact_bytes):
             self._to_sketches()  # the chunk alone overflows: skip building an exact table it would outgrow
-        if self.counts is not None:
-            # `bytes` is the text of the kept values: count only values the table does not hold yet.
-            known = pa.array(self.counts.index.to_numpy(), type=pa.string())
-            self.bytes += _text_bytes(values.filter(pc.invert(pc.is_in(values, value_set=known))))
-            chunk = pd.Series(counts, index=pd.Index(values.to_numpy(zero_copy_only=False), dtype=object))
-            self.counts = self.counts.add(chunk, fill_value=0).astype(np.int64)
-            if len(self.counts) > self.exact_limit or self.bytes > self.exact_bytes:
-                self._to_sketches()
+        if self.exact:
+            self._add_exact(values, counts, hashes)
             return
         self._feed(values, counts, hashes)
 
+    def _add_exact(self, values: pa.Array, counts: np.ndarray, hashes: np.ndarray) -> None:
+        """Fold distinct values with their counts into the exact table (values found by hash, compared as text)."""
+        if self._index is None:
+            self._index = pd.Index(self.hashes)
+        if not self._index.is_unique:  # two kept texts share a 64-bit hash
+            self._give_up_exactness(values, counts, hashes)
+            return
+        position = self._index.get_indexer(hashes)
+        found = position >= 0
+        if found.any():
+            kept = self.keys.take(pa.array(position[found]))
+            if not pc.all(pc.equal(values.filter(pa.array(found)).cast(pa.large_string()), kept)).as_py():
+                self._give_up_exactness(values, counts, hashes)  # a chunk's text shares a hash with a kept one
+                return
+            self.counts[position[found]] += counts[found]
+        if not found.all():
+            new = ~found
+            added = values.filter(pa.array(new)).cast(pa.large_string())
+            self.keys = pa.concat_arrays([self.keys, added])
+            self.counts = np.concatenate([self.counts, counts[new]])
+            self.hashes = np.concatenate([self.hashes, hashes[new]])
+            self._index = None
+            self.bytes += _text_bytes(added)  # the text of the kept values
+        if len(self.keys) > self.exact_limit or self.bytes > self.exact_bytes:
+            self._to_sketches()
+
+    def _give_up_exactness(self, values: pa.Array, counts: np.ndarray, hashes: np.ndarray) -> None:
+        """Two different texts with one 64-bit hash (never seen: about 1 in 10**10 for 100,000 values) would make
+        exact counting by hash wrong: go over to the sketches, which are approximate and say so."""
+        self._to_sketches()
+        self._feed(values, counts, hashes)
+
     def _to_sketches(self) -> None:
-        assert self.counts is not None
-        keys = pa.array(self.counts.index.to_numpy(), type=pa.large_string())
+        keys, counts, hashes = self.keys, self.counts, self.hashes
+        self.exact = False
+        self.keys, self.counts, self.hashes, self._index = pa.array([], pa.large_string()), counts[:0], hashes[:0], None
         self.hll = HyperLogLog(self.lg_k)
         self.frequent = frequent_strings_sketch(self.lg_map)
-        exact = self.counts.to_numpy()
-        self.counts = None
-        self._feed(keys, exact, hash_strings(keys))
+        if len(keys):
+            self._feed(keys, counts, hashes)
 
     def _feed(self, keys: pa.Array, counts: np.ndarray, hashes: np.ndarray) -> None:
         assert self.hll is not None and self.frequent is not None
@@ -82,19 +110,16 @@ class DistinctAccumulator:
             add(key, count)
 
     def merge(self, other: DistinctAccumulator) -> None:
-        if self.counts is not None and other.counts is not None:
-            self.bytes += sum(len(str(k).encode()) for k in other.counts.index.difference(self.counts.index))
-            self.counts = self.counts.add(other.counts, fill_value=0).astype(np.int64)
-            if len(self.counts) > self.exact_limit or self.bytes > self.exact_bytes:
-                self._to_sketches()
+        if other.exact:
+            if len(other.keys):
+                if self.exact:
+                    self._add_exact(other.keys, other.counts, other.hashes)
+                else:
+                    self._feed(other.keys, other.counts, other.hashes)
             return
-        if self.counts is not None:
+        if self.exact:
             self._to_sketches()
         assert self.hll is not None and self.frequent is not None
-        if other.counts is not None:
-            keys = pa.array(other.counts.index.to_numpy(), type=pa.large_string())
-            self._feed(keys, other.counts.to_numpy(), hash_strings(keys))
-            return
         assert other.hll is not None and other.frequent is not None
         self.hll.merge(other.hll)
         self.frequent.merge(other.frequent)
@@ -102,8 +127,8 @@ class DistinctAccumulator:
 
     def distinct(self) -> tuple[int, int, int]:
         """Distinct count with its lower and upper bound (all equal when exact)."""
-        if self.counts is not None:
-            return len(self.counts), len(self.counts), len(self.counts)
+        if self.exact:
+            return len(self.keys), len(self.keys), len(self.keys)
         assert self.hll is not None
         low, high = self.hll.bounds(3)
         return round(self.hll.estimate()), math.floor(low), math.ceil(high)
@@ -111,10 +136,11 @@ class DistinctAccumulator:
     def top(self, k: int) -> list[tuple[str, int]]:
         """The k most frequent values, ties by value; once sketched, those that stand out above the sketch's
         error, with estimated counts (none when no value does)."""
-        if self.counts is not None:
-            frame = pd.DataFrame({"value": self.counts.index, "count": self.counts.to_numpy()})
-            frame = frame.sort_values(["count", "value"], ascending=[False, True], kind="stable").head(k)
-            return [(str(v), int(c)) for v, c in zip(frame["value"], frame["count"], strict=True)]
+        if self.exact:
+            table = pa.table({"value": self.keys, "count": self.counts})
+            order = pc.sort_indices(table, sort_keys=[("count", "descending"), ("value", "ascending")])
+            top = table.take(order[:k])
+            return list(zip(top["value"].to_pylist(), top["count"].to_pylist(), strict=True))
         assert self.frequent is not None
         # Only values certainly more frequent than the sketch's error: in a column of nearly unique values any
         # value's estimate is mostly error, and listing such values with their estimates would mislead.
@@ -132,14 +158,14 @@ class DistinctAccumulator:
 
     def value_counts(self) -> tuple[np.ndarray, np.ndarray] | None:
         """All distinct values and counts when exact (for entropy and uniformity), else None."""
-        if self.counts is None:
+        if not self.exact:
             return None
-        return self.counts.index.to_numpy(), self.counts.to_numpy()
+        return self.keys.to_numpy(zero_copy_only=False), self.counts
 
     def to_state(self) -> dict[str, Any]:
         return {
-            "keys": self.counts.index.to_numpy() if self.counts is not None else None,
-            "counts": self.counts.to_numpy() if self.counts is not None else None,
+            "keys": self.keys.to_numpy(zero_copy_only=False) if self.exact else None,
+            "counts": self.counts if self.exact else None,
             "bytes": self.bytes,
             "hll": self.hll.state if self.hll is not None else None,
             "frequent": self.frequent.serialize() if self.frequent is not None else None,
@@ -152,9 +178,11 @@ class DistinctAccumulator:
     ) -> DistinctAccumulator:
         acc = cls(exact_limit, exact_bytes, lg_k, lg_map)
         if state["keys"] is not None:
-            acc.counts = pd.Series(state["counts"], index=pd.Index(state["keys"], dtype=object), dtype=np.int64)
+            acc.keys = pa.array(state["keys"], pa.large_string())
+            acc.counts = np.asarray(state["counts"], dtype=np.int64)
+            acc.hashes = hash_strings(acc.keys)
         else:
-            acc.counts = None
+            acc.exact = False
             acc.hll = HyperLogLog(lg_k, state["hll"])
             acc.frequent = frequent_strings_sketch.deserialize(state["frequent"])
         acc.bytes, acc.top_error = state["bytes"], state["top_error"]

@@ -70,7 +70,8 @@ class TableProfiler:
 
     def _init_columns(self, names: list[str]) -> None:
         if self.columns is None:
-            self.columns = [ColumnAccumulator(name, i, self.config) for i, name in enumerate(names)]
+            config = self.config.for_columns(len(names))
+            self.columns = [ColumnAccumulator(name, i, config) for i, name in enumerate(names)]
             self.sample = pd.DataFrame({name: pd.Series([], dtype="string") for name in names})
         elif [c.name for c in self.columns] != names:
             raise ValueError(f"chunk columns {names} differ from {[c.name for c in self.columns]}")
@@ -194,7 +195,8 @@ class TableProfiler:
         profiler = cls(config)
         profiler.rows = state["rows"]
         if state["columns"] is not None:
-            profiler.columns = [ColumnAccumulator.from_state(s, profiler.config) for s in state["columns"]]
+            config = profiler.config.for_columns(len(state["columns"]))
+            profiler.columns = [ColumnAccumulator.from_state(s, config) for s in state["columns"]]
         profiler.row_hashes = state["row_hashes"]
         if state["row_hll"] is not None:
             profiler.row_hll = HyperLogLog(profiler.config.hll_lg_k, state["row_hll"])
