@@ -4,7 +4,9 @@ Column alerts (thresholds in ProfileConfig):
   EMPTY            no present value at all
   MISSING          missing share > missing_alert
   CONSTANT         one distinct value
-  UNIQUE           every present value distinct (exact counts only)
+  UNIQUE           every present value distinct; once sketched: no value seen twice (within a chunk, or counted
+                   twice for sure by the frequent-items sketch) and the distinct count's upper bound reaches the
+                   present values (marked approximate in the sentence)
   HIGH_CARDINALITY categorical/text, not unique, more than high_cardinality distinct values
   ZEROS            share of zeros among the numbers > zeros_alert
   INFINITE         any infinite number
@@ -53,6 +55,14 @@ def column_alerts(col: ColumnProfile, config: ProfileConfig) -> list[Alert]:
         add("CONSTANT", "warning", f"'{name}' has a single value; it carries no information and can be dropped.", 1)
     elif not col.distinct_approximate and present >= c.unique_min_rows and col.distinct == present:
         add("UNIQUE", "info", f"Every value of '{name}' is distinct; it is likely an identifier, not a feature.", 1.0)
+    elif col.distinct_approximate and not col.repeated_values and col.distinct_bounds[1] >= present:
+        add(
+            "UNIQUE",
+            "info",
+            f"'{name}' looks unique (approximate: no value was seen twice, and about {col.distinct:,} distinct of "
+            f"{present:,}); it is likely an identifier, not a feature.",
+            col.uniqueness,
+        )
     elif col.inferred_type in ("categorical", "text") and col.distinct > c.high_cardinality:
         add(
             "HIGH_CARDINALITY",

@@ -167,6 +167,7 @@ class ColumnAccumulator:
             distinct_approximate=not self.distinct.exact,
             distinct_bounds=(low, high),
             uniqueness=distinct / present if present else math.nan,
+            repeated_values=self.distinct.repeated,
             type_counts=dict(self.fit_counts),
             invalid=invalid,
             invalid_examples=tuple(self.misfit_examples[kind]) if typed and invalid else (),

@@ -103,4 +103,3 @@ class ProfileConfig:
             exact_distinct_limit=min(self.exact_distinct_limit, max(1, self.exact_distinct_total // share)),
             exact_quantile_limit=min(self.exact_quantile_limit, max(1, self.exact_quantile_total // share)),
         )
-

@@ -39,6 +39,7 @@ class DistinctAccumulator:
         self.hashes = np.zeros(0, np.uint64)
         self._index: pd.Index | None = None
         self.bytes = 0
+        self.repeats = False  # sketch mode: a value was seen twice (see `repeated`)
         self.hll: HyperLogLog | None = None
         self.frequent: frequent_strings_sketch | None = None
         self.top_error = 0
@@ -97,6 +98,7 @@ class DistinctAccumulator:
 
     def _feed(self, keys: pa.Array, counts: np.ndarray, hashes: np.ndarray) -> None:
         assert self.hll is not None and self.frequent is not None
+        self.repeats = self.repeats or bool(len(counts) and counts.max() > 1)
         self.hll.update(hashes)
         keep = 4 << self.lg_map
         if len(keys) > keep:
@@ -124,6 +126,7 @@ class DistinctAccumulator:
         self.hll.merge(other.hll)
         self.frequent.merge(other.frequent)
         self.top_error += other.top_error
+        self.repeats = self.repeats or other.repeats
 
     def distinct(self) -> tuple[int, int, int]:
         """Distinct count with its lower and upper bound (all equal when exact)."""
@@ -149,6 +152,16 @@ class DistinctAccumulator:
         return ranked[:k]
 
     @property
+    def repeated(self) -> bool:
+        """Some value was seen twice: exact in exact mode; once sketched, repeats inside one chunk or part, or a
+        value the frequent-items sketch counts at least twice for sure (a repeat far apart can go unseen)."""
+        if self.exact:
+            return bool(len(self.counts) and self.counts.max() > 1)
+        assert self.frequent is not None
+        sure = self.frequent.get_frequent_items(frequent_items_error_type.NO_FALSE_NEGATIVES, 1)
+        return self.repeats or any(low >= 2 for _item, _est, low, _high in sure)
+
+    @property
     def top_bound(self) -> int:
         """Largest possible error of a sketched top-value count."""
         if self.frequent is None:
@@ -170,6 +183,7 @@ class DistinctAccumulator:
             "hll": self.hll.state if self.hll is not None else None,
             "frequent": self.frequent.serialize() if self.frequent is not None else None,
             "top_error": self.top_error,
+            "repeats": self.repeats,
         }
 
     @classmethod
@@ -185,5 +199,5 @@ class DistinctAccumulator:
             acc.exact = False
             acc.hll = HyperLogLog(lg_k, state["hll"])
             acc.frequent = frequent_strings_sketch.deserialize(state["frequent"])
-        acc.bytes, acc.top_error = state["bytes"], state["top_error"]
+        acc.bytes, acc.top_error, acc.repeats = state["bytes"], state["top_error"], state.get("repeats", False)
         return acc

@@ -96,6 +96,9 @@ class ColumnProfile(_ToDict):
     distinct_approximate: bool
     distinct_bounds: tuple[int, int]  # (lower, upper) at 3 standard deviations; equal to distinct when exact
     uniqueness: float  # distinct / present values
+    # Some value was seen twice. Exact while the distinct count is; once sketched, only repeats inside one chunk
+    # (or part) and values the frequent-items sketch counts twice for sure are seen.
+    repeated_values: bool
     type_counts: dict[str, int]  # present values fitting each candidate type
     invalid: int  # present values not fitting the inferred type
     invalid_examples: tuple[str, ...]
