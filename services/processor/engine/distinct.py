@@ -177,7 +177,7 @@ class DistinctAccumulator:
 
     def to_state(self) -> dict[str, Any]:
         return {
-            "keys": self.keys.to_numpy(zero_copy_only=False) if self.exact else None,
+            "keys": self.keys if self.exact else None,
             "counts": self.counts if self.exact else None,
             "bytes": self.bytes,
             "hll": self.hll.state if self.hll is not None else None,
@@ -192,7 +192,10 @@ class DistinctAccumulator:
     ) -> DistinctAccumulator:
         acc = cls(exact_limit, exact_bytes, lg_k, lg_map)
         if state["keys"] is not None:
-            acc.keys = pa.array(state["keys"], pa.large_string())
+            keys = state["keys"]  # an Arrow array; a numpy one from a version 1 state
+            acc.keys = (keys if isinstance(keys, pa.Array) else pa.array(keys, pa.large_string())).cast(
+                pa.large_string()
+            )
             acc.counts = np.asarray(state["counts"], dtype=np.int64)
             acc.hashes = hash_strings(acc.keys)
         else:

@@ -200,9 +200,14 @@ class TableProfiler:
         profiler.row_hashes = state["row_hashes"]
         if state["row_hll"] is not None:
             profiler.row_hll = HyperLogLog(profiler.config.hll_lg_k, state["row_hll"])
-        profiler.sample = pd.DataFrame({k: pd.Series(v, dtype="string") for k, v in state["sample"].items()})
+        profiler.sample = pd.DataFrame({k: pd.Series(_objects(v), dtype="string") for k, v in state["sample"].items()})
         profiler.sample_priority = state["sample_priority"]
         return profiler
+
+
+def _objects(values: pa.Array | np.ndarray) -> np.ndarray:
+    """Text of a state as an object array (states of version 1 hold numpy arrays already)."""
+    return values.to_numpy(zero_copy_only=False) if isinstance(values, pa.Array) else values
 
 
 def profile_dataframe(
