@@ -8,7 +8,8 @@ in ~/.cache/sluice/bench. Every measurement runs in a fresh subprocess that repo
 and peak RSS (ru_maxrss), so peaks are per measurement:
   (a) bare parse: pyarrow.csv.read_csv with default type inference and threads, best of --repeat runs (the floor),
       and the same on one thread (use_threads=False) for the per-core view;
-  (b) engine: open_table -> TableProfiler.update per chunk -> finish, on the 100 MiB and the 1 GiB file;
+  (b) engine: open_table -> TableProfiler.update per chunk -> finish, on the 100 MiB and the 1 GiB file (Arrow
+      buffers from jemalloc, as in the processor);
   (c) ydata-profiling 4.18.4 (minimal=True; pandas.read_csv + ProfileReport.to_json) on the 100 MiB file, in its
       own venv (~/.cache/sluice/bench/ydata-venv: it needs pandas < 3), with a timeout;
   (d) the 2 GiB file in two byte-range parts (plan_parts, dialect of part 0) profiled by two processes at once,
@@ -126,9 +127,11 @@ def worker_bare(path: str, threads: bool = True) -> dict[str, Any]:
 
 
 def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dialect: str = "") -> dict[str, Any]:
+    from services.processor import memory
     from services.processor.engine import TableProfiler
     from services.processor.engine.reading import Dialect, open_table
 
+    memory.use_jemalloc()  # as the processor does
     started = time.perf_counter()
     profiler = TableProfiler()
     with open(path, "rb", buffering=0) as raw:

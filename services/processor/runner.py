@@ -21,6 +21,7 @@ import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 from opentelemetry import trace
 
+from services.processor import memory
 from services.processor.engine import DEFAULT_NA_TOKENS, ParseReport, ProfileConfig, TableProfile, TableProfiler
 from services.processor.engine.options import Dialect, ReadOptions
 from services.processor.engine.reading import NotATableError, open_table
@@ -119,7 +120,9 @@ class JobRunner:
         s3: Any,
         config: RunnerConfig,
         telemetry: Telemetry,
+        release_memory: Callable[[], None] = memory.release,
     ):
+        self._release_memory = release_memory  # after each job and part: see memory.py
         self._store = store
         self._parts = parts
         self._sweeper = sweeper
@@ -193,6 +196,7 @@ class JobRunner:
             # Whatever ended this attempt (success, failure, a cancel seen as a lost lease), a finished job's
             # part states are no longer needed; a job that will be retried keeps them.
             self._sweeper.sweep_quietly(job_id)
+            self._release_memory()
 
     def _keep_lease(self, job_id: str, progress: _Progress, stop: threading.Event) -> None:
         """Renew the lease (and publish progress) about every second, well within the lease."""
@@ -333,6 +337,7 @@ class JobRunner:
             row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
             if row is not None:
                 outcome = self._work_part(row, shutting_down=lambda: should_abandon() is not None)
+                self._release_memory()
                 if outcome is Outcome.RETRYING:  # storage failing: retry the job with backoff, not spin on parts
                     raise TransientJobError("STORAGE_UNAVAILABLE", "a part of the file could not be read or stored")
                 continue
@@ -385,11 +390,13 @@ class JobRunner:
         if row is None:
             return Outcome.SKIPPED
         outcome = self._work_part(row, shutting_down=shutting_down)
+        self._release_memory()
         while outcome is Outcome.SUCCEEDED and take_more() and not shutting_down():
             row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
             if row is None:
                 break
             outcome = self._work_part(row, shutting_down=shutting_down)
+            self._release_memory()
         return outcome
 
     def _work_part(self, row: Row, *, shutting_down: Callable[[], bool]) -> Outcome:
