@@ -20,6 +20,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -361,6 +362,12 @@ class S3Server(_Server):
             f"-s3.config={self.folder / 'identities.json'}",
             "-s3.allowDeleteBucketNotEmpty=false",
         ]
+
+    def stored_chunks(self, bucket: str, key: str) -> list[dict[str, object]]:
+        """How the server stores an object (its filer's chunk list: size, whether gzipped), for diagnostics."""
+        url = f"http://127.0.0.1:{self._internal_ports()['filer']}/buckets/{bucket}/{key}?metadata=true"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return list(json.load(response).get("chunks") or [])
 
     def process_env(self) -> dict[str, str]:
         # Without the growth setting the third bucket's first PutObject fails with 500 on one machine. Go's

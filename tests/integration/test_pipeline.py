@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from services.ingest.abandoned import AbandonedUploadSweeper
+from services.ingest.multipart import PartBufferPool, StreamingObjectWriter
 from sluice.client import SluiceClient
+from sluice.devstack.servers import S3Server
 from sluice.v1 import ingest_service_pb2, job_pb2, status_service_pb2
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sluice" / "samples" / "orders.csv"
@@ -246,6 +249,36 @@ def test_an_upload_abandoned_by_a_dead_replica_is_aborted_once_too_old(s3, tenan
     assert pending() == []
     with pytest.raises(ClientError):  # its parts are gone with it
         s3.list_parts(Bucket="sluice", Key=key, UploadId=upload_id)
+
+
+def test_uploaded_text_is_stored_as_sent_so_reading_it_costs_the_s3_server_no_unzipping(stack, s3, tenant):
+    """SeaweedFS gzips parts that look like text unless they declare a binary type, then unzips them on every
+    read: most of the local S3 server's CPU on large jobs. Ingest's writer declares its parts binary
+    (sluice/objectstore.py); the object still reads back byte for byte, with the type it was uploaded as."""
+    server = next((c for c in stack.components if isinstance(c, S3Server)), None)
+    if server is None:
+        pytest.skip("the tests were pointed at an external S3 server, not the local SeaweedFS")
+    part = 5 * 1024 * 1024  # S3's smallest part
+    body = b"id,name,email\n" + b"".join(b"%d,name %d,user%d@example.org\n" % (i, i, i) for i in range(400_000))
+    key = f"raw/{tenant}/{uuid.uuid4()}/text.csv"
+    with ThreadPoolExecutor(2) as executor:
+        writer = StreamingObjectWriter(
+            s3=s3,
+            bucket="sluice",
+            key=key,
+            content_type="text/csv",
+            pool=PartBufferPool(buffers=2, part_size=part),
+            executor=executor,
+            parts_in_flight=2,
+        )
+        writer.write(body)
+        writer.complete()
+    chunks = server.stored_chunks("sluice", key)
+    assert len(body) > 2 * part and len(chunks) >= 3
+    assert not [c for c in chunks if c.get("is_compressed")], chunks
+    stored = s3.get_object(Bucket="sluice", Key=key)
+    assert stored["ContentType"] == "text/csv"
+    assert stored["Body"].read() == body
 
 
 def test_a_wrong_sha256_or_size_is_rejected(client: SluiceClient, csv_file):
