@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -100,8 +101,11 @@ def profile_file(
     """(processing seconds, peak RSS per processor, parts) for one upload."""
     for key in [k for k in stack.service_keys() if k.startswith("processor-")]:
         stack.stop_service(key)
-    pids = [stack.start_service("processor", index=i, extra_env={"SLUICE_SPLIT_BYTES": processors["split"]})
-            for i in range(int(processors["count"]))]  # fmt: skip
+    # A fresh consumer group each time: members leaving while the group rebalances can leave it stuck for good
+    # on the local broker (Tansu), which once stalled a run here. The group reads the topic from the start; the
+    # finished jobs' messages are skipped at once (their claims fail).
+    extra = {"SLUICE_SPLIT_BYTES": processors["split"], "SLUICE_CONSUMER_GROUP": f"bench-{uuid.uuid4().hex[:8]}"}
+    pids = [stack.start_service("processor", index=i, extra_env=extra) for i in range(int(processors["count"]))]
     time.sleep(8)  # group joins settle
     idle = {str(pid): rss_mib(pid) for pid in pids}
     env = stack.client_env()
