@@ -7,7 +7,7 @@
    The pair is measured --pairs times, alternated; each job's CPU seconds are shown by component.
 
 Run: `.venv/bin/python bench/processor_pipeline.py [--memory-gib 5] [--scale-gib 2] [--pairs 3]`. Files are generated
-once into ~/.cache/sluice/bench (deterministic), the stack lives in a temporary folder and is stopped at the end.
+once into ~/.cache/sluice/bench (deterministic), the stack lives in a temporary folder, stopped and deleted at the end.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import os
 import platform
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -211,6 +212,7 @@ def main() -> None:
                   f"(min {min(ratios):.2f}x, max {max(ratios):.2f}x)")  # fmt: skip
     finally:
         stack.down()
+        shutil.rmtree(home, ignore_errors=True)  # the stack's data: several GB of uploads per run
 
 
 if __name__ == "__main__":
