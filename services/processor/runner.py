@@ -337,7 +337,6 @@ class JobRunner:
             row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
             if row is not None:
                 outcome = self._work_part(row, shutting_down=lambda: should_abandon() is not None)
-                self._release_memory()
                 if outcome is Outcome.RETRYING:  # storage failing: retry the job with backoff, not spin on parts
                     raise TransientJobError("STORAGE_UNAVAILABLE", "a part of the file could not be read or stored")
                 continue
@@ -390,16 +389,20 @@ class JobRunner:
         if row is None:
             return Outcome.SKIPPED
         outcome = self._work_part(row, shutting_down=shutting_down)
-        self._release_memory()
         while outcome is Outcome.SUCCEEDED and take_more() and not shutting_down():
             row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
             if row is None:
                 break
             outcome = self._work_part(row, shutting_down=shutting_down)
-            self._release_memory()
         return outcome
 
     def _work_part(self, row: Row, *, shutting_down: Callable[[], bool]) -> Outcome:
+        try:
+            return self._profile_part(row, shutting_down=shutting_down)
+        finally:
+            self._release_memory()  # the part's profiler is gone with _profile_part's frame
+
+    def _profile_part(self, row: Row, *, shutting_down: Callable[[], bool]) -> Outcome:
         """Profile one claimed part under its own lease; store its partial state; mark it DONE."""
         cfg = self._config
         job_id, part = str(row["job_id"]), int(row["part"])
