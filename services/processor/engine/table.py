@@ -2,7 +2,7 @@
 
 Rows are identified by a 64-bit hash of their values (see hashing.py; a null and a missing column hash alike).
 Duplicate rows = rows - distinct row hashes: exact while at most `exact_duplicate_limit` distinct hashes are seen
-(kept as a sorted array), beyond a HyperLogLog sketch of the hashes (hll.py, DataSketches; marked approximate).
+(row_hashes.py), beyond a HyperLogLog sketch of the hashes (hll.py, DataSketches; marked approximate).
 
 The correlation sample keeps the `correlation_sample_size` rows whose seeded hash (splitmix64 of row hash xor
 seed) is smallest: deterministic, independent of chunking and part order, and exactly mergeable (the bottom-k of
@@ -25,22 +25,10 @@ from .column import ColumnAccumulator
 from .config import ProfileConfig
 from .correlations import compute as compute_correlations
 from .hashing import combine, splitmix64
-from .hll import HyperLogLog
 from .model import TableProfile
 from .parse_report import ParseReport
 from .quality import quality_score
-
-
-def _sorted_distinct(hashes: np.ndarray) -> np.ndarray:
-    # Sort-based: numpy's hash-based unique is several times slower on uint64. The stable sort is a timsort,
-    # which merges already sorted runs (the kept set, then a chunk's) in linear time.
-    ordered = np.sort(hashes, kind="stable")
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
+from .row_hashes import DistinctRowHashes, sorted_distinct
 
 
 def _to_arrow(series: pd.Series) -> pa.Array:
@@ -63,8 +51,7 @@ class TableProfiler:
         self.config = config or ProfileConfig()
         self.columns: list[ColumnAccumulator] | None = None
         self.rows = 0
-        self.row_hashes: np.ndarray | None = np.zeros(0, np.uint64)  # sorted distinct row hashes (exact mode)
-        self.row_hll: HyperLogLog | None = None
+        self.distinct_rows = DistinctRowHashes(self.config.exact_duplicate_limit, self.config.hll_lg_k)
         self.sample = pd.DataFrame()
         self.sample_priority = np.zeros(0, np.uint64)
 
@@ -87,7 +74,7 @@ class TableProfiler:
         row_hashes = np.zeros(n, np.uint64)
         for column, (_, series) in zip(self.columns, chunk.items(), strict=True):
             row_hashes = combine(row_hashes, column.update(_to_arrow(series)))
-        self._add_row_hashes(_sorted_distinct(row_hashes))
+        self.distinct_rows.add(sorted_distinct(row_hashes))
         priority = splitmix64(row_hashes ^ np.uint64(self.config.sample_seed))
         k = self.config.correlation_sample_size
         keep = np.arange(n)
@@ -99,16 +86,6 @@ class TableProfiler:
             rows = chunk.iloc[keep].astype("string")
             rows.columns = names
             self._add_sample(rows.reset_index(drop=True), priority[keep])
-
-    def _add_row_hashes(self, distinct: np.ndarray) -> None:
-        if self.row_hashes is not None:
-            self.row_hashes = _sorted_distinct(np.concatenate([self.row_hashes, distinct]))
-            if len(self.row_hashes) <= self.config.exact_duplicate_limit:
-                return
-            distinct, self.row_hashes = self.row_hashes, None
-            self.row_hll = HyperLogLog(self.config.hll_lg_k)
-        assert self.row_hll is not None
-        self.row_hll.update(distinct)
 
     def _add_sample(self, rows: pd.DataFrame, priority: np.ndarray) -> None:
         if len(self.sample):
@@ -130,28 +107,16 @@ class TableProfiler:
         for mine, theirs in zip(self.columns, other.columns, strict=True):
             mine.merge(theirs)
         self.rows += other.rows
-        if other.row_hashes is not None:
-            self._add_row_hashes(other.row_hashes)
-        else:
-            assert other.row_hll is not None
-            if self.row_hashes is not None:
-                self.row_hll = HyperLogLog(self.config.hll_lg_k)
-                self.row_hll.update(self.row_hashes)
-                self.row_hashes = None
-            assert self.row_hll is not None
-            self.row_hll.merge(other.row_hll)
+        self.distinct_rows.merge(other.distinct_rows)
         if len(other.sample):
             self._add_sample(other.sample, other.sample_priority)
 
     @property
     def duplicates_approximate(self) -> bool:
-        return self.row_hashes is None
+        return self.distinct_rows.approximate
 
     def duplicate_rows(self) -> int:
-        if self.row_hashes is not None:
-            return self.rows - len(self.row_hashes)
-        assert self.row_hll is not None
-        return max(0, self.rows - round(self.row_hll.estimate()))
+        return max(0, self.rows - self.distinct_rows.count())
 
     def finish(self, parse_report: ParseReport | None = None) -> TableProfile:
         c = self.config
@@ -182,8 +147,8 @@ class TableProfiler:
         state: dict[str, Any] = {
             "rows": self.rows,
             "columns": [col.to_state() for col in self.columns] if self.columns is not None else None,
-            "row_hashes": self.row_hashes,
-            "row_hll": self.row_hll.state if self.row_hll is not None else None,
+            "row_hashes": self.distinct_rows.exact(),
+            "row_hll": self.distinct_rows.hll.state if self.distinct_rows.hll is not None else None,
             "sample": {name: self.sample[name].to_numpy(dtype=object, na_value=None) for name in self.sample.columns},
             "sample_priority": self.sample_priority,
         }
@@ -197,9 +162,10 @@ class TableProfiler:
         if state["columns"] is not None:
             config = profiler.config.for_columns(len(state["columns"]))
             profiler.columns = [ColumnAccumulator.from_state(s, config) for s in state["columns"]]
-        profiler.row_hashes = state["row_hashes"]
-        if state["row_hll"] is not None:
-            profiler.row_hll = HyperLogLog(profiler.config.hll_lg_k, state["row_hll"])
+        c = profiler.config
+        profiler.distinct_rows = DistinctRowHashes.from_state(
+            c.exact_duplicate_limit, c.hll_lg_k, state["row_hashes"], state["row_hll"]
+        )
         profiler.sample = pd.DataFrame({k: pd.Series(_objects(v), dtype="string") for k, v in state["sample"].items()})
         profiler.sample_priority = state["sample_priority"]
         return profiler
