@@ -91,6 +91,21 @@ class PartStore:
                 (_uuid(job_id), candidate["part"]),
             ).fetchone()
 
+    def waiting_job(self) -> Row | None:
+        """The oldest RUNNING job with a part nobody has taken yet (its id and trace context), or None.
+
+        Idle processors ask this between polls of the broker: a part's message may sit behind another job on a
+        busy processor's partition, or reach the broker late, while this answers at once."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                """
+                SELECT j.id, j.trace_context FROM jobs j
+                 WHERE j.state = 'RUNNING' AND j.part_count > 0
+                   AND EXISTS (SELECT 1 FROM job_parts p WHERE p.job_id = j.id AND p.state = 'QUEUED')
+                 ORDER BY j.created_at LIMIT 1
+                """
+            ).fetchone()
+
     def renew(self, job_id: str, part: int, *, worker: str, lease_seconds: float) -> bool:
         with self._pool.connection() as conn:
             cur = conn.execute(

@@ -111,6 +111,12 @@ class ProcessorSettings(CommonSettings):
         description="A split file's part count is rounded up to a multiple of this, so that as many processors "
         "(or a divisor of it) finish together.",
     )
+    part_poll_seconds: float = Field(
+        0.5,
+        ge=0,
+        description="How often an idle processor looks in PostgreSQL for parts of running jobs nobody has taken "
+        "(part messages wake processors too, but may wait behind another job or in the broker); 0: never.",
+    )
     part_state_sweep_seconds: float = Field(
         300.0, gt=0, description="How often finished jobs' leftover part states are deleted from S3."
     )

@@ -77,6 +77,7 @@ class ProcessorApp:
             worker_id=self.worker_id,
             drain_timeout=settings.drain_timeout_seconds,
             telemetry=telemetry,
+            part_poll_seconds=settings.part_poll_seconds,
         )
         stats, labels = self.worker.stats, {"worker": self.worker_id}
         telemetry.metrics.gauge(catalog.PROCESSOR_ACTIVE, lambda: [(int(stats.consuming), labels)])

@@ -375,17 +375,20 @@ class JobRunner:
     def run_part(
         self,
         job_id: str,
-        part: int,
+        part: int | None,
         *,
         shutting_down: Callable[[], bool],
         take_more: Callable[[], bool] = lambda: True,
     ) -> Outcome:
-        """A part message: take that part if it is still to be done, and do it; then, while `take_more()` (false
-        once the processor drains), keep taking the job's other parts while any is left. Messages only wake
-        processors up: which partition a part's message landed on must not decide who works, or a processor
-        idles while the other still has a queue."""
+        """A part message: take that part if it is still to be done (else, unless draining, any other part of the
+        job), and do it; then, while `take_more()` (false once the processor drains), keep taking the job's other
+        parts while any is left. `part` None: any part (an idle processor found the job waiting). Messages only
+        wake processors up: which partition a part's message landed on must not decide who works, or a
+        processor idles while the other still has a queue."""
         cfg = self._config
         row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds, part=part)
+        if row is None and part is not None and take_more():
+            row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
         if row is None:
             return Outcome.SKIPPED
         outcome = self._work_part(row, shutting_down=shutting_down)
@@ -395,6 +398,11 @@ class JobRunner:
                 break
             outcome = self._work_part(row, shutting_down=shutting_down)
         return outcome
+
+    def waiting_part_job(self) -> tuple[str, dict[str, str]] | None:
+        """A running job with a part nobody has taken (id, trace context), for a processor with nothing to do."""
+        row = self._parts.waiting_job()
+        return (str(row["id"]), dict(row["trace_context"] or {})) if row is not None else None
 
     def _work_part(self, row: Row, *, shutting_down: Callable[[], bool]) -> Outcome:
         try:

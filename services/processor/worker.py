@@ -2,6 +2,10 @@
 
 Shutdown (SIGTERM or the Drain RPC) is ordered: stop taking messages, let the current job finish
 for up to `drain_timeout` (then release it to another processor), commit, leave the group.
+
+Between messages, an idle processor also asks PostgreSQL for parts of running jobs that nobody has taken
+(every `part_poll_seconds`): part messages land on whatever partitions their keys hash to, and one may wait
+behind a long job on a busy processor, or in the broker, while this one has nothing to do.
 """
 
 from __future__ import annotations
@@ -50,8 +54,11 @@ class ProcessorWorker:
         worker_id: str,
         drain_timeout: float,
         telemetry: Telemetry,
+        part_poll_seconds: float = 0.5,
     ):
         self._telemetry = telemetry
+        self._part_poll_seconds = part_poll_seconds
+        self._next_part_poll = 0.0
         self._consumer_factory = consumer_factory
         self._runner = runner
         self._drain_timeout = drain_timeout
@@ -78,6 +85,9 @@ class ProcessorWorker:
                 for partition, records in batches.items():
                     for record in records:
                         self._handle(consumer, partition, record)
+                if not batches and self._part_poll_seconds > 0 and time.monotonic() >= self._next_part_poll:
+                    self._help_with_waiting_parts()
+                    self._next_part_poll = time.monotonic() + self._part_poll_seconds
         finally:
             try:
                 consumer.close(autocommit=False)  # leaves the group at once: partitions move on
@@ -94,33 +104,73 @@ class ProcessorWorker:
             log.error("skipping malformed message at %s offset %d", partition, offset)
             self._commit(consumer, partition, offset)
             return
+        # The broker stamped the message when the relay published it, i.e. when the job became due.
+        waited = max(0.0, time.time() - record.timestamp / 1000)  # type: ignore[attr-defined]
+        # The job's trace continues here: the relay's publish span (from the headers) is our parent.
+        outcome = self._process(
+            job_id,
+            part,
+            context=kafka_headers_to_carrier(record.headers),  # type: ignore[attr-defined]
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": partition.topic,
+                "messaging.destination.partition.id": str(partition.partition),
+                "messaging.kafka.offset": offset,
+            },
+            waited=waited,
+            whole_job=part is None,
+        )
+        if outcome is None:  # the database is down: read the message again later
+            consumer.seek(partition, offset)
+            return
+        self._commit(consumer, partition, offset)
+
+    def _help_with_waiting_parts(self) -> None:
+        """Nothing came from the broker: take parts of a running job that nobody has taken yet."""
+        try:
+            waiting = self._runner.waiting_part_job()
+        except psycopg.OperationalError as error:
+            log.warning("looking for waiting parts: database unavailable (%s)", error)
+            return
+        if waiting is not None:
+            job_id, trace_context = waiting
+            log.info("job %s: helping with its parts (found waiting in the database)", job_id)
+            self._process(job_id, None, context=trace_context, attributes={"sluice.found_by": "database"})
+
+    def _process(
+        self,
+        job_id: str,
+        part: int | None,
+        *,
+        context: dict[str, str],
+        attributes: dict[str, str | int],
+        waited: float | None = None,
+        whole_job: bool = False,
+    ) -> Outcome | None:
+        """Run a whole job (a job message) or parts of one (`part` first, or any) under the job's trace; None if
+        the database is down. `waited`: how long the message waited in the broker (None: not from a message)."""
         self.stats.current_job_id = job_id
         metrics = self._telemetry.metrics
         started = time.monotonic()
         outcome_name = "error"
-        # The job's trace continues here: the relay's publish span (from the headers) is our parent.
+        outcome: Outcome | None = None
         with (
             job_scope(job_id),
             self._telemetry.tracer.start_as_current_span(
                 "job.process",
-                context=extract_context(kafka_headers_to_carrier(record.headers)),  # type: ignore[attr-defined]
-                kind=SpanKind.CONSUMER,
+                context=extract_context(context),
+                kind=SpanKind.CONSUMER if waited is not None else SpanKind.INTERNAL,
                 attributes={
-                    "messaging.system": "kafka",
-                    "messaging.operation.type": "process",
-                    "messaging.destination.name": partition.topic,
-                    "messaging.destination.partition.id": str(partition.partition),
-                    "messaging.kafka.offset": offset,
+                    **attributes,
                     "sluice.job_id": job_id,
                     "sluice.worker": self.stats.worker_id,
                     **({"sluice.part": part} if part is not None else {}),
                 },
             ) as span,
         ):
-            # The broker stamped the message when the relay published it, i.e. when the job became due.
-            waited = max(0.0, time.time() - record.timestamp / 1000)  # type: ignore[attr-defined]
             try:
-                if part is None:
+                if whole_job:
                     outcome = self._runner.run(job_id, shutting_down=self._past_drain_deadline)
                 else:  # a byte-range part of a large file: any processor may take it
                     outcome = self._runner.run_part(
@@ -134,26 +184,26 @@ class ProcessorWorker:
                 if outcome in (Outcome.FAILED, Outcome.RETRYING):
                     span.set_status(Status(StatusCode.ERROR, outcome_name))
             except psycopg.OperationalError as error:
-                # The database is down: nothing can be recorded. Do not commit; read the message again
-                # later (the lease reaper recovers the job if our claim went through).
+                # The database is down: nothing can be recorded (the lease reaper recovers the job if our
+                # claim went through). The caller retries later.
                 span.record_exception(error)
                 span.set_status(Status(StatusCode.ERROR, "database unavailable"))
-                log.warning("job %s: database unavailable (%s); will retry the message", job_id, error)
-                consumer.seek(partition, offset)
+                log.warning("job %s: database unavailable (%s); will retry", job_id, error)
                 time.sleep(2.0)
-                return
+                return None
             finally:
                 self.stats.current_job_id = ""
                 if outcome_name != Outcome.SKIPPED.value:  # a redelivery of a job that is not ours to run
-                    metrics.queue_wait.record(waited)
+                    if waited is not None:
+                        metrics.queue_wait.record(waited)
                     metrics.processing_duration.record(time.monotonic() - started, {"outcome": outcome_name})
-        if outcome is Outcome.SUCCEEDED and part is None:
+        if outcome is Outcome.SUCCEEDED and whole_job:
             self.stats.succeeded += 1
         elif outcome is Outcome.FAILED:
             self.stats.failed += 1
         elif outcome in (Outcome.RETRYING, Outcome.RELEASED):
             self.stats.retried += 1
-        self._commit(consumer, partition, offset)
+        return outcome
 
     @staticmethod
     def _commit(consumer: KafkaConsumer, partition: TopicPartition, offset: int) -> None:

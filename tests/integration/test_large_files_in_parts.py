@@ -17,7 +17,10 @@ from services.processor.engine.options import ReadOptions
 from services.processor.parts import SplitPolicy, split_plan
 from services.processor.runner import JobRunner, Outcome, RunnerConfig
 from services.processor.sweeper import PartStateSweeper
+from services.processor.worker import ProcessorWorker
+from sluice import kafka
 from sluice.client import SluiceClient
+from sluice.devstack.stack import Stack
 from sluice.jobstate import RetryPolicy
 from sluice.jobstore import JobStore, Topics
 from sluice.partstore import PartStore
@@ -201,6 +204,61 @@ def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s
     assert (done["parts_done"], done["rows_done"]) == (count, 20_000)
     # Woken again for a part that is done: nothing to take.
     assert runner.run_part(job_id, 0, shutting_down=lambda: False) is Outcome.SKIPPED
+
+
+def _part_states(pool, job_id: str) -> list[tuple[str, str | None]]:
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT state, finished_by FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)
+        ).fetchall()
+    return [(r["state"], r["finished_by"]) for r in rows]
+
+
+def test_a_woken_processor_whose_part_is_taken_helps_with_another(pool, s3, api_key, tenant, tmp_path: Path):
+    """A part's message can arrive after the coordinator has taken that part itself: the processor it woke
+    takes another part of the job instead of going back to sleep (unless it is draining)."""
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
+    runner, _ = _runner(pool, s3, policy)
+    with pool.connection() as conn:
+        conn.execute("UPDATE job_parts SET state = 'DONE' WHERE job_id = %s AND part = 0", (job_id,))
+    assert runner.run_part(job_id, 0, shutting_down=lambda: False, take_more=lambda: False) is Outcome.SKIPPED
+    assert runner.run_part(job_id, 0, shutting_down=lambda: False) is Outcome.SUCCEEDED
+    assert _part_states(pool, job_id)[1:] == [("DONE", "helper-under-test")] * (count - 1)
+
+
+def test_an_idle_processor_finds_waiting_parts_in_the_database(stack: Stack, pool, s3, api_key, tenant, tmp_path: Path):
+    """A part message can wait behind a long job on a busy processor's partition, or in the broker. A processor
+    with nothing to do looks in PostgreSQL between polls: here its topic is empty, no part message exists at all,
+    and it still does every part of the waiting job."""
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
+    runner, _ = _runner(pool, s3, policy)
+    name = uuid.uuid4().hex[:8]
+    worker = ProcessorWorker(
+        consumer_factory=lambda: kafka.create_consumer(
+            stack.infra_env()["SLUICE_KAFKA_BOOTSTRAP"],
+            topic=f"no-messages-{name}",
+            group=f"idle-{name}",
+            client_id="helper-under-test",
+            session_timeout_ms=6000,
+            max_poll_interval_ms=60_000,
+        ),
+        runner=runner,
+        worker_id="helper-under-test",
+        drain_timeout=5,
+        telemetry=Telemetry.create(service_name="test", disabled=True),
+        part_poll_seconds=0.2,
+    )
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while _part_states(pool, job_id) != [("DONE", "helper-under-test")] * count and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.request_drain()
+        thread.join(30)
+    assert not thread.is_alive()
+    assert _part_states(pool, job_id) == [("DONE", "helper-under-test")] * count
 
 
 def test_a_cancelled_jobs_part_states_are_swept_from_storage(pool, s3, api_key, tenant, tmp_path: Path):
