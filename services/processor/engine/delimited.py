@@ -33,6 +33,14 @@ Rows = list[list[str | None]]
 _Insert = tuple[int, Rows, bool]  # (index of the batch row it goes before, rows, whether it replaces that row)
 
 
+def _may_hold_line_break(column: pa.Array) -> bool:
+    """Whether a text column may hold a line break: one scan of its character buffer at memchr speed, about 20x
+    quicker than matching value by value. The buffer may reach past a slice's values: a false yes only costs the
+    exact check."""
+    data = column.buffers()[2]
+    return data is not None and data.to_pybytes().find(b"\n") >= 0
+
+
 class _Repairs:
     """Rows Arrow rejected, re-parsed, waiting to be put back into the chunk they came from."""
 
@@ -240,7 +248,7 @@ class DelimitedChunks:
 
         Arrow accepts such a row when the field count happens to fit, so it never reaches the handler.
         """
-        if batch.num_rows == 0:
+        if batch.num_rows == 0 or not any(_may_hold_line_break(column) for column in batch.columns):
             return inserts
         hits = None
         for column in batch.columns:
