@@ -14,10 +14,14 @@ import numpy as np
 from .hll import HyperLogLog
 
 
-def sorted_distinct(hashes: np.ndarray) -> np.ndarray:
-    # Sort-based: numpy's hash-based unique is several times slower on uint64. The stable sort is a timsort,
-    # which merges already sorted runs (the kept set, then each chunk's) in linear time per run.
-    ordered = np.sort(hashes, kind="stable")
+def sorted_distinct(hashes: np.ndarray, *, runs: int = 0) -> np.ndarray:
+    """The distinct values, sorted. `runs`: how many sorted runs `hashes` is made of (0: unsorted).
+
+    Sort-based: numpy's hash-based unique is several times slower on uint64. Unsorted input and many runs go
+    to numpy's default sort (SIMD quicksort: 0.8 ms for a chunk's 110,000 hashes, against 9 ms for the stable
+    sort); two runs to the stable sort, a timsort that merges them in linear time (6 ms for 2 million against 25).
+    """
+    ordered = np.sort(hashes, kind="stable" if runs == 2 else None)
     if len(ordered) < 2:
         return ordered
     keep = np.empty(len(ordered), dtype=bool)
@@ -64,7 +68,7 @@ class DistinctRowHashes:
 
     def _fold(self) -> None:
         if self._runs:
-            self._kept = sorted_distinct(np.concatenate([self._kept, *self._runs]))
+            self._kept = sorted_distinct(np.concatenate([self._kept, *self._runs]), runs=1 + len(self._runs))
             self._runs, self._pending = [], 0
 
     def exact(self) -> np.ndarray | None:
