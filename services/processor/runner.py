@@ -327,9 +327,12 @@ class JobRunner:
     def _profile_in_parts(
         self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]
     ) -> Profiled:
-        """Work on parts until none is left to claim, wait for the others' parts, then merge them."""
+        """Work on parts until none is left to claim, then wait for the others' parts, merging each finished
+        one in part order while waiting: the merge left for the end is the last parts', not all of them."""
         cfg, job_id = self._config, str(job["id"])
         started = time.monotonic()
+        merged: tuple[TableProfiler, ParseReport] | None = None
+        next_part = 0  # parts before this one are merged
         while True:
             abandon = should_abandon()
             if abandon is not None:
@@ -347,30 +350,33 @@ class JobRunner:
             failed = [p for p in parts if p["state"] == "FAILED"]
             if failed:
                 raise JobInputError("NOT_A_TABLE", failed[0]["error_message"] or "a part of the file is not a table")
-            if len(done) == len(parts):
+            while next_part < len(parts) and parts[next_part]["state"] == "DONE":
+                merged = self._merge_part(job, parts[next_part], merged)
+                next_part += 1
+            if next_part == len(parts):
                 break
             time.sleep(0.5)
-        with self._tracer.start_as_current_span("job.merge_parts", attributes={"sluice.parts": len(parts)}):
-            merged: TableProfiler | None = None
-            report: ParseReport | None = None
-            for part in parts:
-                try:
-                    blob = self._s3.get_object(Bucket=cfg.bucket, Key=part["state_key"])["Body"].read()
-                except (BotoCoreError, ClientError) as error:
-                    raise TransientJobError(
-                        "STORAGE_UNAVAILABLE", f"reading a part's profile failed: {error}"
-                    ) from error
-                part_report, state = unpack_state(blob)
-                profiler = TableProfiler.from_bytes(state, self._profile_config(job))
-                if merged is None or report is None:
-                    merged, report = profiler, part_report
-                else:
-                    merged.merge(profiler)
-                    report.merge(part_report, line_offset=report.lines_read)
-            assert merged is not None and report is not None
+        assert merged is not None
         with self._tracer.start_as_current_span("job.profile"):
-            profile = merged.finish(report)
+            profile = merged[0].finish(merged[1])
         return Profiled(profile=profile, duration_seconds=time.monotonic() - started, part_count=len(parts))
+
+    def _merge_part(
+        self, job: Row, part: Row, merged: tuple[TableProfiler, ParseReport] | None
+    ) -> tuple[TableProfiler, ParseReport]:
+        """Fold a finished part's stored state into the parts merged so far (which come before it in the file)."""
+        with self._tracer.start_as_current_span("job.merge_part", attributes={"sluice.part": part["part"]}):
+            try:
+                blob = self._s3.get_object(Bucket=self._config.bucket, Key=part["state_key"])["Body"].read()
+            except (BotoCoreError, ClientError) as error:
+                raise TransientJobError("STORAGE_UNAVAILABLE", f"reading a part's profile failed: {error}") from error
+            part_report, state = unpack_state(blob)
+            profiler = TableProfiler.from_bytes(state, self._profile_config(job))
+            if merged is None:
+                return profiler, part_report
+            merged[0].merge(profiler)
+            merged[1].merge(part_report, line_offset=merged[1].lines_read)
+            return merged
 
     def run_part(
         self,

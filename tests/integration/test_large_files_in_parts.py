@@ -126,12 +126,18 @@ def test_a_file_with_line_breaks_inside_quotes_is_read_in_one_pass(client: Sluic
     assert profile.row_count == 60_000 and not profile.parse.splittable
 
 
-def _job_planned_elsewhere(pool, s3, tenant: str, tmp_path: Path, rows: int) -> tuple[str, SplitPolicy, int]:
+def _job_planned_elsewhere(
+    pool, s3, tenant: str, tmp_path: Path, rows: int, text: str | None = None
+) -> tuple[str, SplitPolicy, int]:
     """A RUNNING job whose parts are planned but whose coordinator is elsewhere, and no part message sent:
-    only the runners a test builds can take its parts. Returns (job id, split policy, part count)."""
+    only the runners a test builds can take its parts. The file: `text`, else `rows` generated rows.
+    Returns (job id, split policy, part count)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "parts.csv"
-    _write_csv(path, rows, seed=3)
+    if text is not None:
+        path.write_text(text)
+    else:
+        _write_csv(path, rows, seed=3)
     size = path.stat().st_size
     job_id, key = str(uuid.uuid4()), f"raw/{tenant}/{uuid.uuid4().hex}.csv"
     s3.put_object(Bucket="sluice", Key=key, Body=path.read_bytes())
@@ -156,7 +162,7 @@ def _job_planned_elsewhere(pool, s3, tenant: str, tmp_path: Path, rows: int) -> 
     return job_id, policy, len(ranges)
 
 
-def _runner(pool, s3, policy: SplitPolicy) -> tuple[JobRunner, PartStateSweeper]:
+def _runner(pool, s3, policy: SplitPolicy, worker_id: str = "helper-under-test") -> tuple[JobRunner, PartStateSweeper]:
     parts = PartStore(pool=pool, jobs_topic="unused")
     sweeper = PartStateSweeper(parts=parts, s3=s3, bucket="sluice", interval_seconds=0.2)
     runner = JobRunner(
@@ -165,7 +171,7 @@ def _runner(pool, s3, policy: SplitPolicy) -> tuple[JobRunner, PartStateSweeper]
         sweeper=sweeper,
         s3=s3,
         config=RunnerConfig(
-            worker_id="helper-under-test",
+            worker_id=worker_id,
             bucket="sluice",
             lease_seconds=30,
             read_chunk_bytes=1 << 20,
@@ -212,6 +218,47 @@ def _part_states(pool, job_id: str) -> list[tuple[str, str | None]]:
             "SELECT state, finished_by FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)
         ).fetchall()
     return [(r["state"], r["finished_by"]) for r in rows]
+
+
+def test_parts_finished_out_of_order_are_merged_in_file_order(client: SluiceClient, pool, s3, tenant, tmp_path: Path):
+    """The coordinator merges finished parts while it waits for the others, always in file order. Here another
+    processor finished the last part and the second, and died holding the third, before the job's coordinator
+    died too; the retried job's new coordinator does the first part, merges what it can while the third's lease
+    runs out, then takes the third over. Parse problems keep their line numbers in the whole file."""
+    lines = ["id,amount,city"]
+    for i in range(20_000):
+        lines.append(f"{i},{i % 97}.5,Oslo,extra" if i % 2_500 == 7 else f"{i},{i % 97}.5,Lima")
+    text = "\n".join(lines) + "\n"
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=0, text=text)
+    assert count >= 4
+    helper, _ = _runner(pool, s3, policy)
+    for part in (count - 1, 1):
+        assert helper.run_part(job_id, part, shutting_down=lambda: False, take_more=lambda: False) is Outcome.SUCCEEDED
+    with pool.connection() as conn:
+        conn.execute(
+            """UPDATE job_parts SET state = 'RUNNING', lease_owner = 'helper-that-died',
+                      lease_expires_at = now() + interval '5 seconds' WHERE job_id = %s AND part = 2""",
+            (job_id,),
+        )
+        # The coordinator is gone as well: the job is retried, its DONE parts kept.
+        conn.execute(
+            "UPDATE jobs SET state = 'RETRYING', lease_owner = NULL, lease_expires_at = NULL WHERE id = %s", (job_id,)
+        )
+    coordinator, _ = _runner(pool, s3, policy, worker_id="coordinator-under-test")
+    assert coordinator.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED
+
+    finished_by = [by for _, by in _part_states(pool, job_id)]
+    assert finished_by[1] == finished_by[-1] == "helper-under-test"
+    assert finished_by[2] == "coordinator-under-test"  # taken over once the dead processor's lease ran out
+    assert finished_by.count("coordinator-under-test") == count - 2
+    profile = client.get_profile(job_id)
+    assert profile.part_count == count
+    assert (profile.row_count, profile.parse.rows_read, profile.parse.ragged_rows) == (20_000, 20_000, 8)
+    # Line 1 is the header: data row i is on line i + 2.
+    assert [(i.kind, i.line) for i in profile.parse.issues] == [("ragged_row", i + 2) for i in range(7, 20_000, 2_500)]
+    columns = {c.name: c for c in client.list_columns(job_id)}
+    assert columns["id"].distinct == 20_000 and not columns["id"].distinct_approximate
+    assert columns["amount"].numeric.sum == pytest.approx(sum(i % 97 + 0.5 for i in range(20_000)))
 
 
 def test_a_woken_processor_whose_part_is_taken_helps_with_another(pool, s3, api_key, tenant, tmp_path: Path):
