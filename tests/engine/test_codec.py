@@ -1,4 +1,4 @@
-"""Profiler states survive serialisation exactly, including states written by earlier processors (version 1)."""
+"""Profiler states survive serialisation exactly, including states written by earlier processors (versions 1, 2)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,32 @@ def test_a_version_1_state_still_loads() -> None:
     assert back["keys"].tolist() == ["a", None]
 
 
-@pytest.mark.parametrize("blob", [b"", b"PK\x03\x04", b"SLP2" + zlib.compress(b"\x10\x00")])
+def test_a_version_2_state_still_loads() -> None:
+    # As processors before Zstandard wrote it: one zlib stream of header length, JSON header, raw buffers.
+    hashes = np.array([3, 2**63], np.uint64).tobytes()
+    head = json.dumps(
+        {
+            "state": {
+                "rows": 2,
+                "hashes": {"__ref": 0, "kind": "array", "dtype": "<u8"},
+                "hll": {"__ref": 1, "kind": "bytes"},
+            },
+            "sizes": [len(hashes), 3],
+        }
+    ).encode()
+    blob = b"SLP2" + zlib.compress(len(head).to_bytes(8, "little") + head + hashes + b"hll")
+    back = codec.loads(blob)
+    assert back["rows"] == 2 and back["hashes"].tolist() == [3, 2**63] and back["hll"] == b"hll"
+    back["hashes"][0] = 1
+
+
+def _truncated() -> bytes:
+    return codec.dumps({"hashes": np.arange(1000, dtype=np.uint64)})[:-10]
+
+
+@pytest.mark.parametrize(
+    "blob", [b"", b"PK\x03\x04", b"SLP2" + zlib.compress(b"\x10\x00"), b"SLP3\x10\x00", _truncated()]
+)
 def test_what_is_not_a_state_is_refused(blob: bytes) -> None:
     with pytest.raises(ValueError):
         codec.loads(blob)

@@ -1,11 +1,15 @@
 """Serialisation of accumulator states: nested dicts/lists of plain values, bytes, numpy and Arrow arrays.
 
-No pickle: a stored blob is data, never code. Layout (version 2), zlib-compressed after the magic:
-an 8-byte header length, the header (JSON: the state with every bytes value or array replaced by a
-reference to a buffer, and the buffers' sizes), then the buffers. Numeric arrays are their raw bytes, text
+No pickle: a stored blob is data, never code. Layout (version 3): the magic, an 8-byte header length, the
+header (JSON: the state with every bytes value or array replaced by a reference to a buffer, and each buffer's
+raw and compressed size), then the buffers, each a Zstandard frame. Numeric arrays are their raw bytes, text
 arrays an Arrow IPC stream, so large states (exact distinct tables, row hashes) are written without a Python
 object per value or a base64/JSON copy: serialising a part's state costs about its compressed size in memory.
-Version 1 blobs (JSON with base64, from earlier processors) still load.
+
+Zstandard at level 1 (Arrow's codec): a split file's part state is mostly random 64-bit row hashes, which no
+codec shrinks; zlib spent 0.37 s per 18 MB state compressing them by 18% and 0.09 s inflating, zstd 0.025 s and
+0.018 s for the same size. Blobs of versions 2 (one zlib stream) and 1 (JSON with base64), written by earlier
+processors, still load.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-MAGIC = b"SLP2"
+MAGIC = b"SLP3"
+_V2 = b"SLP2"
 _V1 = b"SLP1"
-_LEVEL = 1  # fast: states are short-lived
+_CODEC = pa.Codec("zstd", 1)  # fast: states are short-lived
 
 
 def _text_array(values: pa.Array | np.ndarray) -> pa.Array:
@@ -61,7 +66,7 @@ def _encode(value: Any, buffers: list[Any]) -> Any:
     return value
 
 
-def _decode(value: Any, buffers: list[bytearray]) -> Any:
+def _decode(value: Any, buffers: list[Any]) -> Any:
     if isinstance(value, dict):
         if "__ref" in value:
             buffer = buffers[value["__ref"]]
@@ -69,7 +74,10 @@ def _decode(value: Any, buffers: list[bytearray]) -> Any:
                 return bytes(buffer)
             if value["kind"] == "text":
                 return pa.ipc.open_stream(pa.py_buffer(buffer)).read_all().column(0).combine_chunks()
-            return np.frombuffer(buffer, dtype=np.dtype(value["dtype"]))  # a writable array over its own buffer
+            # Writable (accumulators update their arrays in place): a bytearray of its own.
+            return np.frombuffer(
+                buffer if isinstance(buffer, bytearray) else bytearray(buffer), np.dtype(value["dtype"])
+            )
         return {k: _decode(v, buffers) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v, buffers) for v in value]
@@ -77,7 +85,7 @@ def _decode(value: Any, buffers: list[bytearray]) -> Any:
 
 
 class _Inflater:
-    """Decompresses a blob piece by piece, so each buffer is inflated once, into memory of its own."""
+    """Decompresses a version 2 blob piece by piece, so each buffer is inflated once, into memory of its own."""
 
     def __init__(self, data: bytes) -> None:
         self._z = zlib.decompressobj()
@@ -97,27 +105,41 @@ class _Inflater:
 def dumps(state: dict[str, Any]) -> bytes:
     buffers: list[Any] = []
     tree = _encode(state, buffers)
-    sizes = [memoryview(b).nbytes for b in buffers]
+    frames = [_CODEC.compress(buffer) for buffer in buffers]
+    sizes = [[memoryview(b).nbytes, frame.size] for b, frame in zip(buffers, frames, strict=True)]
     head = json.dumps({"state": tree, "sizes": sizes}, separators=(",", ":")).encode()
-    z = zlib.compressobj(_LEVEL)
-    out = [MAGIC, z.compress(len(head).to_bytes(8, "little")), z.compress(head)]
-    out += [z.compress(buffer) for buffer in buffers]
-    out.append(z.flush())
-    return b"".join(out)
+    return b"".join([MAGIC, len(head).to_bytes(8, "little"), head, *frames])
 
 
 def loads(blob: bytes) -> dict[str, Any]:
-    if blob.startswith(_V1):
-        state = _decode_v1(json.loads(zlib.decompress(blob[len(_V1) :])))
-    elif blob.startswith(MAGIC):
-        inflater = _Inflater(blob[len(MAGIC) :])
+    if blob.startswith(MAGIC):
+        state = _loads_v3(memoryview(blob)[len(MAGIC) :])
+    elif blob.startswith(_V2):
+        inflater = _Inflater(blob[len(_V2) :])
         header = json.loads(bytes(inflater.read(int.from_bytes(inflater.read(8), "little"))))
         state = _decode(header["state"], [inflater.read(size) for size in header["sizes"]])
+    elif blob.startswith(_V1):
+        state = _decode_v1(json.loads(zlib.decompress(blob[len(_V1) :])))
     else:
         raise ValueError("not a Sluice profiler state")
     if not isinstance(state, dict):
         raise ValueError("corrupt profiler state")
     return state
+
+
+def _loads_v3(data: memoryview) -> Any:
+    try:
+        length = int.from_bytes(data[:8], "little")
+        header = json.loads(bytes(data[8 : 8 + length]))
+        offset, buffers = 8 + length, []
+        for size, packed in header["sizes"]:
+            if offset + packed > len(data):
+                raise ValueError("truncated profiler state")
+            buffers.append(_CODEC.decompress(data[offset : offset + packed], decompressed_size=size))
+            offset += packed
+        return _decode(header["state"], buffers)
+    except (ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+        raise ValueError(f"corrupt profiler state: {exc}") from exc
 
 
 def _decode_v1(value: Any) -> Any:
