@@ -19,6 +19,7 @@ import json
 import math
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -175,6 +176,7 @@ def real_reaction(steps: int = 6) -> dict[str, object]:
     finally:
         broker.stop()
         kube.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the broker's log and etcd's data of this run
 
 
 def main() -> None:
