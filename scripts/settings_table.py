@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sluice.metrics import CATALOG
-from sluice.settings import CommonSettings, IngestSettings, ProcessorSettings, StatusSettings
+from sluice.settings import CommonSettings, IngestSettings, ProcessorSettings, ProvisionSettings, StatusSettings
 
 
 def rows() -> list[tuple[str, str, str, str]]:
@@ -17,6 +17,7 @@ def rows() -> list[tuple[str, str, str, str]]:
         (IngestSettings, "ingest"),
         (ProcessorSettings, "processor"),
         (StatusSettings, "status"),
+        (ProvisionSettings, "provision"),
     ):
         for name in cls.__annotations__:  # own fields only; CommonSettings' come once, as "all"
             info = cls.model_fields[name]

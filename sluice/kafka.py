@@ -50,11 +50,13 @@ def create_consumer(
     )
 
 
-def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 6) -> None:
+def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 6, replication: int = 1) -> None:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="sluice-admin")
     try:
         existing = set(admin.list_topics())
-        missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
+        missing = [
+            NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in topics if t not in existing
+        ]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(missing)

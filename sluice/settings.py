@@ -35,6 +35,7 @@ class CommonSettings(BaseSettings):
     consumer_group: str = Field(
         "sluice-processors", description="Kafka consumer group of the processors (ingest exports its lag)."
     )
+    grpc_host: str = Field("127.0.0.1", description="Address the gRPC server listens on (0.0.0.0 in a pod).")
     metrics_host: str = Field("127.0.0.1", description="Address of the Prometheus endpoint (0.0.0.0 in a pod).")
     metrics_port: int = Field(
         9464, ge=0, le=65535, description="Port of the Prometheus endpoint `/metrics`; 0 turns it off."
@@ -150,6 +151,18 @@ class StatusSettings(CommonSettings):
     )
     s3_public_endpoint: str = Field(
         "", description="S3 endpoint as report-link users reach it (e.g. through an ingress); empty: s3_endpoint."
+    )
+
+
+class ProvisionSettings(CommonSettings):
+    """`python -m sluice.provision`: the schema, topics and bucket, once per install or upgrade."""
+
+    topic_partitions: int = Field(
+        6, ge=1, description="Partitions of a new jobs topic: the most processors that share it."
+    )
+    topic_replication: int = Field(1, ge=1, description="Replication factor of new topics (3 on a production cluster).")
+    create_database: bool = Field(
+        True, description="Create the database when the server lacks it (off where the role may not create one)."
     )
 
 

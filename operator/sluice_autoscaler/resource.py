@@ -1,5 +1,5 @@
 """The ProcessorAutoscaler custom resource: its name, its spec read into a policy, its status written
-from a decision. Pure (dicts in, dicts out); the CRD itself is helm/autoscaler/crd.yaml."""
+from a decision. Pure (dicts in, dicts out); the CRD itself is helm/sluice/crds/processorautoscalers.yaml."""
 
 from __future__ import annotations
 

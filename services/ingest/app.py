@@ -54,6 +54,7 @@ class IngestApp:
             telemetry=telemetry,
         )
         self.server: ServerHandle = create_server(
+            host=settings.grpc_host,
             port=settings.ingest_port,
             register=[lambda s: ingest_service_pb2_grpc.add_IngestServiceServicer_to_server(servicer, s)],
             service_names=[SERVICE_NAME],

@@ -84,6 +84,7 @@ class ProcessorApp:
         telemetry.metrics.gauge(catalog.PROCESSOR_BUSY, lambda: [(int(bool(stats.current_job_id)), labels)])
         admin = ProcessorAdminServicer(worker=self.worker)
         self.server: ServerHandle = create_server(
+            host=settings.grpc_host,
             port=settings.processor_admin_port,
             register=[lambda s: processor_admin_service_pb2_grpc.add_ProcessorAdminServiceServicer_to_server(admin, s)],
             service_names=[SERVICE_NAME],

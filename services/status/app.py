@@ -46,6 +46,7 @@ class StatusApp:
             links=ReportLinks(s3=public_s3, bucket=settings.bucket, lifetime_seconds=settings.report_link_seconds),
         )
         self.server: ServerHandle = create_server(
+            host=settings.grpc_host,
             port=settings.status_port,
             register=[lambda s: status_service_pb2_grpc.add_StatusServiceServicer_to_server(servicer, s)],
             service_names=[SERVICE_NAME],

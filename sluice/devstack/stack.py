@@ -27,8 +27,9 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from sluice import auth, db, kafka, objectstore
+from sluice import auth, db, objectstore
 from sluice.devstack.servers import Component, KafkaBroker, Postgres, Redis, S3Server, free_port, pid_alive
+from sluice.provision import provision
 
 log = logging.getLogger(__name__)
 
@@ -175,19 +176,19 @@ class Stack:
         """Schema, topics, bucket and the development API key; each step is idempotent."""
         env = self.infra_env()
         url = env.get("SLUICE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/sluice")
-        db.ensure_database(url)
-        db.migrate(url)
-        kafka.ensure_topics(
-            env.get("SLUICE_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
-            [env.get("SLUICE_JOBS_TOPIC", "sluice.jobs"), env.get("SLUICE_DLQ_TOPIC", "sluice.jobs.dlq")],
-        )
         s3 = objectstore.create_s3_client(
             endpoint=env["SLUICE_S3_ENDPOINT"],
             region=env.get("SLUICE_S3_REGION", "us-east-1"),
             access_key=env.get("SLUICE_S3_ACCESS_KEY", ""),
             secret_key=env.get("SLUICE_S3_SECRET_KEY", ""),
         )
-        objectstore.ensure_bucket(s3, env.get("SLUICE_BUCKET", "sluice"))
+        provision(
+            database_url=url,
+            kafka_bootstrap=env.get("SLUICE_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+            topics=[env.get("SLUICE_JOBS_TOPIC", "sluice.jobs"), env.get("SLUICE_DLQ_TOPIC", "sluice.jobs.dlq")],
+            s3=s3,
+            bucket=env.get("SLUICE_BUCKET", "sluice"),
+        )
         if not self.state.api_key or not self._key_valid(url):
             pool = db.create_pool(url, max_size=1, name="devstack")
             try:

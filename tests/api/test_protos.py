@@ -33,10 +33,11 @@ def test_committed_stubs_are_current():
 def test_a_stale_generation_is_caught(tmp_path: Path):
     """Change a proto in a copy of the repository without regenerating: the check must fail."""
     copy = tmp_path / "repo"
-    for part in ("proto", "third_party", "scripts", "sluice/v1"):
+    for part in ("proto", "third_party", "scripts", "sluice/v1", "helm/sluice/files"):
         shutil.copytree(ROOT / part, copy / part)
     job_proto = copy / "proto/sluice/v1/job.proto"
     job_proto.write_text(job_proto.read_text().replace("string status_path = 19", "string poll_path = 19"))
     result = _run(sys.executable, "scripts/gen_protos.py", "--check", cwd=copy)
     assert result.returncode == 1
     assert "job_pb2.py" in result.stderr and "make proto" in result.stderr
+    assert "helm/sluice/files/sluice.pb" in result.stderr  # the gateway's descriptor set too

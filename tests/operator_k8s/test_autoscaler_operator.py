@@ -1,7 +1,8 @@
 """The autoscaler operator against a real kube-apiserver and a real Kafka-protocol broker.
 
 The operator runs in-process with kopf's KopfRunner, authenticated as its ServiceAccount, so every call
-it makes must be allowed by helm/autoscaler/rbac.yaml. The CRD is helm/autoscaler/crd.yaml. The broker
+it makes must be allowed by the ClusterRole of the Helm chart (helm/sluice/templates/autoscaler.yaml, rendered
+by `helm template`). The CRD is the chart's helm/sluice/crds/processorautoscalers.yaml. The broker
 is a Tansu of this test's own, so it can be stopped without disturbing the rest of the suite.
 """
 
@@ -21,10 +22,12 @@ from kopf.testing import KopfRunner
 from kubernetes import client, config, utils
 
 from sluice import kafka
+from sluice.devstack.gateway import render_chart
+from sluice.devstack.helm import ensure_helm
 from sluice.devstack.kube import KubeAPIServer
 from sluice.devstack.servers import KafkaBroker, free_port
 
-MANIFESTS = Path(__file__).resolve().parents[2] / "helm" / "autoscaler"
+CRD = Path(__file__).resolve().parents[2] / "helm" / "sluice" / "crds" / "processorautoscalers.yaml"
 GROUP, VERSION, PLURAL = "autoscaling.sluice.dev", "v1", "processorautoscalers"
 
 
@@ -45,9 +48,12 @@ def admin(kube: KubeAPIServer) -> client.ApiClient:
     core = client.CoreV1Api(api)
     for name in ("sluice",):
         core.create_namespace({"metadata": {"name": name}})
-    for manifest in ("crd.yaml", "rbac.yaml"):
-        for document in yaml.safe_load_all((MANIFESTS / manifest).read_text()):
-            utils.create_from_dict(api, document)
+    utils.create_from_dict(api, yaml.safe_load(CRD.read_text()))
+    # The operator's identity exactly as the chart installs it (release "sluice" in namespace "sluice").
+    rendered = render_chart(ensure_helm(), values={"existingSecret": "unused"}, show_only="templates/autoscaler.yaml")
+    for document in rendered:
+        if document["kind"] in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding"):
+            utils.create_from_dict(api, document, namespace="sluice")
     custom = client.CustomObjectsApi(api)
     wait_for("the CRD to be served", lambda: _served(custom))
     return api

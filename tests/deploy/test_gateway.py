@@ -1,0 +1,197 @@
+"""The Helm chart's Envoy gateway, run for real in front of the test stack's ingest and status services.
+
+The Envoy configuration is the chart's own (`helm template` of templates/gateway-config.yaml, with its
+descriptor set); only addresses, ports and the descriptor's path are made local (sluice/devstack/gateway.py).
+What a browser or a curl user does is what these tests do: REST/JSON, grpc-web with CORS, and plain gRPC.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sluice.client import Endpoints, SluiceClient
+from sluice.devstack.gateway import EnvoyGateway, local_gateway_config, render_chart
+from sluice.devstack.helm import ensure_helm
+from sluice.devstack.servers import free_port
+from sluice.devstack.stack import Stack
+from sluice.v1 import job_pb2, status_service_pb2
+
+ORIGIN = "https://app.example.com"
+CSV = "city,visits\nOslo,3\nLima,5\nPune,8\n"
+
+
+@pytest.fixture(scope="module")
+def gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    (config_map,) = render_chart(
+        ensure_helm(),
+        values={"existingSecret": "unused", "gateway.corsAllowOrigins[0]": ORIGIN},
+        show_only="templates/gateway-config.yaml",
+    )
+    env = stack.client_env()
+    upstreams = {}
+    for name in ("ingest", "status"):
+        host, port = env[f"SLUICE_{name.upper()}_ADDR"].rsplit(":", 1)
+        upstreams[name] = (host, int(port))
+    home = tmp_path_factory.mktemp("gateway")
+    port, admin_port = free_port(), free_port()
+    config = local_gateway_config(config_map, folder=home, port=port, admin_port=admin_port, upstreams=upstreams)
+    envoy = EnvoyGateway(home, port, config=config, admin_port=admin_port)
+    envoy.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        envoy.stop()
+
+
+def _http(
+    url: str, *, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+@pytest.fixture()
+def finished_job(client: SluiceClient, csv_file) -> str:  # type: ignore[no-untyped-def]
+    job_id = client.upload(csv_file(CSV, "visits.csv")).job.id
+    assert client.wait(job_id, timeout=60).state == job_pb2.JOB_STATE_SUCCEEDED
+    return job_id
+
+
+def test_rest_reads_a_job_its_profile_and_its_columns_page_by_page(
+    gateway: str, api_key: str, finished_job: str
+) -> None:
+    auth = {"authorization": f"Bearer {api_key}"}
+    status, headers, body = _http(f"http://{gateway}/v1/jobs/{finished_job}", headers=auth)
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    job = json.loads(body)
+    assert job["id"] == finished_job and job["state"] == "JOB_STATE_SUCCEEDED"
+
+    status, _, body = _http(f"http://{gateway}/v1/jobs/{finished_job}/profile", headers=auth)
+    profile = json.loads(body)
+    assert status == 200 and profile["rowCount"] == "3" and profile["columnCount"] == 2  # int64 is a JSON string
+
+    names, token = [], ""
+    for _ in range(3):
+        columns = f"http://{gateway}/v1/jobs/{finished_job}/profile/columns?pageSize=1"
+        status, _, body = _http(columns + (f"&pageToken={token}" if token else ""), headers=auth)
+        page = json.loads(body)
+        assert status == 200 and len(page["columns"]) == 1
+        names.append(page["columns"][0]["name"])
+        token = page["nextPageToken"]
+        if not token:
+            break
+    assert names == ["city", "visits"]
+
+
+def test_rest_errors_are_http_statuses_with_a_json_status_body(gateway: str, api_key: str, finished_job: str) -> None:
+    auth = {"authorization": f"Bearer {api_key}"}
+    status, _, _ = _http(f"http://{gateway}/v1/jobs/{finished_job}")
+    assert status == 401  # no key
+
+    status, headers, body = _http(f"http://{gateway}/v1/jobs/{uuid.uuid4()}", headers=auth)
+    assert status == 404 and headers["content-type"].startswith("application/json")
+    error = json.loads(body)
+    assert error["code"] == 5 and error["message"]  # google.rpc.Status, as the gRPC status was
+
+    status, _, body = _http(f"http://{gateway}/v1/jobs/not-a-job-id", headers=auth)
+    error = json.loads(body)
+    assert status == 400 and error["code"] == 3, error
+    # The field at fault, from the status's google.rpc.BadRequest detail.
+    violations = [v for d in error["details"] if d["@type"].endswith("BadRequest") for v in d["fieldViolations"]]
+    assert [v["field"] for v in violations] == ["job_id"], error
+
+    status, _, body = _http(f"http://{gateway}/v1/jobs/{finished_job}/profile/columns?pageSize=-1", headers=auth)
+    assert status == 400 and json.loads(body)["code"] == 3
+
+    # Not an API path, or a parameter the API does not have: refused by the gateway itself.
+    assert _http(f"http://{gateway}/v1/nothing-here", headers=auth)[0] == 404
+    assert _http(f"http://{gateway}/v1/jobs/{finished_job}?verbose=1", headers=auth)[0] == 400
+
+
+def test_rest_watch_streams_one_json_object_per_update(gateway: str, api_key: str, finished_job: str) -> None:
+    status, _, body = _http(
+        f"http://{gateway}/v1/jobs/{finished_job}:watch", headers={"authorization": f"Bearer {api_key}"}
+    )
+    updates = [json.loads(line) for line in body.decode().splitlines() if line.strip()]
+    assert status == 200 and updates
+    assert updates[-1]["job"]["id"] == finished_job and updates[-1]["job"]["state"] == "JOB_STATE_SUCCEEDED"
+
+
+def _grpc_web_frames(body: bytes) -> list[tuple[int, bytes]]:
+    frames, offset = [], 0
+    while offset < len(body):
+        flag, length = struct.unpack(">BI", body[offset : offset + 5])
+        frames.append((flag, body[offset + 5 : offset + 5 + length]))
+        offset += 5 + length
+    return frames
+
+
+def _grpc_web_call(gateway: str, method: str, message: bytes, api_key: str) -> tuple[int, dict[str, str], bytes]:
+    return _http(
+        f"http://{gateway}/sluice.v1.StatusService/{method}",
+        method="POST",
+        body=struct.pack(">BI", 0, len(message)) + message,
+        headers={
+            "content-type": "application/grpc-web+proto",
+            "x-grpc-web": "1",
+            "authorization": f"Bearer {api_key}",
+            "origin": ORIGIN,
+        },
+    )
+
+
+def test_a_browser_calls_status_with_grpc_web_from_an_allowed_origin(
+    gateway: str, api_key: str, finished_job: str
+) -> None:
+    preflight = {
+        "origin": ORIGIN,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type,x-grpc-web",
+    }
+    status, headers, _ = _http(f"http://{gateway}/sluice.v1.StatusService/GetJob", method="OPTIONS", headers=preflight)
+    assert status == 200 and headers["access-control-allow-origin"] == ORIGIN
+    assert "x-grpc-web" in headers["access-control-allow-headers"]
+    _, headers, _ = _http(
+        f"http://{gateway}/sluice.v1.StatusService/GetJob",
+        method="OPTIONS",
+        headers={**preflight, "origin": "https://elsewhere.example"},
+    )
+    assert "access-control-allow-origin" not in headers  # the browser refuses the call
+
+    request = status_service_pb2.GetJobRequest(job_id=finished_job).SerializeToString()
+    status, headers, body = _grpc_web_call(gateway, "GetJob", request, api_key)
+    assert status == 200 and headers["access-control-allow-origin"] == ORIGIN
+    assert "grpc-status" in headers["access-control-expose-headers"]
+    frames = _grpc_web_frames(body)
+    job = job_pb2.Job.FromString(next(data for flag, data in frames if flag == 0))
+    assert job.id == finished_job and job.state == job_pb2.JOB_STATE_SUCCEEDED
+    trailers = next(data for flag, data in frames if flag & 0x80).decode()
+    assert "grpc-status:0" in trailers.replace(" ", "")
+
+    request = status_service_pb2.GetJobRequest(job_id=str(uuid.uuid4())).SerializeToString()
+    status, headers, body = _grpc_web_call(gateway, "GetJob", request, api_key)
+    trailers = headers.get("grpc-status") or next(d for f, d in _grpc_web_frames(body) if f & 0x80).decode()
+    assert status == 200 and "5" in trailers  # NOT_FOUND, readable by the browser through the exposed header
+
+
+def test_grpc_clients_upload_and_follow_a_job_through_the_gateway(gateway: str, api_key: str, tmp_path: Path) -> None:
+    path = tmp_path / "through-gateway.csv"
+    header, rows = CSV.split("\n", 1)
+    path.write_text(header + "\n" + rows * 1000)
+    with SluiceClient(Endpoints(gateway, gateway, api_key)) as through:
+        job_id = through.upload(path).job.id
+        job = through.wait(job_id, timeout=60)
+        assert job.state == job_pb2.JOB_STATE_SUCCEEDED
+        assert through.get_profile(job_id).row_count == 3000
