@@ -1,4 +1,5 @@
-"""IngestService.Upload: header, then chunks straight to S3, then one transaction for the job."""
+"""IngestService.Upload: header, then chunks straight to S3, then one transaction for the job.
+UploadBody (a raw HTTP body through the gateway) is the same upload, its pieces turned into Upload's messages."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from opentelemetry import trace
 
 from services.ingest import validation
+from services.ingest.http_body import as_upload_requests
 from services.ingest.multipart import PartBufferPool, StreamingObjectWriter
 from sluice import auth, convert
 from sluice.errors import AlreadyExists, FailedPrecondition, InvalidArgument, SluiceError, Unavailable
@@ -76,6 +78,11 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
         finally:
             metrics.uploads.add(1, {"outcome": outcome})
             metrics.upload_duration.record(time.monotonic() - started, {"outcome": outcome})
+
+    def UploadBody(
+        self, request_iterator: Iterator[ingest_service_pb2.UploadBodyRequest], context: grpc.ServicerContext
+    ) -> ingest_service_pb2.UploadResponse:
+        return self.Upload(as_upload_requests(request_iterator), context)
 
     def _upload(
         self, request_iterator: Iterator[ingest_service_pb2.UploadRequest], context: grpc.ServicerContext

@@ -24,16 +24,29 @@ _sym_db = _symbol_database.Default()
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 from sluice.v1 import job_pb2 as sluice_dot_v1_dot_job__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esluice/v1/ingest_service.proto\x12\tsluice.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x13sluice/v1/job.proto\"l\n\rUploadRequest\x12)\n\x06header\x18\x01 \x01(\x0b\x32\x17.sluice.v1.UploadHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x12\x14\n\x0c\x66inish_write\x18\x03 \x01(\x08\x42\t\n\x07payload\"\xd8\x01\n\x0cUploadHeader\x12\x17\n\tfile_name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x18\n\nmedia_type\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12 \n\rdeclared_size\x18\x03 \x01(\x03\x42\x04\xe2\x41\x01\x01H\x00\x88\x01\x01\x12\x14\n\x06sha256\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01\x12\x1d\n\x0fidempotency_key\x18\x05 \x01(\tB\x04\xe2\x41\x01\x01\x12,\n\x07options\x18\x06 \x01(\x0b\x32\x15.sluice.v1.JobOptionsB\x04\xe2\x41\x01\x01\x42\x10\n\x0e_declared_size\"[\n\x0eUploadResponse\x12\x1b\n\x03job\x18\x01 \x01(\x0b\x32\x0e.sluice.v1.Job\x12\x16\n\x0e\x63ommitted_size\x18\x02 \x01(\x03\x12\x14\n\x0c\x64\x65\x64uplicated\x18\x03 \x01(\x08\x32h\n\rIngestService\x12W\n\x06Upload\x12\x18.sluice.v1.UploadRequest\x1a\x19.sluice.v1.UploadResponse\"\x16\x82\xd3\xe4\x93\x02\x10\"\x0b/v1/uploads:\x01*(\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esluice/v1/ingest_service.proto\x12\tsluice.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x13sluice/v1/job.proto\"\xed\x01\n\x11UploadBodyRequest\x12\x17\n\tfile_name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12 \n\rdeclared_size\x18\x02 \x01(\x03\x42\x04\xe2\x41\x01\x01H\x00\x88\x01\x01\x12\x14\n\x06sha256\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\x12\x1d\n\x0fidempotency_key\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01\x12,\n\x07options\x18\x05 \x01(\x0b\x32\x15.sluice.v1.JobOptionsB\x04\xe2\x41\x01\x01\x12(\n\x04\x62ody\x18\x06 \x01(\x0b\x32\x14.google.api.HttpBodyB\x04\xe2\x41\x01\x02\x42\x10\n\x0e_declared_size\"l\n\rUploadRequest\x12)\n\x06header\x18\x01 \x01(\x0b\x32\x17.sluice.v1.UploadHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x12\x14\n\x0c\x66inish_write\x18\x03 \x01(\x08\x42\t\n\x07payload\"\xd8\x01\n\x0cUploadHeader\x12\x17\n\tfile_name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x18\n\nmedia_type\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12 \n\rdeclared_size\x18\x03 \x01(\x03\x42\x04\xe2\x41\x01\x01H\x00\x88\x01\x01\x12\x14\n\x06sha256\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01\x12\x1d\n\x0fidempotency_key\x18\x05 \x01(\tB\x04\xe2\x41\x01\x01\x12,\n\x07options\x18\x06 \x01(\x0b\x32\x15.sluice.v1.JobOptionsB\x04\xe2\x41\x01\x01\x42\x10\n\x0e_declared_size\"[\n\x0eUploadResponse\x12\x1b\n\x03job\x18\x01 \x01(\x0b\x32\x0e.sluice.v1.Job\x12\x16\n\x0e\x63ommitted_size\x18\x02 \x01(\x03\x12\x14\n\x0c\x64\x65\x64uplicated\x18\x03 \x01(\x08\x32\xd0\x01\n\rIngestService\x12W\n\x06Upload\x12\x18.sluice.v1.UploadRequest\x1a\x19.sluice.v1.UploadResponse\"\x16\x82\xd3\xe4\x93\x02\x10\"\x0b/v1/uploads:\x01*(\x01\x12\x66\n\nUploadBody\x12\x1c.sluice.v1.UploadBodyRequest\x1a\x19.sluice.v1.UploadResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x0f/v1/uploads:raw:\x04\x62ody(\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sluice.v1.ingest_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['file_name']._loaded_options = None
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['file_name']._serialized_options = b'\342A\001\002'
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['declared_size']._loaded_options = None
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['declared_size']._serialized_options = b'\342A\001\001'
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['sha256']._loaded_options = None
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['sha256']._serialized_options = b'\342A\001\001'
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\342A\001\001'
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['options']._loaded_options = None
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['options']._serialized_options = b'\342A\001\001'
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['body']._loaded_options = None
+  _globals['_UPLOADBODYREQUEST'].fields_by_name['body']._serialized_options = b'\342A\001\002'
   _globals['_UPLOADHEADER'].fields_by_name['file_name']._loaded_options = None
   _globals['_UPLOADHEADER'].fields_by_name['file_name']._serialized_options = b'\342A\001\002'
   _globals['_UPLOADHEADER'].fields_by_name['media_type']._loaded_options = None
@@ -48,12 +61,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPLOADHEADER'].fields_by_name['options']._serialized_options = b'\342A\001\001'
   _globals['_INGESTSERVICE'].methods_by_name['Upload']._loaded_options = None
   _globals['_INGESTSERVICE'].methods_by_name['Upload']._serialized_options = b'\202\323\344\223\002\020\"\013/v1/uploads:\001*'
-  _globals['_UPLOADREQUEST']._serialized_start=129
-  _globals['_UPLOADREQUEST']._serialized_end=237
-  _globals['_UPLOADHEADER']._serialized_start=240
-  _globals['_UPLOADHEADER']._serialized_end=456
-  _globals['_UPLOADRESPONSE']._serialized_start=458
-  _globals['_UPLOADRESPONSE']._serialized_end=549
-  _globals['_INGESTSERVICE']._serialized_start=551
-  _globals['_INGESTSERVICE']._serialized_end=655
+  _globals['_INGESTSERVICE'].methods_by_name['UploadBody']._loaded_options = None
+  _globals['_INGESTSERVICE'].methods_by_name['UploadBody']._serialized_options = b'\202\323\344\223\002\027\"\017/v1/uploads:raw:\004body'
+  _globals['_UPLOADBODYREQUEST']._serialized_start=157
+  _globals['_UPLOADBODYREQUEST']._serialized_end=394
+  _globals['_UPLOADREQUEST']._serialized_start=396
+  _globals['_UPLOADREQUEST']._serialized_end=504
+  _globals['_UPLOADHEADER']._serialized_start=507
+  _globals['_UPLOADHEADER']._serialized_end=723
+  _globals['_UPLOADRESPONSE']._serialized_start=725
+  _globals['_UPLOADRESPONSE']._serialized_end=816
+  _globals['_INGESTSERVICE']._serialized_start=819
+  _globals['_INGESTSERVICE']._serialized_end=1027
 # @@protoc_insertion_point(module_scope)

@@ -40,6 +40,11 @@ class IngestServiceStub:
                 request_serializer=sluice_dot_v1_dot_ingest__service__pb2.UploadRequest.SerializeToString,
                 response_deserializer=sluice_dot_v1_dot_ingest__service__pb2.UploadResponse.FromString,
                 _registered_method=True)
+        self.UploadBody = channel.stream_unary(
+                '/sluice.v1.IngestService/UploadBody',
+                request_serializer=sluice_dot_v1_dot_ingest__service__pb2.UploadBodyRequest.SerializeToString,
+                response_deserializer=sluice_dot_v1_dot_ingest__service__pb2.UploadResponse.FromString,
+                _registered_method=True)
 
 
 class IngestServiceServicer:
@@ -59,12 +64,30 @@ class IngestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UploadBody(self, request_iterator, context):
+        """Streams one file in as a raw HTTP body: for browsers (grpc-web has no client streaming) and any HTTP
+        client through the gateway, e.g. `curl -T data.csv -H 'content-type: text/csv'
+        'GATEWAY/v1/uploads:raw?fileName=data.csv'`. The gateway passes the body on in pieces as it arrives
+        (nothing is buffered whole); the Content-Type is the media type; the other fields are query
+        parameters, read from the first message. A body that ends normally is the whole file (a cut-off
+        request is cancelled, which stores nothing); declared_size and sha256 verify it as in Upload.
+        Same answer and errors as Upload.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IngestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Upload': grpc.stream_unary_rpc_method_handler(
                     servicer.Upload,
                     request_deserializer=sluice_dot_v1_dot_ingest__service__pb2.UploadRequest.FromString,
+                    response_serializer=sluice_dot_v1_dot_ingest__service__pb2.UploadResponse.SerializeToString,
+            ),
+            'UploadBody': grpc.stream_unary_rpc_method_handler(
+                    servicer.UploadBody,
+                    request_deserializer=sluice_dot_v1_dot_ingest__service__pb2.UploadBodyRequest.FromString,
                     response_serializer=sluice_dot_v1_dot_ingest__service__pb2.UploadResponse.SerializeToString,
             ),
     }
@@ -95,6 +118,33 @@ class IngestService:
             target,
             '/sluice.v1.IngestService/Upload',
             sluice_dot_v1_dot_ingest__service__pb2.UploadRequest.SerializeToString,
+            sluice_dot_v1_dot_ingest__service__pb2.UploadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadBody(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/sluice.v1.IngestService/UploadBody',
+            sluice_dot_v1_dot_ingest__service__pb2.UploadBodyRequest.SerializeToString,
             sluice_dot_v1_dot_ingest__service__pb2.UploadResponse.FromString,
             options,
             channel_credentials,

@@ -7,6 +7,7 @@ What a browser or a curl user does is what these tests do: REST/JSON, grpc-web w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import urllib.error
@@ -184,6 +185,32 @@ def test_a_browser_calls_status_with_grpc_web_from_an_allowed_origin(
     status, headers, body = _grpc_web_call(gateway, "GetJob", request, api_key)
     trailers = headers.get("grpc-status") or next(d for f, d in _grpc_web_frames(body) if f & 0x80).decode()
     assert status == 200 and "5" in trailers  # NOT_FOUND, readable by the browser through the exposed header
+
+
+def test_a_browser_uploads_a_file_as_a_raw_http_body(gateway: str, api_key: str, client: SluiceClient) -> None:
+    header, rows = CSV.split("\n", 1)
+    data = (header + "\n" + rows * 100_000).encode()  # 2.2 MB: the gateway passes it on in several pieces
+    digest = hashlib.sha256(data).hexdigest()
+    headers = {"authorization": f"Bearer {api_key}", "content-type": "text/csv", "origin": ORIGIN}
+    upload = f"http://{gateway}/v1/uploads:raw?fileName=visits.csv&declaredSize={len(data)}"
+    preflight = {"origin": ORIGIN, "access-control-request-method": "POST",
+                 "access-control-request-headers": "authorization,content-type"}  # fmt: skip
+    status, answer_headers, _ = _http(upload, method="OPTIONS", headers=preflight)
+    assert status == 200 and answer_headers["access-control-allow-origin"] == ORIGIN
+    status, answer_headers, body = _http(f"{upload}&sha256={digest}", method="POST", body=data, headers=headers)
+    assert status == 200, body
+    assert answer_headers["access-control-allow-origin"] == ORIGIN
+    answer = json.loads(body)
+    assert answer["committedSize"] == str(len(data)) and answer["job"]["state"] == "JOB_STATE_QUEUED"
+    assert client.wait(answer["job"]["id"], timeout=60).state == job_pb2.JOB_STATE_SUCCEEDED
+    profile = client.get_profile(answer["job"]["id"])
+    assert profile.row_count == 300_000 and profile.size_bytes == len(data)
+
+    # Bytes that do not match the declared checksum store nothing and say why.
+    status, _, body = _http(f"{upload}&sha256={'0' * 64}", method="POST", body=data, headers=headers)
+    error = json.loads(body)
+    assert status == 400 and error["code"] == 3
+    assert [d["reason"] for d in error["details"] if d["@type"].endswith("ErrorInfo")] == ["SHA256_MISMATCH"]
 
 
 def test_grpc_clients_upload_and_follow_a_job_through_the_gateway(gateway: str, api_key: str, tmp_path: Path) -> None:
