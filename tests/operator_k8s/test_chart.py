@@ -8,9 +8,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
 from kubernetes import client, config, utils
+from kubernetes.dynamic import DynamicClient
 
 from sluice.devstack.gateway import CHART, render_chart
 from sluice.devstack.helm import ensure_helm
@@ -65,6 +67,20 @@ def test_every_variable_the_chart_sets_is_a_setting_a_component_reads(helm: Path
     assert {k: v for k, v in inline.items() if k in config_map["data"]} == config_map["data"]
 
 
+@pytest.mark.parametrize("kube_version", ["1.25.0", "1.33.0"])  # the oldest schemas it ships, and a recent one
+def test_every_manifest_matches_the_kubernetes_schema_field_for_field(helm: Path, kube_version: str) -> None:
+    """Strict: a misspelt field fails here, where an API server would drop it without a word."""
+    values = {**SECRET, "gateway.corsAllowOrigins[0]": "https://app.example.com", "config.otlpEndpoint": "http://c"}
+    documents = render_chart(helm, values=values, kube_version=kube_version)
+    checked = []
+    for document in documents:
+        if document["kind"] == "ProcessorAutoscaler":
+            continue  # a custom resource: its CRD's schema is checked by the real API server below
+        kubernetes_validate.validate(document, kube_version, strict=True)
+        checked.append(document["kind"])
+    assert {"Deployment", "Service", "ConfigMap", "Job", "PodDisruptionBudget", "ClusterRole"} <= set(checked)
+
+
 def test_workloads_run_hardened_with_limits_and_health_probes(helm: Path) -> None:
     workloads = _workloads(render_chart(helm, values=SECRET))
     assert set(workloads) == {
@@ -113,14 +129,10 @@ def test_a_real_api_server_accepts_every_manifest_of_an_install(helm: Path, kube
     except utils.FailToCreateError as error:  # already there from the operator tests
         assert all(e.status == 409 for e in error.api_exceptions)
     _wait_served(api, namespace)
+    dynamic = DynamicClient(api)  # by discovery, as kubectl does: any kind this server serves (CRs, policy/v1beta1)
     for document in documents:
-        if document["kind"] == "ProcessorAutoscaler":  # custom resources have no typed client
-            client.CustomObjectsApi(api).create_namespaced_custom_object(
-                "autoscaling.sluice.dev", "v1", namespace, "processorautoscalers", document
-            )
-        else:
-            utils.create_from_dict(api, document, namespace=namespace)
-
+        resource = dynamic.resources.get(api_version=document["apiVersion"], kind=document["kind"])
+        resource.create(body=document, namespace=namespace if resource.namespaced else None)
     apps = client.AppsV1Api(api)
     stored = {d.metadata.name: d for d in apps.list_namespaced_deployment(namespace).items}
     assert set(stored) == {"shop-sluice-ingest", "shop-sluice-status", "shop-sluice-processor",
@@ -128,6 +140,9 @@ def test_a_real_api_server_accepts_every_manifest_of_an_install(helm: Path, kube
     ingest = stored["shop-sluice-ingest"].spec.template.spec.containers[0]
     assert ingest.readiness_probe.tcp_socket.port == 50051
     assert stored["shop-sluice-processor"].spec.replicas == 1  # defaulted; from here on the autoscaler's
+    budgets = dynamic.resources.get(api_version="policy/v1beta1", kind="PodDisruptionBudget").get(namespace=namespace)
+    assert sorted(b.metadata.name for b in budgets.items) == ["shop-sluice-gateway", "shop-sluice-ingest",
+                                                              "shop-sluice-status"]  # fmt: skip
     scaler = client.CustomObjectsApi(api).get_namespaced_custom_object(
         "autoscaling.sluice.dev", "v1", namespace, "processorautoscalers", "shop-sluice-processor"
     )
