@@ -1,13 +1,15 @@
-"""Ingest memory while uploading: 1 GiB through `sluice upload`, then 4 uploads at once.
+"""Ingest memory while uploading: 1 GiB through `sluice upload`, the same file as a browser sends it (a raw HTTP
+body through the Helm chart's Envoy gateway), then 4 uploads at once.
 
-Starts its own local stack (no processors, so only ingest is measured), samples the ingest
-process's resident memory (VmRSS) every 20 ms, and prints the growth over the idle baseline
+Starts its own local stack (no processors, so only ingest is measured) and the gateway, samples the ingest
+process's (and Envoy's) resident memory (VmRSS) every 20 ms, and prints the growth over the idle baseline
 measured in the same run. Run: `.venv/bin/python bench/ingest_memory.py [--size-mib 1024]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import platform
 import subprocess
@@ -17,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+from sluice.devstack.gateway import start_local_gateway
 from sluice.devstack.stack import Stack
 
 MIB = 1024 * 1024
@@ -62,6 +65,22 @@ def upload(env: dict[str, str], path: Path) -> float:
     return time.monotonic() - started
 
 
+def upload_through_gateway(gateway: str, api_key: str, path: Path) -> float:
+    """POST the file as the raw body of /v1/uploads:raw, read from disk as it is sent (as a browser does)."""
+    started = time.monotonic()
+    host, port = gateway.rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=600)
+    headers = {"authorization": f"Bearer {api_key}", "content-type": "text/csv",
+               "content-length": str(path.stat().st_size)}  # fmt: skip
+    with path.open("rb") as body:
+        connection.request("POST", f"/v1/uploads:raw?fileName={path.name}", body=body, headers=headers)
+        response = connection.getresponse()
+        answer = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"gateway upload failed: {response.status} {answer[:300]!r}")
+    return time.monotonic() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -97,6 +116,25 @@ def main() -> None:
             sampler.join()
             one_peak = sampler.peak
 
+            gateway = start_local_gateway(
+                home / "gateway", ingest=env["SLUICE_INGEST_ADDR"], status=env["SLUICE_STATUS_ADDR"]
+            )
+            try:
+                upload_through_gateway(f"127.0.0.1:{gateway.port}", env["SLUICE_API_KEY"], small)  # warm-up
+                envoy_pid = gateway.pid()
+                assert envoy_pid is not None
+                envoy_idle = rss_mib(envoy_pid)
+                sampler, envoy_sampler = Sampler(pid), Sampler(envoy_pid)
+                sampler.start()
+                envoy_sampler.start()
+                gateway_seconds = upload_through_gateway(f"127.0.0.1:{gateway.port}", env["SLUICE_API_KEY"], big)
+                for each in (sampler, envoy_sampler):
+                    each.stop.set()
+                    each.join()
+                gateway_peak = sampler.peak
+            finally:
+                gateway.stop()
+
             part = home / "part.csv"
             write_csv(part, args.size_mib // args.parallel * MIB)
             sampler = Sampler(pid)
@@ -119,6 +157,11 @@ def main() -> None:
     print(
         f"1 upload of {size:.0f} MiB: peak RSS {one_peak:.1f} MiB = baseline + {one_peak - baseline:.1f} MiB "
         f"({(one_peak - baseline) / size * 100:.2f}% of the file); {size / seconds:.0f} MiB/s"
+    )
+    print(
+        f"1 upload of {size:.0f} MiB as a raw HTTP body through the Envoy gateway: ingest peak RSS {gateway_peak:.1f} "
+        f"MiB = baseline + {gateway_peak - baseline:.1f} MiB; Envoy {envoy_idle:.1f} -> {envoy_sampler.peak:.1f} MiB; "
+        f"{size / gateway_seconds:.0f} MiB/s ({seconds / gateway_seconds:.2f}x the direct gRPC upload's speed)"
     )
     print(
         f"{args.parallel} uploads of {size / args.parallel:.0f} MiB at once: peak RSS {sampler.peak:.1f} MiB = "

@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from sluice.devstack.servers import ComponentError, _Server
+from sluice.devstack.helm import ensure_helm
+from sluice.devstack.servers import ComponentError, _Server, free_port
 
 CHART = Path(__file__).resolve().parents[2] / "helm" / "sluice"
 
@@ -102,3 +103,17 @@ class EnvoyGateway(_Server):
 
     def env(self) -> dict[str, str]:
         return {"SLUICE_GATEWAY_URL": f"http://127.0.0.1:{self.port}"}
+
+
+def start_local_gateway(home: Path, *, ingest: str, status: str, cors_origins: tuple[str, ...] = ()) -> EnvoyGateway:
+    """Render the chart's gateway, make it local (free ports; `ingest`, `status`: host:port) and start Envoy."""
+    upstreams = {name: (addr.rsplit(":", 1)[0], int(addr.rsplit(":", 1)[1])) for name, addr in
+                 (("ingest", ingest), ("status", status))}  # fmt: skip
+    values = {"existingSecret": "unused"}  # required by the chart, not read by the gateway's ConfigMap
+    values.update({f"gateway.corsAllowOrigins[{i}]": origin for i, origin in enumerate(cors_origins)})
+    (config_map,) = render_chart(ensure_helm(), values=values, show_only="templates/gateway-config.yaml")
+    port, admin_port = free_port(), free_port()
+    config = local_gateway_config(config_map, folder=home, port=port, admin_port=admin_port, upstreams=upstreams)
+    gateway = EnvoyGateway(home, port, config=config, admin_port=admin_port)
+    gateway.start()
+    return gateway

@@ -19,9 +19,7 @@ from pathlib import Path
 import pytest
 
 from sluice.client import Endpoints, SluiceClient
-from sluice.devstack.gateway import EnvoyGateway, local_gateway_config, render_chart
-from sluice.devstack.helm import ensure_helm
-from sluice.devstack.servers import free_port
+from sluice.devstack.gateway import start_local_gateway
 from sluice.devstack.stack import Stack
 from sluice.v1 import job_pb2, status_service_pb2
 
@@ -31,23 +29,15 @@ CSV = "city,visits\nOslo,3\nLima,5\nPune,8\n"
 
 @pytest.fixture(scope="module")
 def gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    (config_map,) = render_chart(
-        ensure_helm(),
-        values={"existingSecret": "unused", "gateway.corsAllowOrigins[0]": ORIGIN},
-        show_only="templates/gateway-config.yaml",
-    )
     env = stack.client_env()
-    upstreams = {}
-    for name in ("ingest", "status"):
-        host, port = env[f"SLUICE_{name.upper()}_ADDR"].rsplit(":", 1)
-        upstreams[name] = (host, int(port))
-    home = tmp_path_factory.mktemp("gateway")
-    port, admin_port = free_port(), free_port()
-    config = local_gateway_config(config_map, folder=home, port=port, admin_port=admin_port, upstreams=upstreams)
-    envoy = EnvoyGateway(home, port, config=config, admin_port=admin_port)
-    envoy.start()
+    envoy = start_local_gateway(
+        tmp_path_factory.mktemp("gateway"),
+        ingest=env["SLUICE_INGEST_ADDR"],
+        status=env["SLUICE_STATUS_ADDR"],
+        cors_origins=(ORIGIN,),
+    )
     try:
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.1:{envoy.port}"
     finally:
         envoy.stop()
 
