@@ -62,6 +62,8 @@ def local_gateway_config(
             if http_filter["name"] == "envoy.filters.http.grpc_json_transcoder":
                 http_filter["typed_config"]["proto_descriptor"] = str(descriptor)
     for cluster in config["static_resources"]["clusters"]:
+        if cluster["name"] not in upstreams:
+            continue  # e.g. the trace collector: its address is already the one the values gave
         host, upstream_port = upstreams[cluster["name"]]
         address = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]
         address["socket_address"] = {"address": host, "port_value": upstream_port}
@@ -105,12 +107,17 @@ class EnvoyGateway(_Server):
         return {"SLUICE_GATEWAY_URL": f"http://127.0.0.1:{self.port}"}
 
 
-def start_local_gateway(home: Path, *, ingest: str, status: str, cors_origins: tuple[str, ...] = ()) -> EnvoyGateway:
-    """Render the chart's gateway, make it local (free ports; `ingest`, `status`: host:port) and start Envoy."""
+def start_local_gateway(
+    home: Path, *, ingest: str, status: str, cors_origins: tuple[str, ...] = (), otlp_endpoint: str = ""
+) -> EnvoyGateway:
+    """Render the chart's gateway, make it local (free ports; `ingest`, `status`: host:port) and start Envoy.
+    `otlp_endpoint` (http://host:port, OTLP/gRPC): where its spans go, as the chart's config.otlpEndpoint."""
     upstreams = {name: (addr.rsplit(":", 1)[0], int(addr.rsplit(":", 1)[1])) for name, addr in
                  (("ingest", ingest), ("status", status))}  # fmt: skip
     values = {"existingSecret": "unused"}  # required by the chart, not read by the gateway's ConfigMap
     values.update({f"gateway.corsAllowOrigins[{i}]": origin for i, origin in enumerate(cors_origins)})
+    if otlp_endpoint:
+        values["config.otlpEndpoint"] = otlp_endpoint
     (config_map,) = render_chart(ensure_helm(), values=values, show_only="templates/gateway-config.yaml")
     port, admin_port = free_port(), free_port()
     config = local_gateway_config(config_map, folder=home, port=port, admin_port=admin_port, upstreams=upstreams)

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import struct
+import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import grpc
 import pytest
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
+from sluice import traces
 from sluice.client import Endpoints, SluiceClient
 from sluice.devstack.gateway import start_local_gateway
 from sluice.devstack.stack import Stack
@@ -201,6 +209,83 @@ def test_a_browser_uploads_a_file_as_a_raw_http_body(gateway: str, api_key: str,
     error = json.loads(body)
     assert status == 400 and error["code"] == 3
     assert [d["reason"] for d in error["details"] if d["@type"].endswith("ErrorInfo")] == ["SHA256_MISMATCH"]
+
+
+class _Collector(trace_service_pb2_grpc.TraceServiceServicer):
+    """A real OTLP/gRPC endpoint in the test's process: the spans Envoy exports arrive here."""
+
+    def __init__(self) -> None:
+        self.spans: list[Any] = []
+        self._lock = threading.Lock()
+
+    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
+        with self._lock:
+            self.spans += [span for rs in request.resource_spans for ss in rs.scope_spans for span in ss.spans]
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+
+@pytest.fixture(scope="module")
+def traced_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, _Collector]]:
+    collector = _Collector()
+    server = grpc.server(ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    env = stack.client_env()
+    envoy = start_local_gateway(
+        tmp_path_factory.mktemp("traced-gateway"),
+        ingest=env["SLUICE_INGEST_ADDR"],
+        status=env["SLUICE_STATUS_ADDR"],
+        otlp_endpoint=f"http://127.0.0.1:{port}",  # as config.otlpEndpoint in the chart's values
+    )
+    try:
+        yield f"127.0.0.1:{envoy.port}", collector
+    finally:
+        envoy.stop()
+        server.stop(0)
+
+
+def _eventually(what: str, check: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while (found := check()) is None or found == []:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+    return found
+
+
+def test_an_upload_through_the_gateway_is_one_trace_from_the_browser_to_the_processor(
+    traced_gateway: tuple[str, _Collector], api_key: str, client: SluiceClient, stack: Stack
+) -> None:
+    gateway, collector = traced_gateway
+    trace_id, browser_span = secrets.token_hex(16), secrets.token_hex(8)
+    headers = {
+        "authorization": f"Bearer {api_key}",
+        "content-type": "text/csv",
+        "traceparent": f"00-{trace_id}-{browser_span}-01",  # the page's own span, as a traced browser sends it
+    }
+    status, _, body = _http(f"http://{gateway}/v1/uploads:raw?fileName=traced.csv", method="POST",
+                            body=CSV.encode(), headers=headers)  # fmt: skip
+    assert status == 200, body
+    job = client.wait(json.loads(body)["job"]["id"], timeout=60)
+    assert job.state == job_pb2.JOB_STATE_SUCCEEDED and job.trace_id == trace_id
+
+    # The gateway's span continues the browser's trace (Envoy exports every few seconds)...
+    (hop,) = _eventually(
+        "the gateway's span",
+        lambda: [s for s in collector.spans if s.trace_id.hex() == trace_id],
+    )
+    assert hop.parent_span_id.hex() == browser_span
+
+    # ...and every service's spans hang under it: ingest's call is the gateway span's child, the processor's
+    # work is in the same trace.
+    def whole_trace() -> list[traces.Span] | None:
+        found = traces.read_trace(sorted(stack.trace_dir.glob("*.jsonl")), trace_id)
+        return found if any(s.name == "job.process" and s.service.startswith("processor") for s in found) else None
+
+    spans = _eventually("the processor's spans", whole_trace)
+    (upload,) = [s for s in spans if s.name == "/sluice.v1.IngestService/UploadBody"]
+    assert upload.parent_id == hop.span_id.hex() and upload.service == "ingest"
 
 
 def test_grpc_clients_upload_and_follow_a_job_through_the_gateway(gateway: str, api_key: str, tmp_path: Path) -> None:
