@@ -24,6 +24,7 @@ def _print_endpoints(stack: Stack) -> None:
     for label, value in (
         ("ingest gRPC", stack.client_env()["SLUICE_INGEST_ADDR"]),
         ("status gRPC", stack.client_env()["SLUICE_STATUS_ADDR"]),
+        ("REST/web", stack.client_env().get("SLUICE_GATEWAY_URL", "(gateway not running)")),
         ("PostgreSQL", env.get("SLUICE_DATABASE_URL", "")),
         ("Redis", env.get("SLUICE_REDIS_URL", "")),
         ("Kafka", env.get("SLUICE_KAFKA_BOOTSTRAP", "")),
@@ -35,6 +36,9 @@ def _print_endpoints(stack: Stack) -> None:
         print(f"  {label:<12} {value}")
     print(f"\nThe CLI reads {stack.home / 'env'}; try `.venv/bin/sluice jobs`. API key for other clients:")
     print(f"  export SLUICE_API_KEY={stack.state.api_key}")
+    if "SLUICE_GATEWAY_URL" in stack.client_env():
+        url = stack.client_env()["SLUICE_GATEWAY_URL"]
+        print(f'  curl -H "authorization: Bearer $SLUICE_API_KEY" {url}/v1/jobs     # REST through the Envoy gateway')
 
 
 def _print_pool(stack: Stack) -> None:
@@ -95,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    stack = Stack(args.home, processors=args.processors, autoscale=args.autoscale)
+    # The gateway is the Helm chart's Envoy (helm is fetched on first use); tests start their own instead.
+    stack = Stack(args.home, processors=args.processors, autoscale=args.autoscale, gateway=True)
     if args.command == "up":
         stack.up()
         _print_endpoints(stack)

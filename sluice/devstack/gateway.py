@@ -108,10 +108,18 @@ class EnvoyGateway(_Server):
 
 
 def start_local_gateway(
-    home: Path, *, ingest: str, status: str, cors_origins: tuple[str, ...] = (), otlp_endpoint: str = ""
+    home: Path,
+    *,
+    ingest: str,
+    status: str,
+    cors_origins: tuple[str, ...] = (),
+    otlp_endpoint: str = "",
+    port: int = 0,
+    admin_port: int = 0,
 ) -> EnvoyGateway:
-    """Render the chart's gateway, make it local (free ports; `ingest`, `status`: host:port) and start Envoy.
-    `otlp_endpoint` (http://host:port, OTLP/gRPC): where its spans go, as the chart's config.otlpEndpoint."""
+    """Render the chart's gateway, make it local (`ingest`, `status`: host:port) and start Envoy (or reuse the
+    one running from `home`). `otlp_endpoint` (http://host:port, OTLP/gRPC): where its spans go, as the
+    chart's config.otlpEndpoint. Ports default to free ones."""
     upstreams = {name: (addr.rsplit(":", 1)[0], int(addr.rsplit(":", 1)[1])) for name, addr in
                  (("ingest", ingest), ("status", status))}  # fmt: skip
     values = {"existingSecret": "unused"}  # required by the chart, not read by the gateway's ConfigMap
@@ -119,7 +127,7 @@ def start_local_gateway(
     if otlp_endpoint:
         values["config.otlpEndpoint"] = otlp_endpoint
     (config_map,) = render_chart(ensure_helm(), values=values, show_only="templates/gateway-config.yaml")
-    port, admin_port = free_port(), free_port()
+    port, admin_port = port or free_port(), admin_port or free_port()
     config = local_gateway_config(config_map, folder=home, port=port, admin_port=admin_port, upstreams=upstreams)
     gateway = EnvoyGateway(home, port, config=config, admin_port=admin_port)
     gateway.start()

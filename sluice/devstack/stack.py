@@ -28,7 +28,17 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from sluice import auth, db, objectstore
-from sluice.devstack.servers import Component, KafkaBroker, Postgres, Redis, S3Server, free_port, pid_alive
+from sluice.devstack.gateway import EnvoyGateway, start_local_gateway
+from sluice.devstack.servers import (
+    Component,
+    ComponentError,
+    KafkaBroker,
+    Postgres,
+    Redis,
+    S3Server,
+    free_port,
+    pid_alive,
+)
 from sluice.provision import provision
 
 log = logging.getLogger(__name__)
@@ -87,8 +97,10 @@ class Stack:
         processors: int = 2,
         autoscale: bool = False,
         service_env: Mapping[str, str] | None = None,
+        gateway: bool = False,
     ):
         self.home = home
+        self.gateway = gateway
         self.environ = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in _PER_PROCESS}
         self.processors = processors
         self.autoscale = autoscale
@@ -136,12 +148,15 @@ class Stack:
         }
 
     def client_env(self) -> dict[str, str]:
-        return {
+        env = {
             "SLUICE_INGEST_ADDR": f"127.0.0.1:{self.state.port('ingest')}",
             "SLUICE_STATUS_ADDR": f"127.0.0.1:{self.state.port('status')}",
             "SLUICE_API_KEY": self.state.api_key,
             "SLUICE_TRACE_DIR": str(self.trace_dir),
         }
+        if self.gateway:
+            env["SLUICE_GATEWAY_URL"] = f"http://127.0.0.1:{self.state.port('gateway')}"
+        return env
 
     @property
     def trace_dir(self) -> Path:
@@ -169,8 +184,37 @@ class Stack:
         self.state.save(self.state_path)
         if self.autoscale:
             self.start_service("autoscaler")
+        if self.gateway:
+            self.start_gateway()
         self.write_env_file()
         return self.client_env()
+
+    def _gateway(self) -> EnvoyGateway:
+        folder = self.home / "gateway"
+        port, admin_port = self.state.port("gateway"), self.state.port("gateway-admin")
+        return EnvoyGateway(folder, port, config=folder / "envoy.yaml", admin_port=admin_port)
+
+    def stop_gateway(self) -> None:
+        self._gateway().stop()
+
+    def start_gateway(self) -> None:
+        """The Helm chart's Envoy gateway in front of the local services (REST, grpc-web). Optional: the stack
+        works without it, so a machine that cannot fetch helm or run Envoy still gets everything else."""
+        if self._gateway().is_up():
+            return
+        env = self.client_env()
+        try:
+            start_local_gateway(
+                self.home / "gateway",
+                ingest=env["SLUICE_INGEST_ADDR"],
+                status=env["SLUICE_STATUS_ADDR"],
+                port=self.state.port("gateway"),
+                admin_port=self.state.port("gateway-admin"),
+            )
+        except ComponentError as error:
+            log.warning("the gateway (REST/grpc-web) did not start, the rest of the stack runs: %s", error)
+            self.gateway = False
+        self.state.save(self.state_path)
 
     def prepare(self) -> None:
         """Schema, topics, bucket and the development API key; each step is idempotent."""
@@ -316,7 +360,8 @@ class Stack:
         return sorted(keys, key=lambda k: k != "autoscaler")  # the autoscaler first: it starts processors
 
     def down(self) -> None:
-        """Services first (they drain), then the infrastructure."""
+        """The gateway, the services (they drain), then the infrastructure."""
+        self.stop_gateway()
         for key in self.service_keys():
             self.stop_service(key)
         for component in reversed(self.components):

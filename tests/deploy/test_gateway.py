@@ -288,6 +288,23 @@ def test_an_upload_through_the_gateway_is_one_trace_from_the_browser_to_the_proc
     assert upload.parent_id == hop.span_id.hex() and upload.service == "ingest"
 
 
+def test_the_local_stack_runs_the_gateway_in_front_of_its_services(
+    stack: Stack, api_key: str, finished_job: str
+) -> None:
+    # What `make run` does: the same stack (every running part reused), with the gateway on.
+    same = Stack(stack.home, environ=stack.environ, processors=2, service_env=stack.service_env, gateway=True)
+    env = same.up()
+    try:
+        status, _, body = _http(f"{env['SLUICE_GATEWAY_URL']}/v1/jobs/{finished_job}",
+                                headers={"authorization": f"Bearer {api_key}"})  # fmt: skip
+        assert status == 200 and json.loads(body)["id"] == finished_job
+        assert f"SLUICE_GATEWAY_URL={env['SLUICE_GATEWAY_URL']}" in (stack.home / "env").read_text()
+    finally:
+        same.stop_gateway()
+    with pytest.raises(urllib.error.URLError):  # stopped by its pid, like every part of the stack
+        _http(f"{env['SLUICE_GATEWAY_URL']}/healthz")
+
+
 def test_grpc_clients_upload_and_follow_a_job_through_the_gateway(gateway: str, api_key: str, tmp_path: Path) -> None:
     path = tmp_path / "through-gateway.csv"
     header, rows = CSV.split("\n", 1)
