@@ -1,6 +1,6 @@
 """Kubernetes adapters for the loop: a Deployment's /scale subresource, and the custom resource's status
-and Events. Built on the official client; the operator's RBAC (helm/sluice/templates/autoscaler.yaml) allows
-exactly these calls."""
+and Events. Built on the official client; the operator's RBAC (the Helm chart's
+helm/sluice/templates/autoscaler-clusterrole.yaml) allows exactly these calls."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,16 @@ CHART = Path(__file__).resolve().parents[2] / "helm" / "sluice"
 
 def render_chart(
     helm: Path, *, release: str = "sluice", namespace: str = "sluice", values: Mapping[str, str] | None = None,
-    show_only: str | None = None, kube_version: str | None = None,
+    values_files: Sequence[Path] = (), show_only: Sequence[str] = (), kube_version: str | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """The chart's manifests as `helm template` renders them (`values`: --set NAME=VALUE pairs)."""
+    """The chart's manifests as `helm template` renders them (`values`: --set NAME=VALUE pairs, after the files)."""
     command = [str(helm), "template", release, str(CHART), "--namespace", namespace]
+    for path in values_files:
+        command += ["--values", str(path)]
     for name, value in (values or {}).items():
         command += ["--set", f"{name}={value}"]
-    if show_only:
-        command += ["--show-only", show_only]
+    for template in show_only:
+        command += ["--show-only", template]
     if kube_version:
         command += ["--kube-version", kube_version]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -126,7 +128,7 @@ def start_local_gateway(
     values.update({f"gateway.corsAllowOrigins[{i}]": origin for i, origin in enumerate(cors_origins)})
     if otlp_endpoint:
         values["config.otlpEndpoint"] = otlp_endpoint
-    (config_map,) = render_chart(ensure_helm(), values=values, show_only="templates/gateway-config.yaml")
+    (config_map,) = render_chart(ensure_helm(), values=values, show_only=["templates/gateway-configmap.yaml"])
     port, admin_port = port or free_port(), admin_port or free_port()
     config = local_gateway_config(config_map, folder=home, port=port, admin_port=admin_port, upstreams=upstreams)
     gateway = EnvoyGateway(home, port, config=config, admin_port=admin_port)

@@ -66,7 +66,7 @@ class IngestServiceServicer:
 
     def UploadBody(self, request_iterator, context):
         """Streams one file in as a raw HTTP body: for browsers (grpc-web has no client streaming) and any HTTP
-        client through the gateway, e.g. `curl -T data.csv -H 'content-type: text/csv'
+        client through the gateway, e.g. `curl -X POST -T data.csv -H 'content-type: text/csv'
         'GATEWAY/v1/uploads:raw?fileName=data.csv'`. The gateway passes the body on in pieces as it arrives
         (nothing is buffered whole); the Content-Type is the media type; the other fields are query
         parameters, read from the first message. A body that ends normally is the whole file (a cut-off

@@ -1,6 +1,6 @@
 """The Helm chart's Envoy gateway, run for real in front of the test stack's ingest and status services.
 
-The Envoy configuration is the chart's own (`helm template` of templates/gateway-config.yaml, with its
+The Envoy configuration is the chart's own (`helm template` of templates/gateway-configmap.yaml, with its
 descriptor set); only addresses, ports and the descriptor's path are made local (sluice/devstack/gateway.py).
 What a browser or a curl user does is what these tests do: REST/JSON, grpc-web with CORS, and plain gRPC.
 """

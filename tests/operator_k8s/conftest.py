@@ -21,8 +21,8 @@ from sluice.devstack.kube import KubeAPIServer, ensure_kube_binaries
 from sluice.devstack.servers import ComponentError
 
 _BIN_DIR = pytest.StashKey[Path | ComponentError]()
-# The autoscaler's ServiceAccount (the Helm chart's, helm/sluice/templates/autoscaler.yaml) as a user with its
-# own token, so the operator test runs with exactly the permissions its ClusterRole grants.
+# The autoscaler's ServiceAccount (the Helm chart's, helm/sluice/templates/autoscaler-serviceaccount.yaml) as a
+# user with its own token, so the operator test runs with exactly the permissions its ClusterRole grants.
 OPERATOR_USER = "system:serviceaccount:sluice:sluice-autoscaler"
 
 

@@ -1,8 +1,8 @@
 """The autoscaler operator against a real kube-apiserver and a real Kafka-protocol broker.
 
 The operator runs in-process with kopf's KopfRunner, authenticated as its ServiceAccount, so every call
-it makes must be allowed by the ClusterRole of the Helm chart (helm/sluice/templates/autoscaler.yaml, rendered
-by `helm template`). The CRD is the chart's helm/sluice/crds/processorautoscalers.yaml. The broker
+it makes must be allowed by the ClusterRole of the Helm chart (helm/sluice/templates/autoscaler-clusterrole.yaml,
+rendered by `helm template`). The CRD is the chart's helm/sluice/crds/processorautoscalers.yaml. The broker
 is a Tansu of this test's own, so it can be stopped without disturbing the rest of the suite.
 """
 
@@ -50,10 +50,9 @@ def admin(kube: KubeAPIServer) -> client.ApiClient:
         core.create_namespace({"metadata": {"name": name}})
     utils.create_from_dict(api, yaml.safe_load(CRD.read_text()))
     # The operator's identity exactly as the chart installs it (release "sluice" in namespace "sluice").
-    rendered = render_chart(ensure_helm(), values={"existingSecret": "unused"}, show_only="templates/autoscaler.yaml")
-    for document in rendered:
-        if document["kind"] in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding"):
-            utils.create_from_dict(api, document, namespace="sluice")
+    identity = [f"templates/autoscaler-{kind}.yaml" for kind in ("serviceaccount", "clusterrole", "clusterrolebinding")]
+    for document in render_chart(ensure_helm(), values={"existingSecret": "unused"}, show_only=identity):
+        utils.create_from_dict(api, document, namespace="sluice")
     custom = client.CustomObjectsApi(api)
     wait_for("the CRD to be served", lambda: _served(custom))
     return api
