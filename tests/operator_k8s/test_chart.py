@@ -3,6 +3,7 @@ kube-apiserver, which validates and stores every manifest as a cluster would."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import uuid
@@ -101,6 +102,15 @@ def test_every_manifest_matches_the_kubernetes_schema_field_for_field(
         kubernetes_validate.validate(document, kube_version, strict=True)
         checked.append(document["kind"])
     assert {"Deployment", "Service", "ConfigMap"} <= set(checked)
+
+
+def test_grafanas_sidecar_gets_every_dashboard_as_it_is_in_the_repository(helm: Path) -> None:
+    (config_map,) = render_chart(helm, values=SECRET, show_only=["templates/dashboards-configmap.yaml"])
+    assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+    files = sorted((CHART / "dashboards").glob("*.json"))
+    assert sorted(config_map["data"]) == [f.name for f in files] and files
+    for file in files:
+        assert json.loads(config_map["data"][file.name]) == json.loads(file.read_text())
 
 
 def test_workloads_run_hardened_with_limits_and_health_probes(helm: Path) -> None:

@@ -1,4 +1,4 @@
-"""The Grafana dashboards under helm/dashboards query only metrics Sluice really exports.
+"""The Grafana dashboards under helm/sluice/dashboards query only metrics Sluice really exports.
 
 "Really exports" is the metric catalog (sluice/metrics.py); test_stack_telemetry.py scrapes every
 process of the running stack and checks the catalog against what is served, so together these
@@ -15,7 +15,7 @@ import pytest
 
 from sluice import metrics
 
-DASHBOARDS = sorted((Path(__file__).resolve().parents[2] / "helm" / "dashboards").glob("*.json"))
+DASHBOARDS = sorted((Path(__file__).resolve().parents[2] / "helm" / "sluice" / "dashboards").glob("*.json"))
 
 _KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset"}
 
