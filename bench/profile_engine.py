@@ -55,10 +55,13 @@ and profiling the columns of a chunk in a thread pool (1.2x on two threads: most
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- 9238cb1 (above), an Intel Xeon: ydata-profiling took 80 s here against 105 s on the AMD EPYC of the
-  3d06605 run (it uses both cores; the engine one), while the engine's best of three was 4.58 s against
-  3.71 s there: the 20x target was met there (28.3x) and is missed in this run (17.5x). Back-to-back runs of
-  the engine alone on this machine minutes later took 3.7-5.3 s for the same file (21x at 3.73 s).
+- cbf266d (above), a faster Intel Xeon: engine 3.01 s, ydata-profiling 53.1 s (17.7x ours). The ratio to ydata
+  follows the processor more than the code: 17.5-17.7x on both Intel machines, 28.3x on the AMD EPYC of the
+  3d06605 run (ydata uses both cores, the engine one). Since 9238cb1 only part states changed (Zstandard
+  instead of zlib: 0.37 -> 0.025 s to write a part's 18 MB state), which this single-process run does not use.
+- 9238cb1, 2026-11-28, an Intel Xeon: 103 MiB in 4.58 s = 15.2x the floor (0.30 s); ydata minimal 80.2 s =
+  17.5x ours; 1 GiB 42.0 s = 13.6x; 2 GiB in 2 parts 1.78x; peaks <= 320 MiB. Back-to-back runs of the
+  engine alone minutes later took 3.7-5.3 s for the same file (21x at 3.73 s).
 - Engine changes since 3d06605 (each measured on a 176 MiB part of the processor bench's file): the
   duplicate-row set folds chunks in only when they could pass its limit (one merge, not one per chunk)
   and sorts a chunk's hashes with numpy's SIMD sort, not the stable one (0.8 against 9 ms per chunk);
