@@ -122,6 +122,10 @@ class PartStore:
     def finish(self, job_id: str, part: int, *, worker: str, rows: int, state_key: str) -> bool:
         """DONE, and the job's progress (parts, bytes and rows of the DONE parts) follows."""
         with self._pool.connection() as conn, conn.transaction():
+            # Parts of a job finish one at a time: two processors finishing at once each counted the DONE
+            # parts in a snapshot without the other's, and the job stayed one part short (7 of 8) for good.
+            # Waiting for the job row first means the count below is taken after the other's commit.
+            conn.execute("SELECT 1 FROM jobs WHERE id = %s FOR UPDATE", (_uuid(job_id),))
             cur = conn.execute(
                 """
                 UPDATE job_parts SET state = 'DONE', rows_read = %s, state_key = %s, finished_at = now(),

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
@@ -339,3 +340,43 @@ def test_a_cancelled_jobs_part_states_are_swept_from_storage(pool, s3, api_key, 
     with pool.connection() as conn:
         keys = conn.execute("SELECT state_key FROM job_parts WHERE job_id = %s", (cancelled,)).fetchall()
     assert [k["state_key"] for k in keys] == [None] * count  # recorded as deleted: later sweeps skip them
+
+
+def test_parts_finishing_at_the_same_moment_are_all_counted(pool, s3, api_key, tenant, tmp_path: Path):
+    """Two processors finish the last two parts at once. Another processor's finish is played here by a
+    transaction on a connection of the test's own, held open while PartStore.finish runs for the other part:
+    its count must include the other's part once that commits (it used to stay one short: 7 of 8)."""
+    job_id, _, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=20_000)
+    parts = PartStore(pool=pool, jobs_topic="unused")
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE job_parts SET state = 'RUNNING', lease_owner = 'p' || part::text WHERE job_id = %s", (job_id,)
+        )
+    for part in range(count - 2):
+        assert parts.finish(job_id, part, worker=f"p{part}", rows=1, state_key=f"k{part}")
+    other = psycopg.connect(pool.conninfo, autocommit=False)
+    try:
+        last = count - 1
+        other.execute("SELECT 1 FROM jobs WHERE id = %s FOR UPDATE", (job_id,))  # as finish() now does
+        other.execute(
+            "UPDATE job_parts SET state = 'DONE', rows_read = 1 WHERE job_id = %s AND part = %s", (job_id, last)
+        )
+        other.execute(
+            "UPDATE jobs SET parts_done = (SELECT count(*) FROM job_parts WHERE job_id = %s AND state = 'DONE')"
+            " WHERE id = %s",
+            (job_id, job_id),
+        )
+        finishing = threading.Thread(
+            target=parts.finish,
+            args=(job_id, count - 2),
+            kwargs={"worker": f"p{count - 2}", "rows": 1, "state_key": "k"},
+        )
+        finishing.start()
+        time.sleep(0.5)  # it is now waiting for the other transaction
+        other.commit()
+        finishing.join(timeout=10)
+    finally:
+        other.close()
+    with pool.connection() as conn:
+        done = conn.execute("SELECT parts_done FROM jobs WHERE id = %s", (job_id,)).fetchone()
+    assert done["parts_done"] == count
