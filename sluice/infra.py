@@ -34,12 +34,7 @@ class Infrastructure:
 
         pool = db.create_pool(settings.database_url, max_size=pool_size, name=name)
         redis_client = notify.create_redis(settings.redis_url)
-        s3 = objectstore.create_s3_client(
-            endpoint=settings.s3_endpoint,
-            region=settings.s3_region,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key,
-        )
+        s3 = objectstore.s3_client_for(settings)
         changed = notify.JobChanges(redis_client=redis_client).job_changed
         store = JobStore(
             pool=pool,

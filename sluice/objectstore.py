@@ -8,6 +8,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from sluice.settings import CommonSettings
+
 # The media type each UploadPart request declares for its body. S3 keeps the object's type from
 # CreateMultipartUpload and ignores this one, but SeaweedFS (the local stack's S3 server) decides by it whether
 # to gzip what it stores: a part with no type, or application/octet-stream, that looks like text is gzipped,
@@ -39,6 +41,16 @@ def create_s3_client(*, endpoint: str, region: str, access_key: str, secret_key:
     )
     client.meta.events.register("before-sign.s3.UploadPart", _declare_part_type)
     return client
+
+
+def s3_client_for(settings: CommonSettings, *, endpoint: str = "") -> Any:
+    """The S3 client of a process's settings (`endpoint`: another address of the same store)."""
+    return create_s3_client(
+        endpoint=endpoint or settings.s3_endpoint,
+        region=settings.s3_region,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+    )
 
 
 def ensure_bucket(s3: Any, bucket: str) -> None:

@@ -55,12 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             pool.close()
         return 0
-    s3 = objectstore.create_s3_client(
-        endpoint=settings.s3_endpoint,
-        region=settings.s3_region,
-        access_key=settings.s3_access_key,
-        secret_key=settings.s3_secret_key,
-    )
+    s3 = objectstore.s3_client_for(settings)
     applied = provision(
         database_url=settings.database_url,
         kafka_bootstrap=settings.kafka_bootstrap,

@@ -32,12 +32,7 @@ class StatusApp:
         self._hub = ChangeHub(redis_client=infra.redis)
         public_s3 = infra.s3
         if settings.s3_public_endpoint and settings.s3_public_endpoint != settings.s3_endpoint:
-            public_s3 = objectstore.create_s3_client(
-                endpoint=settings.s3_public_endpoint,
-                region=settings.s3_region,
-                access_key=settings.s3_access_key,
-                secret_key=settings.s3_secret_key,
-            )
+            public_s3 = objectstore.s3_client_for(settings, endpoint=settings.s3_public_endpoint)
         servicer = StatusServicer(
             store=infra.store,
             cache=self.cache,
