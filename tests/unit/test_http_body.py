@@ -5,7 +5,7 @@ from __future__ import annotations
 from google.api import httpbody_pb2
 
 from services.ingest.http_body import as_upload_requests
-from sluice.v1 import ingest_service_pb2, job_pb2
+from sluice.v1 import ingest_service_pb2
 
 
 def _piece(data: bytes, **fields: object) -> ingest_service_pb2.UploadBodyRequest:
@@ -30,4 +30,3 @@ def test_an_unknown_size_stays_unset_and_no_piece_means_no_header() -> None:
     (header, end) = as_upload_requests(iter([_piece(b"", file_name="empty.csv")]))
     assert not header.header.HasField("declared_size") and end.finish_write
     assert list(as_upload_requests(iter([]))) == []
-    assert job_pb2.JobOptions().max_attempts == 0
