@@ -89,9 +89,9 @@ class EnvoyGateway(_Server):
     name = "gateway"
     stop_signal_timeout = 10.0
 
-    def __init__(self, home: Path, port: int, *, config: Path, admin_port: int):
+    def __init__(self, home: Path, port: int, *, config: Path):
         super().__init__(home, port)
-        self.config, self.admin_port = config, admin_port
+        self.config = config
         # Each Envoy on a machine needs its own shared-memory id, even with hot restart off.
         self.base_id = random.randrange(1, 1 << 30)
 
@@ -104,9 +104,6 @@ class EnvoyGateway(_Server):
     def ready(self) -> bool:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as response:
             return bool(response.status == 200)
-
-    def env(self) -> dict[str, str]:
-        return {"SLUICE_GATEWAY_URL": f"http://127.0.0.1:{self.port}"}
 
 
 def start_local_gateway(
@@ -122,8 +119,10 @@ def start_local_gateway(
     """Render the chart's gateway, make it local (`ingest`, `status`: host:port) and start Envoy (or reuse the
     one running from `home`). `otlp_endpoint` (http://host:port, OTLP/gRPC): where its spans go, as the
     chart's config.otlpEndpoint. Ports default to free ones."""
-    upstreams = {name: (addr.rsplit(":", 1)[0], int(addr.rsplit(":", 1)[1])) for name, addr in
-                 (("ingest", ingest), ("status", status))}  # fmt: skip
+    upstreams = {}
+    for name, address in (("ingest", ingest), ("status", status)):
+        host, upstream_port = address.rsplit(":", 1)
+        upstreams[name] = (host, int(upstream_port))
     values = {"existingSecret": "unused"}  # required by the chart, not read by the gateway's ConfigMap
     values.update({f"gateway.corsAllowOrigins[{i}]": origin for i, origin in enumerate(cors_origins)})
     if otlp_endpoint:
@@ -131,6 +130,6 @@ def start_local_gateway(
     (config_map,) = render_chart(ensure_helm(), values=values, show_only=["templates/gateway-configmap.yaml"])
     port, admin_port = port or free_port(), admin_port or free_port()
     config = local_gateway_config(config_map, folder=home, port=port, admin_port=admin_port, upstreams=upstreams)
-    gateway = EnvoyGateway(home, port, config=config, admin_port=admin_port)
+    gateway = EnvoyGateway(home, port, config=config)
     gateway.start()
     return gateway

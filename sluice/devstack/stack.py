@@ -191,8 +191,7 @@ class Stack:
 
     def _gateway(self) -> EnvoyGateway:
         folder = self.home / "gateway"
-        port, admin_port = self.state.port("gateway"), self.state.port("gateway-admin")
-        return EnvoyGateway(folder, port, config=folder / "envoy.yaml", admin_port=admin_port)
+        return EnvoyGateway(folder, self.state.port("gateway"), config=folder / "envoy.yaml")
 
     def stop_gateway(self) -> None:
         self._gateway().stop()
