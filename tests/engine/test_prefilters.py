@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.processor.engine import column, types
-from services.processor.engine.distinct import DistinctAccumulator
+from services.processor.engine.distinct import DistinctAccumulator, _most_counted
 from services.processor.engine.hashing import hash_strings
 from services.processor.engine.text import PATTERNS, TextAccumulator
 
@@ -181,3 +181,12 @@ def test_exact_distinct_counting_gives_way_to_the_sketch_on_a_hash_collision() -
     assert not acc.exact
     _, low, high = acc.distinct()
     assert low <= 3 <= high
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=300), st.data())
+def test_top_counted_values_are_those_a_full_stable_sort_picks(counts: list[int], data: st.DataObject) -> None:
+    """The frequent-items sketch is fed a chunk's most counted values, ties in order of first sight."""
+    n = data.draw(st.integers(1, len(counts)))
+    array = np.array(counts)
+    assert _most_counted(array, n).tolist() == np.argsort(-array, kind="stable")[:n].tolist()

@@ -103,7 +103,7 @@ class DistinctAccumulator:
         keep = 4 << self.lg_map
         if len(keys) > keep:
             # All once (a high-cardinality chunk): the stable order is the given one.
-            order = np.arange(keep + 1) if counts.max() == 1 else np.argsort(-counts, kind="stable")
+            order = np.arange(keep + 1) if counts.max() == 1 else _most_counted(counts, keep + 1)
             self.top_error += int(counts[order[keep]])
             counts = counts[order[:keep]]
             keys = keys.take(pa.array(order[:keep]))  # only the fed keys become Python strings
@@ -204,3 +204,11 @@ class DistinctAccumulator:
             acc.frequent = frequent_strings_sketch.deserialize(state["frequent"])
         acc.bytes, acc.top_error, acc.repeats = state["bytes"], state["top_error"], state.get("repeats", False)
         return acc
+
+
+def _most_counted(counts: np.ndarray, n: int) -> np.ndarray:
+    """The first `n` of `np.argsort(-counts, kind="stable")` (ties in given order), without sorting them all."""
+    threshold = np.partition(counts, len(counts) - n)[len(counts) - n]  # the n-th largest count
+    above = np.flatnonzero(counts > threshold)
+    chosen = np.sort(np.concatenate([above, np.flatnonzero(counts == threshold)[: n - len(above)]]))
+    return chosen[np.argsort(-counts[chosen], kind="stable")]
