@@ -44,12 +44,23 @@ class HyperLogLog:
     def update(self, hashes: np.ndarray) -> None:
         """Offer 64-bit hashes (one per distinct value or row)."""
         values = hashes.view(np.int64)
-        registers = self._registers if self._registers is not None else self._read_registers()
-        if registers is not None and len(values):
-            slots, ranks = coupons(values.view(np.uint64), self.lg_k)
+        # A new sketch lists coupons until about k/8 of them: offer a register's worth at a time until it is in
+        # HLL mode, then only the values that raise a register (two million row hashes at once: 0.3 -> 0.03 s).
+        while len(values) and self._registers is None and self._read_registers() is None:
+            self._offer(values[: 1 << self.lg_k])
+            values = values[1 << self.lg_k :]
+        if self._registers is None:
+            return
+        registers = self._registers
+        for start in range(0, len(values), _SLICE):  # in slices: each is filtered by the registers raised before it
+            piece = values[start : start + _SLICE]
+            slots, ranks = coupons(piece.view(np.uint64), self.lg_k)
             raising = ranks > registers[slots]
-            values = values[raising]
-            np.maximum.at(registers, slots[raising], ranks[raising])
+            if raising.any():
+                np.maximum.at(registers, slots[raising], ranks[raising])
+                self._offer(piece[raising])
+
+    def _offer(self, values: np.ndarray) -> None:
         # In slices: one Python list of two million ints (the exact duplicate-row set turning into a sketch)
         # would cost 80 MiB at once.
         for start in range(0, len(values), _SLICE):
