@@ -66,7 +66,7 @@ def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb
         f"rows {profile.row_count:,}   columns {profile.column_count}   missing cells {profile.missing_cells:,}"
         f"   delimiter {profile.delimiter!r}   profiled in {profile.duration_seconds:.2f}s",
         "",
-        f"{'column':<24} {'type':<9} {'missing':>8} {'distinct':>9} {'min':>14} {'max':>14} {'mean':>12}",
+        f"{'column':<24} {'type':<11} {'missing':>8} {'distinct':>9} {'min':>19} {'max':>19} {'mean':>12}",
     ]
     if profile.HasField("quality"):
         q = profile.quality
@@ -78,13 +78,20 @@ def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb
     for c in columns:
         mean = f"{c.mean:.6g}" if c.HasField("mean") else ""
         distinct = f"{'~' if c.distinct_approximate else ''}{c.distinct:,}"
-        low = c.min if c.HasField("min") else ""
-        high = c.max if c.HasField("max") else ""
+        low = _cell(c.min, 19) if c.HasField("min") else ""
+        high = _cell(c.max, 19) if c.HasField("max") else ""
         lines.append(
-            f"{c.name[:24]:<24} {c.inferred_type:<9} {c.missing:>8,} {distinct:>9} "
-            f"{low[:14]:>14} {high[:14]:>14} {mean:>12}"
+            f"{_cell(c.name, 24):<24} {c.inferred_type:<11} {c.missing:>8,} {distinct:>9} "
+            f"{low:>19} {high:>19} {mean:>12}"
         )
     return "\n".join(lines)
+
+
+def _cell(text: str, width: int) -> str:
+    """`text` fitted to a table cell: a UTC timestamp as 'YYYY-MM-DD HH:MM:SS', anything else cut with an ellipsis."""
+    if len(text) > width and len(text) >= 19 and text[10] == "T" and text.endswith(("+00:00", "Z")):
+        text = text[:19].replace("T", " ")
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
 def cmd_upload(client: SluiceClient, args: argparse.Namespace) -> int:
