@@ -47,9 +47,10 @@ exact), hashes distinct values and duplicate rows, type-checks and pattern-match
 accumulators, in bounded memory, one process per core; byte-range parts in separate processes are how it
 uses more cores (the 2-part row). Distinct counts and duplicate rows beyond the exact limits go through
 Apache DataSketches' HLL, whose Python binding takes one value per call: only values that raise a
-register are offered (about 1 in 100 once a sketch has filled). Exact distinct counting goes to 100,000 values per column (500,000 per table), in a table of Arrow
-text with counts found by the values' hashes (a pandas object index made a file of 2 million rows and five
-columns of 99,000 values take 44.2 s at that limit, against 6.8 s). Measured and not adopted: reading the
+register are offered (about 1 in 100 once a sketch has filled). Exact distinct counting goes to 100,000
+values per column (500,000 per table), in a table of Arrow text with counts found by the values' hashes
+(a pandas object index made a file of 2 million rows and five columns of 99,000 values take 44.2 s at that
+limit, against 6.8 s). Measured and not adopted: reading the
 next chunk ahead in a thread (10% faster, +55 MiB peak, which took parts-mode processors over 512 MiB then)
 and profiling the columns of a chunk in a thread pool (1.2x on two threads: most steps hold the GIL)."""
 
