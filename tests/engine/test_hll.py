@@ -83,3 +83,15 @@ def test_a_large_batch_at_once_gives_the_same_sketch(lg_k: int) -> None:
     hll = HyperLogLog(lg_k)
     hll.update(values)
     assert image(hll) == fed_every_value(lg_k, values)
+
+
+def test_an_hll4_state_of_an_earlier_version_takes_every_value() -> None:
+    values = np.random.default_rng(11).integers(0, 2**64, 20_000, dtype=np.uint64)
+    old = hll_sketch(12, tgt_hll_type.HLL_4)
+    for value in values[:10_000].view(np.int64).tolist():
+        old.update(value)
+    loaded = HyperLogLog(12, bytes(old.serialize_compact()))
+    loaded.update(values[10_000:])
+    for value in values[10_000:].view(np.int64).tolist():
+        old.update(value)
+    assert loaded.state == bytes(old.serialize_compact())

@@ -45,11 +45,14 @@ class HyperLogLog:
         """Offer 64-bit hashes (one per distinct value or row)."""
         values = hashes.view(np.int64)
         # A new sketch lists coupons until about k/8 of them: offer a register's worth at a time until it is in
-        # HLL mode, then only the values that raise a register (two million row hashes at once: 0.3 -> 0.03 s).
-        while len(values) and self._registers is None and self._read_registers() is None:
-            self._offer(values[: 1 << self.lg_k])
-            values = values[1 << self.lg_k :]
-        if self._registers is None:
+        # HLL mode, then only the values that raise a register (the duplicate-row set's two million hashes turning
+        # into a sketch: 0.32 -> 0.19 s with the sort before it).
+        if self._registers is None and self._sketch.tgt_type == _TYPE:
+            while len(values) and self._read_registers() is None:
+                self._offer(values[: 1 << self.lg_k])
+                values = values[1 << self.lg_k :]
+        if self._registers is None:  # an HLL_4 state from an earlier version: every value is offered
+            self._offer(values)
             return
         registers = self._registers
         for start in range(0, len(values), _SLICE):  # in slices: each is filtered by the registers raised before it
@@ -68,8 +71,6 @@ class HyperLogLog:
 
     def _read_registers(self) -> np.ndarray | None:
         """A copy of the registers from the sketch's image, or None while it is still a list of coupons."""
-        if self._sketch.tgt_type != _TYPE:  # an HLL_4 state from an earlier version: no filter
-            return None
         image = self._sketch.serialize_updatable()
         if image[_MODE_BYTE] & 3 != _MODE_HLL or len(image) != _REGISTERS_START + (1 << self.lg_k):
             return None
