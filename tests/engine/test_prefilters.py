@@ -190,3 +190,11 @@ def test_top_counted_values_are_those_a_full_stable_sort_picks(counts: list[int]
     n = data.draw(st.integers(1, len(counts)))
     array = np.array(counts)
     assert _most_counted(array, n).tolist() == np.argsort(-array, kind="stable")[:n].tolist()
+
+
+def test_a_first_chunk_is_grouped_by_hash_when_its_first_values_are_mostly_distinct() -> None:
+    """Only the cost differs (grouping by hash equals grouping by value, above): ids go by hash from the start."""
+    assert column._looks_mostly_distinct(pa.array([str(i) for i in range(5000)]))
+    assert not column._looks_mostly_distinct(pa.array(["alpha", "beta", "gamma"] * 2000))
+    assert not column._looks_mostly_distinct(pa.array([None] * 10, pa.string()))
+    assert not column._looks_mostly_distinct(pa.array([None if i % 3 else str(i) for i in range(3000)]))

@@ -45,12 +45,16 @@ class ColumnAccumulator:
         )
         self._na_tokens = pa.array(sorted(c.na_tokens), type=pa.string())
         self._token_bytes = max((len(t.encode()) for t in c.na_tokens), default=0)
-        self._mostly_distinct = False  # the last chunk's values were mostly distinct: group them by hash
+        # The last chunk's values were mostly distinct: group the next by hash. None before the first chunk,
+        # which is judged by its first values (every part of a split file starts here).
+        self._mostly_distinct: bool | None = None
 
     def update(self, array: pa.Array) -> np.ndarray:
         """Account one chunk of this column; returns each row's 64-bit value hash (for duplicate rows)."""
         self.count += len(array)
         self.nulls += array.null_count
+        if self._mostly_distinct is None:
+            self._mostly_distinct = _looks_mostly_distinct(array)
         grouped = _group_by_hash(array) if self._mostly_distinct else None
         dictionary, counts, hashes, row_hashes = grouped or _group_by_value(array)
         self._mostly_distinct = len(dictionary) > _MOSTLY_DISTINCT * len(array)
@@ -294,6 +298,15 @@ def _misfit_groups(fit_masks: dict[str, np.ndarray]) -> list[tuple[np.ndarray, l
 
 
 _MOSTLY_DISTINCT = 0.5
+_PROBE = 2_000
+
+
+def _looks_mostly_distinct(array: pa.Array) -> bool:
+    """Whether the first values of a column's first chunk are mostly distinct (a guess: the result is exact
+    either way, only the cost of grouping differs)."""
+    head = array.slice(0, _PROBE).drop_null()
+    return len(head) > 0 and len(np.unique(hash_strings(head))) > _MOSTLY_DISTINCT * min(len(array), _PROBE)
+
 
 Grouped = tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]
 
