@@ -131,7 +131,8 @@ def test_sigterm_drains_the_current_job_then_leaves(stack: Stack, client: Sluice
     assert final.state == STATE.Value("JOB_STATE_SUCCEEDED")
     # Finished within the drain window (attempt 1), or released and finished elsewhere (attempt 2);
     # never lost to a lease timeout.
-    assert not any("WORKER_LOST" in e.message for e in final.events)
+    lost = [f"attempt {e.attempt}: {e.message}" for e in final.events if "WORKER_LOST" in e.message]
+    assert not lost, lost
 
 
 def test_storage_unreachable_means_retrying_with_backoff_then_success(stack: Stack, client: SluiceClient, csv_file):
