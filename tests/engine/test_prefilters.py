@@ -184,9 +184,14 @@ def test_exact_distinct_counting_gives_way_to_the_sketch_on_a_hash_collision() -
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(1, 5), min_size=1, max_size=300), st.data())
+@given(
+    st.one_of(st.lists(st.integers(1, 5), min_size=1, max_size=300), st.lists(st.integers(1, 10**9), min_size=1)),
+    st.data(),
+)
 def test_top_counted_values_are_those_a_full_stable_sort_picks(counts: list[int], data: st.DataObject) -> None:
-    """The frequent-items sketch is fed a chunk's most counted values, ties in order of first sight."""
+    """The frequent-items sketch is fed a chunk's most counted values, ties in order of first sight.
+
+    Small counts take the histogram path, counts spread far past the array's length the sorting one."""
     n = data.draw(st.integers(1, len(counts)))
     array = np.array(counts)
     assert _most_counted(array, n).tolist() == np.argsort(-array, kind="stable")[:n].tolist()
