@@ -59,8 +59,7 @@ class ColumnAccumulator:
         dictionary, counts, hashes, row_hashes = grouped or _group_by_value(array)
         self._mostly_distinct = len(dictionary) > _MOSTLY_DISTINCT * len(array)
 
-        trimmed = _trim(dictionary)
-        view = ByteView(trimmed)
+        trimmed, view = _trim(dictionary)
         empty = view.lengths == 0
         token = np.zeros(len(trimmed), dtype=bool)
         could_be_token = (view.lengths > 0) & (view.lengths <= self._token_bytes)
@@ -71,12 +70,15 @@ class ColumnAccumulator:
         present = ~(empty | token)
         if not present.all():
             keep = pa.array(present)
-            dictionary, trimmed = dictionary.filter(keep), trimmed.filter(keep)
+            same = trimmed is dictionary
+            dictionary = dictionary.filter(keep)
+            trimmed = dictionary if same else trimmed.filter(keep)
+            view = ByteView(trimmed)
             counts, hashes = counts[present], hashes[present]
         if len(dictionary) == 0:
             return row_hashes
 
-        parsed = parse(trimmed)
+        parsed = parse(trimmed, view)
         fit_masks = fits(parsed)
         for type_name, mask in fit_masks.items():
             self.fit_counts[type_name] += int(counts[mask].sum())
@@ -88,7 +90,7 @@ class ColumnAccumulator:
         self.datetimes.update(parsed.stamps[parsed.datetime_only], counts[parsed.datetime_only])
         self.iso_dates += int(counts[parsed.iso].sum())
         untyped = ~(parsed.boolean | parsed.integer | parsed.float_only | parsed.date | parsed.datetime_only)
-        self.text.update(dictionary, trimmed, counts, untyped)
+        self.text.update(dictionary, trimmed, counts, untyped, view)
         self.distinct.update(dictionary, counts, hashes)
         return row_hashes
 
@@ -358,16 +360,17 @@ def _with_missing(
     return dictionary, counts, hashes, row_hashes
 
 
-def _trim(values: pa.Array) -> pa.Array:
-    """Whitespace-trimmed values; the array itself when no value starts or ends with a space, a control
-    character or any non-ASCII character (the only ones that can be whitespace), which skips the copy."""
+def _trim(values: pa.Array) -> tuple[pa.Array, ByteView]:
+    """Whitespace-trimmed values and their view; the array itself when no value starts or ends with a space,
+    a control character or any non-ASCII character (the only ones that can be whitespace), which skips the copy."""
     view = ByteView(values)
     nonempty = view.lengths > 0
     last = view.data[view.starts[nonempty] + view.lengths[nonempty] - 1]
     first = view.first[nonempty]
     if ((first <= 0x20) | (first >= 0x80)).any() or ((last <= 0x20) | (last >= 0x80)).any():
-        return pc.utf8_trim_whitespace(values)
-    return values
+        trimmed = pc.utf8_trim_whitespace(values)
+        return trimmed, ByteView(trimmed)
+    return values, view
 
 
 def _copy_numeric(acc: NumericAccumulator, config: ProfileConfig) -> NumericAccumulator:

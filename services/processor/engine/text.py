@@ -63,17 +63,21 @@ class TextAccumulator:
         self.length_sum = 0
         self.patterns: dict[str, int] = dict.fromkeys(PATTERNS, 0)
 
-    def update(self, values: pa.Array, trimmed: pa.Array, counts: np.ndarray, untyped: np.ndarray) -> None:
-        """`values` are distinct present values with `counts`; `untyped` marks those patterns are tried on."""
+    def update(
+        self, values: pa.Array, trimmed: pa.Array, counts: np.ndarray, untyped: np.ndarray, view: ByteView | None = None
+    ) -> None:
+        """`values` are distinct present values with `counts`; `untyped` marks those patterns are tried on.
+        `view`: `trimmed`'s ByteView when the caller has it already."""
         if len(values) == 0:
             return
-        lengths = ByteView(values).char_lengths()
+        view = view if view is not None else ByteView(trimmed)
+        lengths = (view if trimmed is values else ByteView(values)).char_lengths()
         self.count += int(counts.sum())
         self.length_min = min(self.length_min, int(lengths.min()))
         self.length_max = max(self.length_max, int(lengths.max()))
         self.length_sum += int(np.dot(lengths, counts))
         if untyped.any():
-            view = ByteView(trimmed.filter(pa.array(untyped)) if not untyped.all() else trimmed)
+            view = view if untyped.all() else ByteView(trimmed.filter(pa.array(untyped)))
             weights = counts[untyped]
             for name, candidates in _candidates(view).items():
                 if candidates.any():

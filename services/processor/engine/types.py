@@ -130,9 +130,10 @@ def _regex(view: ByteView, candidates: np.ndarray, pattern: str) -> np.ndarray:
     return out
 
 
-def parse(trimmed: pa.Array) -> ParsedValues:
+def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
+    """`view`: `trimmed`'s ByteView when the caller has it already."""
     n = len(trimmed)
-    view = ByteView(trimmed)
+    view = view if view is not None else ByteView(trimmed)
     # Booleans are at most 5 bytes ("false").
     short = view.lengths <= 5
     is_true = np.zeros(n, dtype=bool)
