@@ -56,10 +56,15 @@ and profiling the columns of a chunk in a thread pool (1.2x on two threads: most
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, after cbf266d: the HLL feed offers DataSketches only values that raise a register (the
-  library's own coupons computed in numpy against the sketch's registers; the sketch is byte-identical to one
-  fed every value), which took ~0.5 s of a 5 s profile on this machine; ASCII blocks skip the transcoder's
-  decode; a chunk's most counted values are picked by partition, not a full sort.
+- The run above, after fce76e6, an AMD EPYC: a chunk's most counted values (fed to the frequent-items sketch)
+  are found from a histogram of the counts: fce76e6's np.partition, slower than a full stable sort on the many
+  ties of real counts, cost 16% of the profile here (2.9 -> 2.3 s); a chunk's distinct values get one ByteView
+  (it was built up to five times: ~3%).
+- fce76e6, 2026-11-29, an Intel Xeon: 103 MiB in 3.47 s = 14.8x the floor (0.23 s; one thread 0.38 s); ydata
+  minimal 80.8 s = 23.3x ours; 1 GiB 35.3 s = 13.9x; 2 GiB in 2 parts 1.88x; peaks <= 322 MiB. Since cbf266d
+  the HLL feed offers DataSketches only values that raise a register (the library's own coupons computed in
+  numpy against the sketch's registers; the sketch is byte-identical to one fed every value), which took
+  ~0.5 s of a 5 s profile on that machine; ASCII blocks skip the transcoder's decode.
 - cbf266d, a faster Intel Xeon: engine 3.01 s, ydata-profiling 53.1 s (17.7x ours). The ratio to ydata
   follows the processor more than the code: 17.5-17.7x on both Intel machines, 28.3x on the AMD EPYC of the
   3d06605 run (ydata uses both cores, the engine one). Since 9238cb1 only part states changed (Zstandard
