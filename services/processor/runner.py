@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 from opentelemetry import trace
 
@@ -25,6 +24,7 @@ from services.processor import memory
 from services.processor.engine import DEFAULT_NA_TOKENS, ParseReport, ProfileConfig, TableProfile, TableProfiler
 from services.processor.engine.options import Dialect, ReadOptions
 from services.processor.engine.reading import NotATableError, open_table
+from services.processor.lease import LeaseKeeper
 from services.processor.parts import SplitPolicy, pack_state, split_plan, unpack_state
 from services.processor.report_html import render_html
 from services.processor.results import profile_result, report_document
@@ -146,9 +146,17 @@ class JobRunner:
         )
         log.info("job %s: attempt %d started", job_id, job["attempt"])
         progress = _Progress()
-        keeper_stop = threading.Event()
-        keeper = threading.Thread(
-            target=self._keep_lease, args=(job_id, progress, keeper_stop), name=f"lease-{job_id[:8]}", daemon=True
+        keeper = LeaseKeeper(
+            lambda: self._store.renew(
+                job_id,
+                worker=cfg.worker_id,
+                lease_seconds=cfg.lease_seconds,
+                bytes_done=progress.bytes_done,  # progress is published with the lease
+                rows_done=progress.rows_done,
+            ),
+            lease_seconds=cfg.lease_seconds,
+            lost=progress.lease_lost,
+            name=f"job {job_id}",
         )
         keeper.start()
 
@@ -166,8 +174,7 @@ class JobRunner:
                 self._metrics.processed_bytes.add(progress.bytes_done)
             with self._tracer.start_as_current_span("job.store"):
                 result = self._store_reports(job, profiled)
-                keeper_stop.set()
-                keeper.join()
+                keeper.stop()
                 stored = self._store.succeed(job_id, worker=cfg.worker_id, profile=result)
             if stored:
                 log.info("job %s: succeeded, %d rows x %d columns", job_id, result.row_count, result.column_count)
@@ -192,30 +199,11 @@ class JobRunner:
             log.warning("job %s: %s (%s) -> %s", job_id, error.reason, error.message, state)
             return Outcome.RETRYING if state is not None and state.value == "RETRYING" else Outcome.FAILED
         finally:
-            keeper_stop.set()
+            keeper.stop()
             # Whatever ended this attempt (success, failure, a cancel seen as a lost lease), a finished job's
             # part states are no longer needed; a job that will be retried keeps them.
             self._sweeper.sweep_quietly(job_id)
             self._release_memory()
-
-    def _keep_lease(self, job_id: str, progress: _Progress, stop: threading.Event) -> None:
-        """Renew the lease (and publish progress) about every second, well within the lease."""
-        cfg = self._config
-        interval = min(1.0, cfg.lease_seconds / 3)
-        while not stop.wait(interval):
-            try:
-                if not self._store.renew(
-                    job_id,
-                    worker=cfg.worker_id,
-                    lease_seconds=cfg.lease_seconds,
-                    bytes_done=progress.bytes_done,
-                    rows_done=progress.rows_done,
-                ):
-                    progress.lease_lost.set()
-                    return
-            except psycopg.Error as error:
-                # The lease may still be valid; keep trying until it would have expired.
-                log.warning("job %s: lease renewal failed: %s", job_id, error)
 
     def _profile_job(self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]) -> Profiled:
         """In one pass, or in parts by any processors when the file is large (see parts.py)."""
@@ -422,23 +410,18 @@ class JobRunner:
         job_id, part = str(row["job_id"]), int(row["part"])
         job = {**row, "id": row["job_id"]}
         progress = _Progress()
-        stop = threading.Event()
-
-        def keep() -> None:
-            while not stop.wait(min(1.0, cfg.lease_seconds / 3)):
-                try:
-                    if not self._parts.renew(job_id, part, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds):
-                        progress.lease_lost.set()
-                        return
-                except psycopg.Error as error:
-                    log.warning("job %s part %d: lease renewal failed: %s", job_id, part, error)
+        keeper = LeaseKeeper(
+            lambda: self._parts.renew(job_id, part, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds),
+            lease_seconds=cfg.lease_seconds,
+            lost=progress.lease_lost,
+            name=f"job {job_id} part {part}",
+        )
 
         def should_abandon() -> Outcome | None:
             if progress.lease_lost.is_set():
                 return Outcome.LEASE_LOST
             return Outcome.RELEASED if shutting_down() else None
 
-        keeper = threading.Thread(target=keep, name=f"part-{job_id[:8]}-{part}", daemon=True)
         keeper.start()
         try:
             with self._tracer.start_as_current_span(
@@ -453,8 +436,7 @@ class JobRunner:
                     self._s3.put_object(Bucket=cfg.bucket, Key=key, Body=pack_state(report, profiler.to_bytes()))
                 except (BotoCoreError, ClientError) as error:
                     raise TransientJobError("STORAGE_UNAVAILABLE", f"storing a part failed: {error}") from error
-                stop.set()
-                keeper.join()
+                keeper.stop()
                 span.set_attribute("sluice.rows", report.rows_read)
                 if not self._parts.finish(job_id, part, worker=cfg.worker_id, rows=report.rows_read, state_key=key):
                     return Outcome.LEASE_LOST
@@ -472,7 +454,7 @@ class JobRunner:
             self._parts.give_back(job_id, part, worker=cfg.worker_id, error=error.message)
             return Outcome.RETRYING
         finally:
-            stop.set()
+            keeper.stop()
 
     def _store_reports(self, job: Row, profiled: Profiled) -> ProfileResult:
         """The JSON and HTML reports to S3; returns what goes to PostgreSQL."""

@@ -132,7 +132,7 @@ def test_sigterm_drains_the_current_job_then_leaves(stack: Stack, client: Sluice
     # Finished within the drain window (attempt 1), or released and finished elsewhere (attempt 2);
     # never lost to a lease timeout.
     lost = [f"attempt {e.attempt}: {e.message}" for e in final.events if "WORKER_LOST" in e.message]
-    assert not lost, lost
+    assert not lost, (lost, [line for line in log.splitlines() if "lease" in line or "released" in line])
 
 
 def test_storage_unreachable_means_retrying_with_backoff_then_success(stack: Stack, client: SluiceClient, csv_file):
