@@ -95,7 +95,12 @@ class ProcessorSettings(CommonSettings):
 
     processor_admin_port: int = Field(50053, ge=0, le=65535, description="gRPC port of the admin service.")
     worker_id: str = Field("", description="Id recorded in job events; empty means hostname-pid.")
-    lease_seconds: float = Field(30.0, gt=0, description="Job lease length; renewed every third of it.")
+    lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Job lease length (parts too); renewed every second, or every third of it if shorter. "
+        "A renewal later than half of it is logged.",
+    )
     read_chunk_bytes: int = Field(1024**2, ge=4096, description="Bytes read from S3 per request.")
     read_block_bytes: int = Field(
         8 * 1024**2, ge=64 * 1024, description="Bytes of delimited text parsed per chunk (bounds processor memory)."

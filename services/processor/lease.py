@@ -1,4 +1,5 @@
-"""Keeps a job's or a part's lease while the work runs: a daemon thread renews it about every third of it.
+"""Keeps a job's or a part's lease while the work runs: a daemon thread renews it every second (every third of
+the lease if that is shorter).
 
 A lease that runs out hands the work to another processor (the reaper marks the job WORKER_LOST), so a renewal
 that comes late (past half the lease) is logged: it means this process is starved of CPU or the database is
