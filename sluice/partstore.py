@@ -3,14 +3,25 @@ under a lease of their own, finished once each. Every write is conditional, like
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 from sluice.db import Pool
 from sluice.jobstate import TERMINAL
 from sluice.jobstore import Row, _enqueue_payload, _uuid
+from sluice.telemetry import quiet
+
+log = logging.getLogger(__name__)
+
+# NOTIFY channel of part changes (payload: the job id), sent with the commit of a part that finishes, fails or is
+# given back: its job's coordinator wakes at once (PartWatch) instead of at its next look at the parts table.
+PARTS_CHANNEL = "sluice_parts"
 
 # A part row with what a processor needs of its job to read the range.
 _PART_WITH_JOB = """
@@ -146,19 +157,27 @@ class PartStore:
                 """,
                 (_uuid(job_id), _uuid(job_id)),
             )
+            _announce(conn, job_id)
         self._on_change(job_id)
         return True
 
     def give_back(self, job_id: str, part: int, *, worker: str, error: str = "", failed: bool = False) -> None:
         """Shutdown or a transient error: QUEUED again (the coordinator takes it). Bad input: FAILED."""
         with self._pool.connection() as conn:
-            conn.execute(
+            cur = conn.execute(
                 """
                 UPDATE job_parts SET state = %s, lease_owner = NULL, lease_expires_at = NULL, error_message = %s
                  WHERE job_id = %s AND part = %s AND state = 'RUNNING' AND lease_owner = %s
                 """,
                 ("FAILED" if failed else "QUEUED", error or None, _uuid(job_id), part, worker),
             )
+            if cur.rowcount == 1:
+                _announce(conn, job_id)
+
+    def watch(self, job_id: str) -> PartWatch:
+        """A listener for the job's part changes, for its coordinator (use as a context manager)."""
+        conninfo = self._pool.conninfo  # a string, or a function giving one
+        return PartWatch(conninfo() if callable(conninfo) else conninfo, job_id)
 
     def parts(self, job_id: str) -> list[Row]:
         with self._pool.connection() as conn:
@@ -190,3 +209,57 @@ class PartStore:
                 """,
                 ([r["job_id"] for r in parts], [r["part"] for r in parts]),
             )
+
+
+def _announce(conn: psycopg.Connection[Any], job_id: str) -> None:
+    """NOTIFY the job's coordinator; PostgreSQL delivers it when the transaction commits, never before."""
+    conn.execute("SELECT pg_notify(%s, %s)", (PARTS_CHANNEL, job_id))
+
+
+class PartWatch:
+    """Wakes a job's coordinator when one of its parts finishes, fails or is given back.
+
+    Without it the coordinator looked at the parts table every half second: the job's last part waited for it
+    0.25 s on average, up to 0.5 s (a tenth of a 2 GB file's last part on two processors). A connection of its own
+    in autocommit mode, LISTENing from before the coordinator's first look at the parts, so no change can slip in
+    between a look and a wait. The coordinator still looks at least every `timeout` (a part whose worker died
+    sends nothing: its lease runs out). If the connection fails, waits sleep out their timeout, as before."""
+
+    def __init__(self, conninfo: str, job_id: str) -> None:
+        self._conninfo, self._job_id = conninfo, job_id
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def __enter__(self) -> PartWatch:
+        try:
+            with quiet():
+                self._conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+                self._conn.execute(f"LISTEN {PARTS_CHANNEL}")
+        except psycopg.Error as error:
+            log.warning("job %s: not listening for part changes (%s); looking every wait instead", self._job_id, error)
+            self._close()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._close()
+
+    def wait(self, timeout: float) -> bool:
+        """True as soon as a part of the job changed (maybe before this call, after the LISTEN); False when
+        `timeout` seconds passed without."""
+        deadline = time.monotonic() + timeout
+        try:
+            while self._conn is not None and (left := deadline - time.monotonic()) > 0:
+                for note in self._conn.notifies(timeout=left, stop_after=1):
+                    if note.payload == self._job_id:
+                        return True
+        except psycopg.Error as error:
+            log.warning("job %s: listening for part changes failed (%s); looking every wait", self._job_id, error)
+            self._close()
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        return False
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -321,29 +321,31 @@ class JobRunner:
         started = time.monotonic()
         merged: tuple[TableProfiler, ParseReport] | None = None
         next_part = 0  # parts before this one are merged
-        while True:
-            abandon = should_abandon()
-            if abandon is not None:
-                raise _Stop(abandon)
-            row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
-            if row is not None:
-                outcome = self._work_part(row, shutting_down=lambda: should_abandon() is not None)
-                if outcome is Outcome.RETRYING:  # storage failing: retry the job with backoff, not spin on parts
-                    raise TransientJobError("STORAGE_UNAVAILABLE", "a part of the file could not be read or stored")
-                continue
-            parts = self._parts.parts(job_id)
-            done = [p for p in parts if p["state"] == "DONE"]
-            progress.bytes_done = sum(p["end_byte"] - p["start_byte"] for p in done)
-            progress.rows_done = sum(p["rows_read"] or 0 for p in done)
-            failed = [p for p in parts if p["state"] == "FAILED"]
-            if failed:
-                raise JobInputError("NOT_A_TABLE", failed[0]["error_message"] or "a part of the file is not a table")
-            while next_part < len(parts) and parts[next_part]["state"] == "DONE":
-                merged = self._merge_part(job, parts[next_part], merged)
-                next_part += 1
-            if next_part == len(parts):
-                break
-            time.sleep(0.5)
+        with self._parts.watch(job_id) as watch:  # listening before the first look at the parts
+            while True:
+                abandon = should_abandon()
+                if abandon is not None:
+                    raise _Stop(abandon)
+                row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
+                if row is not None:
+                    outcome = self._work_part(row, shutting_down=lambda: should_abandon() is not None)
+                    if outcome is Outcome.RETRYING:  # storage failing: retry the job with backoff, not spin
+                        raise TransientJobError("STORAGE_UNAVAILABLE", "a part of the file could not be read or stored")
+                    continue
+                parts = self._parts.parts(job_id)
+                done = [p for p in parts if p["state"] == "DONE"]
+                progress.bytes_done = sum(p["end_byte"] - p["start_byte"] for p in done)
+                progress.rows_done = sum(p["rows_read"] or 0 for p in done)
+                failed = [p for p in parts if p["state"] == "FAILED"]
+                if failed:
+                    message = failed[0]["error_message"] or "a part of the file is not a table"
+                    raise JobInputError("NOT_A_TABLE", message)
+                while next_part < len(parts) and parts[next_part]["state"] == "DONE":
+                    merged = self._merge_part(job, parts[next_part], merged)
+                    next_part += 1
+                if next_part == len(parts):
+                    break
+                watch.wait(0.5)  # a part's change wakes it; expired leases and shutdown are seen within 0.5 s
         assert merged is not None
         with self._tracer.start_as_current_span("job.profile"):
             profile = merged[0].finish(merged[1])

@@ -21,10 +21,11 @@ from services.processor.sweeper import PartStateSweeper
 from services.processor.worker import ProcessorWorker
 from sluice import kafka
 from sluice.client import SluiceClient
+from sluice.devstack.servers import free_port
 from sluice.devstack.stack import Stack
 from sluice.jobstate import RetryPolicy
 from sluice.jobstore import JobStore, Topics
-from sluice.partstore import PartStore
+from sluice.partstore import PartStore, PartWatch
 from sluice.telemetry import Telemetry
 from sluice.v1 import job_pb2
 
@@ -380,3 +381,41 @@ def test_parts_finishing_at_the_same_moment_are_all_counted(pool, s3, api_key, t
     with pool.connection() as conn:
         done = conn.execute("SELECT parts_done FROM jobs WHERE id = %s", (job_id,)).fetchone()
     assert done["parts_done"] == count
+
+
+def test_a_coordinator_is_woken_as_soon_as_a_part_of_its_job_changes(pool, s3, api_key, tenant, tmp_path: Path, caplog):
+    """The coordinator waits for the other processors' parts on a LISTEN connection: a part of its job that
+    finishes, or is given back, wakes it at once (it used to look every half second); another job's parts do
+    not. A change that commits between its look at the parts and its wait is not lost. Without a database
+    connection, a wait sleeps out its timeout: the coordinator still looks at the parts after each."""
+    job_id, _, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path / "mine", rows=20_000)
+    other_id, _, _ = _job_planned_elsewhere(pool, s3, tenant, tmp_path / "other", rows=20_000)
+    assert count >= 3
+    parts = PartStore(pool=pool, jobs_topic="unused")
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE job_parts SET state = 'RUNNING', lease_owner = 'p' || part::text WHERE job_id = ANY(%s)",
+            ([job_id, other_id],),
+        )
+    with parts.watch(job_id) as watch:
+        assert watch.wait(0.2) is False  # nothing changed
+        assert parts.finish(other_id, 0, worker="p0", rows=1, state_key="k")
+        assert watch.wait(0.3) is False  # another job's part
+        finish = {"worker": "p0", "rows": 1, "state_key": "k"}
+        finishing = threading.Timer(0.3, parts.finish, args=(job_id, 0), kwargs=finish)
+        finishing.start()
+        assert watch.wait(30) is True  # woken by the commit, long before the timeout
+        finishing.join()
+        assert parts.finish(job_id, 1, worker="p1", rows=1, state_key="k")  # before the wait: kept for it
+        assert watch.wait(30) is True
+        parts.give_back(job_id, 2, worker="p2", error="storage failed")  # QUEUED again: the coordinator takes it
+        assert watch.wait(30) is True
+        assert watch.wait(0.2) is False  # each change wakes it once
+
+    info = psycopg.conninfo.conninfo_to_dict(pool.conninfo)
+    unreachable = psycopg.conninfo.make_conninfo(**{**info, "port": str(free_port())})
+    with PartWatch(unreachable, job_id) as watch:
+        started = time.monotonic()
+        assert watch.wait(0.3) is False
+        assert time.monotonic() - started >= 0.3  # slept, so the coordinator's loop does not spin
+    assert "not listening for part changes" in caplog.text
