@@ -315,8 +315,9 @@ class JobRunner:
     def _profile_in_parts(
         self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]
     ) -> Profiled:
-        """Work on parts until none is left to claim, then wait for the others' parts, merging each finished
-        one in part order while waiting: the merge left for the end is the last parts', not all of them."""
+        """Work on parts while any is left to claim, then wait for the others' parts. After each part and at
+        each wake-up, the finished parts at the head of the file are merged, in part order: the merges left for
+        the end are the last parts', not all of them (a merged profiler, tens of MiB, is held meanwhile)."""
         cfg, job_id = self._config, str(job["id"])
         started = time.monotonic()
         merged: tuple[TableProfiler, ParseReport] | None = None
@@ -331,7 +332,6 @@ class JobRunner:
                     outcome = self._work_part(row, shutting_down=lambda: should_abandon() is not None)
                     if outcome is Outcome.RETRYING:  # storage failing: retry the job with backoff, not spin
                         raise TransientJobError("STORAGE_UNAVAILABLE", "a part of the file could not be read or stored")
-                    continue
                 parts = self._parts.parts(job_id)
                 done = [p for p in parts if p["state"] == "DONE"]
                 progress.bytes_done = sum(p["end_byte"] - p["start_byte"] for p in done)
@@ -345,7 +345,8 @@ class JobRunner:
                     next_part += 1
                 if next_part == len(parts):
                     break
-                watch.wait(0.5)  # a part's change wakes it; expired leases and shutdown are seen within 0.5 s
+                if row is None:
+                    watch.wait(0.5)  # a part's change wakes it; expired leases and shutdown are seen within 0.5 s
         assert merged is not None
         with self._tracer.start_as_current_span("job.profile"):
             profile = merged[0].finish(merged[1])

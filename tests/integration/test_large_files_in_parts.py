@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from psycopg.types.json import Jsonb
 
 from services.processor.engine import ProfileConfig, profile_dataframe
@@ -164,7 +166,9 @@ def _job_planned_elsewhere(
     return job_id, policy, len(ranges)
 
 
-def _runner(pool, s3, policy: SplitPolicy, worker_id: str = "helper-under-test") -> tuple[JobRunner, PartStateSweeper]:
+def _runner(
+    pool, s3, policy: SplitPolicy, worker_id: str = "helper-under-test", telemetry: Telemetry | None = None
+) -> tuple[JobRunner, PartStateSweeper]:
     parts = PartStore(pool=pool, jobs_topic="unused")
     sweeper = PartStateSweeper(parts=parts, s3=s3, bucket="sluice", interval_seconds=0.2)
     runner = JobRunner(
@@ -183,7 +187,7 @@ def _runner(pool, s3, policy: SplitPolicy, worker_id: str = "helper-under-test")
             retry=RetryPolicy(base_seconds=1, max_seconds=2),
             split=policy,
         ),
-        telemetry=Telemetry.create(service_name="test", disabled=True),
+        telemetry=telemetry or Telemetry.create(service_name="test", disabled=True),
     )
     return runner, sweeper
 
@@ -261,6 +265,30 @@ def test_parts_finished_out_of_order_are_merged_in_file_order(client: SluiceClie
     columns = {c.name: c for c in client.list_columns(job_id)}
     assert columns["id"].distinct == 20_000 and not columns["id"].distinct_approximate
     assert columns["amount"].numeric.sum == pytest.approx(sum(i % 97 + 0.5 for i in range(20_000)))
+
+
+def test_a_coordinator_merges_finished_parts_between_its_own(pool, s3, api_key, tenant, tmp_path: Path):
+    """The merges are not all left for the end, where the job waits on them: after each of its parts the
+    coordinator folds in the finished parts at the head of the file. Alone on a job, it merges each part before
+    profiling the next, and only the last part's merge comes after the last part (seen in its spans)."""
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=20_000)
+    assert count >= 4
+    with pool.connection() as conn:  # the job's first coordinator is gone: this one takes it over
+        conn.execute(
+            "UPDATE jobs SET state = 'RETRYING', lease_owner = NULL, lease_expires_at = NULL WHERE id = %s", (job_id,)
+        )
+    exporter = InMemorySpanExporter()
+    telemetry = Telemetry.create(service_name="test", span_processor=SimpleSpanProcessor(exporter))
+    coordinator, _ = _runner(pool, s3, policy, worker_id="coordinator-under-test", telemetry=telemetry)
+    assert coordinator.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED
+
+    spans = exporter.get_finished_spans()
+    worked = {s.attributes["sluice.part"]: s for s in spans if s.name == "job.part"}
+    merged = {s.attributes["sluice.part"]: s for s in spans if s.name == "job.merge_part"}
+    assert sorted(worked) == sorted(merged) == list(range(count))
+    for part in range(count - 1):
+        assert worked[part].end_time <= merged[part].start_time <= worked[part + 1].start_time, part
+    assert [p for p, span in merged.items() if span.start_time >= worked[count - 1].end_time] == [count - 1]
 
 
 def test_a_woken_processor_whose_part_is_taken_helps_with_another(pool, s3, api_key, tenant, tmp_path: Path):
