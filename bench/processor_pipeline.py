@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import os
 import platform
 import shutil
@@ -184,39 +185,33 @@ def print_part_timeline(stack: Stack, job_id: str, final: job_pb2.Job) -> None:
         print(f"    {worker}: parts finished {' '.join(done)}")
 
 
-def engine_parts(path: Path, parts: list[int]) -> None:
-    """Profile these 256 MiB parts of `path` one after another in this process, as a processor would (without
-    S3 or the database); print the wall seconds."""
-    from services.processor.engine import ProfileConfig, TableProfiler
-    from services.processor.engine.options import ReadOptions
-    from services.processor.engine.reading import open_table, plan_parts, sniff_dialect
-
-    options = ReadOptions()
-    with path.open("rb") as f:
-        dialect = sniff_dialect(f.read(MIB), file_name=path.name, media_type="text/csv", options=options)
-    ranges = plan_parts(path.stat().st_size, dialect, part_bytes=256 * MIB, count_multiple=4)
-    started = time.monotonic()
-    for part in parts:
-        with path.open("rb") as f:
-            f.seek(ranges[part][0])
-            profiler = TableProfiler(ProfileConfig())
-            reader = open_table(f, file_name=path.name, options=options, byte_range=ranges[part], dialect=dialect)
-            for chunk in reader:
-                profiler.update(chunk)
-            profiler.to_bytes()
-    print(f"{time.monotonic() - started:.3f}")
-
-
 def machine_speedup(path: Path) -> float:
-    """Two parts' engine work in one process, then two processes with two parts each at once: 2 x one / two."""
+    """Two parts' engine work in one process, then two processes with two parts each at once: 2 x one / two.
+    Each process is bench/profile_engine.py's engine worker on one byte range (its time excludes start-up)."""
+    from services.processor.engine.reading import plan_parts, sniff_dialect
 
-    def start(parts: str) -> subprocess.Popen[str]:
-        command = [sys.executable, __file__, "--engine-parts", parts, "--scale-gib", "0", "--file", str(path)]
-        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    with path.open("rb") as f:
+        dialect = sniff_dialect(f.read(MIB), file_name=path.name)
+    ranges = plan_parts(path.stat().st_size, dialect, part_bytes=256 * MIB, count_multiple=4)
+    spec = json.dumps(dialect.to_dict())
+    worker = Path(__file__).with_name("profile_engine.py")
+    with tempfile.TemporaryDirectory() as tmp:
 
-    one = float(start("2,3").communicate()[0])
-    pair = [start("4,5"), start("6,7")]
-    both = max(float(p.communicate()[0]) for p in pair)
+        def start(first: int) -> subprocess.Popen[str]:
+            byte_range = (ranges[first][0], ranges[first + 1][1])
+            blob = Path(tmp) / f"{first}.bin"  # the state is written, as a part's is, not finished
+            command = [sys.executable, str(worker), "--worker", "engine", str(path), str(blob), *map(str, byte_range)]
+            return subprocess.Popen([*command, spec], stdout=subprocess.PIPE, text=True)
+
+        def seconds(process: subprocess.Popen[str]) -> float:
+            out, _ = process.communicate()
+            if process.returncode != 0:
+                raise RuntimeError("an engine worker failed")
+            return float(json.loads(out.strip().splitlines()[-1])["seconds"])
+
+        one = seconds(start(2))
+        pair = [start(4), start(6)]
+        both = max(seconds(p) for p in pair)
     return 2 * one / both
 
 
@@ -225,12 +220,7 @@ def main() -> None:
     parser.add_argument("--memory-gib", type=float, default=5.0, help="0 skips the memory measurement")
     parser.add_argument("--scale-gib", type=float, default=2.0)
     parser.add_argument("--pairs", type=int, default=3, help="one-vs-two measurements, alternated")
-    parser.add_argument("--engine-parts", help=argparse.SUPPRESS)  # internal: see machine_speedup
-    parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.engine_parts:
-        engine_parts(Path(args.file), [int(p) for p in args.engine_parts.split(",")])
-        return
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; commit {commit}")
     medium = dataset(args.scale_gib)
