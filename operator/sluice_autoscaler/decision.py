@@ -14,7 +14,11 @@ The rules, in order (each is a row of tests/autoscaler/test_decision.py):
 3. Stuck partitions: a partition with lag whose committed offset has not moved for `stuck_polls` polls in
    a row while consumers run is stuck (a poison message, or one very long job). One partition is consumed
    by one member, so more replicas cannot drain it; when `exclude_stuck_lag` is on its lag does not count
-   towards scaling up, and it is reported. (With no replicas nothing commits, so nothing counts as stuck.)
+   towards scaling up, and it is reported. Only polls while the group is seen consuming count: with no
+   replicas nothing commits, and after the replica count changes (new consumers starting, a rebalance
+   pausing every member) no offset moves anywhere until the group settles, which is not a poison message.
+   So stillness counts again once some committed offset has moved since the change; a partition already
+   stuck stays stuck meanwhile (a rebalance does not cure a poison message).
 4. Recommendation = ceil(counted lag / lag per replica), at most the partition count (more members than
    partitions sit idle: condition LimitedByPartitions), clamped to [min, max] replicas.
    From zero, a replica starts only when the counted lag exceeds the activation lag; while any lag is
@@ -87,12 +91,14 @@ class Memory:
 
     recommendations: tuple[tuple[float, int], ...] = ()  # (time, recommendation), oldest first
     committed: Mapping[int, tuple[int | None, int]] = field(default_factory=dict)  # partition -> (offset, polls)
+    replicas: int | None = None  # the replica count of the last poll
+    consuming: bool = False  # some committed offset moved since the replica count last changed
 
     @classmethod
     def starting(cls, current: int, now: float) -> Memory:
         """After a restart: as if the current count had just been recommended, so nothing scales down
-        before a whole window has been observed."""
-        return cls(recommendations=((now, current),))
+        before a whole window has been observed (and nothing is stuck before the group is seen moving)."""
+        return cls(recommendations=((now, current),), replicas=current)
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,9 @@ def decide(
         return _unreachable(current, why), memory
 
     partition_lag = {p.partition: p.lag for p in lags}
-    committed = _track_offsets(lags, memory.committed, consuming=current > 0)
+    moved = any(p.partition in memory.committed and p.committed != memory.committed[p.partition][0] for p in lags)
+    consuming = current > 0 and current == memory.replicas and (memory.consuming or moved)
+    committed = _track_offsets(lags, memory.committed, running=current > 0, consuming=consuming)
     stuck = tuple(sorted(p for p, (_, polls) in committed.items() if polls >= policy.stuck_polls))
     total = sum(partition_lag.values())
     counted = total - sum(partition_lag[p] for p in stuck) if policy.exclude_stuck_lag else total
@@ -189,7 +197,10 @@ def decide(
                 + ("their lag is not counted" if policy.exclude_stuck_lag else "their lag still counts")
             )
             if stuck
-            else "every partition with lag is being consumed",
+            else "every partition with lag is being consumed"
+            if consuming
+            else "no committed offset has moved since the replicas last changed (consumers starting or "
+            "rebalancing): standing still is not counted yet",
         ),
     )
     decision = Decision(
@@ -203,18 +214,22 @@ def decide(
         reason=reason,
         conditions=conditions,
     )
-    return decision, replace(memory, recommendations=history, committed=committed)
+    return decision, replace(
+        memory, recommendations=history, committed=committed, replicas=current, consuming=consuming
+    )
 
 
 def _track_offsets(
-    lags: Sequence[PartitionReading], before: Mapping[int, tuple[int | None, int]], *, consuming: bool
+    lags: Sequence[PartitionReading], before: Mapping[int, tuple[int | None, int]], *, running: bool, consuming: bool
 ) -> dict[int, tuple[int | None, int]]:
-    """For each partition: its committed offset and for how many polls in a row it stood still with lag."""
+    """For each partition: its committed offset and for how many polls in a row it stood still with lag
+    while the group was consuming. Polls while replicas run but the group has not settled since a change
+    are skipped (the count holds); with no replicas it starts again."""
     tracked: dict[int, tuple[int | None, int]] = {}
     for p in lags:
         previous, polls = before.get(p.partition, (p.committed, 0))
-        still = consuming and p.lag > 0 and p.committed == previous and p.partition in before
-        tracked[p.partition] = (p.committed, polls + 1 if still else 0)
+        still = running and p.lag > 0 and p.committed == previous and p.partition in before
+        tracked[p.partition] = (p.committed, (polls + 1 if consuming else polls) if still else 0)
     return tracked
 
 

@@ -168,11 +168,47 @@ def test_a_stuck_partition_does_not_drive_scale_up():
 
 def test_stuck_lag_counts_when_exclusion_is_off():
     policy = ScalingPolicy(lag_per_replica=100, stuck_polls=2, exclude_stuck_lag=False)
-    memory = Memory()
-    for poll in range(4):
-        decision, memory = decide(policy, [Lag(0, 40, 500), Lag(1, 40, 500)], current=1, memory=memory, now=poll)
+    memory = Memory(replicas=1)
+    for poll in range(5):  # both move on the first two polls, then both freeze
+        offset = 40 + 10 * min(poll, 1)
+        readings = [Lag(0, offset, 500), Lag(1, offset, 500)]
+        decision, memory = decide(policy, readings, current=1, memory=memory, now=poll)
     assert decision.stuck_partitions == (0, 1)
     assert decision.desired == 2
+
+
+def test_nothing_is_stuck_while_new_consumers_start():
+    """Just scaled from zero: the processors are still starting and joining the group (a first join waits
+    for the group's rebalance), so no offset moves anywhere. That is not a poison message: the lag counts in
+    full. Once the group commits, standing still counts from then on."""
+    policy = ScalingPolicy(lag_per_replica=50, max_replicas=2, stuck_polls=3, max_step=1, scale_down_window_seconds=0)
+    memory, current, desired, stuck = Memory(), 0, [], []
+    for poll in range(8):
+        moving = poll >= 6  # the group's first commits come at poll 6
+        readings = [Lag(p, 10 + poll if moving else None, 100) for p in range(3)]
+        decision, memory = decide(policy, readings, current=current, memory=memory, now=poll)
+        desired.append(decision.desired)
+        stuck.append(decision.stuck_partitions)
+        current = decision.desired
+    assert desired == [1, 2, 2, 2, 2, 2, 2, 2]  # up one step per poll, never down while the group starts
+    assert stuck == [()] * 8
+    waiting = next(c for c in decision.conditions if c.type == "StuckPartitions")
+    assert not waiting.status
+
+
+def test_a_stuck_partition_stays_stuck_while_the_group_rebalances():
+    """Partition 0 is stuck on a poison message; a scale-up makes the group rebalance and nothing moves
+    for a while. Partition 0 stays excluded; partition 1, which stands still only during the rebalance,
+    does not become stuck."""
+    policy = ScalingPolicy(lag_per_replica=100, max_replicas=10, stuck_polls=2, scale_down_window_seconds=0)
+    memory = Memory(replicas=1)
+    history = []
+    for poll, (current, offset1) in enumerate([(1, 0), (1, 10), (1, 20), (1, 30), (2, 30), (2, 30), (2, 30), (2, 40)]):
+        readings = [Lag(0, 5, 900), Lag(1, offset1, 150)]
+        decision, memory = decide(policy, readings, current=current, memory=memory, now=poll)
+        history.append(decision.stuck_partitions)
+    assert history[3:] == [(0,)] * 5
+    assert decision.counted_lag == 150
 
 
 def test_nothing_is_stuck_while_no_consumer_runs():
