@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -34,10 +34,11 @@ def create_consumer(
     client_id: str,
     session_timeout_ms: int = 10_000,
     max_poll_interval_ms: int = 30 * 60 * 1000,
+    listener: ConsumerRebalanceListener | None = None,
 ) -> KafkaConsumer:
-    """Manual commits only (after the job's effect is stored), one record per poll."""
-    return KafkaConsumer(
-        topic,
+    """Manual commits only (after the job's effect is stored), one record per poll; `listener` hears of
+    the group's assignments."""
+    consumer = KafkaConsumer(
         bootstrap_servers=bootstrap.split(","),
         group_id=group,
         client_id=client_id,
@@ -48,6 +49,8 @@ def create_consumer(
         heartbeat_interval_ms=max(1000, session_timeout_ms // 3),
         max_poll_interval_ms=max_poll_interval_ms,
     )
+    consumer.subscribe([topic], listener=listener)
+    return consumer
 
 
 def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 6, replication: int = 1) -> None:

@@ -27,6 +27,7 @@ class ProcessorAdminServicer(pb_grpc.ProcessorAdminServiceServicer):
             draining=stats.draining,
             drained=stats.drained,
             start_time=started,
+            assigned_partitions=stats.assigned_partitions,
         )
 
     def Drain(self, request: pb.DrainRequest, context: grpc.ServicerContext) -> pb.DrainResponse:

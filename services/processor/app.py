@@ -65,13 +65,14 @@ class ProcessorApp:
             telemetry=telemetry,
         )
         self.worker = ProcessorWorker(
-            consumer_factory=lambda: kafka.create_consumer(
+            consumer_factory=lambda listener: kafka.create_consumer(
                 settings.kafka_bootstrap,
                 topic=settings.jobs_topic,
                 group=settings.consumer_group,
                 client_id=self.worker_id,
                 session_timeout_ms=settings.session_timeout_ms,
                 max_poll_interval_ms=settings.max_poll_interval_ms,
+                listener=listener,
             ),
             runner=runner,
             worker_id=self.worker_id,

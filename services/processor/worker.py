@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import psycopg
-from kafka import KafkaConsumer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -43,13 +43,36 @@ class WorkerStats:
     retried: int = 0
     draining: bool = False
     drained: bool = False
+    assigned_partitions: tuple[int, ...] = ()
+
+
+class _Assignments(ConsumerRebalanceListener):
+    """Keeps the stats' assigned partitions current and logs each change (callbacks run on the consumer's
+    I/O loop, so they only record). Works for eager and cooperative rebalancing alike: each call names
+    only the partitions that come or go."""
+
+    def __init__(self, stats: WorkerStats):
+        self._stats = stats
+
+    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if revoked:
+            self._stats.assigned_partitions = tuple(
+                p for p in self._stats.assigned_partitions if p not in {tp.partition for tp in revoked}
+            )
+            log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+
+    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._stats.assigned_partitions = tuple(
+            sorted({*self._stats.assigned_partitions, *(tp.partition for tp in assigned)})
+        )
+        log.info("partitions assigned: now %s", list(self._stats.assigned_partitions))
 
 
 class ProcessorWorker:
     def __init__(
         self,
         *,
-        consumer_factory: Callable[[], KafkaConsumer],
+        consumer_factory: Callable[[ConsumerRebalanceListener], KafkaConsumer],
         runner: JobRunner,
         worker_id: str,
         drain_timeout: float,
@@ -77,7 +100,7 @@ class ProcessorWorker:
         return self._drain_deadline is not None and time.monotonic() > self._drain_deadline
 
     def run(self) -> None:
-        consumer = self._consumer_factory()
+        consumer = self._consumer_factory(_Assignments(self.stats))
         self.stats.consuming = True
         try:
             while not self._drain_requested.is_set():
@@ -94,6 +117,7 @@ class ProcessorWorker:
             except KafkaError as error:
                 log.warning("closing the consumer: %s", error)
             self.stats.consuming = False
+            self.stats.assigned_partitions = ()
             self.stats.drained = True
             log.info("drained: consumer group left")
 

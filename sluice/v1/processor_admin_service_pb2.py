@@ -26,7 +26,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'sluice/v1/processor_admin_service.proto\x12\tsluice.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x11\n\x0fGetStatsRequest\"\xd3\x01\n\x10GetStatsResponse\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63urrent_job_id\x18\x02 \x01(\t\x12\x16\n\x0ejobs_succeeded\x18\x03 \x01(\x03\x12\x13\n\x0bjobs_failed\x18\x04 \x01(\x03\x12\x14\n\x0cjobs_retried\x18\x05 \x01(\x03\x12\x10\n\x08\x64raining\x18\x06 \x01(\x08\x12\x0f\n\x07\x64rained\x18\x07 \x01(\x08\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x0e\n\x0c\x44rainRequest\"\'\n\rDrainResponse\x12\x16\n\x0e\x63urrent_job_id\x18\x01 \x01(\t2\xd5\x01\n\x15ProcessorAdminService\x12`\n\x08GetStats\x12\x1a.sluice.v1.GetStatsRequest\x1a\x1b.sluice.v1.GetStatsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/processor/stats\x12Z\n\x05\x44rain\x12\x17.sluice.v1.DrainRequest\x1a\x18.sluice.v1.DrainResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\"\x13/v1/processor:drain:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'sluice/v1/processor_admin_service.proto\x12\tsluice.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x11\n\x0fGetStatsRequest\"\xf0\x01\n\x10GetStatsResponse\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63urrent_job_id\x18\x02 \x01(\t\x12\x16\n\x0ejobs_succeeded\x18\x03 \x01(\x03\x12\x13\n\x0bjobs_failed\x18\x04 \x01(\x03\x12\x14\n\x0cjobs_retried\x18\x05 \x01(\x03\x12\x10\n\x08\x64raining\x18\x06 \x01(\x08\x12\x0f\n\x07\x64rained\x18\x07 \x01(\x08\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13\x61ssigned_partitions\x18\t \x03(\x05\"\x0e\n\x0c\x44rainRequest\"\'\n\rDrainResponse\x12\x16\n\x0e\x63urrent_job_id\x18\x01 \x01(\t2\xd5\x01\n\x15ProcessorAdminService\x12`\n\x08GetStats\x12\x1a.sluice.v1.GetStatsRequest\x1a\x1b.sluice.v1.GetStatsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/processor/stats\x12Z\n\x05\x44rain\x12\x17.sluice.v1.DrainRequest\x1a\x18.sluice.v1.DrainResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\"\x13/v1/processor:drain:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,11 +40,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETSTATSREQUEST']._serialized_start=117
   _globals['_GETSTATSREQUEST']._serialized_end=134
   _globals['_GETSTATSRESPONSE']._serialized_start=137
-  _globals['_GETSTATSRESPONSE']._serialized_end=348
-  _globals['_DRAINREQUEST']._serialized_start=350
-  _globals['_DRAINREQUEST']._serialized_end=364
-  _globals['_DRAINRESPONSE']._serialized_start=366
-  _globals['_DRAINRESPONSE']._serialized_end=405
-  _globals['_PROCESSORADMINSERVICE']._serialized_start=408
-  _globals['_PROCESSORADMINSERVICE']._serialized_end=621
+  _globals['_GETSTATSRESPONSE']._serialized_end=377
+  _globals['_DRAINREQUEST']._serialized_start=379
+  _globals['_DRAINREQUEST']._serialized_end=393
+  _globals['_DRAINRESPONSE']._serialized_start=395
+  _globals['_DRAINRESPONSE']._serialized_end=434
+  _globals['_PROCESSORADMINSERVICE']._serialized_start=437
+  _globals['_PROCESSORADMINSERVICE']._serialized_end=650
 # @@protoc_insertion_point(module_scope)

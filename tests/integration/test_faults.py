@@ -12,12 +12,14 @@ import time
 import uuid
 from pathlib import Path
 
+import grpc
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer
 
 from sluice.client import SluiceClient
 from sluice.devstack.stack import Stack
-from sluice.v1 import job_pb2
+from sluice.lag import partitions_of
+from sluice.v1 import job_pb2, processor_admin_service_pb2, processor_admin_service_pb2_grpc
 
 STATE = job_pb2.JobState
 
@@ -174,3 +176,55 @@ def test_storage_unreachable_means_retrying_with_backoff_then_success(stack: Sta
         "JOB_STATE_SUCCEEDED",
     ]
     assert final.events[3].worker != broken
+
+
+def _assignments(stack: Stack, api_key: str) -> dict[str, tuple[int, ...]]:
+    """Each running processor's assigned partitions, from its admin API (what an SRE would look at)."""
+    found = {}
+    for key in sorted(k for k in stack.service_keys() if k.startswith("processor-") and stack.service_pid(k)):
+        with grpc.insecure_channel(f"127.0.0.1:{stack.state.port(key)}") as channel:
+            stub = processor_admin_service_pb2_grpc.ProcessorAdminServiceStub(channel)
+            stats = stub.GetStats(processor_admin_service_pb2.GetStatsRequest(), metadata=_bearer(api_key), timeout=10)
+            found[key] = tuple(stats.assigned_partitions)
+    return found
+
+
+def _bearer(api_key: str) -> tuple[tuple[str, str]]:
+    return (("authorization", f"Bearer {api_key}"),)
+
+
+def _until_shared(stack: Stack, api_key: str, partitions: set[int], members: int, timeout: float = 60) -> dict:
+    """Wait until `members` processors hold the topic's partitions between them, each partition once."""
+    deadline, seen = time.monotonic() + timeout, {}
+    while time.monotonic() < deadline:
+        seen = _assignments(stack, api_key)
+        held = [p for owned in seen.values() for p in owned]
+        if len(seen) == members and all(seen.values()) and sorted(held) == sorted(partitions):
+            return seen
+        time.sleep(0.5)
+    pytest.fail(f"the partitions were never shared by {members} processors: {seen}")
+
+
+def test_processors_report_the_partitions_they_own_as_the_group_changes(stack: Stack, api_key: str):
+    """GetStats names each processor's partitions of the jobs topic: together they hold every partition
+    once; when one leaves, the rest take its partitions, and when it comes back it gets a share again.
+    The logs say so too."""
+    bootstrap = stack.infra_env()["SLUICE_KAFKA_BOOTSTRAP"]
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="test-assignments")
+    try:
+        partitions = set(partitions_of(admin, "sluice.jobs"))
+    finally:
+        admin.close()
+    assert len(partitions) > 1
+    both = _until_shared(stack, api_key, partitions, members=2)
+    leaving = sorted(both)[-1]
+    _kill(stack, leaving, signal.SIGTERM)
+    try:
+        alone = _until_shared(stack, api_key, partitions, members=1)
+        assert set(alone[sorted(both)[0]]) == partitions
+    finally:
+        stack.start_service("processor", index=int(leaving.rsplit("-", 1)[1]))
+    again = _until_shared(stack, api_key, partitions, members=2)
+    assert set(again) == set(both)
+    log = (stack.home / "logs" / f"{sorted(both)[0]}.log").read_text()
+    assert "partitions revoked" in log and f"partitions assigned: now {sorted(partitions)}" in log

@@ -311,13 +311,14 @@ def test_an_idle_processor_finds_waiting_parts_in_the_database(stack: Stack, poo
     runner, _ = _runner(pool, s3, policy)
     name = uuid.uuid4().hex[:8]
     worker = ProcessorWorker(
-        consumer_factory=lambda: kafka.create_consumer(
+        consumer_factory=lambda listener: kafka.create_consumer(
             stack.infra_env()["SLUICE_KAFKA_BOOTSTRAP"],
             topic=f"no-messages-{name}",
             group=f"idle-{name}",
             client_id="helper-under-test",
             session_timeout_ms=6000,
             max_poll_interval_ms=60_000,
+            listener=listener,
         ),
         runner=runner,
         worker_id="helper-under-test",
