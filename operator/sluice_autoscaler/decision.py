@@ -199,6 +199,8 @@ def decide(
             if stuck
             else "every partition with lag is being consumed"
             if consuming
+            else "no replica runs, so no partition can be stuck"
+            if current == 0
             else "no committed offset has moved since the replicas last changed (consumers starting or "
             "rebalancing): standing still is not counted yet",
         ),

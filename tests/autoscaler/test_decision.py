@@ -182,18 +182,19 @@ def test_nothing_is_stuck_while_new_consumers_start():
     for the group's rebalance), so no offset moves anywhere. That is not a poison message: the lag counts in
     full. Once the group commits, standing still counts from then on."""
     policy = ScalingPolicy(lag_per_replica=50, max_replicas=2, stuck_polls=3, max_step=1, scale_down_window_seconds=0)
-    memory, current, desired, stuck = Memory(), 0, [], []
+    memory, current, desired, stuck, messages = Memory(), 0, [], [], []
     for poll in range(8):
         moving = poll >= 6  # the group's first commits come at poll 6
         readings = [Lag(p, 10 + poll if moving else None, 100) for p in range(3)]
         decision, memory = decide(policy, readings, current=current, memory=memory, now=poll)
         desired.append(decision.desired)
         stuck.append(decision.stuck_partitions)
+        messages.append(next(c.message for c in decision.conditions if c.type == "StuckPartitions"))
         current = decision.desired
     assert desired == [1, 2, 2, 2, 2, 2, 2, 2]  # up one step per poll, never down while the group starts
     assert stuck == [()] * 8
-    waiting = next(c for c in decision.conditions if c.type == "StuckPartitions")
-    assert not waiting.status
+    assert "consumers starting or rebalancing" in messages[5]  # what an SRE reads on the resource meanwhile
+    assert messages[7] == "every partition with lag is being consumed"
 
 
 def test_a_stuck_partition_stays_stuck_while_the_group_rebalances():
