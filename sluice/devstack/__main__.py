@@ -9,9 +9,12 @@ import logging
 import sys
 from pathlib import Path
 
+import grpc
+
 from sluice.cli import _describe_job, _describe_profile, state_name
 from sluice.client import Endpoints, SluiceClient
 from sluice.devstack.stack import Stack, default_home
+from sluice.v1 import processor_admin_service_pb2, processor_admin_service_pb2_grpc
 
 
 def _sample() -> Path:
@@ -47,6 +50,24 @@ def _print_pool(stack: Stack) -> None:
     if stack.service_pid("autoscaler") and report.exists():
         last = json.loads(report.read_text())
         print(f"\nProcessor pool: {last['current']} running; autoscaler: {last['reason']}")
+
+
+def _processor_detail(stack: Stack, key: str) -> str:
+    """A processor's partitions and current job, from its admin API (empty for other services)."""
+    if not key.startswith("processor-"):
+        return ""
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{stack.state.port(key)}") as channel:
+            stats = processor_admin_service_pb2_grpc.ProcessorAdminServiceStub(channel).GetStats(
+                processor_admin_service_pb2.GetStatsRequest(),
+                metadata=(("authorization", f"Bearer {stack.state.api_key}"),),
+                timeout=5,
+            )
+    except grpc.RpcError as error:
+        return f"   (admin API: {error.code().name})"
+    partitions = ", ".join(map(str, stats.assigned_partitions)) or "none yet"
+    doing = f"job {stats.current_job_id}" if stats.current_job_id else "idle"
+    return f"   partitions {partitions}; {doing}; {stats.jobs_succeeded} jobs done"
 
 
 def run(stack: Stack, file: Path) -> int:
@@ -117,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         for component in stack.components:
             print(f"  {component.name:<12} {'up' if component.is_up() else 'down'}")
         for key in ("ingest", "status", "autoscaler", *sorted(k for k in stack.service_keys() if "processor-" in k)):
-            print(f"  {key:<12} {'up' if stack.service_pid(key) else 'down'}")
+            up = bool(stack.service_pid(key))
+            print(f"  {key:<12} {'up' if up else 'down'}{_processor_detail(stack, key) if up else ''}")
         _print_pool(stack)
     return 0
 

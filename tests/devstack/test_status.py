@@ -1,0 +1,28 @@
+"""`make status` (python -m sluice.devstack status) on the running test stack: what a newcomer sees."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from sluice.devstack.__main__ import main
+from sluice.devstack.stack import Stack
+
+
+def test_status_shows_each_processors_partitions_and_work(stack: Stack, capsys: pytest.CaptureFixture[str]):
+    deadline, lines = time.monotonic() + 60, []
+    while time.monotonic() < deadline:
+        assert main(["--home", str(stack.home), "--no-autoscale", "status"]) == 0
+        out = capsys.readouterr().out
+        lines = [line for line in out.splitlines() if line.strip().startswith("processor-")]
+        owned = [re.search(r"partitions ([\d, ]+);", line) for line in lines]
+        if len(lines) == 2 and all(owned):
+            held = sorted(int(p) for match in owned if match for p in match.group(1).split(", "))
+            assert held == list(range(6)), out  # the jobs topic's six partitions, each held once
+            assert all(re.search(r"; (idle|job [0-9a-f-]{36}); \d+ jobs done$", line) for line in lines), out
+            assert re.search(r"^\s+ingest\s+up$", out, re.M), out
+            return
+        time.sleep(0.5)
+    pytest.fail(f"no processor reported its partitions: {lines}")
