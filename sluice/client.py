@@ -17,6 +17,8 @@ from sluice.v1 import (
     ingest_service_pb2,
     ingest_service_pb2_grpc,
     job_pb2,
+    processor_admin_service_pb2,
+    processor_admin_service_pb2_grpc,
     profile_pb2,
     status_service_pb2,
     status_service_pb2_grpc,
@@ -84,10 +86,22 @@ def guess_media_type(path: Path) -> str:
     return MEDIA_TYPES.get(path.suffix.lower(), "text/csv")
 
 
+def bearer(api_key: str) -> tuple[tuple[str, str]]:
+    """The call metadata every Sluice service authenticates."""
+    return (("authorization", f"Bearer {api_key}"),)
+
+
+def processor_stats(address: str, api_key: str, timeout: float = 5) -> processor_admin_service_pb2.GetStatsResponse:
+    """One processor's GetStats, from its admin port (raises grpc.RpcError)."""
+    with grpc.insecure_channel(address) as channel:
+        stub = processor_admin_service_pb2_grpc.ProcessorAdminServiceStub(channel)
+        return stub.GetStats(processor_admin_service_pb2.GetStatsRequest(), metadata=bearer(api_key), timeout=timeout)
+
+
 class SluiceClient:
     def __init__(self, endpoints: Endpoints):
         self.endpoints = endpoints
-        self._metadata = (("authorization", f"Bearer {endpoints.api_key}"),)
+        self._metadata = bearer(endpoints.api_key)
         self._ingest_channel = grpc.insecure_channel(endpoints.ingest)
         self._status_channel = grpc.insecure_channel(endpoints.status)
         self.ingest = ingest_service_pb2_grpc.IngestServiceStub(self._ingest_channel)

@@ -56,10 +56,9 @@ class _Assignments(ConsumerRebalanceListener):
 
     def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         if revoked:
-            self._stats.assigned_partitions = tuple(
-                p for p in self._stats.assigned_partitions if p not in {tp.partition for tp in revoked}
-            )
-            log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+            gone = {tp.partition for tp in revoked}
+            self._stats.assigned_partitions = tuple(p for p in self._stats.assigned_partitions if p not in gone)
+            log.info("partitions revoked: %s", sorted(gone))
 
     def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self._stats.assigned_partitions = tuple(

@@ -12,9 +12,8 @@ from pathlib import Path
 import grpc
 
 from sluice.cli import _describe_job, _describe_profile, state_name
-from sluice.client import Endpoints, SluiceClient
+from sluice.client import Endpoints, SluiceClient, processor_stats
 from sluice.devstack.stack import Stack, default_home
-from sluice.v1 import processor_admin_service_pb2, processor_admin_service_pb2_grpc
 
 
 def _sample() -> Path:
@@ -57,12 +56,7 @@ def _processor_detail(stack: Stack, key: str) -> str:
     if not key.startswith("processor-"):
         return ""
     try:
-        with grpc.insecure_channel(f"127.0.0.1:{stack.state.port(key)}") as channel:
-            stats = processor_admin_service_pb2_grpc.ProcessorAdminServiceStub(channel).GetStats(
-                processor_admin_service_pb2.GetStatsRequest(),
-                metadata=(("authorization", f"Bearer {stack.state.api_key}"),),
-                timeout=5,
-            )
+        stats = processor_stats(f"127.0.0.1:{stack.state.port(key)}", stack.state.api_key)
     except grpc.RpcError as error:
         return f"   (admin API: {error.code().name})"
     partitions = ", ".join(map(str, stats.assigned_partitions)) or "none yet"

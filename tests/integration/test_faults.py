@@ -12,14 +12,13 @@ import time
 import uuid
 from pathlib import Path
 
-import grpc
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer
 
-from sluice.client import SluiceClient
+from sluice.client import SluiceClient, processor_stats
 from sluice.devstack.stack import Stack
 from sluice.lag import partitions_of
-from sluice.v1 import job_pb2, processor_admin_service_pb2, processor_admin_service_pb2_grpc
+from sluice.v1 import job_pb2
 
 STATE = job_pb2.JobState
 
@@ -180,17 +179,10 @@ def test_storage_unreachable_means_retrying_with_backoff_then_success(stack: Sta
 
 def _assignments(stack: Stack, api_key: str) -> dict[str, tuple[int, ...]]:
     """Each running processor's assigned partitions, from its admin API (what an SRE would look at)."""
-    found = {}
-    for key in sorted(k for k in stack.service_keys() if k.startswith("processor-") and stack.service_pid(k)):
-        with grpc.insecure_channel(f"127.0.0.1:{stack.state.port(key)}") as channel:
-            stub = processor_admin_service_pb2_grpc.ProcessorAdminServiceStub(channel)
-            stats = stub.GetStats(processor_admin_service_pb2.GetStatsRequest(), metadata=_bearer(api_key), timeout=10)
-            found[key] = tuple(stats.assigned_partitions)
-    return found
-
-
-def _bearer(api_key: str) -> tuple[tuple[str, str]]:
-    return (("authorization", f"Bearer {api_key}"),)
+    return {
+        key: tuple(processor_stats(f"127.0.0.1:{stack.state.port(key)}", api_key, timeout=10).assigned_partitions)
+        for key in sorted(k for k in stack.service_keys() if k.startswith("processor-") and stack.service_pid(k))
+    }
 
 
 def _until_shared(stack: Stack, api_key: str, partitions: set[int], members: int, timeout: float = 60) -> dict:
