@@ -9,13 +9,12 @@ import urllib.request
 import uuid
 from collections import defaultdict
 
-import grpc
 from kafka import KafkaConsumer, TopicPartition
 
 from sluice import metrics
-from sluice.client import SluiceClient
+from sluice.client import SluiceClient, processor_stats
 from sluice.devstack.stack import Stack
-from sluice.v1 import job_pb2, processor_admin_service_pb2, processor_admin_service_pb2_grpc
+from sluice.v1 import job_pb2
 
 STATE = job_pb2.JobState
 
@@ -43,11 +42,7 @@ def test_every_process_serves_every_metric_of_the_catalog_it_owns(stack: Stack, 
     assert client.wait(job.id, timeout=60).state == STATE.Value("JOB_STATE_SUCCEEDED")
     client.get_job(job.id)  # a status read: cache traffic
     for key in _processor_keys(stack):  # an admin call on every processor: its RPC metrics
-        with grpc.insecure_channel(f"127.0.0.1:{stack.state.port(key)}") as channel:
-            stub = processor_admin_service_pb2_grpc.ProcessorAdminServiceStub(channel)
-            assert (
-                stub.GetStats(processor_admin_service_pb2.GetStatsRequest(), metadata=client._metadata).worker_id == key
-            )
+        assert processor_stats(f"127.0.0.1:{stack.state.port(key)}", client.endpoints.api_key).worker_id == key
 
     served = {"ingest": scrape(stack.metrics_url("ingest")), "status": scrape(stack.metrics_url("status"))}
     served["processor"] = defaultdict(list)
