@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import sys
@@ -79,6 +80,9 @@ def bootstrap(factory: type[S], *, service: str, instance_id: Callable[[S], str]
     then telemetry (before any connection is opened, so every connection is traced)."""
     settings = load_settings(factory)
     configure_logging(settings.log_level, fmt=settings.log_format, service=service)
+    # SIGUSR1 writes every thread's stack to stderr (the log): how to see where a process hangs, e.g. one
+    # that does not act on SIGTERM (the local stack sends it before giving up and killing the process).
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
     telemetry = Telemetry.from_environment(
         service_name=f"sluice-{service}",
         metrics_host=settings.metrics_host,

@@ -11,6 +11,7 @@ and nothing is started for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -349,7 +350,13 @@ class Stack:
             while pid_alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
             if pid_alive(pid):
-                os.kill(pid, signal.SIGKILL)
+                log.warning("%s (pid %d) still runs %.0f s after signal %d: its stacks go to its log, then SIGKILL",
+                            key, pid, timeout, sig)  # fmt: skip
+                with contextlib.suppress(ProcessLookupError):  # it may end meanwhile
+                    if sig != signal.SIGKILL:
+                        os.kill(pid, signal.SIGUSR1)  # services dump every thread's stack (sluice.runtime.bootstrap)
+                        time.sleep(1)
+                    os.kill(pid, signal.SIGKILL)
         self._pid_file(key).unlink(missing_ok=True)
 
     def service_keys(self) -> list[str]:

@@ -1,8 +1,11 @@
-"""`make status` (python -m sluice.devstack status) on the running test stack: what a newcomer sees."""
+"""What a newcomer and an SRE see of the running test stack: `make status` (python -m sluice.devstack status) and
+a service's stack dump on SIGUSR1."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 
 import pytest
@@ -33,3 +36,21 @@ def test_status_shows_each_processors_partitions_and_work(stack: Stack, capsys: 
             return
         time.sleep(0.5)
     pytest.fail(f"no processor reported its partitions: {lines}")
+
+
+def test_sigusr1_writes_every_threads_stack_to_a_services_log(stack: Stack):
+    """How to see where a process hangs (the local stack does it before it kills one that ignored SIGTERM):
+    SIGUSR1 writes each thread's Python stack to the service's log, and the service keeps running."""
+    pid = stack.service_pid("status")
+    assert pid is not None
+    log = stack.home / "logs" / "status.log"
+    before = log.stat().st_size
+    os.kill(pid, signal.SIGUSR1)
+    deadline, dumped = time.monotonic() + 10, ""
+    while time.monotonic() < deadline and "Current thread" not in dumped:
+        time.sleep(0.2)
+        with log.open("rb") as f:
+            f.seek(before)
+            dumped = f.read().decode(errors="replace")
+    assert "Current thread" in dumped and 'File "' in dumped, dumped[-2000:]
+    assert stack.service_pid("status") == pid
