@@ -1,5 +1,6 @@
-"""The image installs the project as a wheel (Dockerfile: `pip install .`), not from the checkout: the wheel
-must carry every module of the services, the operator and the shared package, with their data files."""
+"""The image installs the project as a wheel (Dockerfile: built in its first stage), not from the checkout: the
+wheel must carry every module of the services, the operator and the shared package, with their data files and
+the engine's compiled kernels."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def test_the_wheel_holds_every_module_migration_and_entry_point(tmp_path: Path) 
     expected |= {str(p.relative_to(ROOT)) for p in (ROOT / "sluice" / "migrations").glob("*.sql")}
     expected |= {str(p.relative_to(ROOT)) for p in (ROOT / "sluice" / "samples").glob("*.csv")}
     assert expected - names == set()
+    # The engine's compiled kernels are built into the wheel (the image has no compiler at run time).
+    assert any(n.startswith("services/processor/engine/_kernels.") and n.endswith(".so") for n in names), names
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "sluice = sluice.cli:main" in scripts and "sluice-autoscaler = sluice_autoscaler.__main__:main" in scripts
