@@ -203,3 +203,21 @@ def test_a_first_chunk_is_grouped_by_hash_when_its_first_values_are_mostly_disti
     assert not column._looks_mostly_distinct(pa.array(["alpha", "beta", "gamma"] * 2000))
     assert not column._looks_mostly_distinct(pa.array([None] * 10, pa.string()))
     assert not column._looks_mostly_distinct(pa.array([None if i % 3 else str(i) for i in range(3000)]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(max_size=20), min_size=1, max_size=30),
+    st.integers(0, 255),
+    st.integers(0, 255),
+    st.data(),
+)
+def test_byte_counts_per_string_are_exact(values: list[str], low: int, high: int, data: st.DataObject) -> None:
+    # The compiled count behind the pre-filters (digits, '@', ':' ...), on a slice (offsets not from 0),
+    # counting only where asked.
+    low, high = min(low, high), max(low, high)
+    where = np.array(data.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values))))
+    view = types.ByteView(pa.array(["pad", *values]).slice(1))
+    expected = [sum(low <= b <= high for b in v.encode()) if w else 0 for v, w in zip(values, where, strict=True)]
+    assert view.count(low, high, where=where).tolist() == expected
+    assert view.count(low).tolist() == [v.encode().count(low) for v in values]

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import _kernels
 from .hashing import string_offsets
 
 INTEGER_RE = r"^[+-]?\d{1,18}$"
@@ -67,38 +68,18 @@ class ByteView:
     def __init__(self, array: pa.Array) -> None:
         self.array = array
         offsets, self.data = string_offsets(array)
+        self.offsets = offsets
         self.starts = offsets[:-1]
         self.lengths = np.diff(offsets)
         nonempty = self.lengths > 0
         self.first = np.zeros(len(array), dtype=np.uint8)
         self.first[nonempty] = self.data[self.starts[nonempty]]
         self._segment = self.data[offsets[0] : offsets[-1]] if len(array) else self.data[:0]
-        self._nonempty = nonempty
 
     def count(self, low: int, high: int | None = None, where: np.ndarray | None = None) -> np.ndarray:
-        """How many bytes of each string lie in [low, high] (high defaults to low); strings outside `where` get 0.
-
-        Byte comparisons, not a lookup table: numpy would widen every byte to an index first.
-        """
-        out = np.zeros(len(self.array), dtype=np.int64)
-        selected = self._nonempty if where is None else self._nonempty & where
-        if not selected.any():
-            return out
-        if not selected.all():
-            sub = ByteView(self.array.filter(pa.array(selected)))
-            out[selected] = sub.count(low, high)
-            return out
-        if high is None or high == low:
-            marked = self._segment == low
-        else:  # one unsigned comparison: bytes below `low` wrap around to large values
-            marked = np.subtract(self._segment, np.uint8(low), dtype=np.uint8) <= high - low
-        starts = self.starts - self.starts[0]
-        hits = np.flatnonzero(marked)
-        if len(hits) * 8 < len(marked):  # sparse (an '@' in free text): count the hits by owner instead
-            out[:] = np.bincount(np.searchsorted(starts, hits, side="right") - 1, minlength=len(out))
-        else:
-            out[:] = np.add.reduceat(marked, starts, dtype=np.int32)
-        return out
+        """How many bytes of each string lie in [low, high] (high defaults to low); strings outside `where` get 0."""
+        selected = np.ones(len(self.array), np.uint8) if where is None else np.ascontiguousarray(where).view(np.uint8)
+        return _kernels.count_in_range(self.offsets, self.data, low, low if high is None else high, selected)
 
     def char_lengths(self) -> np.ndarray:
         """Length of each string in characters (its byte length when all of it is ASCII)."""
