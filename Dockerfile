@@ -4,7 +4,7 @@
 # which needs a C compiler that the run-time image does not carry.
 FROM python:3.11-bookworm AS wheel
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY sluice ./sluice
 COPY services ./services
 COPY operator ./operator

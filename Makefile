@@ -10,7 +10,7 @@ FILE   ?=
 
 .PHONY: install run up stop status test lint proto proto-check docs clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml services/processor/engine/_kernels.pyx
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py services/processor/engine/_kernels.pyx
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Sluice needs Python 3.11 or newer"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
