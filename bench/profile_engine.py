@@ -47,7 +47,9 @@ exact), hashes distinct values and duplicate rows, type-checks and pattern-match
 accumulators, in bounded memory, one process per core; byte-range parts in separate processes are how it
 uses more cores (the 2-part row). Distinct counts and duplicate rows beyond the exact limits go through
 Apache DataSketches' HLL, whose Python binding takes one value per call: only values that raise a
-register are offered (about 1 in 100 once a sketch has filled). Exact distinct counting goes to 100,000
+register are offered (about 1 in 100 once a sketch has filled). The value hash and the pre-filters' per-string
+byte counts are compiled loops (services/processor/engine/_kernels.pyx, Cython); the rest is Arrow, numpy and
+pandas calls per chunk and column. Exact distinct counting goes to 100,000
 values per column (500,000 per table), in a table of Arrow text with counts found by the values' hashes
 (a pandas object index made a file of 2 million rows and five columns of 99,000 values take 44.2 s at that
 limit, against 6.8 s). Measured and not adopted: reading the
@@ -63,10 +65,15 @@ hashes, counts and accumulates each column in one scan."""
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, after fce76e6, an AMD EPYC: a chunk's most counted values (fed to the frequent-items sketch)
-  are found from a histogram of the counts: fce76e6's np.partition, slower than a full stable sort on the many
-  ties of real counts, cost 16% of the profile here (2.9 -> 2.3 s); a chunk's distinct values get one ByteView
-  (it was built up to five times: ~3%).
+- The run above: since 2c339ca the value hash (every distinct value of every chunk, every value of a mostly
+  distinct column) is a compiled loop giving the same 64-bit values as the numpy passes it replaced (0.69 ->
+  0.14 s of the 100 MiB file under cProfile, 5-9x per column), and so are the pre-filters' byte counts (0.29 ->
+  0.16 s): together about 17% of the profile.
+- 5b89128, 2026-11-29, an AMD EPYC: 103 MiB in 2.30 s = 14.6x the floor (0.16 s; one thread 0.25 s); ydata
+  minimal 57.8 s = 25.1x ours; 1 GiB 20.3 s = 9.3x; 2 GiB in 2 parts 1.92x; peaks <= 284 MiB. After fce76e6 a
+  chunk's most counted values (fed to the frequent-items sketch) are found from a histogram of the counts:
+  fce76e6's np.partition, slower than a full stable sort on the many ties of real counts, cost 16% of the
+  profile there (2.9 -> 2.3 s); a chunk's distinct values get one ByteView (it was built up to five times: ~3%).
 - fce76e6, 2026-11-29, an Intel Xeon: 103 MiB in 3.47 s = 14.8x the floor (0.23 s; one thread 0.38 s); ydata
   minimal 80.8 s = 23.3x ours; 1 GiB 35.3 s = 13.9x; 2 GiB in 2 parts 1.88x; peaks <= 322 MiB. Since cbf266d
   the HLL feed offers DataSketches only values that raise a register (the library's own coupons computed in
