@@ -3,7 +3,8 @@
 per-string byte counts of the type and pattern pre-filters.
 
 `hashing.py` documents the hash; tests/engine/test_hashing.py defines it in plain Python and checks this loop
-against it, so part states written by processors of two versions stay interchangeable. No GIL is held.
+against it, so part states written by processors of two versions stay interchangeable. The loops run without
+the GIL.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
