@@ -148,12 +148,11 @@ def cpu_by_component(stack: Stack, processors: list[int]) -> dict[str, float]:
     """CPU seconds used so far by the processors (and the part of it in the kernel), the S3 server, the broker and
     PostgreSQL (the postmaster and its backends) of this stack, stolen by the host, and by the whole machine (every
     core's non-idle time): where a job's CPU goes."""
-    home, seen = str(stack.home), {}
+    home, seen, tick = str(stack.home), {}, os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         with contextlib.suppress(OSError, IndexError, ValueError):
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            tick = os.sysconf("SC_CLK_TCK")
             seconds, kernel = (int(stat[11]) + int(stat[12])) / tick, int(stat[12]) / tick  # utime + stime, stime
             seen[int(entry.name)] = (int(stat[1]), command, seconds, kernel)
     postmasters = {pid for pid, (_, command, _, _) in seen.items() if "postgres" in command and home in command}
@@ -169,8 +168,8 @@ def cpu_by_component(stack: Stack, processors: list[int]) -> dict[str, float]:
         elif pid in postmasters or parent in postmasters:
             totals["PostgreSQL"] += seconds
     cpu = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    totals["stolen by the host"] = cpu[7] / os.sysconf("SC_CLK_TCK")  # a virtual machine's cores given elsewhere
-    totals["machine"] = (sum(cpu) - cpu[3] - cpu[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    totals["stolen by the host"] = cpu[7] / tick  # a virtual machine's cores given elsewhere
+    totals["machine"] = (sum(cpu) - cpu[3] - cpu[4]) / tick  # all but idle and iowait
     return totals
 
 
