@@ -101,7 +101,12 @@ class ProcessorSettings(CommonSettings):
         description="Job lease length (parts too); renewed every second, or every third of it if shorter. "
         "A renewal later than half of it is logged.",
     )
-    read_chunk_bytes: int = Field(1024**2, ge=4096, description="Bytes read from S3 per request.")
+    read_chunk_bytes: int = Field(1024**2, ge=4096, description="Bytes read from the S3 stream at a time.")
+    read_window_bytes: int = Field(
+        128 * 1024**2,
+        ge=64 * 1024,
+        description="Bytes of the file fetched by one ranged GET; a file is read as consecutive bounded GETs.",
+    )
     read_block_bytes: int = Field(
         8 * 1024**2, ge=64 * 1024, description="Bytes of delimited text parsed per chunk (bounds processor memory)."
     )

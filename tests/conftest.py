@@ -35,6 +35,8 @@ TEST_SERVICE_ENV = {
     # Files above 1 MiB are profiled in ~400 kB parts, so the bundled sample (1.5 MB) is split too.
     "SLUICE_SPLIT_BYTES": str(1024 * 1024),
     "SLUICE_PART_BYTES": "400000",
+    # Files are read in ranged GETs of 256 KiB, so larger ones take several and parts cross window edges.
+    "SLUICE_READ_WINDOW_BYTES": str(256 * 1024),
     # Tests plant RUNNING jobs whose parts only the runner under test may take, so the stack's processors learn
     # of parts from part messages only; test_large_files_in_parts.py runs a worker of its own that finds waiting
     # parts in PostgreSQL (the default).

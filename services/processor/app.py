@@ -52,6 +52,7 @@ class ProcessorApp:
                 bucket=settings.bucket,
                 lease_seconds=settings.lease_seconds,
                 read_chunk_bytes=settings.read_chunk_bytes,
+                read_window_bytes=settings.read_window_bytes,
                 block_bytes=settings.read_block_bytes,
                 chunk_rows=settings.chunk_rows,
                 profile=ProfileConfig(exact_distinct_limit=settings.distinct_exact_limit),

@@ -32,7 +32,7 @@ from services.processor.sweeper import PartStateSweeper
 from sluice.errors import JobInputError, TransientJobError
 from sluice.jobstate import RetryPolicy
 from sluice.jobstore import JobStore, ProfileResult, Row
-from sluice.objectstore import html_report_key, part_state_key, report_key
+from sluice.objectstore import RangedReader, html_report_key, part_state_key, report_key
 from sluice.partstore import PartStore
 from sluice.telemetry import Telemetry, inject_context
 
@@ -62,6 +62,7 @@ class RunnerConfig:
     bucket: str
     lease_seconds: float
     read_chunk_bytes: int
+    read_window_bytes: int
     block_bytes: int
     chunk_rows: int
     profile: ProfileConfig
@@ -107,7 +108,7 @@ class _CountingReader(io.RawIOBase):
 
 
 class JobRunner:
-    """Spans (children of the processor's `job.process`): job.download (until the object streams),
+    """Spans (children of the processor's `job.process`): job.download (each ranged GET, until its body streams),
     job.parse (streaming read, parse and per-chunk accumulation: the download goes on inside it),
     job.profile (the final statistics) and job.store (report to S3, result to PostgreSQL)."""
 
@@ -227,11 +228,11 @@ class JobRunner:
         extra = frozenset((job.get("options") or {}).get("na_values") or ())
         return replace(self._config.profile, na_tokens=DEFAULT_NA_TOKENS | extra)
 
-    def _open_object(self, job: Row, *, start: int = 0, length: int | None = None) -> Any:
-        """The object's body from `start` (to `start + length` when given), streaming."""
+    def _open_object(self, job: Row, *, first: int = 0, last: int | None = None) -> Any:
+        """The object's body, bytes `first` through `last` (None: to the end), streaming."""
         extra = {}
-        if start or length is not None:
-            extra["Range"] = f"bytes={start}-" + (str(start + length - 1) if length is not None else "")
+        if first or last is not None:
+            extra["Range"] = f"bytes={first}-" + (str(last) if last is not None else "")
         try:
             with self._tracer.start_as_current_span("job.download"):
                 return self._s3.get_object(Bucket=self._config.bucket, Key=job["object_key"], **extra)["Body"]
@@ -252,10 +253,17 @@ class JobRunner:
         dialect: Dialect | None = None,
     ) -> tuple[TableProfiler, ParseReport]:
         """Stream the object (or a byte range of it) through a reader into a profiler."""
-        body = self._open_object(job, start=byte_range[0] if byte_range else 0)
-        stream = io.BufferedReader(
-            _CountingReader(body, progress, should_abandon), buffer_size=self._config.read_chunk_bytes
+        cfg = self._config
+        start, end = byte_range if byte_range else (0, None)
+        body = RangedReader(
+            lambda first, last: self._open_object(job, first=first, last=last),
+            start=start,
+            size=job["size_bytes"],
+            window=cfg.read_window_bytes,
+            # A part reads on to the line break after its end: through the buffer's read-ahead and a little more.
+            first_end=None if end is None else end + 2 * cfg.read_chunk_bytes,
         )
+        stream = io.BufferedReader(_CountingReader(body, progress, should_abandon), buffer_size=cfg.read_chunk_bytes)
         profiler = TableProfiler(self._profile_config(job))
         with self._tracer.start_as_current_span("job.parse") as parse_span:
             try:
@@ -293,7 +301,7 @@ class JobRunner:
 
     def _plan_parts(self, job: Row) -> list[Row]:
         policy = self._config.split
-        body = self._open_object(job, length=policy.sample_bytes)
+        body = self._open_object(job, last=policy.sample_bytes - 1)
         try:
             sample = body.read()
         except (BotoCoreError, ConnectionError) as error:

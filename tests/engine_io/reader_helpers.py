@@ -31,6 +31,11 @@ class NonSeekable(io.RawIOBase):
         self._pos += n
         return n
 
+    @property
+    def position(self) -> int:
+        """How far the stream has been read."""
+        return self._pos
+
 
 def stream(data: bytes) -> BinaryIO:
     return io.BufferedReader(NonSeekable(data))  # type: ignore[return-value]

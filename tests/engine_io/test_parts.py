@@ -7,10 +7,11 @@ import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reader_helpers import read_all, rows, stream
+from reader_helpers import NonSeekable, read_all, rows, stream
 
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.reading import ReadOptions, open_table, plan_parts, sniff_dialect
+from services.processor.engine.streams import TAIL_BYTES
 
 SMALL = ReadOptions(block_size=1024, sample_bytes=1024)
 
@@ -80,6 +81,22 @@ def test_the_part_count_is_rounded_up_to_the_multiple_so_processors_finish_toget
     assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
     # Rounding up never cuts parts below 64 KiB: a 200 KiB file in 100 KiB parts stays in two.
     assert len(plan_parts(200 * 1024, dialect, part_bytes=100 * 1024, count_multiple=4)) == 2
+
+
+def test_a_part_reads_little_past_its_end() -> None:
+    """A part's source is a bounded ranged GET ending a little after the part (runner.py): the reader must not ask
+    it for a whole block past the end, only for the line that crosses it, TAIL_BYTES at a time."""
+    data = b"a,b\n" + b"".join(b"%d,%s\n" % (i, b"x" * (i % 50)) for i in range(200_000))
+    dialect = sniff_dialect(data[:4096])
+    start, end = len(data) // 3, 2 * len(data) // 3
+    source = NonSeekable(data[start:], max_read=1 << 30)
+    options = ReadOptions(block_size=4 * 1024 * 1024)  # larger than the part's tail, as in production
+    reader = open_table(io.BufferedReader(source, 1 << 16), byte_range=(start, end), dialect=dialect, options=options)
+    got = rows(read_all(reader))
+    line_end = data.index(b"\n", end) + 1
+    assert [int(r[0]) for r in got] == list(range(int(got[0][0]), int(got[-1][0]) + 1))  # type: ignore[call-overload]
+    assert data[line_end:].startswith(b"%d," % (int(got[-1][0]) + 1))  # type: ignore[call-overload]
+    assert start + source.position - line_end <= TAIL_BYTES + (1 << 16)  # the tail read and the buffer's read-ahead
 
 
 def test_quoted_line_breaks_are_not_split() -> None:

@@ -180,7 +180,8 @@ def _runner(
             worker_id=worker_id,
             bucket="sluice",
             lease_seconds=30,
-            read_chunk_bytes=1 << 20,
+            read_chunk_bytes=1 << 16,
+            read_window_bytes=1 << 18,  # several bounded GETs per part, and a part's tail crossing into the next
             block_bytes=1 << 20,
             chunk_rows=5000,
             profile=ProfileConfig(),

@@ -12,6 +12,7 @@ import tempfile
 from typing import BinaryIO, cast
 
 COPY_BYTES = 1024 * 1024
+TAIL_BYTES = 64 * 1024  # a part's reads past its end, while looking for the line break that ends it
 
 
 class _ReadOnly(io.RawIOBase):
@@ -106,7 +107,8 @@ class RangeStream(_ReadOnly):
 
     A part owns the lines that begin in (start, end] (part 0: [0, end]): it skips through the first line
     break at or after `start` (that partial line belongs to the part before) and reads through the first
-    line break at or after `end`. So the stream must go on past `end` until that line ends.
+    line break at or after `end`. So the stream must go on past `end` until that line ends: it reads up to `end`
+    at most, then TAIL_BYTES at a time, so that its source (a bounded ranged GET) is asked for little past `end`.
     """
 
     def __init__(self, source: BinaryIO, start: int, end: int) -> None:
@@ -144,7 +146,9 @@ class RangeStream(_ReadOnly):
             n = len(self._carry) if size < 0 else size
             data, self._carry = self._carry[:n], self._carry[n:]
         else:
-            data = self._source.read(size if size > 0 else COPY_BYTES) or b""
+            want = size if size > 0 else COPY_BYTES
+            want = min(want, self._end - self._pos) if self._pos < self._end else min(want, TAIL_BYTES)
+            data = self._source.read(want) or b""
         if not data:
             self._done = True
             return b""
