@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, IncompleteReadError, ReadTimeoutError, ResponseStreamingError
 
 from sluice.settings import CommonSettings
 
@@ -17,6 +19,8 @@ from sluice.settings import CommonSettings
 # to gzip what it stores: a part with no type, or application/octet-stream, that looks like text is gzipped,
 # and every later read unzips it again. With a definite binary type, a 2 GiB CSV upload cost it 20 instead of
 # 43 CPU seconds and each full read 4 instead of 20 (BENCHMARKS.md), for 2.5x the disk.
+log = logging.getLogger(__name__)
+
 UPLOAD_PART_MEDIA_TYPE = "application/vnd.sluice.upload-part"
 
 
@@ -64,6 +68,10 @@ def ensure_bucket(s3: Any, bucket: str) -> None:
         s3.create_bucket(Bucket=bucket)
 
 
+# What s3transfer retries a download on (S3_RETRYABLE_DOWNLOAD_ERRORS): the body broke off, the request was fine.
+_BROKEN_OFF = (ReadTimeoutError, IncompleteReadError, ResponseStreamingError, ConnectionError, socket.timeout)
+
+
 class RangedReader(io.RawIOBase):
     """An object read from `start` as consecutive bounded ranged GETs of at most `window` bytes, the first ending at
     `first_end` when given (a byte-range part: its end plus a little for the line that crosses it). The window that
@@ -73,6 +81,10 @@ class RangedReader(io.RawIOBase):
     server streaming the rest until the connection drops, and SeaweedFS (the local stack's S3 server) spent 0.2-2.5
     CPU s per 256 MiB part on open-ended GETs against 0.15 s on bounded ones (BENCHMARKS.md, processor section).
     `get(first, last)` returns the streaming body of bytes first..last (None: to the end) and maps its errors.
+
+    A body that breaks off mid-stream (connection reset, read timeout, short body) is asked for again from the
+    byte it stopped at, up to `resumes` times per GET (as s3transfer's downloads do), so a dropped connection
+    costs a request, not the file read so far.
     """
 
     def __init__(
@@ -83,11 +95,13 @@ class RangedReader(io.RawIOBase):
         size: int,
         window: int,
         first_end: int | None = None,
+        resumes: int = 3,
     ) -> None:
         if window <= 0 or start < 0:
             raise ValueError(f"bad window {window} or start {start}")
-        self._get, self._size, self._window = get, size, window
+        self._get, self._size, self._window, self._resumes = get, size, window, resumes
         self._pos = start
+        self._resumed = 0
         self._body: Any = None
         self._body_end: int | None = None  # exclusive end of the current GET; None: the object's end
         self._open(first_end)
@@ -98,12 +112,25 @@ class RangedReader(io.RawIOBase):
         self._body = self._get(self._pos, last)
         self._body_end = None if last is None else end
 
+    def _resume(self, error: Exception) -> None:
+        self._body.close()
+        if self._resumed >= self._resumes:
+            raise error
+        self._resumed += 1
+        log.warning("object read broke off at byte %d (%s); asking again from there", self._pos, error)
+        end, self._body_end = self._body_end, None
+        self._open(end)
+
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         while True:
-            data = self._body.read(len(buffer))
+            try:
+                data = self._body.read(len(buffer))
+            except _BROKEN_OFF as error:
+                self._resume(error)
+                continue
             if data:
                 buffer[: len(data)] = data
                 self._pos += len(data)
@@ -111,6 +138,7 @@ class RangedReader(io.RawIOBase):
             self._body.close()
             if self._body_end is None or self._pos < self._body_end:  # the object ended
                 return 0
+            self._resumed = 0
             self._open()
 
     def close(self) -> None:
