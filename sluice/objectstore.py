@@ -14,13 +14,13 @@ from botocore.exceptions import ClientError, IncompleteReadError, ReadTimeoutErr
 
 from sluice.settings import CommonSettings
 
+log = logging.getLogger(__name__)
+
 # The media type each UploadPart request declares for its body. S3 keeps the object's type from
 # CreateMultipartUpload and ignores this one, but SeaweedFS (the local stack's S3 server) decides by it whether
 # to gzip what it stores: a part with no type, or application/octet-stream, that looks like text is gzipped,
 # and every later read unzips it again. With a definite binary type, a 2 GiB CSV upload cost it 20 instead of
 # 43 CPU seconds and each full read 4 instead of 20 (BENCHMARKS.md), for 2.5x the disk.
-log = logging.getLogger(__name__)
-
 UPLOAD_PART_MEDIA_TYPE = "application/vnd.sluice.upload-part"
 
 
