@@ -68,6 +68,14 @@ def ensure_bucket(s3: Any, bucket: str) -> None:
         s3.create_bucket(Bucket=bucket)
 
 
+def range_arguments(first: int, last: int | None) -> dict[str, str]:
+    """get_object's Range for bytes `first` through `last` (None: to the end); none for a whole object, whose
+    "bytes=0-" an empty object could not satisfy."""
+    if not first and last is None:
+        return {}
+    return {"Range": f"bytes={first}-" + ("" if last is None else str(last))}
+
+
 # What s3transfer retries a download on (S3_RETRYABLE_DOWNLOAD_ERRORS): the body broke off, the request was fine.
 _BROKEN_OFF = (ReadTimeoutError, IncompleteReadError, ResponseStreamingError, ConnectionError, socket.timeout)
 
@@ -118,8 +126,7 @@ class RangedReader(io.RawIOBase):
             raise error
         self._resumed += 1
         log.warning("object read broke off at byte %d (%s); asking again from there", self._pos, error)
-        end, self._body_end = self._body_end, None
-        self._open(end)
+        self._open(self._body_end)
 
     def readable(self) -> bool:
         return True

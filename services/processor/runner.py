@@ -32,7 +32,7 @@ from services.processor.sweeper import PartStateSweeper
 from sluice.errors import JobInputError, TransientJobError
 from sluice.jobstate import RetryPolicy
 from sluice.jobstore import JobStore, ProfileResult, Row
-from sluice.objectstore import RangedReader, html_report_key, part_state_key, report_key
+from sluice.objectstore import RangedReader, html_report_key, part_state_key, range_arguments, report_key
 from sluice.partstore import PartStore
 from sluice.telemetry import Telemetry, inject_context
 
@@ -230,9 +230,7 @@ class JobRunner:
 
     def _open_object(self, job: Row, *, first: int = 0, last: int | None = None) -> Any:
         """The object's body, bytes `first` through `last` (None: to the end), streaming."""
-        extra = {}
-        if first or last is not None:
-            extra["Range"] = f"bytes={first}-" + (str(last) if last is not None else "")
+        extra = range_arguments(first, last)
         try:
             with self._tracer.start_as_current_span("job.download"):
                 return self._s3.get_object(Bucket=self._config.bucket, Key=job["object_key"], **extra)["Body"]

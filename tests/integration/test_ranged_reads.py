@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError
 
 from sluice import objectstore
 from sluice.devstack.stack import Stack
-from sluice.objectstore import RangedReader
+from sluice.objectstore import RangedReader, range_arguments
 
 BUCKET = "sluice"
 
@@ -32,9 +32,7 @@ def stored(s3: Any) -> Iterator[tuple[str, bytes]]:
 
 def _reader(s3: Any, key: str, ranges: list[str], **kwargs: Any) -> RangedReader:
     def get(first: int, last: int | None) -> Any:
-        extra = {}
-        if first or last is not None:
-            extra["Range"] = f"bytes={first}-" + ("" if last is None else str(last))
+        extra = range_arguments(first, last)
         ranges.append(extra.get("Range", "whole"))
         return s3.get_object(Bucket=BUCKET, Key=key, **extra)["Body"]
 
