@@ -6,13 +6,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.processor.engine import column, types
+from services.processor.engine import types
 from services.processor.engine.distinct import DistinctAccumulator, _most_counted
-from services.processor.engine.hashing import hash_strings
+from services.processor.engine.hashing import MISSING_HASH, group_strings, hash_strings
 from services.processor.engine.text import PATTERNS, TextAccumulator
 
 PIECES = [
@@ -150,25 +149,40 @@ def test_string_hash_depends_only_on_the_text(values: list[str]) -> None:
     assert len(set(distinct.values())) == len(distinct)
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.one_of(st.none(), VALUE, st.sampled_from(["a", "b", ""])), max_size=40))
-def test_grouping_by_hash_equals_grouping_by_value(values: list[str | None]) -> None:
+def _grouped_by_arrow(array: pa.Array) -> tuple[list[str], list[int], list[int]]:
+    """The reference: Arrow's dictionary encoding (first-occurrence order), counts and each row's value hash."""
+    encoded = pc.dictionary_encode(array)
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    counts = np.bincount(indices + 1, minlength=len(encoded.dictionary) + 1)[1:]
+    hashes = np.append(hash_strings(encoded.dictionary), MISSING_HASH)[indices]
+    return encoded.dictionary.to_pylist(), counts.tolist(), hashes.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), VALUE, st.sampled_from(["a", "b", "", "ab", "ba"])), max_size=60),
+    st.sampled_from([64, 3, 0]),
+)
+def test_grouping_equals_arrows_dictionary_encoding(values: list[str | None], hash_bits: int) -> None:
+    """Also with the hash cut to 3 bits or none, so different values really share a hash: they are compared
+    as text and stay apart."""
     array = pa.array(values, pa.string())
-    by_hash = column._group_by_hash(array)
-    assert by_hash is not None
-    for got, want in zip(by_hash, column._group_by_value(array), strict=True):
-        if isinstance(want, pa.Array):
-            assert got.equals(want)
-        else:
-            np.testing.assert_array_equal(got, want)
+    first, counts, hashes, row_hashes = group_strings(array, hash_bits)
+    dictionary, want_counts, want_row_hashes = _grouped_by_arrow(array)
+    assert array.take(pa.array(first, pa.int64())).to_pylist() == dictionary
+    assert counts.tolist() == want_counts
+    if hash_bits == 64:
+        assert hashes.tolist() == hash_strings(pa.array(dictionary, pa.string())).tolist()
+        assert row_hashes.tolist() == want_row_hashes
 
 
-def test_grouping_by_hash_gives_way_on_a_collision(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A fake: two different strings with the same 64-bit hash cannot be found on purpose, so the hash is
-    # replaced by one that collides (the string's length); grouping must then refuse, not merge the values.
-    monkeypatch.setattr(column, "hash_strings", lambda a: pc.utf8_length(a).cast(pa.uint64()).to_numpy())
-    assert column._group_by_hash(pa.array(["ab", "cd", "ab"])) is None
-    assert column._group_by_hash(pa.array(["ab", "c", None, "ab"])) is not None
+def test_grouping_reads_sliced_and_large_string_arrays() -> None:
+    values = ["x", None, "y", "x", "zz", None, "y", "x"]
+    for array in (pa.array(values, pa.large_string()), pa.array(["pad", *values], pa.string()).slice(1)):
+        first, counts, _, row_hashes = group_strings(array)
+        assert array.take(pa.array(first)).to_pylist() == ["x", "y", "zz"]
+        assert counts.tolist() == [3, 2, 1]
+        assert row_hashes[1] == row_hashes[5] == MISSING_HASH and row_hashes[0] == row_hashes[3] != row_hashes[2]
 
 
 def test_exact_distinct_counting_gives_way_to_the_sketch_on_a_hash_collision() -> None:
@@ -195,14 +209,6 @@ def test_top_counted_values_are_those_a_full_stable_sort_picks(counts: list[int]
     n = data.draw(st.integers(1, len(counts)))
     array = np.array(counts)
     assert _most_counted(array, n).tolist() == np.argsort(-array, kind="stable")[:n].tolist()
-
-
-def test_a_first_chunk_is_grouped_by_hash_when_its_first_values_are_mostly_distinct() -> None:
-    """Only the cost differs (grouping by hash equals grouping by value, above): ids go by hash from the start."""
-    assert column._looks_mostly_distinct(pa.array([str(i) for i in range(5000)]))
-    assert not column._looks_mostly_distinct(pa.array(["alpha", "beta", "gamma"] * 2000))
-    assert not column._looks_mostly_distinct(pa.array([None] * 10, pa.string()))
-    assert not column._looks_mostly_distinct(pa.array([None if i % 3 else str(i) for i in range(3000)]))
 
 
 @settings(max_examples=200, deadline=None)

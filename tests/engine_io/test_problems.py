@@ -33,6 +33,16 @@ def test_ragged_rows_across_many_blocks_keep_order_and_lines() -> None:
     assert reader.report.lines_read == 20001
 
 
+def test_ragged_rows_in_blocks_parsed_on_several_threads_keep_order_and_lines() -> None:
+    # 8 MiB blocks of a file without quotes are parsed on Arrow's threads in 1 MiB pieces, which do not number
+    # rows: a block with a ragged row is parsed again on one thread for the line numbers.
+    lines = ["id,v"] + [f"{i}" if i % 49_999 == 0 else f"{i},{i}" for i in range(1, 200_001)]
+    frame, reader = read_bytes(("\n".join(lines) + "\n").encode())
+    assert [int(v) for v in frame["id"]] == list(range(1, 200_001))
+    assert [(i.kind, i.line) for i in reader.report.issues] == [("ragged_row", 49_999 * k + 1) for k in range(1, 5)]
+    assert reader.report.lines_read == 200_001
+
+
 def test_unterminated_quote_is_counted_and_the_following_lines_survive() -> None:
     data = b'a,b\n1,2\n3,"oops\n5,6\n7,8\n'
     frame, reader = read_bytes(data)
@@ -50,6 +60,32 @@ def test_line_numbers_after_an_unterminated_quote_stay_physical() -> None:
         ("ragged_row", 6),
     ]
     assert len(frame) == 5
+
+
+def test_two_unterminated_quotes_that_pair_up_lose_no_line() -> None:
+    # Arrow reads from the first open quote to the second as one field; the lines between are rows of their own.
+    frame, reader = read_bytes(b'a,b,c\n1,x,2\n2,"open\n3,y,4\n4,"shut\n5,z,6\n')
+    assert rows(frame) == [
+        ["1", "x", "2"],
+        ["2", '"open', None],
+        ["3", "y", "4"],
+        ["4", '"shut', None],
+        ["5", "z", "6"],
+    ]
+    assert [(i.kind, i.line) for i in reader.report.issues] == [("unterminated_quote", 3), ("unterminated_quote", 5)]
+    assert reader.report.lines_read == 6
+
+
+@pytest.mark.parametrize("opened", [(10_000, 60_000), (10_000,)], ids=["paired", "to-the-end"])
+def test_quotes_left_open_for_megabytes_lose_no_line(opened: tuple[int, ...]) -> None:
+    # Paired: two open quotes make one field of 700 KB (past the csv module's field limit). To the end: one open
+    # quote; on Arrow's threads (1 MiB pieces of the 8 MiB block) it silently drops rows with none rejected, so a
+    # block holding a quote char is read on one thread.
+    lines = ["a,b,c"] + [f'{i},"open {i}' if i in opened else f"{i},v,{i}" for i in range(200_000)]
+    frame, reader = read_bytes(("\n".join(lines) + "\n").encode())
+    assert [int(v) for v in frame["a"]] == list(range(200_000))
+    assert [(i.kind, i.line) for i in reader.report.issues] == [("unterminated_quote", i + 2) for i in opened]
+    assert reader.report.lines_read == 200_001
 
 
 def test_undecodable_bytes_are_replaced_and_counted() -> None:

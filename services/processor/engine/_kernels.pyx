@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Compiled loops over Arrow string buffers: the engine's value hash (5-9x the numpy passes it replaced) and the
-per-string byte counts of the type and pattern pre-filters.
+"""Compiled loops over Arrow string buffers: the engine's value hash (5-9x the numpy passes it replaced), the
+grouping of a chunk's values by it, and the per-string byte counts of the type and pattern pre-filters.
 
 `hashing.py` documents the hash; tests/engine/test_hashing.py defines it in plain Python and checks this loop
 against it, so part states written by processors of two versions stay interchangeable. The loops run without
@@ -8,7 +8,7 @@ the GIL.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
-from libc.string cimport memcpy
+from libc.string cimport memcmp, memcpy
 
 import numpy as np
 
@@ -27,9 +27,11 @@ cdef inline uint64_t splitmix64(uint64_t z) noexcept nogil:
     return z ^ (z >> 31)
 
 
-cdef inline uint64_t hash_bytes(const uint8_t* p, int64_t n) noexcept nogil:
+cdef inline uint64_t hash_bytes(const uint8_t* p, int64_t n, const uint8_t* end) noexcept nogil:
     # Little-endian 8-byte words (x86-64 and arm64; hashing.py checks the byte order at import), the last one
-    # zero-padded, each mixed with its position; the sum finalised with the length.
+    # zero-padded, each mixed with its position; the sum finalised with the length. The last word is one 8-byte
+    # load, masked, wherever 8 bytes can be read before `end` (the buffer's end): a variable-length copy costs
+    # a call to memcpy per string.
     cdef uint64_t total = 0
     cdef uint64_t word
     cdef int64_t i = 0
@@ -40,8 +42,12 @@ cdef inline uint64_t hash_bytes(const uint8_t* p, int64_t n) noexcept nogil:
         i += 8
         k += 1
     if i < n:
-        word = 0
-        memcpy(&word, p + i, n - i)
+        if p + i + 8 <= end:
+            memcpy(&word, p + i, 8)
+            word &= (<uint64_t>1 << (8 * (n - i))) - 1
+        else:
+            word = 0
+            memcpy(&word, p + i, n - i)
         total += splitmix64(word ^ (k * POSITION))
     return splitmix64(total ^ (<uint64_t>n * LENGTH))
 
@@ -52,10 +58,11 @@ def hash_strings(const offset_t[::1] offsets, const uint8_t[::1] data):
     out = np.empty(max(n, 0), dtype=np.uint64)
     cdef uint64_t[::1] hashes = out
     cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* end = base + data.shape[0]
     cdef Py_ssize_t i
     with nogil:
         for i in range(n):
-            hashes[i] = hash_bytes(base + offsets[i], offsets[i + 1] - offsets[i])
+            hashes[i] = hash_bytes(base + offsets[i], offsets[i + 1] - offsets[i], end)
     return out
 
 
@@ -79,3 +86,79 @@ def count_in_range(
                 total += <uint8_t>(base[k] - low) <= span  # one unsigned comparison: bytes below `low` wrap
             counts[i] = total
     return out
+
+
+cdef extern from *:
+    void __builtin_prefetch(const void* address) noexcept nogil
+
+cdef uint64_t EMPTY = 0xFFFFFFFFFFFFFFFFULL
+DEF PREFETCH = 16  # rows ahead: a slot is a random read in a table larger than the core's cache
+
+
+def group_strings(
+    const offset_t[::1] offsets,
+    const uint8_t[::1] data,
+    const uint8_t[::1] valid,
+    uint64_t missing,
+    uint64_t hash_mask=0xFFFFFFFFFFFFFFFFULL,
+):
+    """Group the strings by value: (first row of each distinct value, in order of first occurrence; its count; its
+    hash; each row's hash, `missing` where `valid` is 0). An empty `valid` means no nulls.
+
+    An open-addressing table (linear probing, at most half full) keyed by the value hash: a slot holds the hash's
+    high 32 bits and the group number, and a row whose high bits match a slot's is compared byte for byte with the
+    group's first row, so the grouping is exact whatever the hash does (the tests cut the hash with `hash_mask` to
+    make collisions happen). Every row is hashed first, so the probes can prefetch their slots.
+    """
+    cdef Py_ssize_t n = offsets.shape[0] - 1
+    cdef Py_ssize_t size = 16
+    while size < 2 * n:
+        size *= 2
+    cdef uint64_t mask = size - 1
+    slots_array = np.full(size, EMPTY, dtype=np.uint64)
+    first_array = np.empty(max(n, 0), dtype=np.int64)
+    counts_array = np.empty(max(n, 0), dtype=np.int64)
+    row_hash_array = np.empty(max(n, 0), dtype=np.uint64)
+    cdef uint64_t[::1] slots = slots_array
+    cdef int64_t[::1] first = first_array
+    cdef int64_t[::1] counts = counts_array
+    cdef uint64_t[::1] row_hashes = row_hash_array
+    cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* end = base + data.shape[0]
+    cdef bint all_valid = valid.shape[0] == 0
+    cdef Py_ssize_t i, groups = 0
+    cdef int64_t g, start, length, other
+    cdef uint64_t h, high, slot, position
+    with nogil:
+        for i in range(n):
+            if all_valid or valid[i]:
+                row_hashes[i] = hash_bytes(base + offsets[i], offsets[i + 1] - offsets[i], end) & hash_mask
+            else:
+                row_hashes[i] = missing
+        for i in range(n):
+            if i + PREFETCH < n:
+                __builtin_prefetch(&slots[row_hashes[i + PREFETCH] & mask])
+            if not all_valid and not valid[i]:
+                continue
+            h = row_hashes[i]
+            high = h & 0xFFFFFFFF00000000ULL
+            start = offsets[i]
+            length = offsets[i + 1] - start
+            position = h & mask
+            while True:
+                slot = slots[position]
+                if slot == EMPTY:
+                    slots[position] = high | <uint64_t>groups
+                    first[groups] = i
+                    counts[groups] = 1
+                    groups += 1
+                    break
+                if slot & 0xFFFFFFFF00000000ULL == high:
+                    g = slot & 0xFFFFFFFFULL
+                    other = offsets[first[g]]
+                    if offsets[first[g] + 1] - other == length and memcmp(base + start, base + other, length) == 0:
+                        counts[g] += 1
+                        break
+                position = (position + 1) & mask
+    first_array = first_array[:groups].copy()
+    return first_array, counts_array[:groups].copy(), row_hash_array[first_array], row_hash_array

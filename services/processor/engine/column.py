@@ -1,7 +1,8 @@
 """One column's accumulator: every statistic is computed on the chunk's distinct values, weighted by counts.
 
-A chunk is dictionary-encoded once (Arrow's hash kernel); missing detection, type parsing, patterns, lengths and
-distinct counting then run on the distinct values only, which is what makes low-cardinality columns cheap.
+A chunk's values are grouped once (a compiled scan that hashes every value, which the distinct counts and duplicate
+rows need anyway); missing detection, type parsing, patterns, lengths and distinct counting then run on the
+distinct values only, which is what makes low-cardinality columns cheap.
 Values are compared as given (distinct "1" and "1.0" are two values); type parsing trims whitespace.
 """
 
@@ -17,7 +18,7 @@ import pyarrow.compute as pc
 
 from .config import ProfileConfig
 from .distinct import DistinctAccumulator
-from .hashing import MISSING_HASH, hash_strings
+from .hashing import group_strings
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
@@ -45,19 +46,12 @@ class ColumnAccumulator:
         )
         self._na_tokens = pa.array(sorted(c.na_tokens), type=pa.string())
         self._token_bytes = max((len(t.encode()) for t in c.na_tokens), default=0)
-        # The last chunk's values were mostly distinct: group the next by hash. None before the first chunk,
-        # which is judged by its first values (every part of a split file starts here).
-        self._mostly_distinct: bool | None = None
 
     def update(self, array: pa.Array) -> np.ndarray:
         """Account one chunk of this column; returns each row's 64-bit value hash (for duplicate rows)."""
         self.count += len(array)
         self.nulls += array.null_count
-        if self._mostly_distinct is None:
-            self._mostly_distinct = _looks_mostly_distinct(array)
-        grouped = _group_by_hash(array) if self._mostly_distinct else None
-        dictionary, counts, hashes, row_hashes = grouped or _group_by_value(array)
-        self._mostly_distinct = len(dictionary) > _MOSTLY_DISTINCT * len(array)
+        dictionary, counts, hashes, row_hashes = _group(array)
 
         trimmed, view = _trim(dictionary)
         empty = view.lengths == 0
@@ -299,65 +293,12 @@ def _misfit_groups(fit_masks: dict[str, np.ndarray]) -> list[tuple[np.ndarray, l
     return groups
 
 
-_MOSTLY_DISTINCT = 0.5
-_PROBE = 2_000
-
-
-def _looks_mostly_distinct(array: pa.Array) -> bool:
-    """Whether the first values of a column's first chunk are mostly distinct (a guess: the result is exact
-    either way, only the cost of grouping differs)."""
-    head = array.slice(0, _PROBE).drop_null()
-    return len(head) > 0 and len(np.unique(hash_strings(head))) > _MOSTLY_DISTINCT * min(len(array), _PROBE)
-
-
-Grouped = tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]
-
-
-def _group_by_value(array: pa.Array) -> Grouped:
+def _group(array: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     """(distinct non-null values in order of first occurrence, their counts, their hashes, each row's hash)."""
-    encoded = pc.dictionary_encode(array)
-    dictionary = encoded.dictionary
-    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    counts = np.bincount(indices + 1, minlength=len(dictionary) + 1)[1:]
-    hashes = hash_strings(dictionary)
-    return dictionary, counts, hashes, np.append(hashes, MISSING_HASH)[indices]
-
-
-def _group_by_hash(array: pa.Array) -> Grouped | None:
-    """`_group_by_value`'s result, grouping rows by their 64-bit hash instead of Arrow's hash table on the text.
-
-    When most values are distinct every value is hashed anyway, and factorising the hashes costs about a third
-    of `dictionary_encode`. Rows sharing a hash are compared as text, so the result is exact: None on a hash
-    collision (then the caller groups by value).
-    """
-    present = array.drop_null() if array.null_count else array
-    value_hashes = hash_strings(present)
-    codes, hashes = pd.factorize(value_hashes)
-    if len(hashes) == len(present):  # all distinct: nothing to group or check
-        return _with_missing(array, present, np.ones(len(present), np.int64), value_hashes, value_hashes)
-    counts = np.bincount(codes, minlength=len(hashes))
-    rows = np.arange(len(codes))
-    first = np.empty(len(hashes), dtype=np.int64)
-    first[codes[::-1]] = rows[::-1]  # reversed: the first occurrence is written last
-    dictionary = present.take(pa.array(first))
-    repeats = np.flatnonzero(first[codes] != rows)
-    if (
-        len(repeats)
-        and not pc.all(pc.equal(present.take(pa.array(repeats)), dictionary.take(pa.array(codes[repeats])))).as_py()
-    ):
-        return None
-    return _with_missing(array, dictionary, counts, hashes, value_hashes)
-
-
-def _with_missing(
-    array: pa.Array, dictionary: pa.Array, counts: np.ndarray, hashes: np.ndarray, value_hashes: np.ndarray
-) -> Grouped:
-    """The grouped result with each row's hash: its value's (`value_hashes`, of the non-null rows), or MISSING_HASH."""
-    if not array.null_count:
-        return dictionary, counts, hashes, value_hashes
-    row_hashes = np.full(len(array), MISSING_HASH, dtype=np.uint64)
-    row_hashes[bool_mask(array.is_valid())] = value_hashes
-    return dictionary, counts, hashes, row_hashes
+    first, counts, hashes, row_hashes = group_strings(array)
+    if len(first) == len(array):  # all present and distinct: the chunk is its own dictionary
+        return array, counts, hashes, row_hashes
+    return array.take(pa.array(first)), counts, hashes, row_hashes
 
 
 def _trim(values: pa.Array) -> tuple[pa.Array, ByteView]:

@@ -10,13 +10,14 @@ Problem rows never stop the read. Arrow hands each row whose field count differs
 Repaired rows are put back in their place in the chunk, so row order is the file's. Arrow numbers rows
 1-based with the header as row 1 (blank lines are skipped and not numbered); issue line numbers follow it,
 which is the physical line whenever no quoted field holds a line break.
-Arrow reads single-threaded: its row numbers exist only then, and the service runs one reader per core.
+Arrow numbers rows only when it reads on one thread: a block is parsed on Arrow's threads only when it holds no
+quote char, and parsed again on one thread when a row of it was rejected (the repairs need its number).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, Literal
 
 import pandas as pd
@@ -29,6 +30,7 @@ from services.processor.engine.options import Dialect, to_frame
 from services.processor.engine.parse_report import ParseReport
 
 _STRING = pa.string()
+_THREAD_BLOCK = 1 << 20  # a block's share for one of Arrow's threads: 8 per 8 MiB block, enough for both cores
 Rows = list[list[str | None]]
 _Insert = tuple[int, Rows, bool]  # (index of the batch row it goes before, rows, whether it replaces that row)
 
@@ -61,7 +63,10 @@ class _Repairs:
         """The rows in the text of a rejected record (Arrow's row `number`)."""
         line = number + self.shift
         quote = self._dialect.quotechar
-        if not quote or text.count(quote) % 2 == 0:
+        # In a file whose sample held no quoted line break, a line break here means an open quote took the
+        # following lines, even when a second open quote closed it (the count is then even).
+        swallowed = self._dialect.splittable and "\n" in text
+        if not quote or (text.count(quote) % 2 == 0 and not swallowed):
             return [self._fit(self._split(text, quote), line)]
         rows: list[list[str | None]] = []
         lines = text.split("\n")
@@ -80,7 +85,10 @@ class _Repairs:
     def _split(self, text: str, quote: str) -> list[str]:
         quoting: Literal[0, 3] = csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE
         reader = csv.reader([text], delimiter=self._dialect.delimiter, quotechar=quote or '"', quoting=quoting)
-        return next(reader, [""])
+        try:
+            return next(reader, [""])
+        except csv.Error:  # a field past the csv module's size limit (128 KiB): split it without quoting rules
+            return text.split(self._dialect.delimiter)
 
     def _fit(self, fields: list[str], line: int) -> list[str | None]:
         if len(fields) != self._width:
@@ -165,19 +173,40 @@ class DelimitedChunks:
                 return
 
     def _parse(self, block: bytes, *, skip_header: bool) -> Iterator[pa.RecordBatch]:
-        options = self._read_options(len(block) + 1, skip_header)
+        """The block's rows. A block without a quote char is parsed on Arrow's threads, and again on one thread
+        only if a row was rejected (Arrow numbers rows only there, and the repairs need the numbers). A block
+        with one is parsed on one thread: threads lose rows to an unterminated quote without telling."""
+        table, rejected = None, False
+        if not self._block_quoted:
+
+            def reject(_row: pacsv.InvalidRow) -> str:
+                nonlocal rejected
+                rejected = True
+                return "skip"
+
+            table = self._read_block(block, skip_header, threads=True, handler=reject)
+        if self._block_quoted or rejected:
+            table = self._read_block(block, skip_header, threads=False, handler=self._repairs.handle)
+        if table is None:
+            return
+        yield from table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
+
+    def _read_block(
+        self, block: bytes, skip_header: bool, *, threads: bool, handler: Callable[[pacsv.InvalidRow], str]
+    ) -> pa.Table | None:
+        # Threads take sub-blocks of _THREAD_BLOCK bytes; on one thread the block is one Arrow block.
+        options = self._read_options(_THREAD_BLOCK if threads else len(block) + 1, skip_header, threads=threads)
         try:
-            table = pacsv.read_csv(
+            return pacsv.read_csv(
                 pa.BufferReader(block),
                 read_options=options,
-                parse_options=self._parse_options(),
+                parse_options=self._parse_options(handler),
                 convert_options=self._convert_options(),
             )
         except pa.ArrowInvalid as error:
             if "Empty CSV file" in str(error):
-                return
+                return None
             raise
-        yield from table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
 
     def _stream(self) -> Iterator[pa.RecordBatch]:
         """Arrow's streaming reader, for files whose quoted fields hold line breaks (we cannot cut those)."""
@@ -192,15 +221,15 @@ class DelimitedChunks:
             if "Empty CSV file" not in str(error):
                 raise
 
-    def _read_options(self, block_size: int, skip_header: bool) -> pacsv.ReadOptions:
+    def _read_options(self, block_size: int, skip_header: bool, *, threads: bool = False) -> pacsv.ReadOptions:
         return pacsv.ReadOptions(
             block_size=block_size,
-            use_threads=False,  # Arrow numbers invalid rows only when single-threaded
+            use_threads=threads,  # Arrow numbers invalid rows only when single-threaded
             column_names=list(self._dialect.columns),
             skip_rows=1 if skip_header else 0,
         )
 
-    def _parse_options(self) -> pacsv.ParseOptions:
+    def _parse_options(self, handler: Callable[[pacsv.InvalidRow], str] | None = None) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(
             delimiter=self._dialect.delimiter,
             quote_char=self._dialect.quotechar or False,
@@ -208,7 +237,7 @@ class DelimitedChunks:
             escape_char=False,
             newlines_in_values=not self._dialect.splittable,
             ignore_empty_lines=True,
-            invalid_row_handler=self._repairs.handle,
+            invalid_row_handler=handler or self._repairs.handle,
         )
 
     def _convert_options(self) -> pacsv.ConvertOptions:

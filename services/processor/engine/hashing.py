@@ -54,6 +54,17 @@ def hash_strings(array: pa.Array) -> np.ndarray:
     return _kernels.hash_strings(*_buffers(array))
 
 
+def group_strings(array: pa.Array, hash_bits: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(first row of each distinct non-null value, in order of first occurrence; its count; its hash; each row's
+    hash, MISSING_HASH for nulls) of a string/large_string array, exact (equal hashes are compared as text).
+
+    `hash_bits` below 64 cuts the hash, so that tests can make different values collide."""
+    valid = np.zeros(0, np.uint8)
+    if array.null_count:
+        valid = array.is_valid().to_numpy(zero_copy_only=False).view(np.uint8)
+    return _kernels.group_strings(*_buffers(array), valid, int(MISSING_HASH), (1 << hash_bits) - 1)
+
+
 def combine(row_hashes: np.ndarray, column_hashes: np.ndarray) -> np.ndarray:
     """Fold one column's per-row hashes into the running row hashes (order-sensitive)."""
     with np.errstate(over="ignore"):
