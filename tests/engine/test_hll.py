@@ -77,8 +77,8 @@ def test_coupons_are_datasketches_own() -> None:
 
 @pytest.mark.parametrize("lg_k", [8, 12])
 def test_a_large_batch_at_once_gives_the_same_sketch(lg_k: int) -> None:
-    """Two million row hashes arrive in one call when the exact duplicate-row set turns into a sketch: they are
-    filtered slice by slice, each slice against the registers the ones before it raised."""
+    """Two million row hashes arrive in one call when the exact duplicate-row set turns into a sketch: each is
+    checked against the registers the ones before it raised."""
     values = np.random.default_rng(lg_k).integers(0, 2**64, 300_000, dtype=np.uint64)
     hll = HyperLogLog(lg_k)
     hll.update(values)

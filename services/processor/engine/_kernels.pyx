@@ -1,6 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Compiled loops over Arrow string buffers: the engine's value hash (5-9x the numpy passes it replaced), the
-grouping of a chunk's values by it, and the per-string byte counts of the type and pattern pre-filters.
+"""Compiled loops: over Arrow string buffers, the engine's value hash (5-9x the numpy passes it replaced), the
+grouping of a chunk's values by it and the per-string byte counts of the type and pattern pre-filters; over value
+hashes, DataSketches' HLL coupons and the filter that offers the sketch only values raising a register.
 
 `hashing.py` documents the hash; tests/engine/test_hashing.py defines it in plain Python and checks this loop
 against it, so part states written by processors of two versions stay interchangeable. The loops run without
@@ -90,6 +91,7 @@ def count_in_range(
 
 cdef extern from *:
     void __builtin_prefetch(const void* address) noexcept nogil
+    int __builtin_clzll(unsigned long long x) noexcept nogil
 
 cdef uint64_t EMPTY = 0xFFFFFFFFFFFFFFFFULL
 DEF PREFETCH = 16  # rows ahead: a slot is a random read in a table larger than the core's cache
@@ -162,3 +164,69 @@ def group_strings(
                 position = (position + 1) & mask
     first_array = first_array[:groups].copy()
     return first_array, counts_array[:groups].copy(), row_hash_array[first_array], row_hash_array
+
+
+# DataSketches' HLL coupon of a 64-bit value: MurmurHash3_x64_128 of its 8 little-endian bytes, seed 9001; the
+# register is the low lg_k bits of the first half, the rank the second half's leading zeros + 1 (at most 63).
+cdef uint64_t MURMUR_SEED = 9001
+cdef uint64_t MURMUR_C1 = 0x87C37B91114253D5ULL
+cdef uint64_t MURMUR_C2 = 0x4CF5AD432745937FULL
+
+
+cdef inline uint64_t fmix64(uint64_t k) noexcept nogil:
+    k ^= k >> 33
+    k *= 0xFF51AFD7ED558CCDULL
+    k ^= k >> 33
+    k *= 0xC4CEB9FE1A85EC53ULL
+    k ^= k >> 33
+    return k
+
+
+cdef inline void coupon(uint64_t value, uint64_t mask, uint64_t* slot, uint8_t* rank) noexcept nogil:
+    cdef uint64_t k1 = value * MURMUR_C1
+    k1 = ((k1 << 31) | (k1 >> 33)) * MURMUR_C2
+    cdef uint64_t h1 = (MURMUR_SEED ^ k1) ^ 8
+    cdef uint64_t h2 = MURMUR_SEED ^ 8
+    h1 += h2
+    h2 += h1
+    h1 = fmix64(h1)
+    h2 = fmix64(h2)
+    h1 += h2
+    h2 += h1
+    slot[0] = h1 & mask
+    cdef int zeros = 64 if h2 == 0 else __builtin_clzll(h2)
+    rank[0] = (zeros if zeros < 62 else 62) + 1
+
+
+def hll_coupons(const uint64_t[::1] values, int lg_k):
+    """(register, rank) DataSketches gives each value."""
+    cdef Py_ssize_t n = values.shape[0], i
+    slots_out = np.empty(n, dtype=np.intp)
+    ranks_out = np.empty(n, dtype=np.uint8)
+    cdef Py_ssize_t[::1] slots = slots_out
+    cdef uint8_t[::1] ranks = ranks_out
+    cdef uint64_t slot
+    cdef uint64_t mask = (<uint64_t>1 << lg_k) - 1
+    with nogil:
+        for i in range(n):
+            coupon(values[i], mask, &slot, &ranks[i])
+            slots[i] = slot
+    return slots_out, ranks_out
+
+
+def hll_raise(const uint64_t[::1] values, uint8_t[::1] registers, int lg_k):
+    """Mask of the values whose coupon raises its register, in order, each raising it (`registers` is updated):
+    the only values that change an HLL sketch in HLL mode, registers or HIP estimate."""
+    cdef Py_ssize_t n = values.shape[0], i
+    out = np.zeros(n, dtype=bool)
+    cdef uint8_t[::1] raising = out.view(np.uint8)
+    cdef uint64_t slot
+    cdef uint8_t rank
+    cdef uint64_t mask = (<uint64_t>1 << lg_k) - 1
+    with nogil:
+        for i in range(n):
+            coupon(values[i], mask, &slot, &rank)
+            if rank > registers[slot]:
+                registers[slot] = rank
+                raising[i] = 1
+    return out

@@ -9,11 +9,12 @@ the quickest to update, 2**lg_k bytes serialised); states written as HLL_4 by ea
 DataSketches' Python binding offers only a per-value update (about 0.1 us a call), and a column past its exact
 limit offers every distinct value of every chunk. Once the sketch is in HLL mode, an update that does not raise
 its register changes nothing (not the registers, not the HIP estimate), so `update` computes the library's
-coupon of each value in numpy (murmur3 x64-128 of the 8 bytes, seed 9001: register = low lg_k bits of the first
-half, rank = leading zeros of the second + 1) against a copy of the registers read from the sketch's own image,
-and calls the library only for values that raise one: after the first few thousand values, about one in a
-hundred. The sketch stays the library's: tests check that it serialises to the same bytes as one fed every
-value. In its sparse modes (lists of coupons, below ~k/8 values) every value is offered.
+coupon of each value in a compiled loop (_kernels.pyx: murmur3 x64-128 of the 8 bytes, seed 9001: register =
+low lg_k bits of the first half, rank = leading zeros of the second + 1) against a copy of the registers read
+from the sketch's own image, raising the copy as it goes, and calls the library only for the values that raised
+one, in their order: after the first few thousand values, about one in a hundred. The sketch stays the
+library's: tests check that it serialises to the same bytes as one fed every value. In its sparse modes (lists
+of coupons, below ~k/8 values) every value is offered.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from collections import deque
 import numpy as np
 from datasketches import hll_sketch, hll_union, tgt_hll_type
 
+from . import _kernels
+
 _TYPE = tgt_hll_type.HLL_8
 _SLICE = 1 << 16  # values per map() pass: bounds the temporary Python list (64k ints, ~2.5 MiB)
 
 # DataSketches' serialised layout (hll/include/HllUtil.hpp): byte 7 holds the mode in its low two bits, and an
 # HLL_8 sketch in HLL mode keeps its k one-byte registers after a 40-byte preamble.
 _MODE_BYTE, _MODE_HLL, _REGISTERS_START = 7, 2, 40
-_SEED = np.uint64(9001)  # DataSketches' DEFAULT_SEED
-_C1, _C2 = np.uint64(0x87C37B91114253D5), np.uint64(0x4CF5AD432745937F)
 
 
 class HyperLogLog:
@@ -54,14 +55,9 @@ class HyperLogLog:
         if self._registers is None:  # an HLL_4 state from an earlier version: every value is offered
             self._offer(values)
             return
-        registers = self._registers
-        for start in range(0, len(values), _SLICE):  # in slices: each is filtered by the registers raised before it
-            piece = values[start : start + _SLICE]
-            slots, ranks = coupons(piece.view(np.uint64), self.lg_k)
-            raising = ranks > registers[slots]
-            if raising.any():
-                np.maximum.at(registers, slots[raising], ranks[raising])
-                self._offer(piece[raising])
+        raising = _kernels.hll_raise(values.view(np.uint64), self._registers, self.lg_k)
+        if raising.any():
+            self._offer(values[raising])
 
     def _offer(self, values: np.ndarray) -> None:
         # In slices: one Python list of two million ints (the exact duplicate-row set turning into a sketch)
@@ -100,28 +96,4 @@ class HyperLogLog:
 
 def coupons(values: np.ndarray, lg_k: int) -> tuple[np.ndarray, np.ndarray]:
     """(register, rank) DataSketches gives each uint64 value: MurmurHash3_x64_128 of its 8 little-endian bytes."""
-    with np.errstate(over="ignore"):
-        k1 = values * _C1
-        k1 = ((k1 << np.uint64(31)) | (k1 >> np.uint64(33))) * _C2
-        h1 = (_SEED ^ k1) ^ np.uint64(8)
-        h2 = np.full_like(h1, _SEED ^ np.uint64(8))
-        h1 += h2
-        h2 += h1
-        h1, h2 = _fmix64(h1), _fmix64(h2)
-        h1 += h2
-        h2 += h1
-    slots = (h1 & np.uint64((1 << lg_k) - 1)).astype(np.intp)
-    # Leading zeros of h2: smear its top bit down, count the ones (the bit length).
-    for shift in (1, 2, 4, 8, 16, 32):
-        h2 |= h2 >> np.uint64(shift)
-    zeros = 64 - np.bitwise_count(h2).astype(np.uint8)
-    return slots, np.minimum(zeros, 62) + 1
-
-
-def _fmix64(k: np.ndarray) -> np.ndarray:
-    k ^= k >> np.uint64(33)
-    k *= np.uint64(0xFF51AFD7ED558CCD)
-    k ^= k >> np.uint64(33)
-    k *= np.uint64(0xC4CEB9FE1A85EC53)
-    k ^= k >> np.uint64(33)
-    return k
+    return _kernels.hll_coupons(np.ascontiguousarray(values, dtype=np.uint64), lg_k)
