@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from services.processor.engine import types
 from services.processor.engine.distinct import DistinctAccumulator, _most_counted
-from services.processor.engine.hashing import MISSING_HASH, group_strings, hash_strings
+from services.processor.engine.hashing import MISSING_HASH, group_strings, hash_strings, take_strings
 from services.processor.engine.text import PATTERNS, TextAccumulator
 
 PIECES = [
@@ -174,6 +174,19 @@ def test_grouping_equals_arrows_dictionary_encoding(values: list[str | None], ha
     if hash_bits == 64:
         assert hashes.tolist() == hash_strings(pa.array(dictionary, pa.string())).tolist()
         assert row_hashes.tolist() == want_row_hashes
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), VALUE), min_size=1, max_size=30), st.data())
+def test_taking_strings_equals_arrows_take(values: list[str | None], data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(values) - 1))
+    for kind in (pa.string(), pa.large_string()):
+        array = pa.array(values, kind).slice(start)
+        present = [i for i, v in enumerate(values[start:]) if v is not None]
+        rows = np.array(data.draw(st.lists(st.sampled_from(present), max_size=20)) if present else [], np.int64)
+        taken = take_strings(array, rows)
+        taken.validate(full=True)
+        assert taken.type == kind and taken.equals(array.take(pa.array(rows, pa.int64())))
 
 
 def test_grouping_reads_sliced_and_large_string_arrays() -> None:

@@ -166,6 +166,28 @@ def group_strings(
     return first_array, counts_array[:groups].copy(), row_hash_array[first_array], row_hash_array
 
 
+def take_strings(const offset_t[::1] offsets, const uint8_t[::1] data, const int64_t[::1] rows):
+    """(offsets, data) of the strings at `rows`, offsets of the input's width: Arrow's take for a chunk's
+    dictionary, about 3x quicker for lack of its general machinery."""
+    cdef Py_ssize_t n = rows.shape[0], i
+    offsets_out = np.empty(n + 1, dtype=np.int32 if offset_t is int32_t else np.int64)
+    cdef offset_t[::1] out = offsets_out
+    cdef int64_t total = 0
+    with nogil:
+        out[0] = 0
+        for i in range(n):
+            total += offsets[rows[i] + 1] - offsets[rows[i]]
+            out[i + 1] = <offset_t>total
+    data_out = np.empty(total, dtype=np.uint8)
+    cdef uint8_t[::1] target = data_out
+    cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
+    with nogil:
+        for i in range(n):
+            if out[i + 1] > out[i]:
+                memcpy(&target[out[i]], base + offsets[rows[i]], out[i + 1] - out[i])
+    return offsets_out, data_out
+
+
 # DataSketches' HLL coupon of a 64-bit value: MurmurHash3_x64_128 of its 8 little-endian bytes, seed 9001; the
 # register is the low lg_k bits of the first half, the rank the second half's leading zeros + 1 (at most 63).
 cdef uint64_t MURMUR_SEED = 9001

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from .config import ProfileConfig
 from .distinct import DistinctAccumulator
-from .hashing import group_strings
+from .hashing import group_strings, take_strings
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
@@ -298,7 +298,7 @@ def _group(array: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarra
     first, counts, hashes, row_hashes = group_strings(array)
     if len(first) == len(array):  # all present and distinct: the chunk is its own dictionary
         return array, counts, hashes, row_hashes
-    return array.take(pa.array(first)), counts, hashes, row_hashes
+    return take_strings(array, first), counts, hashes, row_hashes
 
 
 def _trim(values: pa.Array) -> tuple[pa.Array, ByteView]:

@@ -65,6 +65,12 @@ def group_strings(array: pa.Array, hash_bits: int = 64) -> tuple[np.ndarray, np.
     return _kernels.group_strings(*_buffers(array), valid, int(MISSING_HASH), (1 << hash_bits) - 1)
 
 
+def take_strings(array: pa.Array, rows: np.ndarray) -> pa.Array:
+    """The non-null strings at int64 `rows`, as a new array of the same type (a compiled gather)."""
+    offsets, data = _kernels.take_strings(*_buffers(array), rows)
+    return pa.Array.from_buffers(array.type, len(rows), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
 def combine(row_hashes: np.ndarray, column_hashes: np.ndarray) -> np.ndarray:
     """Fold one column's per-row hashes into the running row hashes (order-sensitive)."""
     with np.errstate(over="ignore"):
