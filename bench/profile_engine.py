@@ -40,16 +40,17 @@ SECTION = "## Profiling engine"
 
 EXPLANATION = """\
 Why the 3x target is missed: the floor only tokenises and infers types, with Arrow's threads on both
-cores; on one thread the same parse takes the 'one thread' row. The engine then groups each column's values
-(Arrow's dictionary encoding; a column whose last chunk was mostly distinct is grouped by the 64-bit value
-hash it needs anyway, at about a third of the cost, rows sharing a hash compared as text so the result stays
-exact), hashes distinct values and duplicate rows, type-checks and pattern-matches every column and feeds its
-accumulators, in bounded memory, one process per core; byte-range parts in separate processes are how it
-uses more cores (the 2-part row). Distinct counts and duplicate rows beyond the exact limits go through
-Apache DataSketches' HLL, whose Python binding takes one value per call: only values that raise a
-register are offered (about 1 in 100 once a sketch has filled). The value hash and the pre-filters' per-string
-byte counts are compiled loops (services/processor/engine/_kernels.pyx, Cython); the rest is Arrow, numpy and
-pandas calls per chunk and column. Exact distinct counting goes to 100,000
+cores; on one thread the same parse takes the 'one thread' row. The engine parses a block on Arrow's threads
+too when it holds no quote char (a block with one on a single thread: there an unterminated quote makes
+Arrow's threads drop rows without a word), then, on one thread, groups each column's values by their 64-bit
+value hash (a compiled scan; rows sharing a hash are compared as text, so the grouping is exact), hashes
+duplicate rows, type-checks and pattern-matches every column's distinct values and feeds its accumulators, in
+bounded memory; byte-range parts in separate processes are how it uses more cores (the 2-part row). Distinct
+counts and duplicate rows beyond the exact limits go through Apache DataSketches' HLL, whose Python binding
+takes one value per call: only values that raise a register are offered (about 1 in 100 once a sketch has
+filled). The value hash, the grouping, the dictionary's gather, the HLL register filter and the pre-filters'
+per-string byte counts are compiled loops (services/processor/engine/_kernels.pyx, Cython); the rest is Arrow,
+numpy and pandas calls per chunk and column. Exact distinct counting goes to 100,000
 values per column (500,000 per table), in a table of Arrow text with counts found by the values' hashes
 (a pandas object index made a file of 2 million rows and five columns of 99,000 values take 44.2 s at that
 limit, against 6.8 s). Measured and not adopted: reading the
@@ -439,8 +440,8 @@ def write_section(text: str) -> None:
     section = (
         f"{SECTION} (`bench/profile_engine.py`)\n\n"
         "Each figure is one fresh subprocess: time after imports, peak RSS (ru_maxrss) of that process. The floor is\n"
-        "pyarrow.csv.read_csv with type inference and Arrow's threads; the engine reads single-threaded (one\n"
-        "reader per core; parts give the parallelism) and profiles every column.\n\n"
+        "pyarrow.csv.read_csv with type inference and Arrow's threads; the engine parses blocks without quotes on\n"
+        "Arrow's threads and profiles every column on one thread (parts in processes give the parallelism).\n\n"
         f"{EXPLANATION}\n\n"
         f"```\n{text}\n```\n\n{EARLIER_RUNS}\n\n{COMPARISON}\n"
     )
