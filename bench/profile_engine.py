@@ -66,7 +66,18 @@ hashes, counts and accumulates each column in one scan."""
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above: since 2c339ca the value hash (every distinct value of every chunk, every value of a mostly
+- The run above (dbd6559): since 0a3e7c9 a chunk's values are grouped by one compiled scan (the value hash into
+  an open-addressing table, rows with equal hashes compared as text: exact, with no fallback), its dictionary is
+  gathered by a compiled loop, the HLL register filter is compiled, a short string's last word is one masked
+  load (the hash 20 -> 5 ns per short string, same values) and blocks without a quote char are parsed on
+  Arrow's threads (8 MiB block: 30 -> 16-19 ms). Interleaved runs of the two commits on the 100 MiB file, same
+  minutes: 3.25 -> 2.48 s (-24%). Against the 0a3e7c9 run below: 103 MiB 3.70 -> 3.05 s, 1 GiB 34.0 -> 29.0 s,
+  2 GiB 72.8 -> 60.1 s; this run's floor was quicker (0.22 s against 0.30 s), so the 100 MiB ratio reads
+  higher. Peaks rose ~30 MiB (Arrow's threads hold two pieces of a block at once), and the 2-part speed-up fell
+  to 1.76x: each part's parse now wants both cores too.
+- 0a3e7c9, 2026-12-02, AMD EPYC: 103 MiB in 3.70 s = 12.4x the floor (0.30 s; one thread 0.55 s); ydata
+  minimal 122.2 s = 33.0x ours; 1 GiB 34.0 s = 10.9x; 2 GiB in 2 parts 1.86x; peaks <= 282 MiB. Since 2c339ca
+  the value hash (every distinct value of every chunk, every value of a mostly
   distinct column) is a compiled loop giving the same 64-bit values as the numpy passes it replaced (0.69 ->
   0.14 s of the 100 MiB file under cProfile, 5-9x per column), and so are the pre-filters' byte counts (0.29 ->
   0.16 s): together about 17% of the profile.

@@ -75,8 +75,8 @@ def test_parts_merge_to_one_pass(df: pd.DataFrame, data: Any) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames(), st.data())
 def test_chunk_by_chunk_equals_one_chunk(df: pd.DataFrame, data: Any) -> None:
-    # After a chunk of mostly distinct values a column groups the next chunk by value hash instead of by text
-    # (column.py): chunk boundaries must not change any statistic.
+    # Each chunk is grouped on its own and its distinct values feed the accumulators (column.py): chunk boundaries
+    # must not change any statistic.
     config = ProfileConfig()
     cuts = sorted(data.draw(st.lists(st.integers(0, len(df)), max_size=6)))
     one = TableProfiler(config)
