@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from reader_helpers import read_bytes, rows
 
+from services.processor.engine.delimited import open_quote_lines
+from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import MAX_ISSUES
 from services.processor.engine.reading import NotATableError, ReadOptions, open_table
 
@@ -86,6 +91,63 @@ def test_quotes_left_open_for_megabytes_lose_no_line(opened: tuple[int, ...]) ->
     assert [int(v) for v in frame["a"]] == list(range(200_000))
     assert [(i.kind, i.line) for i in reader.report.issues] == [("unterminated_quote", i + 2) for i in opened]
     assert reader.report.lines_read == 200_001
+
+
+def test_lines_left_inside_a_quoted_field_are_found_as_arrow_reads_them() -> None:
+    dialect = Dialect("csv", "utf-8", ",", '"', True, ("a", "b"))
+    lines = [
+        ('1,"open', True),
+        ('mid"dle,"closed"', False),  # a quote opens a field only at its start
+        ('x"y,"z', True),  # even count, still open
+        ('"a""b","c"d', False),  # doubled quote; text after a closing quote joins the field
+        ('"q,""', True),  # the last quote is an escaped one
+        ("", False),
+    ]
+    for end in ("\n", "\r\n", "\r"):
+        data = end.join(text for text, _ in lines).encode()
+        flags = open_quote_lines(data, dialect)
+        assert flags is not None and flags.tolist() == [open_ for _, open_ in lines]
+    assert open_quote_lines(b"a", Dialect("csv", "utf-8", "\u00a6", '"', True, ("a",))) is None  # not one byte
+
+
+_LINE_KINDS = {
+    "plain": lambda i, j: f"v{i}_{j}",
+    "quoted_delimiter": lambda i, j: f'"q,{i}"',
+    "doubled_quote": lambda i, j: f'"a""b{i}"',
+    "stray_quote": lambda i, j: f'mid"dle{i}',
+    "open_quote": lambda i, j: f'"open{i}',
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    width=st.integers(1, 4),
+    lines=st.lists(
+        st.tuples(st.sampled_from(sorted(_LINE_KINDS)), st.integers(0, 3), st.integers(-1, 1)), min_size=1, max_size=300
+    ),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+    block_size=st.sampled_from([1024, 4096, 8 << 20]),
+)
+def test_every_line_of_a_messy_file_is_one_row_in_place(
+    width: int, lines: list[tuple[str, int, int]], line_end: str, block_size: int
+) -> None:
+    """Lines with quoted delimiters, doubled or stray quotes, quotes left open and too few or many fields: each
+    line is its own row, read as the csv module reads it alone, and a quote left open is taken literally."""
+    texts, expected = [], []
+    for i, (kind, column, extra) in enumerate(lines):
+        fields = [_LINE_KINDS[kind](i, j) if j == min(column, width - 1) else f"v{i}_{j}" for j in range(width)]
+        fields = fields[: max(1, width + extra)] + ["x"] * max(0, extra)
+        text = ",".join(fields)
+        texts.append(text)
+        read = text.split(",") if '"open' in text else next(csv.reader([text]))
+        expected.append((read + [None] * width)[:width])
+    header = ",".join(f"c{j}" for j in range(width))
+    data = line_end.join([header, *texts, ""]).encode()
+    options = {"delimiter": ",", "quotechar": '"', "has_header": True, "block_size": block_size, "sample_bytes": 1024}
+    frame, reader = read_bytes(data, **options)
+    assume(reader.dialect is not None and reader.dialect.splittable)
+    assert rows(frame) == expected
+    assert reader.report.unterminated_quotes == sum('"open' in text for text in texts)
 
 
 def test_undecodable_bytes_are_replaced_and_counted() -> None:

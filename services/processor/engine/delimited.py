@@ -1,35 +1,41 @@
 """CSV/TSV chunks through Arrow's streaming CSV reader, every column read as a string.
 
-Problem rows never stop the read. Arrow hands each row whose field count differs from the header to
-`invalid_row_handler`; we skip it there and re-parse its text ourselves:
+Problem rows never stop the read:
 - a ragged row is kept: short rows are padded with <NA> (the field is absent, not empty), long rows are
-  truncated; both counted as ragged_row;
-- an unterminated quote makes Arrow swallow the following lines into one field up to the end of its block;
-  that text is re-read line by line: the broken line is kept with its quote taken literally
-  (unterminated_quote) and the swallowed lines become rows again.
-Repaired rows are put back in their place in the chunk, so row order is the file's. Arrow numbers rows
-1-based with the header as row 1 (blank lines are skipped and not numbered); issue line numbers follow it,
-which is the physical line whenever no quoted field holds a line break.
-Arrow numbers rows only when it reads on one thread: a block is parsed on Arrow's threads only when it holds no
-quote char, and parsed again on one thread when a row of it was rejected (the repairs need its number).
+  truncated; both counted as ragged_row. Arrow hands each such row to `invalid_row_handler`; we skip it there,
+  re-parse its text ourselves and put it back in its place in the chunk, so row order is the file's;
+- an unterminated quote would make Arrow read the following lines into one field (up to the next quote or the
+  end of its block). In a file whose sample has no quoted line break (splittable), a compiled scan finds the
+  lines that end inside a quoted field, read as Arrow reads them (_kernels.open_quote_lines), and a block with
+  one is read line by line: every line is its own row, the broken one kept with its quote taken literally
+  (unterminated_quote). In other files such a text comes back through the handler or as a field holding line
+  breaks, and is split into lines there.
+Arrow numbers rows 1-based with the header as row 1 (blank lines are skipped and not numbered); issue line
+numbers follow it, which is the physical line whenever no quoted field holds a line break.
+Blocks are parsed on Arrow's threads, which do not number rows: a block with a rejected row is parsed again on
+one thread (the repairs need the numbers).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from services.processor.engine import _kernels
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import Dialect, to_frame
 from services.processor.engine.parse_report import ParseReport
 
 _STRING = pa.string()
+_LINE_END = re.compile(r"\r\n|\r|\n")  # Arrow's line ends
 _THREAD_BLOCK = 1 << 20  # a block's share for one of Arrow's threads: 8 per 8 MiB block, enough for both cores
 Rows = list[list[str | None]]
 _Insert = tuple[int, Rows, bool]  # (index of the batch row it goes before, rows, whether it replaces that row)
@@ -63,24 +69,29 @@ class _Repairs:
         """The rows in the text of a rejected record (Arrow's row `number`)."""
         line = number + self.shift
         quote = self._dialect.quotechar
-        # In a file whose sample held no quoted line break, a line break here means an open quote took the
-        # following lines, even when a second open quote closed it (the count is then even).
-        swallowed = self._dialect.splittable and "\n" in text
-        if not quote or (text.count(quote) % 2 == 0 and not swallowed):
+        if not quote:
             return [self._fit(self._split(text, quote), line)]
-        rows: list[list[str | None]] = []
-        lines = text.split("\n")
-        self.shift += len(lines) - 1
-        for i, piece in enumerate(lines):
-            piece = piece.removesuffix("\r")
-            if not piece:
-                continue
-            if piece.count(quote) % 2:
-                self._report.add_issue("unterminated_quote", line + i, _clip(piece))
-                rows.append(self._pad(self._split(piece, "")))
-            else:
-                rows.append(self._fit(self._split(piece, quote), line + i))
-        return rows
+        pieces = _LINE_END.split(text)
+        flags = open_quote_lines(text.encode(), self._dialect) if self._dialect.splittable else None
+        if flags is None:  # a line break may sit in a quoted field: only an odd count of quotes means one is open
+            if text.count(quote) % 2 == 0:
+                return [self._fit(self._split(text, quote), line)]
+            flags = np.array([piece.count(quote) % 2 for piece in pieces], dtype=bool)
+        elif len(pieces) == 1:
+            return [self.line_row(text, line, open_quote=bool(flags[0]))]
+        self.shift += len(pieces) - 1
+        return [
+            self.line_row(piece, line + i, open_quote=bool(open_quote))
+            for i, (piece, open_quote) in enumerate(zip(pieces, flags, strict=True))
+            if piece
+        ]
+
+    def line_row(self, text: str, line: int, *, open_quote: bool) -> list[str | None]:
+        """The row of one line; a line left inside a quoted field is kept with its quote taken literally."""
+        if open_quote:
+            self._report.add_issue("unterminated_quote", line, _clip(text))
+            return self._pad(self._split(text, ""))
+        return self._fit(self._split(text, self._dialect.quotechar), line)
 
     def _split(self, text: str, quote: str) -> list[str]:
         quoting: Literal[0, 3] = csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE
@@ -98,6 +109,15 @@ class _Repairs:
 
     def _pad(self, fields: list[str]) -> list[str | None]:
         return [*fields[: self._width], *[None] * (self._width - len(fields))]
+
+
+def open_quote_lines(data: bytes, dialect: Dialect) -> np.ndarray | None:
+    """Per line (ends: _LINE_END), whether it ends inside a quoted field; None when the delimiter or the quote is
+    not one byte (the caller then falls back on counting quotes)."""
+    delimiter, quote = dialect.delimiter.encode(), dialect.quotechar.encode()
+    if len(delimiter) != 1 or len(quote) != 1:
+        return None
+    return _kernels.open_quote_lines(data, delimiter[0], quote[0]).view(bool)
 
 
 def _clip(text: str, limit: int = 120) -> str:
@@ -125,8 +145,9 @@ class DelimitedChunks:
         self._block_size = block_size
         self._skip_header = skip_header
         self._next_row = 2 if skip_header else 1  # Arrow's number of the next record
-        # Whether the block being parsed holds a quote char: without one, no field can have swallowed a line.
-        self._block_quoted = True
+        # Whether a field of the block being parsed may have swallowed a line: the block holds a quote char (set
+        # in _blocks), and no line-by-line check showed every quote closed (set in _parse).
+        self._may_swallow = True
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         for table in self._tables():
@@ -166,18 +187,35 @@ class DelimitedChunks:
             if block:
                 self._repairs.base = self._next_row - 1 if not first else 0
                 quote = self._dialect.quotechar
-                self._block_quoted = bool(quote) and block.find(quote.encode()) >= 0
+                self._may_swallow = bool(quote) and block.find(quote.encode()) >= 0
                 yield from self._parse(block, skip_header=first and self._skip_header)
                 first = False
             if not data:
                 return
 
+    def _lines_batch(self, block: bytes, open_quotes: np.ndarray, skip_header: bool) -> pa.RecordBatch:
+        """The block read line by line, as Arrow would number it (empty lines skipped): for a block where a quote
+        is left open, which Arrow would read on into the following lines."""
+        lines = _LINE_END.split(block.decode())
+        rows: Rows = []
+        number = self._next_row
+        for i, (text, open_quote) in enumerate(zip(lines, open_quotes.tolist(), strict=True)):
+            if text and not (skip_header and i == 0):
+                rows.append(self._repairs.line_row(text, number + self._repairs.shift, open_quote=open_quote))
+                number += 1
+        return self._rows_batch(rows)
+
     def _parse(self, block: bytes, *, skip_header: bool) -> Iterator[pa.RecordBatch]:
-        """The block's rows. A block without a quote char is parsed on Arrow's threads, and again on one thread
-        only if a row was rejected (Arrow numbers rows only there, and the repairs need the numbers). A block
-        with one is parsed on one thread: threads lose rows to an unterminated quote without telling."""
+        """The block's rows, parsed on Arrow's threads; a block with a rejected row again on one thread (Arrow
+        numbers rows only there, and the repairs need the numbers). A block where a quote is left open is read
+        line by line: Arrow would read on into the following lines (and on its threads drop rows without a word)."""
+        open_quotes = open_quote_lines(block, self._dialect) if self._may_swallow else np.zeros(0, np.uint8)
+        self._may_swallow = open_quotes is None
+        if open_quotes is not None and open_quotes.any():
+            yield self._lines_batch(block, open_quotes, skip_header)
+            return
         table, rejected = None, False
-        if not self._block_quoted:
+        if open_quotes is not None:
 
             def reject(_row: pacsv.InvalidRow) -> str:
                 nonlocal rejected
@@ -185,7 +223,7 @@ class DelimitedChunks:
                 return "skip"
 
             table = self._read_block(block, skip_header, threads=True, handler=reject)
-        if self._block_quoted or rejected:
+        if open_quotes is None or rejected:
             table = self._read_block(block, skip_header, threads=False, handler=self._repairs.handle)
         if table is None:
             return
@@ -253,13 +291,13 @@ class DelimitedChunks:
         end = self._next_row + batch.num_rows
         taken: list[tuple[int, list[list[str | None]]]] = []
         pending = self._repairs.pending
-        while pending and pending[0][0] < end:
+        while pending and pending[0][0] <= end:  # <=: rejected rows right after the last one belong here too
             taken.append(pending.pop(0))
             end += 1
         first = self._next_row
         self._next_row = end
         inserts: list[_Insert] = [(number - first - i, rows, False) for i, (number, rows) in enumerate(taken)]
-        if self._dialect.splittable and self._block_quoted:
+        if self._dialect.splittable and self._may_swallow:
             inserts = self._split_swallowed(batch, inserts, first)
         if not inserts:
             return batch
