@@ -143,8 +143,9 @@ def test_every_line_of_a_messy_file_is_one_row_in_place(
         expected.append((read + [None] * width)[:width])
     header = ",".join(f"c{j}" for j in range(width))
     data = line_end.join([header, *texts, ""]).encode()
-    options = {"delimiter": ",", "quotechar": '"', "has_header": True, "block_size": block_size, "sample_bytes": 1024}
-    frame, reader = read_bytes(data, **options)
+    frame, reader = read_bytes(
+        data, delimiter=",", quotechar='"', has_header=True, block_size=block_size, sample_bytes=1024
+    )
     assume(reader.dialect is not None and reader.dialect.splittable)
     assert rows(frame) == expected
     assert reader.report.unterminated_quotes == sum('"open' in text for text in texts)
