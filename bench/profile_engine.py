@@ -40,9 +40,9 @@ SECTION = "## Profiling engine"
 
 EXPLANATION = """\
 Why the 3x target is missed: the floor only tokenises and infers types, with Arrow's threads on both
-cores; on one thread the same parse takes the 'one thread' row. The engine parses a block on Arrow's threads
-too when it holds no quote char (a block with one on a single thread: there an unterminated quote makes
-Arrow's threads drop rows without a word), then, on one thread, groups each column's values by their 64-bit
+cores; on one thread the same parse takes the 'one thread' row. The engine parses its blocks on Arrow's threads too (a
+block where a quote is left open is read line by line instead: Arrow would read on into the following lines,
+and on its threads drop rows without a word), then, on one thread, groups each column's values by their 64-bit
 value hash (a compiled scan; rows sharing a hash are compared as text, so the grouping is exact), hashes
 duplicate rows, type-checks and pattern-matches every column's distinct values and feeds its accumulators, in
 bounded memory; byte-range parts in separate processes are how it uses more cores (the 2-part row). Distinct
@@ -451,8 +451,8 @@ def write_section(text: str) -> None:
     section = (
         f"{SECTION} (`bench/profile_engine.py`)\n\n"
         "Each figure is one fresh subprocess: time after imports, peak RSS (ru_maxrss) of that process. The floor is\n"
-        "pyarrow.csv.read_csv with type inference and Arrow's threads; the engine parses blocks without quotes on\n"
-        "Arrow's threads and profiles every column on one thread (parts in processes give the parallelism).\n\n"
+        "pyarrow.csv.read_csv with type inference and Arrow's threads; the engine parses on Arrow's threads too and\n"
+        "profiles every column on one thread (parts in processes give the parallelism).\n\n"
         f"{EXPLANATION}\n\n"
         f"```\n{text}\n```\n\n{EARLIER_RUNS}\n\n{COMPARISON}\n"
     )
