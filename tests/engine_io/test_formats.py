@@ -67,6 +67,18 @@ def test_quoted_line_breaks_are_read_and_make_the_file_unsplittable() -> None:
     assert reader.report.splittable is False
 
 
+@pytest.mark.parametrize(
+    ("data", "splittable"),
+    [
+        (b'id,text\r\n1,"a ""b"" c"\r\n2,mid"dle\r\n3,"x"y\r\n', True),  # every quote closes on its line
+        (b'id,text\n1,mid"dle\n2,"two\nlines"\n3,x\n', False),  # a stray quote first, then a quoted break
+    ],
+)
+def test_a_file_is_split_unless_a_quoted_field_holds_a_line_break(data: bytes, splittable: bool) -> None:
+    _, reader = read_bytes(data)
+    assert reader.report.splittable is splittable
+
+
 def test_duplicate_and_blank_header_names() -> None:
     frame, _ = read_bytes(b"a,a,,b\n1,2,3,4\n")
     assert list(frame.columns) == ["a", "a.1", "column_3", "b"]

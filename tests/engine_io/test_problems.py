@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reader_helpers import read_bytes, rows
 
-from services.processor.engine.delimited import open_quote_lines
+from services.processor.engine.dialect import open_quote_lines
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import MAX_ISSUES
 from services.processor.engine.reading import NotATableError, ReadOptions, open_table
@@ -105,9 +105,9 @@ def test_lines_left_inside_a_quoted_field_are_found_as_arrow_reads_them() -> Non
     ]
     for end in ("\n", "\r\n", "\r"):
         data = end.join(text for text, _ in lines).encode()
-        flags = open_quote_lines(data, dialect)
+        flags = open_quote_lines(data, dialect.delimiter, dialect.quotechar)
         assert flags is not None and flags.tolist() == [open_ for _, open_ in lines]
-    assert open_quote_lines(b"a", Dialect("csv", "utf-8", "\u00a6", '"', True, ("a",))) is None  # not one byte
+    assert open_quote_lines(b"a", "\u00a6", '"') is None  # not one byte
 
 
 _LINE_KINDS = {

@@ -6,7 +6,7 @@ Problem rows never stop the read:
   re-parse its text ourselves and put it back in its place in the chunk, so row order is the file's;
 - an unterminated quote would make Arrow read the following lines into one field (up to the next quote or the
   end of its block). In a file whose sample has no quoted line break (splittable), a compiled scan finds the
-  lines that end inside a quoted field, read as Arrow reads them (_kernels.open_quote_lines), and a block with
+  lines that end inside a quoted field, read as Arrow reads them (dialect.open_quote_lines), and a block with
   one is read line by line: every line is its own row, the broken one kept with its quote taken literally
   (unterminated_quote). In other files such a text comes back through the handler or as a field holding line
   breaks, and is split into lines there.
@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from services.processor.engine import _kernels
+from services.processor.engine import dialect as sniffing
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import Dialect, to_frame
 from services.processor.engine.parse_report import ParseReport
@@ -72,7 +72,10 @@ class _Repairs:
         if not quote:
             return [self._fit(self._split(text, quote), line)]
         pieces = _LINE_END.split(text)
-        flags = open_quote_lines(text.encode(), self._dialect) if self._dialect.splittable else None
+        dialect = self._dialect
+        flags = None
+        if dialect.splittable:
+            flags = sniffing.open_quote_lines(text.encode(), dialect.delimiter, dialect.quotechar)
         if flags is None:  # a line break may sit in a quoted field: only an odd count of quotes means one is open
             if text.count(quote) % 2 == 0:
                 return [self._fit(self._split(text, quote), line)]
@@ -109,15 +112,6 @@ class _Repairs:
 
     def _pad(self, fields: list[str]) -> list[str | None]:
         return [*fields[: self._width], *[None] * (self._width - len(fields))]
-
-
-def open_quote_lines(data: bytes, dialect: Dialect) -> np.ndarray | None:
-    """Per line (ends: _LINE_END), whether it ends inside a quoted field; None when the delimiter or the quote is
-    not one byte (the caller then falls back on counting quotes)."""
-    delimiter, quote = dialect.delimiter.encode(), dialect.quotechar.encode()
-    if len(delimiter) != 1 or len(quote) != 1:
-        return None
-    return _kernels.open_quote_lines(data, delimiter[0], quote[0]).view(bool)
 
 
 def _clip(text: str, limit: int = 120) -> str:
@@ -209,7 +203,12 @@ class DelimitedChunks:
         """The block's rows, parsed on Arrow's threads; a block with a rejected row again on one thread (Arrow
         numbers rows only there, and the repairs need the numbers). A block where a quote is left open is read
         line by line: Arrow would read on into the following lines (and on its threads drop rows without a word)."""
-        open_quotes = open_quote_lines(block, self._dialect) if self._may_swallow else np.zeros(0, np.uint8)
+        dialect = self._dialect
+        open_quotes = (
+            sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
+            if self._may_swallow
+            else np.zeros(0, np.uint8)
+        )
         self._may_swallow = open_quotes is None
         if open_quotes is not None and open_quotes.any():
             yield self._lines_batch(block, open_quotes, skip_header)
