@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from services.processor.engine import types
@@ -36,6 +36,10 @@ PIECES = [
     "a",
     "ab",
     "f",
+    "\t",
+    "\x0b",
+    "\u00a0",
+    "@b.co",
 ]
 VALUE = st.lists(st.sampled_from(PIECES), min_size=1, max_size=8).map(lambda parts: "".join(parts).strip())
 EXAMPLES = [
@@ -138,6 +142,23 @@ def test_examples_agree_with_regexes() -> None:
 @given(st.lists(VALUE.filter(bool), min_size=1, max_size=40))
 def test_generated_values_agree_with_regexes(values: list[str]) -> None:
     check(values)
+
+
+EMAIL_PIECES = ["a", "Z", "é", "1", "-", "@", ".", "x.com", "@b.co", " ", "\t", "\x0b", "\x0c", "\r", "\n", "\u00a0"]
+
+
+EMAIL_EDGES = ["a@b.co", "a@b.c", "@b.co", "a@.co", "a@b.co1", "a@b@c.co", "a.b@c", "a@b.co.", "a\x0b@b.co", "a @b.co"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(EMAIL_PIECES), max_size=8).map("".join), min_size=1, max_size=40))
+@example(EMAIL_EDGES)
+def test_email_addresses_are_those_the_regex_matches(values: list[str]) -> None:
+    """The compiled e-mail check against Arrow's regex, whitespace as RE2 reads it (\\s has no \\v)."""
+    acc = TextAccumulator()
+    array = pa.array(values, pa.string())
+    acc.update(array, array, np.ones(len(values), np.int64), np.ones(len(values), bool))
+    assert acc.patterns["email"] == int(types.bool_mask(pc.match_substring_regex(array, PATTERNS["email"])).sum())
 
 
 @given(st.lists(st.text(max_size=30), min_size=1, max_size=20))

@@ -1,6 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled loops: over Arrow string buffers, the engine's value hash (5-9x the numpy passes it replaced), the
-grouping of a chunk's values by it and the per-string byte counts of the type and pattern pre-filters; over value
+grouping of a chunk's values by it, the per-string byte counts of the type and pattern pre-filters and the e-mail
+pattern; over a block, the lines that end inside a quoted field; over value
 hashes, DataSketches' HLL coupons and the filter that offers the sketch only values raising a register.
 
 `hashing.py` documents the hash; tests/engine/test_hashing.py defines it in plain Python and checks this loop
@@ -86,6 +87,50 @@ def count_in_range(
             for k in range(offsets[i], offsets[i + 1]):
                 total += <uint8_t>(base[k] - low) <= span  # one unsigned comparison: bytes below `low` wrap
             counts[i] = total
+    return out
+
+
+cdef inline bint is_space(uint8_t c) noexcept nogil:
+    return c == 32 or c == 9 or c == 10 or c == 12 or c == 13  # RE2's \\s: [\\t\\n\\f\\r ]
+
+
+cdef inline bint is_letter(uint8_t c) noexcept nogil:
+    return <uint8_t>((c | 32) - 97) < 26  # ASCII A-Z or a-z
+
+
+def email_addresses(const offset_t[::1] offsets, const uint8_t[::1] data):
+    """1 for each string that text.PATTERNS["email"], ^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}$, matches: one '@' with text
+    before it, no whitespace, and a last '.' after the '@' and a character past it, followed by two or more ASCII
+    letters to the end (the letters hold no '.', so the dot the regex ends on is the last one)."""
+    cdef Py_ssize_t n = offsets.shape[0] - 1
+    out = np.zeros(max(n, 0), dtype=np.uint8)
+    cdef uint8_t[::1] matches = out
+    cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
+    cdef Py_ssize_t i
+    cdef int64_t k, start, end, at, dot, ats
+    cdef uint8_t c
+    cdef bint ok
+    with nogil:
+        for i in range(n):
+            start, end = offsets[i], offsets[i + 1]
+            at, dot, ats, ok = -1, -1, 0, True
+            for k in range(start, end):
+                c = base[k]
+                if c == 64:
+                    at = k
+                    ats += 1
+                elif c == 46:
+                    dot = k
+                elif is_space(c):
+                    ok = False
+                    break
+            if not ok or ats != 1 or at == start or dot < at + 2 or end - dot < 3:
+                continue
+            for k in range(dot + 1, end):
+                if not is_letter(base[k]):
+                    ok = False
+                    break
+            matches[i] = ok
     return out
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import _kernels
 from .types import DIGITS, ByteView, bool_mask, byte_table
 
 PATTERNS: dict[str, str] = {
@@ -34,11 +35,12 @@ PATTERNS: dict[str, str] = {
 
 
 def _candidates(view: ByteView) -> dict[str, np.ndarray]:
-    """Per pattern, the values it could match (a necessary condition, checked on bytes); the regex decides."""
+    """Per pattern but e-mail, the values it could match (a necessary condition, checked on bytes); the regex
+    decides. E-mail addresses are matched by a compiled check equal to the regex (an e-mail column is mostly
+    distinct, and Arrow's regex took ~95 ns a value)."""
     first, lengths = view.first, view.lengths
     digit_first = DIGITS[first]
     return {
-        "email": view.count(ord("@")) == 1,
         "url": _URL_FIRST[first] & (lengths >= 7),
         "uuid": lengths == 36,
         "ip_address": (digit_first & (lengths <= 15)) | (view.count(ord(":")) >= 2),
@@ -79,6 +81,8 @@ class TextAccumulator:
         if untyped.any():
             view = view if untyped.all() else ByteView(trimmed.filter(pa.array(untyped)))
             weights = counts[untyped]
+            emails = _kernels.email_addresses(view.offsets, view.data).view(bool)
+            self.patterns["email"] += int(weights[emails].sum())
             for name, candidates in _candidates(view).items():
                 if candidates.any():
                     matched = pc.match_substring_regex(view.subset(candidates), PATTERNS[name])
