@@ -1,5 +1,9 @@
 """Reader throughput: bare pyarrow.csv.read_csv vs the engine reader (string columns -> pandas chunks).
 
+Also the same file with a line whose quote is left open every 4 MiB (a free-text field starting with a stray
+quote): such a line is read alone and the lines between by Arrow, against reading every such block line by line
+(the engine's way for a block with many such lines), both in this run.
+
 .venv/bin/python bench/engine_read.py [MiB]   # generates a CSV of that size in a temp dir (default 100)
 """
 
@@ -13,6 +17,7 @@ from pathlib import Path
 import psutil
 import pyarrow.csv as pacsv
 
+from services.processor.engine import delimited
 from services.processor.engine.reading import ReadOptions, open_table
 
 MIB = 2**20
@@ -26,6 +31,20 @@ def generate(path: Path, mib: int) -> None:
         out.write(b"id,email,amount,day,note\n")
         while out.tell() < mib * MIB:
             out.write(rows.encode())
+
+
+def with_open_quotes(path: Path, out: Path, every: int = 4 * MIB) -> int:
+    """A copy of `path` with a line holding an unterminated quote after every `every` bytes; how many."""
+    data = path.read_bytes()
+    pieces, position = [], 0
+    while position < len(data):
+        cut = data.find(b"\n", position + every)
+        cut = len(data) if cut < 0 else cut + 1
+        pieces.append(data[position:cut])
+        position = cut
+    broken = b'0,"broken,0,2024-01-01,x\n'  # the quote runs to the line's end: Arrow would read on
+    out.write_bytes(broken.join(pieces))
+    return len(pieces) - 1
 
 
 def timed_bare(path: Path) -> float:
@@ -61,6 +80,20 @@ def main() -> None:
             print(
                 f"engine reader, block {block} MiB: {seconds:.2f}s ({seconds / bare:.2f}x bare), RSS +{growth:.0f} MiB"
             )
+        messy = Path(tmp) / "open_quotes.csv"
+        broken = with_open_quotes(path, messy)
+        clean = min(timed_reader(path, 8)[0] for _ in range(3))
+        around = min(timed_reader(messy, 8)[0] for _ in range(3))
+        limit, delimited._MAX_OPEN_LINES = delimited._MAX_OPEN_LINES, 0  # every such block line by line
+        try:
+            by_line = min(timed_reader(messy, 8)[0] for _ in range(3))
+        finally:
+            delimited._MAX_OPEN_LINES = limit
+        print(
+            f"{broken} lines left in an open quote, block 8 MiB: {around:.2f}s read around them "
+            f"({around / clean:.2f}x the clean file's {clean:.2f}s); "
+            f"{by_line:.2f}s line by line ({by_line / around:.1f}x)"
+        )
 
 
 if __name__ == "__main__":

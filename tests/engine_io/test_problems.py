@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+from unittest import mock
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reader_helpers import read_bytes, rows
 
+from services.processor.engine import delimited
 from services.processor.engine.dialect import open_quote_lines
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import MAX_ISSUES
@@ -127,13 +129,16 @@ _LINE_KINDS = {
     ),
     line_end=st.sampled_from(["\n", "\r\n"]),
     block_size=st.sampled_from([1024, 4096, 8 << 20]),
+    open_lines_limit=st.sampled_from([0, 2, 256]),
 )
 def test_every_line_of_a_messy_file_is_one_row_in_place(
-    width: int, lines: list[tuple[str, int, int]], line_end: str, block_size: int
+    width: int, lines: list[tuple[str, int, int]], line_end: str, block_size: int, open_lines_limit: int
 ) -> None:
     """Lines with quoted delimiters, doubled or stray quotes, quotes left open and too few or many fields: each
-    line is its own row, read as the csv module reads it alone, and a quote left open is taken literally."""
-    texts, expected = [], []
+    line is its own row, read as the csv module reads it alone, and a quote left open is taken literally; the
+    issues name their physical lines. Blocks with open quotes are read around them, or line by line past the
+    limit."""
+    texts, expected, issues = [], [], []
     for i, (kind, column, extra) in enumerate(lines):
         fields = [_LINE_KINDS[kind](i, j) if j == min(column, width - 1) else f"v{i}_{j}" for j in range(width)]
         fields = fields[: max(1, width + extra)] + ["x"] * max(0, extra)
@@ -141,14 +146,21 @@ def test_every_line_of_a_messy_file_is_one_row_in_place(
         texts.append(text)
         read = text.split(",") if '"open' in text else next(csv.reader([text]))
         expected.append((read + [None] * width)[:width])
+        if '"open' in text:
+            issues.append(("unterminated_quote", i + 2))
+        elif len(read) != width:
+            issues.append(("ragged_row", i + 2))
     header = ",".join(f"c{j}" for j in range(width))
     data = line_end.join([header, *texts, ""]).encode()
-    frame, reader = read_bytes(
-        data, delimiter=",", quotechar='"', has_header=True, block_size=block_size, sample_bytes=1024
-    )
+    with mock.patch.object(delimited, "_MAX_OPEN_LINES", open_lines_limit):
+        frame, reader = read_bytes(
+            data, delimiter=",", quotechar='"', has_header=True, block_size=block_size, sample_bytes=1024
+        )
     assume(reader.dialect is not None and reader.dialect.splittable)
     assert rows(frame) == expected
     assert reader.report.unterminated_quotes == sum('"open' in text for text in texts)
+    assert [(i.kind, i.line) for i in reader.report.issues] == issues[:MAX_ISSUES]
+    assert reader.report.lines_read == len(texts) + 1
 
 
 def test_undecodable_bytes_are_replaced_and_counted() -> None:

@@ -6,10 +6,10 @@ Problem rows never stop the read:
   re-parse its text ourselves and put it back in its place in the chunk, so row order is the file's;
 - an unterminated quote would make Arrow read the following lines into one field (up to the next quote or the
   end of its block). In a file whose sample has no quoted line break (splittable), a compiled scan finds the
-  lines that end inside a quoted field, read as Arrow reads them (dialect.open_quote_lines), and a block with
-  one is read line by line: every line is its own row, the broken one kept with its quote taken literally
-  (unterminated_quote). In other files such a text comes back through the handler or as a field holding line
-  breaks, and is split into lines there.
+  lines that end inside a quoted field, read as Arrow reads them (dialect.open_quote_lines). Such a line is
+  read alone, its quote taken literally (unterminated_quote), and the lines between such lines by Arrow (a
+  block with more than _MAX_OPEN_LINES of them line by line, every line its own row). In other files such a
+  text comes back through the handler or as a field holding line breaks, and is split into lines there.
 Arrow numbers rows 1-based with the header as row 1 (blank lines are skipped and not numbered); issue line
 numbers follow it, which is the physical line whenever no quoted field holds a line break.
 Blocks are parsed on Arrow's threads, which do not number rows: a block with a rejected row is parsed again on
@@ -36,6 +36,10 @@ from services.processor.engine.parse_report import ParseReport
 
 _STRING = pa.string()
 _LINE_END = re.compile(r"\r\n|\r|\n")  # Arrow's line ends
+_LINE_END_BYTES = re.compile(_LINE_END.pattern.encode())
+# Past this many lines with a quote left open in one block, the block is read line by line (one Arrow call
+# between each two of them would cost more).
+_MAX_OPEN_LINES = 256
 _THREAD_BLOCK = 1 << 20  # a block's share for one of Arrow's threads: 8 per 8 MiB block, enough for both cores
 Rows = list[list[str | None]]
 _Insert = tuple[int, Rows, bool]  # (index of the batch row it goes before, rows, whether it replaces that row)
@@ -114,6 +118,24 @@ class _Repairs:
         return [*fields[: self._width], *[None] * (self._width - len(fields))]
 
 
+def _line_bounds(block: bytes) -> tuple[list[int], list[int], list[int]]:
+    """Per line of the block (ends: _LINE_END; the text after the last end is a line too): where it starts,
+    where its text ends and where the next line starts."""
+    if b"\r" in block:
+        spans = [(m.start(), m.end()) for m in _LINE_END_BYTES.finditer(block)]
+        text_ends, next_starts = [s for s, _ in spans], [e for _, e in spans]
+    else:
+        newlines = np.flatnonzero(np.frombuffer(block, np.uint8) == ord("\n"))
+        text_ends, next_starts = newlines.tolist(), (newlines + 1).tolist()
+    text_ends.append(len(block))
+    next_starts.append(len(block))
+    return [0, *next_starts[:-1]], text_ends, next_starts
+
+
+def _batches(part: pa.RecordBatch | pa.Table) -> list[pa.RecordBatch]:
+    return part.to_batches() if isinstance(part, pa.Table) else [part]
+
+
 def _clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -153,18 +175,24 @@ class DelimitedChunks:
         self._report.lines_read = self._next_row - 1 + self._repairs.shift
 
     def _tables(self) -> Iterator[pa.RecordBatch | pa.Table]:
-        batches = self._blocks() if self._dialect.splittable else self._stream()
-        for batch in batches:
-            self._drain_bad_encoding()
-            yield self._with_repairs(batch)
+        groups = self._blocks() if self._dialect.splittable else ([batch] for batch in self._stream())
+        for group in groups:
+            parts = []
+            for batch in group:  # each batch's rows are numbered before the next one is parsed
+                self._drain_bad_encoding()
+                parts.append(self._with_repairs(batch))
+            if len(parts) == 1:
+                yield parts[0]
+            elif parts:  # a block read around its open quotes: one chunk still
+                yield pa.Table.from_batches([b for p in parts for b in _batches(p)], schema=parts[0].schema)
         rest = self._repairs.pending  # rows rejected after the last batch, e.g. a file of nothing but bad rows
         if rest:
             self._next_row += len(rest)
             yield self._rows_batch([row for _, rows in rest for row in rows])
             rest.clear()
 
-    def _blocks(self) -> Iterator[pa.RecordBatch]:
-        """Whole lines, block by block, each parsed by its own Arrow call.
+    def _blocks(self) -> Iterator[Iterator[pa.RecordBatch]]:
+        """Whole lines, block by block, each parsed by its own Arrow call (the batches of one block together).
 
         Arrow's streaming reader reads about a dozen blocks ahead (~14 x block_size resident); cutting the
         blocks ourselves at line breaks (safe: the file has no quoted line breaks) keeps one block in flight.
@@ -179,10 +207,9 @@ class DelimitedChunks:
                 continue
             block, carry = (carry + data[: cut + 1], data[cut + 1 :]) if data else (carry, b"")
             if block:
-                self._repairs.base = self._next_row - 1 if not first else 0
                 quote = self._dialect.quotechar
                 self._may_swallow = bool(quote) and block.find(quote.encode()) >= 0
-                yield from self._parse(block, skip_header=first and self._skip_header)
+                yield self._parse(block, skip_header=first and self._skip_header)
                 first = False
             if not data:
                 return
@@ -200,9 +227,9 @@ class DelimitedChunks:
         return self._rows_batch(rows)
 
     def _parse(self, block: bytes, *, skip_header: bool) -> Iterator[pa.RecordBatch]:
-        """The block's rows, parsed on Arrow's threads; a block with a rejected row again on one thread (Arrow
-        numbers rows only there, and the repairs need the numbers). A block where a quote is left open is read
-        line by line: Arrow would read on into the following lines (and on its threads drop rows without a word)."""
+        """The block's rows. A line where a quote is left open would make Arrow read on into the following lines
+        (and on its threads drop rows without a word): such a line is read alone, the lines between such lines
+        by Arrow; a block with many of them line by line."""
         dialect = self._dialect
         open_quotes = (
             sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
@@ -210,20 +237,39 @@ class DelimitedChunks:
             else np.zeros(0, np.uint8)
         )
         self._may_swallow = open_quotes is None
-        if open_quotes is not None and open_quotes.any():
+        if open_quotes is None or not open_quotes.any():
+            yield from self._parse_lines(block, skip_header=skip_header, threads=open_quotes is not None)
+            return
+        flagged = np.flatnonzero(open_quotes)
+        if len(flagged) > _MAX_OPEN_LINES:
             yield self._lines_batch(block, open_quotes, skip_header)
             return
+        starts, text_ends, next_starts = _line_bounds(block)
+        start = 0
+        for line in flagged.tolist():
+            yield from self._parse_lines(block[start : starts[line]], skip_header=skip_header and start == 0)
+            if not (skip_header and line == 0):
+                text = block[starts[line] : text_ends[line]].decode()
+                row = self._repairs.line_row(text, self._next_row + self._repairs.shift, open_quote=True)
+                yield self._rows_batch([row])
+            start = next_starts[line]
+        yield from self._parse_lines(block[start:], skip_header=skip_header and start == 0)
+
+    def _parse_lines(self, lines: bytes, *, skip_header: bool, threads: bool = True) -> Iterator[pa.RecordBatch]:
+        """Rows of whole lines, on Arrow's threads when `threads` (the lines hold no quote left open); lines with
+        a rejected row again on one thread (Arrow numbers rows only there, and the repairs need the numbers)."""
+        self._repairs.base = self._next_row - (2 if skip_header else 1)  # Arrow counts the header as row 1
         table, rejected = None, False
-        if open_quotes is not None:
+        if threads:
 
             def reject(_row: pacsv.InvalidRow) -> str:
                 nonlocal rejected
                 rejected = True
                 return "skip"
 
-            table = self._read_block(block, skip_header, threads=True, handler=reject)
-        if open_quotes is None or rejected:
-            table = self._read_block(block, skip_header, threads=False, handler=self._repairs.handle)
+            table = self._read_block(lines, skip_header, threads=True, handler=reject)
+        if not threads or rejected:
+            table = self._read_block(lines, skip_header, threads=False, handler=self._repairs.handle)
         if table is None:
             return
         yield from table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
