@@ -41,16 +41,17 @@ SECTION = "## Profiling engine"
 EXPLANATION = """\
 Why the 3x target is missed: the floor only tokenises and infers types, with Arrow's threads on both
 cores; on one thread the same parse takes the 'one thread' row. The engine parses its blocks on Arrow's threads too (a
-block where a quote is left open is read line by line instead: Arrow would read on into the following lines,
-and on its threads drop rows without a word), then, on one thread, groups each column's values by their 64-bit
+line where a quote is left open is read alone: Arrow would read on into the following lines, and on its threads
+drop rows without a word), then, on one thread, groups each column's values by their 64-bit
 value hash (a compiled scan; rows sharing a hash are compared as text, so the grouping is exact), hashes
 duplicate rows, type-checks and pattern-matches every column's distinct values and feeds its accumulators, in
 bounded memory; byte-range parts in separate processes are how it uses more cores (the 2-part row). Distinct
 counts and duplicate rows beyond the exact limits go through Apache DataSketches' HLL, whose Python binding
 takes one value per call: only values that raise a register are offered (about 1 in 100 once a sketch has
-filled). The value hash, the grouping, the dictionary's gather, the HLL register filter and the pre-filters'
-per-string byte counts are compiled loops (services/processor/engine/_kernels.pyx, Cython); the rest is Arrow,
-numpy and pandas calls per chunk and column. Exact distinct counting goes to 100,000
+filled). The value hash, the grouping, the dictionary's gather, the HLL register filter, the pre-filters'
+per-string byte counts, the e-mail pattern and the scan for lines left in an open quote are compiled loops
+(services/processor/engine/_kernels.pyx, Cython); the rest is Arrow, numpy and pandas calls per chunk and column.
+Exact distinct counting goes to 100,000
 values per column (500,000 per table), in a table of Arrow text with counts found by the values' hashes
 (a pandas object index made a file of 2 million rows and five columns of 99,000 values take 44.2 s at that
 limit, against 6.8 s). Measured and not adopted: reading the
@@ -62,12 +63,20 @@ computed only part of a profile (null and distinct counts; min/max/mean/std/skew
 numeric columns; mean string length; an e-mail regex; the 10 most frequent values; duplicate rows; no type inference
 of text, sketches, histograms, patterns, correlations or mergeable state) in 1.5-2.1 s: 5.5-10.1x the floor of the
 same runs (0.23-0.40 s), its value_counts alone 0.82-1.34 s. Within 3x would take a purpose-built kernel that
-hashes, counts and accumulates each column in one scan."""
+hashes, counts and accumulates each column in one scan, and both cores: on a machine of two cores that pulls against
+the 2-part target, which is met because one process leaves most of the second core to the other."""
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above (dbd6559): since 0a3e7c9 a chunk's values are grouped by one compiled scan (the value hash into
-  an open-addressing table, rows with equal hashes compared as text: exact, with no fallback), its dictionary is
+- The run above (ee5b1ef), a faster machine of the same kind (ydata 78.7 s against 120.1 s): since dbd6559 the
+  sniff's check for quoted line breaks asks the compiled open-quote scan before parsing the 1 MiB sample with the
+  csv module, and its quote-char counts search from the quote (0.19 -> 0.05 s a file), and the e-mail pattern is
+  a compiled check equal to the regex (0.10 s of the 100 MiB file). Interleaved runs of d81ee54 and ee5b1ef on the
+  100 MiB file, same minutes, eleven each: median 2.51 -> 2.36 s (-6%; single pairs go either way).
+- dbd6559, 2026-12-02, AMD EPYC: 103 MiB in 3.05 s = 13.9x the floor (0.22 s; one thread 0.46 s); ydata minimal
+  120.1 s = 39.4x ours; 1 GiB 29.0 s = 8.2x; 2 GiB in 2 parts 1.76x; peaks <= 309 MiB. Since 0a3e7c9 a chunk's
+  values are grouped by one compiled scan (the value hash into an open-addressing table, rows with equal hashes
+  compared as text: exact, with no fallback), its dictionary is
   gathered by a compiled loop, the HLL register filter is compiled, a short string's last word is one masked
   load (the hash 20 -> 5 ns per short string, same values) and blocks without a quote char are parsed on
   Arrow's threads (8 MiB block: 30 -> 16-19 ms). Interleaved runs of the two commits on the 100 MiB file, same
