@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reader_helpers import NonSeekable, read_all, rows, stream
 
@@ -19,13 +19,17 @@ cell = st.text(alphabet='ab,"é ;1', max_size=6)
 table = st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=60)
 
 
-def to_csv(records: list[list[str]], ragged_every: int) -> bytes:
+def to_csv(records: list[list[str]], ragged_every: int, open_every: int = 0) -> bytes:
+    """Quoted where needed; every `ragged_every`th row short a field, every `open_every`th with a quote left open."""
+
     def field(value: str) -> str:
         return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"') or not value else value
 
     lines = ["x,y,z"]
     for i, record in enumerate(records, start=1):
         fields = [field(v) for v in record]
+        if open_every and i % open_every == 0:
+            fields[0] = f'"open{i}'
         lines.append(",".join(fields[:2] if ragged_every and i % ragged_every == 0 else fields))
     return ("\n".join(lines) + "\n").encode()
 
@@ -46,9 +50,12 @@ def read_parts(data: bytes, bounds: list[tuple[int, int]]) -> tuple[list[list[ob
 
 
 @settings(max_examples=150, deadline=None)
-@given(table, st.lists(st.floats(0, 1), max_size=6), st.integers(0, 5))
-def test_parts_concatenate_to_the_whole(records: list[list[str]], cuts: list[float], ragged_every: int) -> None:
-    data = to_csv(records, ragged_every)
+@given(table, st.lists(st.floats(0, 1), max_size=6), st.integers(0, 5), st.sampled_from([0, 0, 3, 7]))
+def test_parts_concatenate_to_the_whole(
+    records: list[list[str]], cuts: list[float], ragged_every: int, open_every: int
+) -> None:
+    data = to_csv(records, ragged_every, open_every)
+    assume(sniff_dialect(data[:1024], options=SMALL).splittable)
     offsets = sorted({int(c * len(data)) for c in cuts} - {0, len(data)})
     bounds = list(zip([0, *offsets], [*offsets, len(data)], strict=True))
     whole = open_table(io.BytesIO(data), options=SMALL)
