@@ -91,7 +91,7 @@ def count_in_range(
 
 
 cdef inline bint is_space(uint8_t c) noexcept nogil:
-    return c == 32 or c == 9 or c == 10 or c == 12 or c == 13  # RE2's \\s: [\\t\\n\\f\\r ]
+    return c == 32 or c == 9 or c == 10 or c == 12 or c == 13  # RE2's \s: [\t\n\f\r ]
 
 
 cdef inline bint is_letter(uint8_t c) noexcept nogil:
