@@ -72,6 +72,46 @@ def test_correlations_match_pandas_when_unsampled() -> None:
     assert any(a.code == "HIGH_CORRELATION" for a in profile.alerts)
 
 
+def _cramers_v_by_crosstab(a: pd.Series, b: pd.Series) -> float:
+    """The definition: chi-square of the crosstab of rows where both are present, V = sqrt(chi2 / n / (k - 1))."""
+    table = pd.crosstab(a, b).to_numpy(dtype=np.float64)  # crosstab leaves out rows with a missing value
+    n = table.sum()
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
+    return float(np.sqrt(((table - expected) ** 2 / expected).sum() / n / (min(table.shape) - 1)))
+
+
+def test_cramers_v_matches_the_crosstab_definition_when_unsampled() -> None:
+    rng = np.random.default_rng(11)
+    n = 4000
+    colour = rng.choice(["red", "green", "blue", "amber"], n)
+    # Leans on colour, with its own categories and missing cells (empty, an NA token) in both columns.
+    size = np.where(rng.random(n) < 0.6, np.char.add("size-", colour), rng.choice(["s", "m", "l"], n)).astype(object)
+    size[rng.random(n) < 0.05] = ""
+    colour = colour.astype(object)
+    colour[rng.random(n) < 0.03] = "NA"
+    # A category seen only where size is missing: not in that pair's table at all.
+    shade = np.where(size == "", "unsized", np.char.add("light-", colour.astype(str)))
+    df = pd.DataFrame(
+        {
+            "colour": colour,
+            "size": size,
+            "flag": rng.choice(["yes", "no"], n),
+            "relabelled": pd.Series(colour).map({"red": "r", "green": "g", "blue": "b", "amber": "a", "NA": "NA"}),
+            "shade": shade,
+        }
+    ).astype("string")
+    profile = profile_dataframe(df)
+    assert not profile.correlations_sampled
+    got = {(c.column_a, c.column_b): c.value for c in profile.correlations if c.method == "cramers_v"}
+    assert set(got) == {(a, b) for i, a in enumerate(df.columns) for b in df.columns[i + 1 :]}
+    present = df.mask(df.isin(["", "NA"]))
+    for (a, b), value in got.items():
+        assert close(value, _cramers_v_by_crosstab(present[a], present[b]), rtol=1e-12)
+    assert close(got[("colour", "relabelled")], 1.0, rtol=1e-12)  # one is the other renamed
+    assert 0.5 < got[("colour", "size")] < 1.0 and got[("colour", "flag")] < 0.1
+    assert any(a.code == "HIGH_CORRELATION" and "relabelled" in a.message for a in profile.alerts)
+
+
 def test_sketched_statistics_within_bounds() -> None:
     rng = np.random.default_rng(5)
     n = 60_000

@@ -46,20 +46,27 @@ def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: Prof
         for c in columns
         if c.inferred_type in ("categorical", "boolean") and 2 <= c.distinct <= config.cramers_max_distinct
     ][: config.correlation_max_columns]
-    cleaned = {name: _missing_as_na(sample[name], config) for name in categorical}
+    codes = {name: pd.factorize(_missing_as_na(sample[name], config))[0] for name in categorical}
     for i, a in enumerate(categorical):
         for b in categorical[i + 1 :]:
-            v = cramers_v(cleaned[a], cleaned[b])
+            v = cramers_v(codes[a], codes[b])
             if v is not None:
                 result.append(Correlation("cramers_v", a, b, v))
     return result
 
 
-def cramers_v(a: pd.Series, b: pd.Series) -> float | None:
-    both = a.notna() & b.notna()
+def cramers_v(a: np.ndarray, b: np.ndarray) -> float | None:
+    """V of two columns given as category codes (-1 where missing): each column is coded once, and a pair's
+    contingency table is one bincount (pandas' crosstab took about 20 ms a pair, and pairs grow with the square
+    of the columns)."""
+    both = (a >= 0) & (b >= 0)
     if not both.any():
         return None
-    table = pd.crosstab(a[both].astype(object), b[both].astype(object)).to_numpy(dtype=np.float64)
+    a, b = a[both].astype(np.int64), b[both].astype(np.int64)
+    width = int(b.max()) + 1
+    table = np.bincount(a * width + b, minlength=(int(a.max()) + 1) * width).reshape(-1, width)
+    # Only categories present in rows where both are: as a crosstab of those rows.
+    table = table[table.any(axis=1)][:, table.any(axis=0)].astype(np.float64)
     n = table.sum()
     k = min(table.shape) - 1
     if k < 1:
