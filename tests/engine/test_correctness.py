@@ -159,6 +159,27 @@ def test_sketched_top_values_list_only_values_that_stand_out() -> None:
     assert abs(skewed.top_values[0].count - truth) <= skewed.top_values_error < truth
 
 
+def test_a_value_repeated_in_every_chunk_of_a_high_cardinality_column_stands_out() -> None:
+    # Each chunk: 1,000 values seen once, "A" three times, "B" once. Only a chunk's values seen more than once
+    # feed the frequent-items sketch (the others are left out either way, which the error counts), so the
+    # sketch's error stays small enough for "A" (60 in all) to be listed; "B" (20) is within the error.
+    chunks, size = 20, 1000
+    values: list[str] = []
+    for c in range(chunks):
+        rows = [f"u{c}-{i}" for i in range(size)]
+        rows[10] = rows[500] = rows[900] = "A"
+        rows[700] = "B"
+        values += rows
+    df = pd.DataFrame({"spread": values}).astype("string")
+    profiler = TableProfiler(ProfileConfig(exact_distinct_limit=100, frequent_items_lg_max_map_size=3))
+    for start in range(0, len(df), size):
+        profiler.update(df.iloc[start : start + size])
+    col = profiler.finish().column("spread")
+    assert col.top_values_approximate and [t.value for t in col.top_values] == ["A"]
+    assert abs(col.top_values[0].count - 3 * chunks) <= col.top_values_error < 3 * chunks
+    assert chunks <= col.top_values_error  # "B", not listed, is within it
+
+
 def test_missing_tokens_configurable() -> None:
     df = pd.DataFrame({"a": ["1", "missing", "NA", " ", "2"]}).astype("string")
     config = ProfileConfig(na_tokens=frozenset({"missing"}))

@@ -6,7 +6,8 @@ distinct count comes from a HyperLogLog sketch of the values' 64-bit hashes (hll
 approximate, with bounds at three standard deviations), and top values from a frequent-items sketch. To bound
 the per-chunk cost only each chunk's `4 * max_map_size` most frequent values feed that sketch: a count can then
 be low by at most the sketch's own error plus the sum over chunks of the largest count left out (`top_error`,
-reported).
+reported). When that largest count is 1, the chunk's other values seen once are left out too: the bound is the
+same, and a high-cardinality column's values, mostly seen once, would only have churned the sketch.
 """
 
 from __future__ import annotations
@@ -104,9 +105,13 @@ class DistinctAccumulator:
         if len(keys) > keep:
             # All once (a high-cardinality chunk): the stable order is the given one.
             order = np.arange(keep + 1) if counts.max() == 1 else _most_counted(counts, keep + 1)
-            self.top_error += int(counts[order[keep]])
-            counts = counts[order[:keep]]
-            keys = keys.take(pa.array(order[:keep]))  # only the fed keys become Python strings
+            left_out = int(counts[order[keep]])
+            self.top_error += left_out
+            order = order[:keep]
+            if left_out == 1:  # a value seen once is left out anyway, so the bound is the same without any
+                order = order[counts[order] > 1]
+            counts = counts[order]
+            keys = keys.take(pa.array(order))  # only the fed keys become Python strings
         add = self.frequent.update
         for key, count in zip(keys.to_pylist(), counts.tolist(), strict=True):
             add(key, count)
