@@ -160,15 +160,17 @@ def test_sketched_top_values_list_only_values_that_stand_out() -> None:
 
 
 def test_a_value_repeated_in_every_chunk_of_a_high_cardinality_column_stands_out() -> None:
-    # Each chunk: 1,000 values seen once, "A" three times, "B" once. Only a chunk's values seen more than once
-    # feed the frequent-items sketch (the others are left out either way, which the error counts), so the
-    # sketch's error stays small enough for "A" (60 in all) to be listed; "B" (20) is within the error.
+    # Each chunk: 1,000 values seen once, "A" three times, "B" once; "C" twice in one. Only values seen twice or more
+    # in a chunk feed the frequent-items sketch (the others are left out either way, which the error counts),
+    # so the sketch's error stays small enough for "A" (60 in all) to be listed; "B" (20) is within the error.
     chunks, size = 20, 1000
     values: list[str] = []
     for c in range(chunks):
         rows = [f"u{c}-{i}" for i in range(size)]
         rows[10] = rows[500] = rows[900] = "A"
         rows[700] = "B"
+        if c == 0:  # twice, and counted exactly, but "B" (never fed) could be as frequent: not listed
+            rows[300] = rows[301] = "C"
         values += rows
     df = pd.DataFrame({"spread": values}).astype("string")
     profiler = TableProfiler(ProfileConfig(exact_distinct_limit=100, frequent_items_lg_max_map_size=3))

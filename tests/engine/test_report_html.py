@@ -190,7 +190,8 @@ def test_approximate_marks() -> None:
         {
             "x": rng.normal(size=n),
             "y": rng.integers(0, 100_000, size=n),
-            "s": [f"v{i}" for i in rng.integers(0, 5000, size=n)],  # no value stands out
+            # Every value twice, more values than the sketch holds: no value stands out.
+            "s": [f"v{i}" for i in rng.permutation(np.arange(n) % 1500)],
             "k": ["hot" if i % 3 == 0 else f"w{i}" for i in range(n)],  # one value does
         }
     )

@@ -6,8 +6,9 @@ distinct count comes from a HyperLogLog sketch of the values' 64-bit hashes (hll
 approximate, with bounds at three standard deviations), and top values from a frequent-items sketch. To bound
 the per-chunk cost only each chunk's `4 * max_map_size` most frequent values feed that sketch: a count can then
 be low by at most the sketch's own error plus the sum over chunks of the largest count left out (`top_error`,
-reported). When that largest count is 1, the chunk's other values seen once are left out too: the bound is the
-same, and a high-cardinality column's values, mostly seen once, would only have churned the sketch.
+reported). A chunk's values seen once are left out too when a value seen once is left out anyway, or when
+there are at least 1 / epsilon of them: that adds 1 to the bound, where feeding them would add as much or more to
+the sketch's own error (epsilon times the weight fed), and they are most of a high-cardinality column.
 """
 
 from __future__ import annotations
@@ -102,14 +103,20 @@ class DistinctAccumulator:
         self.repeats = self.repeats or bool(len(counts) and counts.max() > 1)
         self.hll.update(hashes)
         keep = 4 << self.lg_map
+        order, left_out = np.arange(len(keys)), 0
         if len(keys) > keep:
             # All once (a high-cardinality chunk): the stable order is the given one.
-            order = np.arange(keep + 1) if counts.max() == 1 else _most_counted(counts, keep + 1)
+            order = order[: keep + 1] if counts.max() == 1 else _most_counted(counts, keep + 1)
             left_out = int(counts[order[keep]])
-            self.top_error += left_out
             order = order[:keep]
-            if left_out == 1:  # a value seen once is left out anyway, so the bound is the same without any
-                order = order[counts[order] > 1]
+        if left_out <= 1:
+            # Leaving out the values seen once adds 1 to the bound; feeding them adds epsilon per value to the
+            # sketch's own (and churns it): leave them out when there are at least 1 / epsilon of them.
+            once = counts[order] == 1
+            if left_out == 1 or once.sum() * self.frequent.epsilon >= 1:
+                order, left_out = order[~once], 1
+        self.top_error += left_out
+        if len(order) < len(keys):
             counts = counts[order]
             keys = keys.take(pa.array(order))  # only the fed keys become Python strings
         add = self.frequent.update
@@ -142,8 +149,8 @@ class DistinctAccumulator:
         return round(self.hll.estimate()), math.floor(low), math.ceil(high)
 
     def top(self, k: int) -> list[tuple[str, int]]:
-        """The k most frequent values, ties by value; once sketched, those that stand out above the sketch's
-        error, with estimated counts (none when no value does)."""
+        """The k most frequent values, ties by value; once sketched, those that stand out above the error (the
+        sketch's and the counts left out), with estimated counts (none when no value does)."""
         if self.exact:
             table = pa.table({"value": self.keys, "count": self.counts})
             order = pc.sort_indices(table, sort_keys=[("count", "descending"), ("value", "ascending")])
@@ -152,8 +159,11 @@ class DistinctAccumulator:
         assert self.frequent is not None
         # Only values certainly more frequent than the sketch's error: in a column of nearly unique values any
         # value's estimate is mostly error, and listing such values with their estimates would mislead.
+        # A value's count is at least its lower bound and at most its upper bound plus the counts left out
+        # (`top_error`): it stands out when its lower bound is above that whole error.
         rows = self.frequent.get_frequent_items(frequent_items_error_type.NO_FALSE_POSITIVES)
-        ranked = sorted(((str(item), int(est)) for item, est, _low, _high in rows), key=lambda r: (-r[1], r[0]))
+        sure = [(str(item), int(est)) for item, est, low, high in rows if low > high - low + self.top_error]
+        ranked = sorted(sure, key=lambda r: (-r[1], r[0]))
         return ranked[:k]
 
     @property
