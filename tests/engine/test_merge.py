@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.processor.engine import ProfileConfig, TableProfiler
+from services.processor.engine import ProfileConfig, TableProfiler, profile_dataframe
 
 from .helpers import check_table
 
@@ -56,10 +57,12 @@ def profile_in_parts(df: pd.DataFrame, cuts: list[int], config: ProfileConfig) -
     return merged
 
 
+# A sample of 7 rows: most tables are sampled, and the parts' samples must merge to the one-pass sample.
+@pytest.mark.parametrize("sample_size", [20_000, 7])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames(), st.data())
-def test_parts_merge_to_one_pass(df: pd.DataFrame, data: Any) -> None:
-    config = ProfileConfig()
+def test_parts_merge_to_one_pass(sample_size: int, df: pd.DataFrame, data: Any) -> None:
+    config = ProfileConfig(correlation_sample_size=sample_size)
     cuts = data.draw(st.lists(st.integers(0, len(df)), max_size=4))
     one = TableProfiler(config)
     one.update(df)
@@ -72,12 +75,13 @@ def test_parts_merge_to_one_pass(df: pd.DataFrame, data: Any) -> None:
     check_table(expected, df, config)
 
 
+@pytest.mark.parametrize("sample_size", [20_000, 7])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames(), st.data())
-def test_chunk_by_chunk_equals_one_chunk(df: pd.DataFrame, data: Any) -> None:
+def test_chunk_by_chunk_equals_one_chunk(sample_size: int, df: pd.DataFrame, data: Any) -> None:
     # Each chunk is grouped on its own and its distinct values feed the accumulators (column.py): chunk boundaries
     # must not change any statistic.
-    config = ProfileConfig()
+    config = ProfileConfig(correlation_sample_size=sample_size)
     cuts = sorted(data.draw(st.lists(st.integers(0, len(df)), max_size=6)))
     one = TableProfiler(config)
     one.update(df)
@@ -123,3 +127,37 @@ def test_sketched_parts_within_bounds() -> None:
     assert abs(b.duplicate_rows - true_dupes) <= 0.05 * n
     top = b.column("c").top_values
     assert [t.value for t in top] == list(df["c"].value_counts().index)
+
+
+def test_a_sampled_table_correlates_the_same_rows_however_it_is_read() -> None:
+    # 5,000 rows, a 500-row sample: one pass, chunk by chunk and in parts keep the same rows (the bottom 500 by
+    # seeded row hash), so every correlation is the same; a wide table samples fewer rows (a cell budget).
+    rng = np.random.default_rng(12)
+    n = 5000
+    x = rng.normal(size=n)
+    colour = rng.choice(["red", "green", "blue"], n)
+    df = pd.DataFrame(
+        {
+            "x": x.round(6),
+            "y": (x + rng.normal(size=n)).round(6),
+            "z": rng.exponential(size=n).round(6),
+            "colour": colour,
+            "shade": np.where(rng.random(n) < 0.5, colour, rng.choice(["red", "green", "blue"], n)),
+            "flag": rng.choice(["yes", "no"], n),
+        }
+    ).astype("string")
+    config = ProfileConfig(correlation_sample_size=500)
+    one = TableProfiler(config)
+    one.update(df)
+    chunked = TableProfiler(config)
+    for start in range(0, n, 700):
+        chunked.update(df.iloc[start : start + 700])
+    parts = profile_in_parts(df, [1234, 2500, 4321], config)
+    expected = one.finish()
+    assert expected.correlations_sampled and expected.correlation_sample_size == 500
+    assert {c.method for c in expected.correlations} == {"pearson", "spearman", "cramers_v"}
+    for other in (chunked.finish(), parts.finish()):
+        assert other.correlation_sample_size == 500
+        assert_same([c.to_dict() for c in other.correlations], [c.to_dict() for c in expected.correlations])
+    assert profile_dataframe(df, ProfileConfig(correlation_sample_cells=6 * 2000)).correlation_sample_size == 2000
+    assert profile_dataframe(df, ProfileConfig(correlation_sample_cells=6 * 10)).correlation_sample_size == 1000

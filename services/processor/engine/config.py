@@ -69,8 +69,10 @@ class ProfileConfig:
     # beyond, an HLL sketch of the row hashes estimates them (duplicates = rows - distinct rows).
     exact_duplicate_limit: int = 2_000_000
     # Correlations use every row while the table has at most this many; beyond, a deterministic, mergeable
-    # bottom-k sample of this many rows (the k rows with the smallest seeded hash of their content).
+    # bottom-k sample of this many rows (the k rows with the smallest seeded hash of their content). The sample
+    # holds at most `correlation_sample_cells` cells, so a wide table samples fewer rows (but at least 1,000).
     correlation_sample_size: int = 20_000
+    correlation_sample_cells: int = 2_000_000
     sample_seed: int = 0x5EED
     cramers_max_distinct: int = 50  # columns with more categories get no Cramér's V
     # Pairs grow with the square of the columns: only the first this many columns of each kind are correlated.
@@ -98,8 +100,10 @@ class ProfileConfig:
     def for_columns(self, columns: int) -> ProfileConfig:
         """The configuration of each column of a table with this many columns: the tables' budgets shared out."""
         share = max(columns, 1)
+        sample_rows = max(1_000, self.correlation_sample_cells // share)
         return replace(
             self,
             exact_distinct_limit=min(self.exact_distinct_limit, max(1, self.exact_distinct_total // share)),
             exact_quantile_limit=min(self.exact_quantile_limit, max(1, self.exact_quantile_total // share)),
+            correlation_sample_size=min(self.correlation_sample_size, sample_rows),
         )

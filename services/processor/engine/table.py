@@ -4,11 +4,7 @@ Rows are identified by a 64-bit hash of their values (see hashing.py; a null and
 Duplicate rows = rows - distinct row hashes: exact while at most `exact_duplicate_limit` distinct hashes are seen
 (row_hashes.py), beyond a HyperLogLog sketch of the hashes (hll.py, DataSketches; marked approximate).
 
-The correlation sample keeps the `correlation_sample_size` rows whose seeded hash (splitmix64 of row hash xor
-seed) is smallest: deterministic, independent of chunking and part order, and exactly mergeable (the bottom-k of
-a union is the bottom-k of the parts' bottom-ks). Identical rows share a priority; which copy is kept does not
-matter. While the table has no more rows than the sample size, the sample is the whole table. Once the sample is
-full, only rows whose priority is below its largest can enter it, so later chunks add few rows.
+The correlation sample is a bottom-k sample of rows by a seeded hash of their content (row_sample.py).
 """
 
 from __future__ import annotations
@@ -24,11 +20,12 @@ from .alerts import column_alerts, table_alerts
 from .column import ColumnAccumulator
 from .config import ProfileConfig
 from .correlations import compute as compute_correlations
-from .hashing import combine, splitmix64
+from .hashing import combine
 from .model import TableProfile
 from .parse_report import ParseReport
 from .quality import quality_score
 from .row_hashes import DistinctRowHashes, sorted_distinct
+from .row_sample import RowSample
 
 
 def _to_arrow(series: pd.Series) -> pa.Array:
@@ -52,14 +49,13 @@ class TableProfiler:
         self.columns: list[ColumnAccumulator] | None = None
         self.rows = 0
         self.distinct_rows = DistinctRowHashes(self.config.exact_duplicate_limit, self.config.hll_lg_k)
-        self.sample = pd.DataFrame()
-        self.sample_priority = np.zeros(0, np.uint64)
+        self.sample = RowSample(self.config.correlation_sample_size, self.config.sample_seed, [])
 
     def _init_columns(self, names: list[str]) -> None:
         if self.columns is None:
             config = self.config.for_columns(len(names))
             self.columns = [ColumnAccumulator(name, i, config) for i, name in enumerate(names)]
-            self.sample = pd.DataFrame({name: pd.Series([], dtype="string") for name in names})
+            self.sample = RowSample(config.correlation_sample_size, config.sample_seed, names)
         elif [c.name for c in self.columns] != names:
             raise ValueError(f"chunk columns {names} differ from {[c.name for c in self.columns]}")
 
@@ -71,29 +67,12 @@ class TableProfiler:
         if n == 0:
             return
         self.rows += n
+        arrays = [_to_arrow(series) for _, series in chunk.items()]
         row_hashes = np.zeros(n, np.uint64)
-        for column, (_, series) in zip(self.columns, chunk.items(), strict=True):
-            row_hashes = combine(row_hashes, column.update(_to_arrow(series)))
+        for column, array in zip(self.columns, arrays, strict=True):
+            row_hashes = combine(row_hashes, column.update(array))
         self.distinct_rows.add(sorted_distinct(row_hashes))
-        priority = splitmix64(row_hashes ^ np.uint64(self.config.sample_seed))
-        k = self.config.correlation_sample_size
-        keep = np.arange(n)
-        if len(self.sample_priority) >= k:  # full: only rows below its largest priority can enter
-            keep = np.flatnonzero(priority < self.sample_priority[-1])
-        if len(keep) > k:
-            keep = keep[np.argpartition(priority[keep], k - 1)[:k]]
-        if len(keep):
-            rows = chunk.iloc[keep].astype("string")
-            rows.columns = names
-            self._add_sample(rows.reset_index(drop=True), priority[keep])
-
-    def _add_sample(self, rows: pd.DataFrame, priority: np.ndarray) -> None:
-        if len(self.sample):
-            rows = pd.concat([self.sample, rows], ignore_index=True)
-            priority = np.concatenate([self.sample_priority, priority])
-        order = np.argsort(priority, kind="stable")[: self.config.correlation_sample_size]
-        self.sample = rows.iloc[order].reset_index(drop=True)
-        self.sample_priority = priority[order]
+        self.sample.offer(arrays, row_hashes)
 
     def merge(self, other: TableProfiler) -> None:
         """Fold in the profiler of another part of the same table (same columns)."""
@@ -108,8 +87,7 @@ class TableProfiler:
             mine.merge(theirs)
         self.rows += other.rows
         self.distinct_rows.merge(other.distinct_rows)
-        if len(other.sample):
-            self._add_sample(other.sample, other.sample_priority)
+        self.sample.merge(other.sample)
 
     @property
     def duplicates_approximate(self) -> bool:
@@ -122,7 +100,8 @@ class TableProfiler:
         c = self.config
         columns = [col.finish() for col in self.columns or []]
         duplicates = self.duplicate_rows()
-        correlations = compute_correlations(self.sample, columns, c)
+        sample = self.sample.frame()
+        correlations = compute_correlations(sample, columns, c)
         alerts = [a for col in columns for a in column_alerts(col, c)]
         alerts += table_alerts(self.rows, duplicates, correlations, parse_report, c)
         cells = self.rows * len(columns)
@@ -136,8 +115,8 @@ class TableProfiler:
             duplicates_approximate=self.duplicates_approximate,
             column_profiles=tuple(columns),
             correlations=tuple(correlations),
-            correlations_sampled=self.rows > len(self.sample),
-            correlation_sample_size=len(self.sample),
+            correlations_sampled=self.rows > len(sample),
+            correlation_sample_size=len(sample),
             alerts=tuple(alerts),
             quality=quality_score(self.rows, columns, duplicates, parse_report, c),
             parse=parse_report.to_dict() if parse_report is not None else {},
@@ -149,8 +128,7 @@ class TableProfiler:
             "columns": [col.to_state() for col in self.columns] if self.columns is not None else None,
             "row_hashes": self.distinct_rows.exact(),
             "row_hll": self.distinct_rows.hll.state if self.distinct_rows.hll is not None else None,
-            "sample": {name: self.sample[name].to_numpy(dtype=object, na_value=None) for name in self.sample.columns},
-            "sample_priority": self.sample_priority,
+            **self.sample.to_state(),
         }
         return codec.dumps(state)
 
@@ -166,14 +144,9 @@ class TableProfiler:
         profiler.distinct_rows = DistinctRowHashes.from_state(
             c.exact_duplicate_limit, c.hll_lg_k, state["row_hashes"], state["row_hll"]
         )
-        profiler.sample = pd.DataFrame({k: pd.Series(_objects(v), dtype="string") for k, v in state["sample"].items()})
-        profiler.sample_priority = state["sample_priority"]
+        sample_config = c.for_columns(len(state["sample"]))
+        profiler.sample = RowSample.from_state(state, sample_config.correlation_sample_size, c.sample_seed)
         return profiler
-
-
-def _objects(values: pa.Array | np.ndarray) -> np.ndarray:
-    """Text of a state as an object array (states of version 1 hold numpy arrays already)."""
-    return values.to_numpy(zero_copy_only=False) if isinstance(values, pa.Array) else values
 
 
 def profile_dataframe(
