@@ -46,6 +46,9 @@ EXAMPLES = [
     "1",
     "+1",
     "-0",
+    "-00",
+    "+007",
+    "-123456789012345678",
     "1.",
     ".5",
     "+.5",
@@ -66,6 +69,12 @@ EXAMPLES = [
     "1.1.2024",
     "TRUE",
     "y",
+    "Yes",
+    "FALSE",
+    "nO",
+    "T",
+    "ye",
+    "falsey",
     "a@b.co",
     "a@@b.co",
     "ftp://x",
@@ -124,6 +133,7 @@ def check(values: list[str]) -> None:
     floats = parsed.integer | parsed.float_only
     numbers[floats] = pc.cast(trimmed.filter(pa.array(floats)), pa.float64()).to_numpy(zero_copy_only=False)
     assert np.array_equal(parsed.numbers, numbers, equal_nan=True)
+    assert np.signbit(parsed.numbers).tolist() == np.signbit(numbers).tolist()  # "-0" is -0.0, as Arrow reads it
 
     counts = np.arange(1, len(values) + 1)
     untyped = np.ones(len(values), dtype=bool)

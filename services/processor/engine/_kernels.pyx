@@ -90,6 +90,75 @@ def count_in_range(
     return out
 
 
+cdef inline bint is_word(const uint8_t* p, int64_t n, const char* word, int64_t size) noexcept nogil:
+    """The n bytes at p are `word` (lower-case ASCII) in any case."""
+    cdef int64_t k
+    if n != size:
+        return False
+    for k in range(n):
+        if (p[k] | 32) != <uint8_t>word[k]:
+            return False
+    return True
+
+
+def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
+    """(shape, value) of each string, in one pass: shape 1 a boolean true word (true/yes/t/y in any case), 2 a false
+    one (false/no/f/n), 3 an integer (an optional sign and 1 to 18 digits, so int64 holds it exactly), 4 another
+    plain decimal (an optional sign, digits, at most one dot, a digit at least), 0 anything else; value the
+    integer's float64 (what a correctly rounded parse of its text gives, -0.0 for a negative zero), NaN for
+    the others."""
+    cdef Py_ssize_t n = offsets.shape[0] - 1
+    shapes_out = np.zeros(max(n, 0), dtype=np.uint8)
+    values_out = np.full(max(n, 0), np.nan)
+    cdef uint8_t[::1] shapes = shapes_out
+    cdef double[::1] values = values_out
+    cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* p
+    cdef Py_ssize_t i
+    cdef int64_t size, k, start, digits, dots, magnitude
+    cdef uint8_t c
+    cdef bint plain
+    with nogil:
+        for i in range(n):
+            p = base + offsets[i]
+            size = offsets[i + 1] - offsets[i]
+            if size == 0:
+                continue
+            c = p[0] | 32
+            if size <= 5 and (c == 116 or c == 121 or c == 102 or c == 110):  # t y f n
+                if is_word(p, size, "true", 4) or is_word(p, size, "yes", 3) or is_word(p, size, "t", 1) \
+                        or is_word(p, size, "y", 1):
+                    shapes[i] = 1
+                elif is_word(p, size, "false", 5) or is_word(p, size, "no", 2) or is_word(p, size, "f", 1) \
+                        or is_word(p, size, "n", 1):
+                    shapes[i] = 2
+                continue
+            start = 1 if (p[0] == 43 or p[0] == 45) else 0  # + -
+            digits = 0
+            dots = 0
+            magnitude = 0
+            plain = True
+            for k in range(start, size):
+                c = p[k]
+                if <uint8_t>(c - 48) <= 9:
+                    digits += 1
+                    if digits <= 18:
+                        magnitude = magnitude * 10 + (c - 48)
+                elif c == 46:
+                    dots += 1
+                else:
+                    plain = False
+                    break
+            if not plain or digits == 0 or dots > 1:
+                continue
+            if dots == 0 and digits <= 18:
+                shapes[i] = 3
+                values[i] = -<double>magnitude if p[0] == 45 else <double>magnitude
+            else:
+                shapes[i] = 4
+    return shapes_out, values_out
+
+
 cdef inline bint is_space(uint8_t c) noexcept nogil:
     return c == 32 or c == 9 or c == 10 or c == 12 or c == 13  # RE2's \s: [\t\n\f\r ]
 

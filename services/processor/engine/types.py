@@ -98,9 +98,7 @@ def byte_table(chars: str | bytes) -> np.ndarray:
 
 
 DIGITS = byte_table("0123456789")
-_SIGN = byte_table("+-")
 _FLOAT_FIRST = byte_table("0123456789+-.iI")
-_PLAIN_FIRST = byte_table("0123456789+-.")
 
 
 def _regex(view: ByteView, candidates: np.ndarray, pattern: str) -> np.ndarray:
@@ -115,28 +113,18 @@ def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
     """`view`: `trimmed`'s ByteView when the caller has it already."""
     n = len(trimmed)
     view = view if view is not None else ByteView(trimmed)
-    # Booleans are at most 5 bytes ("false").
-    short = view.lengths <= 5
-    is_true = np.zeros(n, dtype=bool)
-    is_bool = np.zeros(n, dtype=bool)
-    if short.any():
-        lower = pc.utf8_lower(view.subset(short))
-        is_true[short] = bool_mask(pc.is_in(lower, value_set=pa.array(BOOLEAN_TRUE)))
-        is_bool[short] = is_true[short] | bool_mask(pc.is_in(lower, value_set=pa.array(BOOLEAN_FALSE)))
-
-    # Plain decimals (an optional leading sign, digits, at most one dot, a digit at least) match FLOAT_RE and are
-    # decided by counting bytes; INTEGER_RE is exactly "no dot, 1 to 18 digits". Only the rest (exponents,
-    # inf, ...) that could still be a float go through the regex.
-    signed = _SIGN[view.first]
-    numeric_first = _PLAIN_FIRST[view.first]  # a plain decimal starts with a digit, sign or dot
-    digits = view.count(ord("0"), ord("9"), where=numeric_first)
-    dots = view.count(ord("."), where=numeric_first)
-    plain = (digits >= 1) & (dots <= 1) & (digits + dots + signed == view.lengths)
-    is_int = plain & (dots == 0) & (digits <= 18)
+    # One compiled pass finds boolean words, integers (INTEGER_RE is exactly "no dot, 1 to 18 digits", which it
+    # also parses) and other plain decimals (an optional sign, digits, at most one dot, a digit at least), which
+    # match FLOAT_RE. Only the rest (exponents, inf, ...) that could still be a float go through the regex.
+    shapes, numbers = _kernels.number_shapes(view.offsets, view.data)
+    is_true = shapes == 1
+    is_bool = is_true | (shapes == 2)
+    is_int = shapes == 3
+    plain = is_int | (shapes == 4)
     is_float = plain | _regex(view, ~plain & _FLOAT_FIRST[view.first], FLOAT_RE)
-    numbers = np.full(n, np.nan)
-    if is_float.any():
-        numbers[is_float] = pc.cast(view.subset(is_float), pa.float64()).to_numpy(zero_copy_only=False)
+    decimal = is_float & ~is_int
+    if decimal.any():
+        numbers[decimal] = pc.cast(view.subset(decimal), pa.float64()).to_numpy(zero_copy_only=False)
 
     stamps = np.zeros(n, dtype=np.int64)
     date = np.zeros(n, dtype=bool)
