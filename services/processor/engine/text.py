@@ -40,17 +40,29 @@ def _candidates(view: ByteView) -> dict[str, np.ndarray]:
     distinct, and Arrow's regex took ~95 ns a value)."""
     first, lengths = view.first, view.lengths
     digit_first = DIGITS[first]
+    # An IPv6 text has at most 8 groups of 4 hex digits and 7 colons, two colons at least, and starts with either.
+    ipv6 = _IPV6_FIRST[first] & (lengths <= 39)
     return {
-        "url": _URL_FIRST[first] & (lengths >= 7),
-        "uuid": lengths == 36,
-        "ip_address": (digit_first & (lengths <= 15)) | (view.count(ord(":")) >= 2),
+        # "http", "https" and "ftp" all have a "t" second.
+        "url": _URL_FIRST[first] & (lengths >= 7) & _URL_SECOND[_byte_at(view, 1, lengths >= 7)],
+        "uuid": (lengths == 36) & (_byte_at(view, 8, lengths == 36) == ord("-")),
+        "ip_address": (digit_first & (lengths <= 15)) | (ipv6 & (view.count(ord(":"), where=ipv6) >= 2)),
         "phone": _PHONE_FIRST[first],
         "numeric_text": _NUMERIC_TEXT_FIRST[first],
         "nested": _NESTED_FIRST[first],
     }
 
 
+def _byte_at(view: ByteView, position: int, where: np.ndarray) -> np.ndarray:
+    """Each string's byte at `position` where `where` (which must be only strings that long), else 0."""
+    out = np.zeros(len(where), dtype=np.uint8)
+    out[where] = view.data[view.starts[where] + position]
+    return out
+
+
 _URL_FIRST = byte_table("hHfF")
+_URL_SECOND = byte_table("tT")
+_IPV6_FIRST = byte_table("0123456789abcdefABCDEF:")
 _PHONE_FIRST = byte_table("0123456789+(")
 # A sign, a digit, "$", or the lead byte of "€" (E2) or of "£" and "¥" (C2).
 _NUMERIC_TEXT_FIRST = byte_table(b"0123456789+-$\xe2\xc2")
