@@ -112,6 +112,36 @@ def test_lines_left_inside_a_quoted_field_are_found_as_arrow_reads_them() -> Non
     assert open_quote_lines(b"a", "\u00a6", '"') is None  # not one byte
 
 
+def _open_quote_lines_by_definition(data: bytes, delimiter: int, quote: int) -> list[bool]:
+    """The scan in plain Python, one byte at a time (the compiled one skips through fields)."""
+    flags, state = [], 0  # 0 field start, 1 unquoted, 2 quoted, 3 just after a quote inside a quoted field
+    for i, c in enumerate(data):
+        if c in (10, 13):
+            if c == 13 and data[i + 1 : i + 2] == b"\n":
+                continue
+            flags.append(state == 2)
+            state = 0
+        elif state == 2:
+            state = 3 if c == quote else 2
+        elif state == 3:
+            state = 2 if c == quote else (0 if c == delimiter else 1)
+        elif c == delimiter:
+            state = 0
+        elif state == 0:
+            state = 2 if c == quote else 1
+    return [*flags, state == 2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([",", '"', "\n", "\r", "\r\n", "a", "bc", ";"]), max_size=60))
+def test_the_open_quote_scan_follows_its_definition(pieces: list[str]) -> None:
+    data = "".join(pieces).encode()
+    for delimiter in (",", ";"):
+        flags = open_quote_lines(data, delimiter, '"')
+        assert flags is not None
+        assert flags.tolist() == _open_quote_lines_by_definition(data, ord(delimiter), ord('"'))
+
+
 _LINE_KINDS = {
     "plain": lambda i, j: f"v{i}_{j}",
     "quoted_delimiter": lambda i, j: f'"q,{i}"',

@@ -207,36 +207,58 @@ def open_quote_lines(const uint8_t[::1] data, uint8_t delimiter, uint8_t quote):
     """One flag per line of `data` (lines end at \\n, \\r\\n or \\r; the text after the last end is a line too): 1 when
     the line ends inside a quoted field, read the way Arrow's CSV parser reads (a quote opens a field only at its
     start, two quotes inside one stand for one, text after the closing quote joins the field), each line alone."""
-    cdef Py_ssize_t n = data.shape[0], i
-    cdef Py_ssize_t lines = 1
+    cdef Py_ssize_t n = data.shape[0], i = 0
+    cdef Py_ssize_t lines = 1, returns = 0
     cdef uint8_t c
     with nogil:
-        for i in range(n):
-            c = data[i]
-            if c == 10 or (c == 13 and (i + 1 == n or data[i + 1] != 10)):
-                lines += 1
+        for i in range(n):  # branch-free, so the compiler can vectorise it
+            lines += data[i] == 10
+            returns += data[i] == 13
+        if returns:  # a \r alone ends a line too
+            lines = 1
+            for i in range(n):
+                c = data[i]
+                if c == 10 or (c == 13 and (i + 1 == n or data[i + 1] != 10)):
+                    lines += 1
     out = np.zeros(lines, dtype=np.uint8)
     cdef uint8_t[::1] flags = out
+    # Bytes that end a run: in a quoted field a quote or a line end, in an unquoted one a delimiter or a line end.
+    cdef uint8_t[256] quoted_stop, unquoted_stop
+    for i in range(256):
+        quoted_stop[i] = i == quote or i == 10 or i == 13
+        unquoted_stop[i] = i == delimiter or i == 10 or i == 13
     cdef Py_ssize_t line = 0
     cdef int state = 0  # 0 field start, 1 unquoted, 2 quoted, 3 just after a quote inside a quoted field
+    i = 0
     with nogil:
-        for i in range(n):
+        while i < n:
             c = data[i]
             if c == 10 or c == 13:
-                if c == 13 and i + 1 < n and data[i + 1] == 10:
-                    continue  # the \\n of \\r\\n ends the line
-                flags[line] = state == 2
-                line += 1
-                state = 0
+                if not (c == 13 and i + 1 < n and data[i + 1] == 10):  # the \n of \r\n ends the line
+                    flags[line] = state == 2
+                    line += 1
+                    state = 0
             elif state == 2:
                 if c == quote:
                     state = 3
+                else:
+                    i += 1
+                    while i < n and not quoted_stop[data[i]]:
+                        i += 1
+                    continue
             elif state == 3:
                 state = 2 if c == quote else (0 if c == delimiter else 1)
             elif c == delimiter:
                 state = 0
-            elif state == 0:
-                state = 2 if c == quote else 1
+            elif state == 0 and c == quote:
+                state = 2
+            else:
+                state = 1
+                i += 1
+                while i < n and not unquoted_stop[data[i]]:
+                    i += 1
+                continue
+            i += 1
         flags[line] = state == 2
     return out
 
