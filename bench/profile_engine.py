@@ -13,7 +13,10 @@ and peak RSS (ru_maxrss), so peaks are per measurement:
   (c) ydata-profiling 4.18.4 (minimal=True; pandas.read_csv + ProfileReport.to_json) on the 100 MiB file, in its
       own venv (~/.cache/sluice/bench/ydata-venv: it needs pandas < 3), with a timeout;
   (d) the 2 GiB file in two byte-range parts (plan_parts, dialect of part 0) profiled by two processes at once,
-      serialised and merged in the parent, against one process on the whole file (both timed by the parent).
+      serialised and merged in the parent, against one process on the whole file (both timed by the parent);
+  (e) a wide file (400 columns, 60,000 rows, strings quoted): bare parse and engine, as (a) and (b). Each chunk
+      costs every column a fixed round of calls, so a wide table's 8 MiB blocks (2,000 rows) cost more per byte;
+      its peak counts toward the 512 MiB target.
 """
 
 from __future__ import annotations
@@ -175,6 +178,44 @@ def generate(path: Path, mib: int) -> None:
             out.write(batch(start, step))
             start += step
     partial.rename(path)
+
+
+def generate_wide(path: Path, columns: int, rows: int) -> None:
+    """A deterministic wide CSV: integer, text, float and categorical columns in turn, strings quoted (as exports
+    of wide tables often are)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(20261203)
+    kinds = [
+        lambda n: pa.array(rng.integers(0, 100_000, n)),
+        lambda n: pa.array(np.char.add("some text value ", rng.integers(0, 100_000, n).astype(str))),
+        lambda n: pa.array(np.round(rng.random(n) * 1000, 3)),
+        lambda n: pa.array(rng.choice(np.array(["alpha", "beta", "gamma"]), n)),
+    ]
+    names = ["n", "t", "f", "c"]
+    partial = path.with_suffix(".partial")
+    step = 10_000
+    schema = None
+    for start in range(0, rows, step):
+        n = min(step, rows - start)
+        batch = pa.record_batch({f"{names[i % 4]}{i}": kinds[i % 4](n) for i in range(columns)})
+        if schema is None:
+            schema = batch.schema
+            out = pacsv.CSVWriter(partial, schema)
+        out.write(batch)
+    out.close()
+    partial.rename(path)
+
+
+def wide_dataset(columns: int, rows: int) -> Path:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"wide_{columns}x{rows}.csv"
+    if not path.exists():
+        print(f"generating {path} ...", flush=True)
+        generate_wide(path, columns, rows)
+    return path
 
 
 def dataset(mib: int) -> Path:
@@ -407,6 +448,12 @@ def report(sizes: tuple[int, int, int], figures: dict[str, Any]) -> str:
             theirs = figures["ydata"]
             ratio = f"{theirs['seconds'] / ours['seconds']:.1f}x ours" if "seconds" in theirs else "-"
             rows.append((f"ydata-profiling {YDATA_VERSION} minimal, {size}", seconds(theirs), peak(theirs), ratio))
+    if "wide_engine" in figures:
+        floor, ours = figures["wide_bare"], figures["wide_engine"]
+        size = f"{figures['wide_size'] / MIB:.0f} MiB, {figures['wide_columns']} columns"
+        rows.append((f"bare parse, wide: {size} ({floor['rows']:,} rows)", seconds(floor), peak(floor), "floor"))
+        ratio = f"{ours['seconds'] / floor['seconds']:.1f}x bare parse"
+        rows.append((f"engine, wide: {size}", seconds(ours), peak(ours), ratio))
     split = figures["parts"]
     size = f"{figures[f'size_{huge}'] / MIB:.0f} MiB"
     rows.append((f"engine, {size}, 1 process", f"{split['one_seconds']:.2f} s", f"{split['one_peak_mib']:.0f} MiB", ""))
@@ -436,6 +483,7 @@ def report(sizes: tuple[int, int, int], figures: dict[str, Any]) -> str:
         figures[f"engine_{large}"]["peak_mib"],
         split["one_peak_mib"],
         split["two_peak_mib"],
+        figures.get("wide_engine", {}).get("peak_mib", 0),
     )
     lines.append("")
     if "seconds" in figures.get("ydata", {}):
@@ -510,6 +558,12 @@ def main() -> None:
     if not args.no_ydata:
         print(f"{small} MiB: ydata-profiling (timeout {args.ydata_timeout:.0f} s) ...", flush=True)
         figures["ydata"] = ydata(dataset(small), args.ydata_timeout)
+    columns, rows = (40, 6_000) if args.quick else (400, 60_000)
+    path = wide_dataset(columns, rows)
+    figures["wide_size"], figures["wide_columns"] = path.stat().st_size, columns
+    print(f"wide, {columns} columns: bare parse and engine ...", flush=True)
+    figures["wide_bare"] = bare(path, args.repeat)
+    figures["wide_engine"] = engine(path, 1)
     path = dataset(huge)
     figures[f"size_{huge}"] = path.stat().st_size
     print(f"{huge} MiB: 1 process vs 2 parts ...", flush=True)
