@@ -188,6 +188,13 @@ def test_missing_tokens_configurable() -> None:
     col = profile_dataframe(df, config).column("a")
     assert col.missing == 2 and col.missing_tokens == 1 and col.missing_empty == 1
     assert len(present_values(df["a"], config)) == 3
+    # Tokens of one character, ending in a digit, or not ASCII: the byte pre-filter must not miss any.
+    tokens = frozenset({"-", "?", "\u2014", "n.a.", "0000"})
+    values = ["-", " - ", "--", "?", "\u2014", " \u2014", "\u2013", "n.a.", "N.A.", "0000", "00000", "1", "a-"]
+    df = pd.DataFrame({"a": values}).astype("string")
+    config = ProfileConfig(na_tokens=tokens)
+    col = profile_dataframe(df, config).column("a")
+    assert col.missing_tokens == 7 and col.missing == len(values) - len(present_values(df["a"], config))
 
 
 def test_to_dict_is_json_serialisable() -> None:

@@ -22,7 +22,7 @@ from .hashing import group_strings, take_strings
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
-from .types import TYPE_ORDER, ByteView, bool_mask, fits, parse
+from .types import TYPE_ORDER, ByteView, bool_mask, byte_table, fits, parse
 
 
 class ColumnAccumulator:
@@ -45,7 +45,11 @@ class ColumnAccumulator:
             c.exact_distinct_limit, c.exact_distinct_bytes, c.hll_lg_k, c.frequent_items_lg_max_map_size
         )
         self._na_tokens = pa.array(sorted(c.na_tokens), type=pa.string())
-        self._token_bytes = max((len(t.encode()) for t in c.na_tokens), default=0)
+        tokens = [t.encode() for t in c.na_tokens if t]
+        self._token_bytes = max((len(t) for t in tokens), default=0)
+        # A token's first and last bytes: numbers and dates end in a digit, which no default token does.
+        self._token_first = byte_table(bytes(t[0] for t in tokens))
+        self._token_last = byte_table(bytes(t[-1] for t in tokens))
 
     def update(self, array: pa.Array) -> np.ndarray:
         """Account one chunk of this column; returns each row's 64-bit value hash (for duplicate rows)."""
@@ -56,7 +60,9 @@ class ColumnAccumulator:
         trimmed, view = _trim(dictionary)
         empty = view.lengths == 0
         token = np.zeros(len(trimmed), dtype=bool)
-        could_be_token = (view.lengths > 0) & (view.lengths <= self._token_bytes)
+        could_be_token = (
+            (view.lengths <= self._token_bytes) & self._token_first[view.first] & self._token_last[view.last]
+        )
         if could_be_token.any():
             token[could_be_token] = bool_mask(pc.is_in(view.subset(could_be_token), value_set=self._na_tokens))
         self.empties += int(counts[empty].sum())
@@ -306,8 +312,7 @@ def _trim(values: pa.Array) -> tuple[pa.Array, ByteView]:
     a control character or any non-ASCII character (the only ones that can be whitespace), which skips the copy."""
     view = ByteView(values)
     nonempty = view.lengths > 0
-    last = view.data[view.starts[nonempty] + view.lengths[nonempty] - 1]
-    first = view.first[nonempty]
+    first, last = view.first[nonempty], view.last[nonempty]
     if ((first <= 0x20) | (first >= 0x80)).any() or ((last <= 0x20) | (last >= 0x80)).any():
         trimmed = pc.utf8_trim_whitespace(values)
         return trimmed, ByteView(trimmed)

@@ -55,11 +55,14 @@ class ParsedValues:
 
 
 def bool_mask(array: pa.Array) -> np.ndarray:
-    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if array.null_count:  # results on null-free values have none: skip the copy
+        array = pc.fill_null(array, False)
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 class ByteView:
-    """Byte lengths, first bytes and per-string byte-class counts of a null-free string array, from its buffers.
+    """Byte lengths, first and last bytes and per-string byte-class counts of a null-free string array, from its
+    buffers.
 
     The cheap, exact pre-filters that keep regexes off values that cannot match (a date starts with a digit,
     an e-mail address holds one '@', ...): on a free-text column most regexes then run on nothing.
@@ -73,7 +76,10 @@ class ByteView:
         self.lengths = np.diff(offsets)
         nonempty = self.lengths > 0
         self.first = np.zeros(len(array), dtype=np.uint8)
-        self.first[nonempty] = self.data[self.starts[nonempty]]
+        self.last = np.zeros(len(array), dtype=np.uint8)
+        starts = self.starts[nonempty]
+        self.first[nonempty] = self.data[starts]
+        self.last[nonempty] = self.data[starts + self.lengths[nonempty] - 1]
         self._segment = self.data[offsets[0] : offsets[-1]] if len(array) else self.data[:0]
 
     def count(self, low: int, high: int | None = None, where: np.ndarray | None = None) -> np.ndarray:
