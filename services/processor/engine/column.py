@@ -102,6 +102,8 @@ class ColumnAccumulator:
             return
         if all(len(examples) >= k for examples in kept):  # full: only values below a largest kept one can enter
             bound = max(examples[-1] for examples in kept)
+            if misfit.all() and pc.min(values).as_py() >= bound:  # one call: a chunk of nothing new
+                return
             misfit = misfit & bool_mask(pc.less(values, pa.scalar(bound, pa.string())))
             if not misfit.any():
                 return
