@@ -60,7 +60,9 @@ values per column (500,000 per table), in a table of Arrow text with counts foun
 limit, against 6.8 s). Measured and not adopted: reading the
 next chunk ahead in a thread (10% faster, +55 MiB peak, which took parts-mode processors over 512 MiB then)
 and profiling the columns of a chunk in a thread pool (1.2x on two threads: most steps hold the GIL).
-A compiled library does not close the gap either (bench/polars_floor.py, measured 2026-11-29 at 6b37a96 in a scratch
+A wide table costs more per byte: each column of each chunk pays a fixed round of about fifty numpy and Arrow
+calls (about 1 ms), and an 8 MiB block of 400 columns holds 2,000 rows, so the wide row's ratio is the engine's
+worst. A compiled library does not close the gap either (bench/polars_floor.py, measured 2026-11-29 at 6b37a96 in a scratch
 venv; not a dependency): polars 2.1.0 on the same 103 MiB file, on both cores, read it in 0.24-0.32 s and then
 computed only part of a profile (null and distinct counts; min/max/mean/std/skewness/kurtosis/median/zeros of the
 numeric columns; mean string length; an e-mail regex; the 10 most frequent values; duplicate rows; no type inference
@@ -71,7 +73,19 @@ the 2-part target, which is met because one process leaves most of the second co
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above (ee5b1ef), a faster machine of the same kind (ydata 78.7 s against 120.1 s): since dbd6559 the
+- The run above, 2026-12-03, a machine of the same kind (ydata 110 s). New since ee5b1ef: the wide file (e), which
+  showed where a chunk's fixed costs go; Cramér's V by one bincount a pair (pandas' crosstab took ~20 ms a pair:
+  4.2 s of a 60-column file's 11 s); a chunk's values seen once left out of the frequent-items sketch when there
+  are at least 1 / epsilon of them (+1 to the bound instead of epsilon each); the correlation sample as Arrow text,
+  sorted in a quarter at a time and capped at 2 million cells (a 400-column file peaked at 544-549 MiB before);
+  boolean words, integers (parsed) and plain decimals found by one compiled pass; narrower pattern pre-filters;
+  the open-quote scan running through fields (26.7 -> 16.0 ms an 8 MiB quoted block); token look-ups only where
+  a value's first and last bytes could be a token's; a chunk adding no new mixed-type example found with one
+  call. Interleaved against fedaf4a, same minutes: 100 MiB median 2.80 -> 2.44 s (-13%, eight pairs, each
+  faster); 60 columns 11.8 -> 7.3 s; 400 columns 77.7 -> 25.3 s (one pair; the other run of fedaf4a that
+  day: 47.9 s, 549 MiB). Measured and not adopted: profiling a wide table's chunks two to four at a time (400
+  columns 22.8 -> 16.0-19.4 s, but +50 to +150 MiB peak).
+- ee5b1ef, a faster machine of the same kind (ydata 78.7 s against 120.1 s): since dbd6559 the
   sniff's check for quoted line breaks asks the compiled open-quote scan before parsing the 1 MiB sample with the
   csv module, and its quote-char counts search from the quote (0.19 -> 0.05 s a file), and the e-mail pattern is
   a compiled check equal to the regex (0.10 s of the 100 MiB file). Interleaved runs of d81ee54 and ee5b1ef on the
