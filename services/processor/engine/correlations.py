@@ -4,9 +4,9 @@ Pearson and Spearman between integer/float columns (pandas DataFrame.corr, pairw
 do not parse as numbers are left out). Cramér's V between categorical/boolean columns with at most
 `cramers_max_distinct` categories: V = sqrt(chi2 / n / (min(rows, cols) - 1)) over the contingency table of rows
 where both are present, without bias correction. The sample is every row while the table has at most
-`correlation_sample_size` rows (exact), else a bottom-k hash sample of that many rows (see table.py). Pairs grow
-with the square of the columns, so only the first `correlation_max_columns` columns (in file order) of each kind
-take part.
+`correlation_sample_size` rows (exact), else a bottom-k hash sample of that many rows, fewer for a wide table
+(`correlation_sample_cells`; see row_sample.py). Pairs grow with the square of the columns, so only the first
+`correlation_max_columns` columns (in file order) of each kind take part.
 """
 
 from __future__ import annotations
