@@ -60,16 +60,16 @@ values per column (500,000 per table), in a table of Arrow text with counts foun
 limit, against 6.8 s). Measured and not adopted: reading the
 next chunk ahead in a thread (10% faster, +55 MiB peak, which took parts-mode processors over 512 MiB then)
 and profiling the columns of a chunk in a thread pool (1.2x on two threads: most steps hold the GIL).
-A wide table costs more per byte: each column of each chunk pays a fixed round of about fifty numpy and Arrow
-calls (about 1 ms), and an 8 MiB block of 400 columns holds 2,000 rows, so the wide row's ratio is the engine's
-worst. A compiled library does not close the gap either (bench/polars_floor.py, measured 2026-11-29 at 6b37a96
-in a scratch venv; not a dependency): polars 2.1.0 on the same 103 MiB file, on both cores, read it in 0.24-0.32 s and then
+A wide table costs more per byte: each column of each chunk pays a fixed round of about fifty numpy and Arrow calls
+(about 1 ms), and an 8 MiB block of 400 columns holds 2,000 rows, so the wide row's ratio is the engine's worst. A
+compiled library does not close the gap either (bench/polars_floor.py, measured 2026-11-29 at 6b37a96 in a scratch
+venv; not a dependency): polars 2.1.0 on the same 103 MiB file, on both cores, read it in 0.24-0.32 s and then
 computed only part of a profile (null and distinct counts; min/max/mean/std/skewness/kurtosis/median/zeros of the
-numeric columns; mean string length; an e-mail regex; the 10 most frequent values; duplicate rows; no type inference
-of text, sketches, histograms, patterns, correlations or mergeable state) in 1.5-2.1 s: 5.5-10.1x the floor of the
-same runs (0.23-0.40 s), its value_counts alone 0.82-1.34 s. Within 3x would take a purpose-built kernel that
-hashes, counts and accumulates each column in one scan, and both cores: on a machine of two cores that pulls against
-the 2-part target, which is met because one process leaves most of the second core to the other."""
+numeric columns; mean string length; an e-mail regex; the 10 most frequent values; duplicate rows; no type
+inference of text, sketches, histograms, patterns, correlations or mergeable state) in 1.5-2.1 s: 5.5-10.1x the
+floor of the same runs (0.23-0.40 s), its value_counts alone 0.82-1.34 s. Within 3x would take a purpose-built
+kernel that hashes, counts and accumulates each column in one scan, and both cores: on a machine of two cores that
+pulls against the 2-part target, which is met because one process leaves most of the second core to the other."""
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
