@@ -28,7 +28,8 @@ _V1 = b"SLP1"
 _CODEC = pa.Codec("zstd", 1)  # fast: states are short-lived
 
 
-def _text_array(values: pa.Array | np.ndarray) -> pa.Array:
+def text_array(values: pa.Array | np.ndarray) -> pa.Array:
+    """Text held as Arrow or as a numpy object array (states of version 1), as Arrow large_string."""
     array = values if isinstance(values, pa.Array) else pa.array(values, pa.large_string())
     return array.cast(pa.large_string())
 
@@ -49,7 +50,7 @@ def _encode(value: Any, buffers: list[Any]) -> Any:
     if isinstance(value, bytes):
         return ref(value, kind="bytes")
     if isinstance(value, pa.Array) or (isinstance(value, np.ndarray) and value.dtype == object):
-        return ref(_ipc(_text_array(value)), kind="text")
+        return ref(_ipc(text_array(value)), kind="text")
     if isinstance(value, np.ndarray):
         array = np.ascontiguousarray(value)
         return ref(array.view(np.uint8).data, kind="array", dtype=array.dtype.str)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .codec import text_array
 from .hashing import splitmix64
 
 
@@ -79,7 +80,7 @@ class RowSample:
         columns = state["sample"]
         assert isinstance(columns, dict)
         sample = cls(size, seed, list(columns))
-        arrays = [_arrow(v) for v in columns.values()]
+        arrays = [text_array(v) for v in columns.values()]
         priority = np.asarray(state["sample_priority"], dtype=np.uint64)
         if len(priority):
             sample._add(pa.Table.from_arrays(arrays, names=sample.names), priority)
@@ -88,9 +89,3 @@ class RowSample:
 
 def _empty(names: list[str]) -> pa.Table:
     return pa.Table.from_arrays([pa.array([], pa.large_string()) for _ in names], names=names)
-
-
-def _arrow(values: pa.Array | np.ndarray) -> pa.Array:
-    """A state's column (states of version 1 hold numpy object arrays) as Arrow large_string."""
-    array = values if isinstance(values, pa.Array) else pa.array(values, pa.large_string(), from_pandas=True)
-    return array.cast(pa.large_string())

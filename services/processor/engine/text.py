@@ -42,10 +42,11 @@ def _candidates(view: ByteView) -> dict[str, np.ndarray]:
     digit_first = DIGITS[first]
     # An IPv6 text has at most 8 groups of 4 hex digits and 7 colons, two colons at least, and starts with either.
     ipv6 = _IPV6_FIRST[first] & (lengths <= 39)
+    long_enough, uuid_long = lengths >= 7, lengths == 36
     return {
         # "http", "https" and "ftp" all have a "t" second.
-        "url": _URL_FIRST[first] & (lengths >= 7) & _URL_SECOND[_byte_at(view, 1, lengths >= 7)],
-        "uuid": (lengths == 36) & (_byte_at(view, 8, lengths == 36) == ord("-")),
+        "url": _URL_FIRST[first] & long_enough & _URL_SECOND[_byte_at(view, 1, long_enough)],
+        "uuid": uuid_long & (_byte_at(view, 8, uuid_long) == ord("-")),
         "ip_address": (digit_first & (lengths <= 15)) | (ipv6 & (view.count(ord(":"), where=ipv6) >= 2)),
         "phone": _PHONE_FIRST[first],
         "numeric_text": _NUMERIC_TEXT_FIRST[first],
