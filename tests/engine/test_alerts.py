@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from services.processor.engine import ParseReport, ProfileConfig, profile_dataframe
+from services.processor.engine import ParseReport, ProfileConfig, TableProfiler, profile_dataframe
+from services.processor.engine.hashing import hash_strings
 
 
 def codes(df: pd.DataFrame, report: ParseReport | None = None, **config: object) -> set[str]:
@@ -68,6 +70,30 @@ def test_mixed_types_examples() -> None:
     assert col.inferred_type == "integer" and col.invalid == 3
     assert col.invalid_examples == ("n/a?", "oops", "x")
     assert col.numeric is not None and col.numeric.max == N - 4
+
+
+def test_mixed_types_examples_are_the_smallest_hashes_whatever_the_chunks() -> None:
+    # 40 words among 1,000 integers: more misfits than examples kept. The examples are the misfits with the
+    # smallest value hashes (a pseudo-random choice), the same in one pass, chunk by chunk and from merged parts.
+    words = [f"w{i:02d}-{'x' * (i % 7)}" for i in range(40)]
+    values = [str(i) for i in range(1000)] + words
+    df = pd.DataFrame({"a": np.random.default_rng(4).permutation(values)}).astype("string")
+    by_hash = sorted(zip(hash_strings(pa.array(words)).tolist(), words, strict=True))
+    expected = tuple(sorted(w for _, w in by_hash[:5]))
+
+    one = profile_dataframe(df).column("a")
+    chunked = TableProfiler()
+    for start in range(0, len(df), 97):
+        chunked.update(df.iloc[start : start + 97])
+    merged = TableProfiler()
+    for start in range(0, len(df), 300):
+        part = TableProfiler()
+        part.update(df.iloc[start : start + 300])
+        merged.merge(TableProfiler.from_bytes(part.to_bytes()))
+    for profiler in (chunked, merged):
+        col = profiler.finish().column("a")
+        assert col.inferred_type == "integer" and col.invalid == 40
+        assert col.invalid_examples == one.invalid_examples == expected
 
 
 @pytest.mark.parametrize(

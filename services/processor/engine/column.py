@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from .config import ProfileConfig
 from .distinct import DistinctAccumulator
-from .hashing import group_strings, take_strings
+from .hashing import group_strings, hash_strings, take_strings
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
@@ -33,7 +33,8 @@ class ColumnAccumulator:
         self.empties = 0
         self.tokens = 0
         self.fit_counts: dict[str, int] = dict.fromkeys(TYPE_ORDER, 0)
-        self.misfit_examples: dict[str, list[str]] = {t: [] for t in TYPE_ORDER}
+        # Per type: up to `mixed_examples` (value hash, value) of values not fitting it, smallest first.
+        self.misfit_examples: dict[str, list[tuple[int, str]]] = {t: [] for t in TYPE_ORDER}
         self.iso_dates = 0
         c = config
         self.integers = NumericAccumulator(c.exact_quantile_limit, c.kll_k, integer=True)
@@ -83,7 +84,7 @@ class ColumnAccumulator:
         for type_name, mask in fit_masks.items():
             self.fit_counts[type_name] += int(counts[mask].sum())
         for misfit, type_names in _misfit_groups(fit_masks):
-            self._keep_examples(type_names, dictionary, misfit)
+            self._keep_examples(type_names, dictionary, hashes, misfit)
         self.integers.update(parsed.numbers[parsed.integer], counts[parsed.integer])
         self.floats.update(parsed.numbers[parsed.float_only], counts[parsed.float_only])
         self.dates.update(parsed.stamps[parsed.date], counts[parsed.date])
@@ -94,23 +95,26 @@ class ColumnAccumulator:
         self.distinct.update(dictionary, counts, hashes)
         return row_hashes
 
-    def _keep_examples(self, type_names: list[str], values: pa.Array, misfit: np.ndarray) -> None:
-        # The smallest values in text order: deterministic whatever the chunking or merge order.
+    def _keep_examples(self, type_names: list[str], values: pa.Array, hashes: np.ndarray, misfit: np.ndarray) -> None:
+        """Keep the misfits with the smallest value hashes: a pseudo-random choice (not, say, the values sorting
+        first, which are mostly punctuation), the same whatever the chunking or merge order, found with numpy
+        on hashes the grouping computed anyway."""
         k = self.config.mixed_examples
         kept = [self.misfit_examples[t] for t in type_names]
         if k == 0:
             return
-        if all(len(examples) >= k for examples in kept):  # full: only values below a largest kept one can enter
-            bound = max(examples[-1] for examples in kept)
-            if misfit.all() and pc.min(values).as_py() >= bound:  # one call: a chunk of nothing new
-                return
-            misfit = misfit & bool_mask(pc.less(values, pa.scalar(bound, pa.string())))
-            if not misfit.any():
-                return
-        misfits = values.filter(pa.array(misfit))
-        smallest = set(misfits.take(pc.bottom_k_unstable(misfits, k)).to_pylist())
+        if all(len(examples) >= k for examples in kept):  # full: only hashes up to a largest kept one can enter
+            bound = max(examples[-1][0] for examples in kept)
+            misfit = misfit & (hashes <= np.uint64(bound))
+        rows = np.flatnonzero(misfit)
+        if len(rows) == 0:
+            return
+        if len(rows) > k:  # the k smallest hashes, ties at the k-th included (two texts may share a hash)
+            kth = np.partition(hashes[rows], k - 1)[k - 1]
+            rows = rows[hashes[rows] <= kth]
+        found = set(zip(hashes[rows].tolist(), take_strings(values, rows).to_pylist(), strict=True))
         for type_name, examples in zip(type_names, kept, strict=True):
-            self.misfit_examples[type_name] = sorted(set(examples) | smallest)[:k]
+            self.misfit_examples[type_name] = sorted(found.union(examples))[:k]
 
     def merge(self, other: ColumnAccumulator) -> None:
         self.count += other.count
@@ -121,7 +125,7 @@ class ColumnAccumulator:
         k = self.config.mixed_examples
         for t in TYPE_ORDER:
             self.fit_counts[t] += other.fit_counts[t]
-            self.misfit_examples[t] = sorted(set(self.misfit_examples[t]) | set(other.misfit_examples[t]))[:k]
+            self.misfit_examples[t] = sorted(set(self.misfit_examples[t]).union(other.misfit_examples[t]))[:k]
         self.integers.merge(other.integers)
         self.floats.merge(other.floats)
         self.dates.merge(other.dates)
@@ -178,7 +182,7 @@ class ColumnAccumulator:
             repeated_values=self.distinct.repeated,
             type_counts=dict(self.fit_counts),
             invalid=invalid,
-            invalid_examples=tuple(self.misfit_examples[kind]) if typed and invalid else (),
+            invalid_examples=tuple(sorted(v for _, v in self.misfit_examples[kind])) if typed and invalid else (),
             top_values=tuple(TopValue(v, n) for v, n in self.distinct.top(c.top_values)),
             top_values_approximate=not self.distinct.exact,
             top_values_error=self.distinct.top_bound,
@@ -255,7 +259,7 @@ class ColumnAccumulator:
             "position": self.position,
             "counts": [self.count, self.nulls, self.empties, self.tokens, self.iso_dates],
             "fits": self.fit_counts,
-            "examples": self.misfit_examples,
+            "examples": {t: [v for _, v in examples] for t, examples in self.misfit_examples.items()},
             "integers": self.integers.to_state(),
             "floats": self.floats.to_state(),
             "dates": self.dates.to_state(),
@@ -270,7 +274,7 @@ class ColumnAccumulator:
         acc = cls(state["name"], state["position"], config)
         acc.count, acc.nulls, acc.empties, acc.tokens, acc.iso_dates = state["counts"]
         acc.fit_counts = dict(state["fits"])
-        acc.misfit_examples = {k: list(v) for k, v in state["examples"].items()}
+        acc.misfit_examples = {t: _with_hashes(values) for t, values in state["examples"].items()}
         acc.integers = NumericAccumulator.from_state(state["integers"], c.exact_quantile_limit, c.kll_k)
         acc.floats = NumericAccumulator.from_state(state["floats"], c.exact_quantile_limit, c.kll_k)
         acc.dates = DatetimeAccumulator.from_state(state["dates"])
@@ -284,6 +288,11 @@ class ColumnAccumulator:
             c.frequent_items_lg_max_map_size,
         )
         return acc
+
+
+def _with_hashes(values: list[str]) -> list[tuple[int, str]]:
+    hashes = hash_strings(pa.array(values, pa.string())).tolist()
+    return sorted(zip(hashes, values, strict=True))
 
 
 def _misfit_groups(fit_masks: dict[str, np.ndarray]) -> list[tuple[np.ndarray, list[str]]]:
