@@ -33,7 +33,7 @@ def profile_range(path: Path, dialect: Dialect, start: int, end: int) -> tuple[T
         raw.seek(start)
         reader = open_table(raw, byte_range=(start, end), dialect=dialect)
         profiler = TableProfiler()
-        for chunk in reader:
+        for chunk in reader.chunks():
             profiler.update(chunk)
     return profiler, reader.report
 

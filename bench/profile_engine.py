@@ -272,7 +272,7 @@ def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dia
             reader = open_table(raw, byte_range=(start, end), dialect=Dialect.from_dict(json.loads(dialect)))
         else:
             reader = open_table(raw, file_name=Path(path).name)
-        for chunk in reader:
+        for chunk in reader.chunks():
             profiler.update(chunk)
     result: dict[str, Any] = {"rows": profiler.rows}
     if blob:

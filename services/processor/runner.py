@@ -273,7 +273,7 @@ class JobRunner:
                     byte_range=byte_range,
                     dialect=dialect,
                 )
-                for chunk in reader:
+                for chunk in reader.chunks():
                     profiler.update(chunk)
                     progress.rows_done += len(chunk)
             except _Stop:

@@ -6,14 +6,18 @@ import gzip
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from reader_helpers import read_bytes, rows
 
+from services.processor.engine import TableProfiler
 from services.processor.engine.reading import ReadOptions, open_table
 
 PEOPLE = "name,age,city\nAda,36,London\nLinus,54,Helsinki\n"
@@ -205,3 +209,39 @@ def test_chunks_are_bounded_by_block_size() -> None:
     assert len(reader_frames) > 10
     assert max(len(f) for f in reader_frames) < 2000
     assert sum(len(f) for f in reader_frames) == 20000
+
+
+def _profile(chunks: Iterable[Any]) -> dict[str, object]:
+    profiler = TableProfiler()
+    for chunk in chunks:
+        profiler.update(chunk)
+    return profiler.finish().to_dict()
+
+
+@pytest.mark.parametrize("kind", ["csv", "csv-open-quote", "parquet", "jsonl"])
+def test_chunks_as_parsed_profile_like_data_frames(kind: str, tmp_path: Path) -> None:
+    # The processor profiles the reader's chunks as parsed (Arrow for delimited text and Parquet, skipping pandas);
+    # the profile must equal the one of the DataFrame chunks the reader gives when iterated.
+    body = "".join(f'{i},"{"w" * (i % 5)} {i % 7}",{i * 0.25},{"" if i % 9 else "NA"}\n' for i in range(3000))
+    text = "id,note,amount,flag\n" + body
+    if kind == "csv-open-quote":  # a quote left open: that block is read in pieces, one chunk of several batches
+        text = text.replace('\n1500," 2",', '\n1500,"never closed,', 1)
+    data = text.encode()
+    if kind == "parquet":
+        buffer = io.BytesIO()
+        frame = pd.read_csv(io.BytesIO(data), dtype="string", keep_default_na=False)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer, row_group_size=700)
+        data = buffer.getvalue()
+    elif kind == "jsonl":
+        frame = pd.read_csv(io.BytesIO(data), dtype="string", keep_default_na=False)
+        data = "".join(json.dumps(row) + "\n" for row in frame.to_dict(orient="records")).encode()
+    options = ReadOptions(block_size=16 * 1024, chunk_rows=700)
+    name = "t." + kind.split("-")[0]
+
+    as_parsed = list(open_table(io.BytesIO(data), file_name=name, options=options).chunks())
+    frames = list(open_table(io.BytesIO(data), file_name=name, options=options))
+    arrow = kind != "jsonl"
+    assert all(isinstance(c, pa.RecordBatch | pa.Table) == arrow for c in as_parsed)
+    assert any(isinstance(c, pa.Table) for c in as_parsed) == (kind == "csv-open-quote")
+    assert sum(len(c) for c in as_parsed) == sum(len(f) for f in frames) > 2000
+    assert _profile(as_parsed) == _profile(frames)

@@ -21,8 +21,8 @@ base = process.memory_info().rss
 rows = peak = 0
 with open(sys.argv[1], "rb", buffering=0) as raw:
     reader = open_table(raw, file_name="big.csv")
-    for frame in reader:
-        rows += len(frame)
+    for chunk in reader.chunks():  # as the processor reads
+        rows += len(chunk)
         peak = max(peak, process.memory_info().rss)
 print(json.dumps({"rows": rows, "growth_mib": (peak - base) / 2**20,
                   "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -1,7 +1,7 @@
 """The profiling engine: pure computation over table chunks, no service I/O.
 
 profiler = TableProfiler(ProfileConfig())
-for chunk in reader: profiler.update(chunk)      # DataFrames of string columns
+for chunk in reader.chunks(): profiler.update(chunk)  # Arrow tables or DataFrames of text columns
 profiler.merge(TableProfiler.from_bytes(blob))    # parts profiled elsewhere
 profile = profiler.finish(parse_report)           # TableProfile; profile.to_dict() is JSON-ready
 """

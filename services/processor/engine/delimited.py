@@ -24,14 +24,13 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO, Literal
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from services.processor.engine import dialect as sniffing
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
-from services.processor.engine.options import Dialect, to_frame
+from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
 
 _STRING = pa.string()
@@ -165,12 +164,11 @@ class DelimitedChunks:
         # in _blocks), and no line-by-line check showed every quote closed (set in _parse).
         self._may_swallow = True
 
-    def __iter__(self) -> Iterator[pd.DataFrame]:
+    def __iter__(self) -> Iterator[pa.RecordBatch | pa.Table]:
         for table in self._tables():
-            frame = to_frame(table)
-            self._report.rows_read += len(frame)
-            if len(frame):
-                yield frame
+            self._report.rows_read += len(table)
+            if len(table):
+                yield table
         self._drain_bad_encoding()
         self._report.lines_read = self._next_row - 1 + self._repairs.shift
 

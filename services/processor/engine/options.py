@@ -74,6 +74,15 @@ def _string_mapper(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype 
     return None
 
 
+# A chunk of rows as a reader gives it: Arrow where the reader parsed into Arrow (delimited text, Parquet), else a
+# DataFrame; every column text (string or large_string; STRING_DTYPE in a DataFrame).
+Chunk = pd.DataFrame | pa.RecordBatch | pa.Table
+
+
+def as_frame(chunk: Chunk) -> pd.DataFrame:
+    return chunk if isinstance(chunk, pd.DataFrame) else to_frame(chunk)
+
+
 def to_frame(data: pa.RecordBatch | pa.Table) -> pd.DataFrame:
     """An Arrow batch of string columns as a DataFrame of STRING_DTYPE columns, without copying the strings."""
     return data.to_pandas(types_mapper=_string_mapper)

@@ -22,7 +22,15 @@ from services.processor.engine import dialect as sniffing
 from services.processor.engine.delimited import DelimitedChunks
 from services.processor.engine.encoding import EncodingGuess, detect_encoding, sample_text
 from services.processor.engine.formats import check_text, container_format, strip_extension, text_format
-from services.processor.engine.options import STRING_DTYPE, Dialect, NotATableError, ReadOptions, unique_names
+from services.processor.engine.options import (
+    STRING_DTYPE,
+    Chunk,
+    Dialect,
+    NotATableError,
+    ReadOptions,
+    as_frame,
+    unique_names,
+)
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.streams import CountingStream, RangeStream, peek, spool
 from services.processor.engine.structured import JsonLinesChunks, XlsxChunks, parquet_chunks, parquet_columns
@@ -42,11 +50,12 @@ _SKIPPED_MEMBERS = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 
 
 class TableReader:
-    """Iterate it once for DataFrame chunks; `report` is complete when the iteration ends."""
+    """Iterate it once, for DataFrame chunks or (`chunks()`) as the reader parsed them; `report` is complete when
+    the iteration ends."""
 
     def __init__(
         self,
-        chunks: Iterable[pd.DataFrame],
+        chunks: Iterable[Chunk],
         report: ParseReport,
         columns: list[str],
         counter: CountingStream,
@@ -71,6 +80,12 @@ class TableReader:
         return self._counter.count
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
+        for chunk in self.chunks():
+            yield as_frame(chunk)
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The chunks as parsed: Arrow for delimited text and Parquet (TableProfiler.update takes them as they are,
+        which skips a round trip through pandas: 9% of a 400-column file's time), DataFrames otherwise."""
         try:
             yield from self._chunks
         finally:

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from services.processor.engine.dialect import looks_like_header
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
-from services.processor.engine.options import STRING_DTYPE, NotATableError, to_frame, unique_names
+from services.processor.engine.options import STRING_DTYPE, NotATableError, unique_names
 from services.processor.engine.parse_report import ParseReport
 
 _STRING = pa.string()
@@ -166,12 +166,12 @@ def parquet_columns(source: BinaryIO) -> tuple[pq.ParquetFile, list[str]]:
 
 def parquet_chunks(
     parquet: pq.ParquetFile, columns: list[str], report: ParseReport, *, chunk_rows: int
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[pa.RecordBatch]:
     for batch in parquet.iter_batches(batch_size=chunk_rows, use_threads=False):
         arrays = [_arrow_text(batch.column(i)) for i in range(batch.num_columns)]
         report.rows_read += batch.num_rows
         report.lines_read += batch.num_rows
-        yield to_frame(pa.RecordBatch.from_arrays(arrays, names=columns))
+        yield pa.RecordBatch.from_arrays(arrays, names=columns)
 
 
 # ---- xlsx -------------------------------------------------------------------------------------------------

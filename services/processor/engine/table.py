@@ -22,6 +22,7 @@ from .config import ProfileConfig
 from .correlations import compute as compute_correlations
 from .hashing import combine
 from .model import TableProfile
+from .options import Chunk
 from .parse_report import ParseReport
 from .quality import quality_score
 from .row_hashes import DistinctRowHashes, sorted_distinct
@@ -31,18 +32,28 @@ from .row_sample import RowSample
 def _to_arrow(series: pd.Series) -> pa.Array:
     values = series.array
     if hasattr(values, "__arrow_array__"):
-        array = values.__arrow_array__()
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
-    else:
-        array = pa.array(series.astype(object), from_pandas=True)
+        return _text(values.__arrow_array__())
+    return _text(pa.array(series.astype(object), from_pandas=True))
+
+
+def _text(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         array = array.cast(pa.string())
     return array
 
 
+def _columns(chunk: Chunk) -> tuple[list[str], list[pa.Array]]:
+    """A chunk's column names and its columns as Arrow text."""
+    if isinstance(chunk, pd.DataFrame):
+        return [str(n) for n in chunk.columns], [_to_arrow(series) for _, series in chunk.items()]
+    return list(chunk.schema.names), [_text(column) for column in chunk.columns]
+
+
 class TableProfiler:
-    """Streaming, mergeable table profile. `update` each chunk (a DataFrame of string columns), then `finish`."""
+    """Streaming, mergeable table profile. `update` each chunk (a DataFrame of string columns, or an Arrow table
+    or batch of text columns), then `finish`."""
 
     def __init__(self, config: ProfileConfig | None = None) -> None:
         self.config = config or ProfileConfig()
@@ -59,15 +70,14 @@ class TableProfiler:
         elif [c.name for c in self.columns] != names:
             raise ValueError(f"chunk columns {names} differ from {[c.name for c in self.columns]}")
 
-    def update(self, chunk: pd.DataFrame) -> None:
-        names = [str(n) for n in chunk.columns]
+    def update(self, chunk: Chunk) -> None:
+        names, arrays = _columns(chunk)
         self._init_columns(names)
         assert self.columns is not None
         n = len(chunk)
         if n == 0:
             return
         self.rows += n
-        arrays = [_to_arrow(series) for _, series in chunk.items()]
         row_hashes = np.zeros(n, np.uint64)
         for column, array in zip(self.columns, arrays, strict=True):
             row_hashes = combine(row_hashes, column.update(array))
