@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import cast
+from typing import TypeAlias, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -76,7 +76,7 @@ def _string_mapper(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype 
 
 # A chunk of rows as a reader gives it: Arrow where the reader parsed into Arrow (delimited text, Parquet), else a
 # DataFrame; every column text (string or large_string; STRING_DTYPE in a DataFrame).
-Chunk = pd.DataFrame | pa.RecordBatch | pa.Table
+Chunk: TypeAlias = pd.DataFrame | pa.RecordBatch | pa.Table
 
 
 def as_frame(chunk: Chunk) -> pd.DataFrame:
