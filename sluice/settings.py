@@ -110,6 +110,12 @@ class ProcessorSettings(CommonSettings):
     read_block_bytes: int = Field(
         8 * 1024**2, ge=64 * 1024, description="Bytes of delimited text parsed per chunk (bounds processor memory)."
     )
+    read_ahead: bool | None = Field(
+        None,
+        description="Read and parse the next chunk in a second thread while profiling this one: about 1.2x "
+        "faster with two CPUs, one more chunk (~35 MiB) resident. Empty: on when the processor may use two CPUs "
+        "or more (its affinity and cgroup CPU limit).",
+    )
     split_bytes: int = Field(
         512 * 1024**2,
         ge=0,

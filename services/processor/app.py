@@ -8,6 +8,7 @@ import socket
 import threading
 
 from services.processor.admin import ProcessorAdminServicer
+from services.processor.cpus import usable_cpus
 from services.processor.engine import ProfileConfig
 from services.processor.parts import SplitPolicy
 from services.processor.runner import JobRunner, RunnerConfig
@@ -55,6 +56,7 @@ class ProcessorApp:
                 read_window_bytes=settings.read_window_bytes,
                 block_bytes=settings.read_block_bytes,
                 chunk_rows=settings.chunk_rows,
+                read_ahead=settings.read_ahead if settings.read_ahead is not None else usable_cpus() >= 2,
                 profile=ProfileConfig(exact_distinct_limit=settings.distinct_exact_limit),
                 retry=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
                 split=SplitPolicy(

@@ -23,6 +23,7 @@ from opentelemetry import trace
 from services.processor import memory
 from services.processor.engine import DEFAULT_NA_TOKENS, ParseReport, ProfileConfig, TableProfile, TableProfiler
 from services.processor.engine.options import Dialect, ReadOptions
+from services.processor.engine.read_ahead import ReadAhead
 from services.processor.engine.reading import NotATableError, open_table
 from services.processor.lease import LeaseKeeper
 from services.processor.parts import SplitPolicy, pack_state, split_plan, unpack_state
@@ -68,6 +69,7 @@ class RunnerConfig:
     profile: ProfileConfig
     retry: RetryPolicy
     split: SplitPolicy
+    read_ahead: bool = True
 
 
 @dataclass(frozen=True)
@@ -273,9 +275,10 @@ class JobRunner:
                     byte_range=byte_range,
                     dialect=dialect,
                 )
-                for chunk in reader.chunks():
-                    profiler.update(chunk)
-                    progress.rows_done += len(chunk)
+                with ReadAhead(reader.chunks(), enabled=cfg.read_ahead) as chunks:
+                    for chunk in chunks:
+                        profiler.update(chunk)
+                        progress.rows_done += len(chunk)
             except _Stop:
                 raise
             except NotATableError as error:
