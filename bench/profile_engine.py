@@ -45,35 +45,46 @@ EXPLANATION = """\
 Why the 3x target is missed: the floor only tokenises and infers types, with Arrow's threads on both
 cores; on one thread the same parse takes the 'one thread' row. The engine parses its blocks on Arrow's threads too (a
 line where a quote is left open is read alone: Arrow would read on into the following lines, and on its threads
-drop rows without a word), then, on one thread, groups each column's values by their 64-bit
-value hash (a compiled scan; rows sharing a hash are compared as text, so the grouping is exact), hashes
-duplicate rows, type-checks and pattern-matches every column's distinct values and feeds its accumulators, in
-bounded memory; byte-range parts in separate processes are how it uses more cores (the 2-part row). Distinct
+drop rows without a word), one chunk ahead in a second thread when the process may use two CPUs (as the processor
+does), and the main thread groups each column's values by their 64-bit value hash (a compiled scan; rows sharing
+a hash are compared as text, so the grouping is exact), hashes duplicate rows, type-checks and pattern-matches
+every column's distinct values and feeds its accumulators, in bounded memory. Distinct
 counts and duplicate rows beyond the exact limits go through Apache DataSketches' HLL, whose Python binding
 takes one value per call: only values that raise a register are offered (about 1 in 100 once a sketch has
 filled). The value hash, the grouping, the dictionary's gather, the HLL register filter, the pre-filters'
 per-string byte counts, the e-mail pattern and the scan for lines left in an open quote are compiled loops
-(services/processor/engine/_kernels.pyx, Cython); the rest is Arrow, numpy and pandas calls per chunk and column.
+(services/processor/engine/_kernels.pyx, Cython); the rest is Arrow, numpy and pandas calls per chunk and column,
+about 190 ns a cell: within 3x of the floor leaves about 70 ns a cell for everything, reading included.
 Exact distinct counting goes to 100,000
 values per column (500,000 per table), in a table of Arrow text with counts found by the values' hashes
 (a pandas object index made a file of 2 million rows and five columns of 99,000 values take 44.2 s at that
-limit, against 6.8 s). Measured and not adopted: reading the
-next chunk ahead in a thread (10% faster, +55 MiB peak, which took parts-mode processors over 512 MiB then)
-and profiling the columns of a chunk in a thread pool (1.2x on two threads: most steps hold the GIL).
+limit, against 6.8 s). The 2-part row pins each process to one core (two one-core processors against one):
+unpinned on two cores, the one process reads ahead on the core the other process needs (1 GiB, 2026-12-04:
+1.45x unpinned, 1.87x pinned). Measured and not adopted: profiling the columns of a chunk in a thread pool (100
+MiB 1.27x, but 40 columns no gain and 400 columns 0.7x: on small chunks most steps wait for the GIL), and larger
+blocks for wide tables (400 columns, 16 MiB blocks: -21% time, +100 MiB peak).
 A wide table costs more per byte: each column of each chunk pays a fixed round of about fifty numpy and Arrow calls
-(about 1 ms), and an 8 MiB block of 400 columns holds 2,000 rows, so the wide row's ratio is the engine's worst. A
+(about 0.5 ms), and an 8 MiB block of 400 columns holds 2,000 rows, so the wide row's ratio is the engine's worst. A
 compiled library does not close the gap either (bench/polars_floor.py, measured 2026-11-29 at 6b37a96 in a scratch
 venv; not a dependency): polars 2.1.0 on the same 103 MiB file, on both cores, read it in 0.24-0.32 s and then
 computed only part of a profile (null and distinct counts; min/max/mean/std/skewness/kurtosis/median/zeros of the
 numeric columns; mean string length; an e-mail regex; the 10 most frequent values; duplicate rows; no type
 inference of text, sketches, histograms, patterns, correlations or mergeable state) in 1.5-2.1 s: 5.5-10.1x the
 floor of the same runs (0.23-0.40 s), its value_counts alone 0.82-1.34 s. Within 3x would take a purpose-built
-kernel that hashes, counts and accumulates each column in one scan, and both cores: on a machine of two cores that
-pulls against the 2-part target, which is met because one process leaves most of the second core to the other."""
+kernel that hashes, counts and accumulates each column in one scan, on both cores."""
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-03, a machine of the same kind (ydata 110 s). New since ee5b1ef: the wide file (e), which
+- The run above, 2026-12-04. New since 4af8143: the processor reads and parses the next chunk in a second thread
+  while it profiles this one, when it may use two CPUs (affinity and cgroup quota), and so does this bench's
+  engine; the readers hand over Arrow chunks without a round trip through pandas; a column's examples of values
+  not fitting a type are the ones with the smallest value hashes (numpy on hashes the grouping computed, where
+  the smallest in text order took two string scans a chunk); the 2-part row pins each process to one core.
+  Interleaved against fdaf1ea, same minutes: 100 MiB 1.54 -> 1.42 s without read-ahead (three pairs, each
+  faster), 1.45 -> 1.18 s with it; 400 columns 12.0 -> 10.3 s without it, 10.5 -> 8.9 s with it.
+- 4af8143, 2026-12-03, a machine of the same kind (ydata 110 s): 103 MiB in 2.26 s = 8.0x the floor; 1 GiB 6.2x;
+  400 columns 23.6 s = 23.3x (345 MiB); ydata minimal 47.4x ours; 2 parts 1.74x (unpinned, no read-ahead). New
+  since ee5b1ef: the wide file (e), which
   showed where a chunk's fixed costs go; Cramér's V by one bincount a pair (pandas' crosstab took ~20 ms a pair:
   4.2 s of a 60-column file's 11 s); a chunk's values seen once left out of the frequent-items sketch when there
   are at least 1 / epsilon of them (+1 to the bound instead of epsilon each); the correlation sample as Arrow text,
@@ -544,7 +555,7 @@ def write_section(text: str) -> None:
         f"{SECTION} (`bench/profile_engine.py`)\n\n"
         "Each figure is one fresh subprocess: time after imports, peak RSS (ru_maxrss) of that process. The floor is\n"
         "pyarrow.csv.read_csv with type inference and Arrow's threads; the engine parses on Arrow's threads too and\n"
-        "profiles every column on one thread (parts in processes give the parallelism).\n\n"
+        "profiles every column on one thread, reading one chunk ahead in another (parts in processes give more).\n\n"
         f"{EXPLANATION}\n\n"
         f"```\n{text}\n```\n\n{EARLIER_RUNS}\n\n{COMPARISON}\n"
     )
