@@ -276,3 +276,15 @@ def test_byte_counts_per_string_are_exact(values: list[str], low: int, high: int
     expected = [sum(low <= b <= high for b in v.encode()) if w else 0 for v, w in zip(values, where, strict=True)]
     assert view.count(low, high, where=where).tolist() == expected
     assert view.count(low).tolist() == [v.encode().count(low) for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=6), min_size=1, max_size=30), st.integers(0, 3), st.booleans())
+def test_byte_view_holds_each_strings_length_and_end_bytes(values: list[str], skip: int, large: bool) -> None:
+    # A slice (an array with an offset) and both offset widths, as chunks and dictionaries come.
+    array = pa.array(values, pa.large_string() if large else pa.string())[skip:]
+    view = types.ByteView(array)
+    encoded = [v.encode() for v in values[skip:]]
+    assert view.lengths.tolist() == [len(b) for b in encoded]
+    assert view.first.tolist() == [b[0] if b else 0 for b in encoded]
+    assert view.last.tolist() == [b[-1] if b else 0 for b in encoded]

@@ -68,6 +68,28 @@ def hash_strings(const offset_t[::1] offsets, const uint8_t[::1] data):
     return out
 
 
+def byte_view(const offset_t[::1] offsets, const uint8_t[::1] data):
+    """(byte length, first byte, last byte) of each string in one pass; 0 and 0 for an empty one."""
+    cdef Py_ssize_t n = offsets.shape[0] - 1
+    lengths_out = np.empty(max(n, 0), dtype=np.int64)
+    first_out = np.zeros(max(n, 0), dtype=np.uint8)
+    last_out = np.zeros(max(n, 0), dtype=np.uint8)
+    cdef int64_t[::1] lengths = lengths_out
+    cdef uint8_t[::1] first = first_out
+    cdef uint8_t[::1] last = last_out
+    cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
+    cdef Py_ssize_t i
+    cdef int64_t size
+    with nogil:
+        for i in range(n):
+            size = offsets[i + 1] - offsets[i]
+            lengths[i] = size
+            if size > 0:
+                first[i] = base[offsets[i]]
+                last[i] = base[offsets[i + 1] - 1]
+    return lengths_out, first_out, last_out
+
+
 def count_in_range(
     const offset_t[::1] offsets, const uint8_t[::1] data, uint8_t low, uint8_t high, const uint8_t[::1] where
 ):

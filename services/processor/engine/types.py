@@ -73,13 +73,7 @@ class ByteView:
         offsets, self.data = string_offsets(array)
         self.offsets = offsets
         self.starts = offsets[:-1]
-        self.lengths = np.diff(offsets)
-        nonempty = self.lengths > 0
-        self.first = np.zeros(len(array), dtype=np.uint8)
-        self.last = np.zeros(len(array), dtype=np.uint8)
-        starts = self.starts[nonempty]
-        self.first[nonempty] = self.data[starts]
-        self.last[nonempty] = self.data[starts + self.lengths[nonempty] - 1]
+        self.lengths, self.first, self.last = _kernels.byte_view(offsets, self.data)  # first/last 0 when empty
         self._segment = self.data[offsets[0] : offsets[-1]] if len(array) else self.data[:0]
 
     def count(self, low: int, high: int | None = None, where: np.ndarray | None = None) -> np.ndarray:
