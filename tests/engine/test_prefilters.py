@@ -288,3 +288,23 @@ def test_byte_view_holds_each_strings_length_and_end_bytes(values: list[str], sk
     assert view.lengths.tolist() == [len(b) for b in encoded]
     assert view.first.tolist() == [b[0] if b else 0 for b in encoded]
     assert view.last.tolist() == [b[-1] if b else 0 for b in encoded]
+
+
+DECIMAL = st.builds(
+    lambda sign, whole, fraction: f"{sign}{whole}.{fraction}",
+    st.sampled_from(["", "-", "+"]),
+    st.text("0123456789", max_size=20),
+    st.text("0123456789", max_size=25),
+).filter(lambda s: any(c.isdigit() for c in s))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(DECIMAL, min_size=1, max_size=30))
+@example(["9007199254740992.0", "9007199254740993.0", "0.9007199254740993", "1.0000000000000000000001", "-0.0", "5."])
+@example(["900719925474099.7", "0.1", "0.30000000000000004", "1." + "0" * 22, "1." + "0" * 23, ".5", "-.5"])
+def test_plain_decimals_parse_exactly_as_arrow(values: list[str]) -> None:
+    # The kernel parses most plain decimals itself (Clinger's fast path); every value must equal Arrow's cast,
+    # bit for bit, around 2**53 and 22 digits after the dot too.
+    parsed = types.parse(pa.array(values, pa.string()))
+    arrow = pc.cast(pa.array(values, pa.string()), pa.float64()).to_numpy(zero_copy_only=False)
+    assert parsed.numbers.view(np.uint64).tolist() == arrow.view(np.uint64).tolist()

@@ -123,12 +123,19 @@ cdef inline bint is_word(const uint8_t* p, int64_t n, const char* word, int64_t 
     return True
 
 
+cdef double POW10[23]  # 1e0 .. 1e22: every one exactly a double
+for _k in range(23):
+    POW10[_k] = 10.0 ** _k
+_MANTISSA_STEP_MAX = (2**53 - 9) // 10  # a mantissa up to this can take one more digit and stay <= 2**53
+
+
 def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
     """(shape, value) of each string, in one pass: shape 1 a boolean true word (true/yes/t/y in any case), 2 a false
     one (false/no/f/n), 3 an integer (an optional sign and 1 to 18 digits, so int64 holds it exactly), 4 another
     plain decimal (an optional sign, digits, at most one dot, a digit at least), 0 anything else; value the
-    integer's float64 (what a correctly rounded parse of its text gives, -0.0 for a negative zero), NaN for
-    the others."""
+    integer's float64 (what a correctly rounded parse of its text gives, -0.0 for a negative zero), the plain
+    decimal's when its digits make a mantissa of at most 2**53 with at most 22 after the dot (then mantissa and
+    10**k are exact doubles and one IEEE division rounds correctly: Clinger's fast path), NaN for the others."""
     cdef Py_ssize_t n = offsets.shape[0] - 1
     shapes_out = np.zeros(max(n, 0), dtype=np.uint8)
     values_out = np.full(max(n, 0), np.nan)
@@ -137,9 +144,12 @@ def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
     cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
     cdef const uint8_t* p
     cdef Py_ssize_t i
-    cdef int64_t size, k, start, digits, dots, magnitude
+    cdef int64_t size, k, start, digits, dots, magnitude, fraction
+    cdef uint64_t mantissa
+    cdef uint64_t step_max = _MANTISSA_STEP_MAX
     cdef uint8_t c
-    cdef bint plain
+    cdef bint plain, exact
+    cdef double value
     with nogil:
         for i in range(n):
             p = base + offsets[i]
@@ -159,6 +169,9 @@ def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
             digits = 0
             dots = 0
             magnitude = 0
+            mantissa = 0
+            fraction = 0
+            exact = True
             plain = True
             for k in range(start, size):
                 c = p[k]
@@ -166,6 +179,11 @@ def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
                     digits += 1
                     if digits <= 18:
                         magnitude = magnitude * 10 + (c - 48)
+                    fraction += dots
+                    if mantissa > step_max:
+                        exact = False
+                    else:
+                        mantissa = mantissa * 10 + (c - 48)
                 elif c == 46:
                     dots += 1
                 else:
@@ -178,6 +196,9 @@ def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
                 values[i] = -<double>magnitude if p[0] == 45 else <double>magnitude
             else:
                 shapes[i] = 4
+                if exact and fraction <= 22:
+                    value = <double>mantissa / POW10[fraction]
+                    values[i] = -value if p[0] == 45 else value
     return shapes_out, values_out
 
 
