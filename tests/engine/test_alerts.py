@@ -72,6 +72,17 @@ def test_mixed_types_examples() -> None:
     assert col.numeric is not None and col.numeric.max == N - 4
 
 
+def test_dates_outside_the_nanosecond_range_do_not_wrap_around() -> None:
+    # pandas parses 9999-12-31 (a common "no end" sentinel) and 1500-06-01 in microseconds; read as nanoseconds
+    # they wrapped around to dates inside the range. They count as not dates; the range is the real dates'.
+    values = [f"2024-01-{d:02d}" for d in range(1, 29)] * 10 + ["9999-12-31", "1500-06-01"]
+    col = profile_dataframe(pd.DataFrame({"a": values}).astype("string")).column("a")
+    assert col.inferred_type == "date" and col.invalid == 2
+    assert col.invalid_examples == ("1500-06-01", "9999-12-31")
+    assert col.datetime is not None
+    assert col.datetime.min.startswith("2024-01-01") and col.datetime.max.startswith("2024-01-28")
+
+
 def test_mixed_types_examples_are_the_smallest_hashes_whatever_the_chunks() -> None:
     # 40 words among 1,000 integers: more misfits than examples kept. The examples are the misfits with the
     # smallest value hashes (a pseudo-random choice), the same in one pass, chunk by chunk and from merged parts.

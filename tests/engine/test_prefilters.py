@@ -111,13 +111,18 @@ def reference_parse(trimmed: pa.Array) -> dict[str, np.ndarray]:
     date = np.zeros(len(trimmed), dtype=bool)
     with_time = np.zeros(len(trimmed), dtype=bool)
     text = np.asarray(trimmed.to_pylist(), dtype=object)
+
+    def in_range(parsed: pd.Series) -> np.ndarray:  # parsed, and a time int64 nanoseconds can hold
+        first, last = pd.Timestamp("1677-09-22", tz=parsed.dt.tz), pd.Timestamp("2262-04-11", tz=parsed.dt.tz)
+        return (parsed.notna() & (parsed >= first) & (parsed <= last)).to_numpy()
+
     for pattern, target, fmt in [(types.ISO_DATE_RE, date, "ISO8601"), (types.ISO_DATETIME_RE, with_time, "ISO8601")]:
         hit = regex(pattern)
-        ok = pd.to_datetime(pd.Series(text[hit]), format=fmt, utc=True, errors="coerce").notna().to_numpy()
+        ok = in_range(pd.to_datetime(pd.Series(text[hit]), format=fmt, utc=True, errors="coerce"))
         target[np.flatnonzero(hit)[ok]] = True
     for pattern, fmt in types.OTHER_DATES:
         hit = regex(pattern)
-        ok = pd.to_datetime(pd.Series(text[hit]), format=fmt, errors="coerce").notna().to_numpy()
+        ok = in_range(pd.to_datetime(pd.Series(text[hit]), format=fmt, errors="coerce"))
         date[np.flatnonzero(hit)[ok]] = True
     return {
         "boolean": is_true | is_false,
@@ -308,3 +313,29 @@ def test_plain_decimals_parse_exactly_as_arrow(values: list[str]) -> None:
     parsed = types.parse(pa.array(values, pa.string()))
     arrow = pc.cast(pa.array(values, pa.string()), pa.float64()).to_numpy(zero_copy_only=False)
     assert parsed.numbers.view(np.uint64).tolist() == arrow.view(np.uint64).tolist()
+
+
+DATE_LIKE = st.one_of(
+    st.builds(
+        lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}",
+        st.integers(0, 9999) | st.sampled_from([1677, 1678, 1900, 2000, 2024, 2100, 2261, 2262]),
+        st.integers(0, 13),
+        st.integers(0, 32),
+    ),
+    st.text("0123456789-/.T: ", min_size=8, max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(DATE_LIKE, min_size=1, max_size=40))
+@example(["2024-02-29", "2023-02-29", "1900-02-29", "2000-02-29", "1677-09-22", "1678-01-01", "2262-04-11"])
+@example(["2261-12-31", "1970-01-01", "1969-12-31", "0000-01-01", "2024-13-01", "2024-00-10", "2024-01-00"])
+def test_dates_parse_as_pandas_parses_them(values: list[str]) -> None:
+    # YYYY-MM-DD dates are parsed by a compiled pass, the rest by pandas: each value's date flag and timestamp
+    # must be what pandas' ISO 8601 parse (or a non-ISO layout's) gives.
+    parsed = types.parse(pa.array(values, pa.string()))
+    expected_date = reference_parse(pa.array(values, pa.string()))["date"]
+    assert parsed.date.tolist() == expected_date.tolist()
+    for i, value in enumerate(values):
+        if parsed.date[i] and parsed.iso[i]:
+            assert parsed.stamps[i] == pd.Timestamp(value, tz="UTC").as_unit("ns").value, value

@@ -202,6 +202,62 @@ def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
     return shapes_out, values_out
 
 
+cdef inline int64_t two_digits(const uint8_t* p) noexcept nogil:
+    """The number of two ASCII digits, -1 if either is not one."""
+    if <uint8_t>(p[0] - 48) > 9 or <uint8_t>(p[1] - 48) > 9:
+        return -1
+    return (p[0] - 48) * 10 + (p[1] - 48)
+
+
+cdef inline int64_t days_from_civil(int64_t y, int64_t m, int64_t d) noexcept nogil:
+    """Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm), for years >= 0."""
+    y -= m <= 2
+    cdef int64_t era = y // 400
+    cdef int64_t yoe = y - era * 400
+    cdef int64_t doy = (153 * (m - 3 if m > 2 else m + 9) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+def iso_dates(const offset_t[::1] offsets, const uint8_t[::1] data, const uint8_t[::1] where):
+    """(ok, nanoseconds since the epoch at midnight UTC) of each `where` string that is a YYYY-MM-DD date of a
+    year from 1678 to 2261 (inside pandas' nanosecond range) with a real month and day; the rest (other years,
+    days like 02-30, other layouts) get ok 0, for pandas to decide."""
+    cdef Py_ssize_t n = offsets.shape[0] - 1
+    ok_out = np.zeros(max(n, 0), dtype=np.uint8)
+    stamps_out = np.zeros(max(n, 0), dtype=np.int64)
+    cdef uint8_t[::1] ok = ok_out
+    cdef int64_t[::1] stamps = stamps_out
+    cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* p
+    cdef Py_ssize_t i
+    cdef int64_t hi, lo, year, month, day, last
+    cdef int64_t ns_per_day = 86400 * 1000000000
+    with nogil:
+        for i in range(n):
+            if not where[i] or offsets[i + 1] - offsets[i] != 10:
+                continue
+            p = base + offsets[i]
+            if p[4] != 45 or p[7] != 45:  # '-'
+                continue
+            hi, lo, month, day = two_digits(p), two_digits(p + 2), two_digits(p + 5), two_digits(p + 8)
+            if hi < 0 or lo < 0 or month < 1 or month > 12 or day < 1:
+                continue
+            year = hi * 100 + lo
+            if year < 1678 or year > 2261:
+                continue
+            if month == 2:
+                last = 29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28
+            elif month == 4 or month == 6 or month == 9 or month == 11:
+                last = 30
+            else:
+                last = 31
+            if day > last:
+                continue
+            ok[i] = 1
+            stamps[i] = days_from_civil(year, month, day) * ns_per_day
+    return ok_out, stamps_out
+
+
 cdef inline bint is_space(uint8_t c) noexcept nogil:
     return c == 32 or c == 9 or c == 10 or c == 12 or c == 13  # RE2's \s: [\t\n\f\r ]
 

@@ -109,6 +109,22 @@ def _regex(view: ByteView, candidates: np.ndarray, pattern: str) -> np.ndarray:
     return out
 
 
+# Timestamps are kept as int64 nanoseconds: from 1677-09-22 to 2262-04-11 (midnight). pandas parses dates outside
+# that range too (in microseconds), and read as nanoseconds they would wrap around; they count as not dates.
+_NS_FIRST = np.datetime64("1677-09-22")
+_NS_LAST = np.datetime64("2262-04-11")
+
+
+def _nanoseconds(parsed: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(parsed and inside the nanosecond range, nanoseconds since the epoch) of pandas' parse of a chunk's texts."""
+    unit = parsed.dt.unit
+    raw = parsed.to_numpy(dtype=f"datetime64[{unit}]")
+    ok = ~np.isnat(raw) & (raw >= _NS_FIRST.astype(raw.dtype)) & (raw <= _NS_LAST.astype(raw.dtype))
+    nanoseconds = np.zeros(len(raw), np.int64)
+    nanoseconds[ok] = raw[ok].astype("datetime64[ns]").astype(np.int64)
+    return ok, nanoseconds
+
+
 def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
     """`view`: `trimmed`'s ByteView when the caller has it already."""
     n = len(trimmed)
@@ -134,26 +150,33 @@ def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
     # Every date layout starts with a digit and is at least 8 bytes long, and no float is a date.
     maybe_date = DIGITS[view.first] & (view.lengths >= 8) & ~is_float
     if maybe_date.any():
-        iso_date = _regex(view, maybe_date & (view.lengths == 10), ISO_DATE_RE)
+        # Plain YYYY-MM-DD dates in a compiled pass; pandas parses the rest (other years, impossible days, ...).
+        ten = maybe_date & (view.lengths == 10)
+        plain, day_stamps = _kernels.iso_dates(view.offsets, view.data, ten.view(np.uint8))
+        plain = plain.view(bool)
+        stamps[plain] = day_stamps[plain]
+        date |= plain
+        iso |= plain
+        iso_date = _regex(view, ten & ~plain, ISO_DATE_RE)
         iso_time = _regex(view, maybe_date & (view.lengths >= 16), ISO_DATETIME_RE)
         for pattern_mask, has_time in ((iso_date, False), (iso_time, True)):
             if pattern_mask.any():
                 text = view.subset(pattern_mask).to_numpy(zero_copy_only=False)
                 parsed = pd.to_datetime(pd.Series(text), format="ISO8601", utc=True, errors="coerce")
-                ok = parsed.notna().to_numpy()
+                ok, nanoseconds = _nanoseconds(parsed)
                 idx = np.flatnonzero(pattern_mask)[ok]
-                stamps[idx] = parsed[ok].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+                stamps[idx] = nanoseconds[ok]
                 (with_time if has_time else date)[idx] = True
                 iso[idx] = True
-        short_date = maybe_date & (view.lengths <= 10)
+        short_date = maybe_date & (view.lengths <= 10) & ~plain  # no other layout matches a YYYY-MM-DD date
         for regex, fmt in OTHER_DATES:
             pattern_mask = _regex(view, short_date, regex)
             if pattern_mask.any():
                 text = view.subset(pattern_mask).to_numpy(zero_copy_only=False)
                 parsed = pd.to_datetime(pd.Series(text), format=fmt, errors="coerce")
-                ok = parsed.notna().to_numpy()
+                ok, nanoseconds = _nanoseconds(parsed)
                 idx = np.flatnonzero(pattern_mask)[ok]
-                stamps[idx] = parsed[ok].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+                stamps[idx] = nanoseconds[ok]
                 date[idx] = True
     return ParsedValues(
         boolean=is_bool,
