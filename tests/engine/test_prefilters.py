@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -249,6 +250,24 @@ def test_exact_distinct_counting_gives_way_to_the_sketch_on_a_hash_collision() -
     assert not acc.exact
     _, low, high = acc.distinct()
     assert low <= 3 <= high
+
+
+
+@pytest.mark.parametrize("size", [3, 200])  # few values are compared as Python text, many by Arrow
+def test_a_collision_among_many_values_or_two_new_texts_with_one_hash_gives_way_too(size: int) -> None:
+    # Fakes again: made-up hashes. A chunk whose last value shares a kept value's hash, in a chunk of `size`.
+    acc = DistinctAccumulator(exact_limit=1000, exact_bytes=10**6, lg_k=12, lg_map=6)
+    words = [f"w{i}" for i in range(size)]
+    acc.update(pa.array(words), np.ones(size, np.int64), np.arange(size, dtype=np.uint64))
+    acc.update(pa.array(words), np.ones(size, np.int64), np.arange(size, dtype=np.uint64))
+    assert acc.exact and acc.counts.tolist() == [2] * size
+    acc.update(pa.array([*words[:-1], "other"]), np.ones(size, np.int64), np.arange(size, dtype=np.uint64))
+    assert not acc.exact
+    # Two new texts with one hash in one chunk are both kept; the next chunk finds the clash and gives way.
+    acc = DistinctAccumulator(exact_limit=1000, exact_bytes=10**6, lg_k=12, lg_map=6)
+    acc.update(pa.array(["x", "y"]), np.array([1, 1]), np.array([7, 7], dtype=np.uint64))
+    acc.update(pa.array(["x"]), np.array([1]), np.array([7], dtype=np.uint64))
+    assert not acc.exact
 
 
 @settings(max_examples=200, deadline=None)

@@ -17,7 +17,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from datasketches import frequent_items_error_type, frequent_strings_sketch
@@ -33,13 +32,15 @@ def _text_bytes(values: pa.Array) -> int:
 class DistinctAccumulator:
     def __init__(self, exact_limit: int, exact_bytes: int, lg_k: int, lg_map: int) -> None:
         self.exact_limit, self.exact_bytes, self.lg_k, self.lg_map = exact_limit, exact_bytes, lg_k, lg_map
-        # Exact mode: the distinct values in order of first sight, their counts and 64-bit hashes, and an index
-        # of the hashes to find a chunk's values among them (rebuilt only when values are added).
+        # Exact mode: the distinct values in order of first sight, their counts and 64-bit hashes, and the hashes
+        # sorted (with their positions) to find a chunk's values among them, rebuilt only when values are added
+        # (a binary search: pandas' get_indexer cost ~70 us a call even for the three values of a categorical
+        # column's chunk).
         self.exact = True
         self.keys: pa.Array = pa.array([], pa.large_string())
         self.counts = np.zeros(0, np.int64)
         self.hashes = np.zeros(0, np.uint64)
-        self._index: pd.Index | None = None
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None  # (sorted hashes, their positions)
         self.bytes = 0
         self.repeats = False  # sketch mode: a value was seen twice (see `repeated`)
         self.hll: HyperLogLog | None = None
@@ -59,26 +60,32 @@ class DistinctAccumulator:
 
     def _add_exact(self, values: pa.Array, counts: np.ndarray, hashes: np.ndarray) -> None:
         """Fold distinct values with their counts into the exact table (values found by hash, compared as text)."""
-        if self._index is None:
-            self._index = pd.Index(self.hashes)
-        if not self._index.is_unique:  # two kept texts share a 64-bit hash
+        if self._sorted is None:
+            order = np.argsort(self.hashes, kind="stable")
+            self._sorted = self.hashes[order], order
+        sorted_hashes, order = self._sorted
+        if len(sorted_hashes) > 1 and (sorted_hashes[1:] == sorted_hashes[:-1]).any():  # two kept texts, one hash
             self._give_up_exactness(values, counts, hashes)
             return
-        position = self._index.get_indexer(hashes)
-        found = position >= 0
+        found = np.zeros(len(hashes), dtype=bool)
+        position = np.zeros(len(hashes), dtype=np.int64)
+        if len(sorted_hashes):
+            at = np.minimum(np.searchsorted(sorted_hashes, hashes), len(sorted_hashes) - 1)
+            found = sorted_hashes[at] == hashes
+            position = order[at]
         if found.any():
-            kept = self.keys.take(pa.array(position[found]))
-            if not pc.all(pc.equal(values.filter(pa.array(found)).cast(pa.large_string()), kept)).as_py():
+            rows = position[found]
+            if not _same_text(values.filter(pa.array(found)), self.keys.take(pa.array(rows))):
                 self._give_up_exactness(values, counts, hashes)  # a chunk's text shares a hash with a kept one
                 return
-            self.counts[position[found]] += counts[found]
+            self.counts[rows] += counts[found]
         if not found.all():
             new = ~found
             added = values.filter(pa.array(new)).cast(pa.large_string())
             self.keys = pa.concat_arrays([self.keys, added])
             self.counts = np.concatenate([self.counts, counts[new]])
             self.hashes = np.concatenate([self.hashes, hashes[new]])
-            self._index = None
+            self._sorted = None
             self.bytes += _text_bytes(added)  # the text of the kept values
         if len(self.keys) > self.exact_limit or self.bytes > self.exact_bytes:
             self._to_sketches()
@@ -92,7 +99,8 @@ class DistinctAccumulator:
     def _to_sketches(self) -> None:
         keys, counts, hashes = self.keys, self.counts, self.hashes
         self.exact = False
-        self.keys, self.counts, self.hashes, self._index = pa.array([], pa.large_string()), counts[:0], hashes[:0], None
+        self.keys, self.counts, self.hashes = pa.array([], pa.large_string()), counts[:0], hashes[:0]
+        self._sorted = None
         self.hll = HyperLogLog(self.lg_k)
         self.frequent = frequent_strings_sketch(self.lg_map)
         if len(keys):
@@ -219,6 +227,12 @@ class DistinctAccumulator:
             acc.frequent = frequent_strings_sketch.deserialize(state["frequent"])
         acc.bytes, acc.top_error, acc.repeats = state["bytes"], state["top_error"], state.get("repeats", False)
         return acc
+
+
+def _same_text(a: pa.Array, b: pa.Array) -> bool:
+    if len(a) <= 64:  # a few values (a categorical column's chunk): as Python text, quicker than two Arrow calls
+        return bool(a.to_pylist() == b.to_pylist())
+    return bool(pc.all(pc.equal(a.cast(pa.large_string()), b)).as_py())
 
 
 def _most_counted(counts: np.ndarray, n: int) -> np.ndarray:
