@@ -252,7 +252,6 @@ def test_exact_distinct_counting_gives_way_to_the_sketch_on_a_hash_collision() -
     assert low <= 3 <= high
 
 
-
 @pytest.mark.parametrize("size", [3, 200])  # few values are compared as Python text, many by Arrow
 def test_a_collision_among_many_values_or_two_new_texts_with_one_hash_gives_way_too(size: int) -> None:
     # Fakes again: made-up hashes. A chunk whose last value shares a kept value's hash, in a chunk of `size`.
