@@ -72,15 +72,31 @@ def test_mixed_types_examples() -> None:
     assert col.numeric is not None and col.numeric.max == N - 4
 
 
-def test_dates_outside_the_nanosecond_range_do_not_wrap_around() -> None:
-    # pandas parses 9999-12-31 (a common "no end" sentinel) and 1500-06-01 in microseconds; read as nanoseconds
-    # they wrapped around to dates inside the range. They count as not dates; the range is the real dates'.
+def test_dates_outside_the_nanosecond_range_are_dates_with_their_real_range() -> None:
+    # 9999-12-31 (a common "no end" sentinel) and 1500-06-01 are beyond int64 nanoseconds: pandas parses them in
+    # microseconds. They are dates (read as nanoseconds they once wrapped around, then counted as invalid), and
+    # the range is theirs, the same in one pass, chunk by chunk (a chunk holding a timestamp with nanoseconds
+    # made pandas parse its far dates as NaT) and from merged parts.
     values = [f"2024-01-{d:02d}" for d in range(1, 29)] * 10 + ["9999-12-31", "1500-06-01"]
     col = profile_dataframe(pd.DataFrame({"a": values}).astype("string")).column("a")
-    assert col.inferred_type == "date" and col.invalid == 2
-    assert col.invalid_examples == ("1500-06-01", "9999-12-31")
-    assert col.datetime is not None
-    assert col.datetime.min.startswith("2024-01-01") and col.datetime.max.startswith("2024-01-28")
+    assert col.inferred_type == "date" and col.invalid == 0
+    assert col.datetime is not None and col.datetime.granularity == "day"
+    assert col.datetime.min.startswith("1500-06-01") and col.datetime.max.startswith("9999-12-31")
+
+    stamps = [f"2024-01-01T10:00:{s:02d}" for s in range(50)] + ["2024-01-02T00:00:00.000000001"]
+    stamps += ["9999-12-31T23:59:59", "0001-01-01T00:00:00"]
+    df = pd.DataFrame({"t": np.random.default_rng(7).permutation(stamps)}).astype("string")
+    one = profile_dataframe(df).column("t")
+    chunked, merged = TableProfiler(), TableProfiler()
+    for start in range(0, len(df), 10):
+        chunked.update(df.iloc[start : start + 10])
+        part = TableProfiler()
+        part.update(df.iloc[start : start + 10])
+        merged.merge(TableProfiler.from_bytes(part.to_bytes()))
+    for col in (one, chunked.finish().column("t"), merged.finish().column("t")):
+        assert col.inferred_type == "datetime" and col.invalid == 0
+        assert col.datetime is not None and col.datetime.granularity == "subsecond"
+        assert col.datetime.min.startswith("0001-01-01T00:00:00") and col.datetime.max.startswith("9999-12-31T23:59:59")
 
 
 def test_mixed_types_examples_are_the_smallest_hashes_whatever_the_chunks() -> None:

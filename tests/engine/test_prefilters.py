@@ -113,18 +113,18 @@ def reference_parse(trimmed: pa.Array) -> dict[str, np.ndarray]:
     with_time = np.zeros(len(trimmed), dtype=bool)
     text = np.asarray(trimmed.to_pylist(), dtype=object)
 
-    def in_range(parsed: pd.Series) -> np.ndarray:  # parsed, and a time int64 nanoseconds can hold
-        first, last = pd.Timestamp("1677-09-22", tz=parsed.dt.tz), pd.Timestamp("2262-04-11", tz=parsed.dt.tz)
-        return (parsed.notna() & (parsed >= first) & (parsed <= last)).to_numpy()
+    def alone(values: np.ndarray, fmt: str, utc: bool) -> np.ndarray:  # parsed by pandas, each value on its own
+        return np.array(
+            [pd.notna(pd.to_datetime(pd.Series([v]), format=fmt, utc=utc, errors="coerce").iloc[0]) for v in values],
+            dtype=bool,
+        )
 
     for pattern, target, fmt in [(types.ISO_DATE_RE, date, "ISO8601"), (types.ISO_DATETIME_RE, with_time, "ISO8601")]:
         hit = regex(pattern)
-        ok = in_range(pd.to_datetime(pd.Series(text[hit]), format=fmt, utc=True, errors="coerce"))
-        target[np.flatnonzero(hit)[ok]] = True
+        target[np.flatnonzero(hit)[alone(text[hit], fmt, utc=True)]] = True
     for pattern, fmt in types.OTHER_DATES:
         hit = regex(pattern)
-        ok = in_range(pd.to_datetime(pd.Series(text[hit]), format=fmt, errors="coerce"))
-        date[np.flatnonzero(hit)[ok]] = True
+        date[np.flatnonzero(hit)[alone(text[hit], fmt, utc=False)]] = True
     return {
         "boolean": is_true | is_false,
         "boolean_true": is_true,
@@ -348,12 +348,17 @@ DATE_LIKE = st.one_of(
 @given(st.lists(DATE_LIKE, min_size=1, max_size=40))
 @example(["2024-02-29", "2023-02-29", "1900-02-29", "2000-02-29", "1677-09-22", "1678-01-01", "2262-04-11"])
 @example(["2261-12-31", "1970-01-01", "1969-12-31", "0000-01-01", "2024-13-01", "2024-00-10", "2024-01-00"])
+@example(["9999-12-31", "2020-01-01T00:00:00.000000001", "9999-12-31T10:00", "1500-06-01 10:00", "12/31/9999", "x"])
 def test_dates_parse_as_pandas_parses_them(values: list[str]) -> None:
     # YYYY-MM-DD dates are parsed by a compiled pass, the rest by pandas: each value's date flag and timestamp
     # must be what pandas' ISO 8601 parse (or a non-ISO layout's) gives.
     parsed = types.parse(pa.array(values, pa.string()))
-    expected_date = reference_parse(pa.array(values, pa.string()))["date"]
-    assert parsed.date.tolist() == expected_date.tolist()
+    expected = reference_parse(pa.array(values, pa.string()))
+    assert parsed.date.tolist() == expected["date"].tolist()
+    assert parsed.datetime_only.tolist() == expected["datetime_only"].tolist()
     for i, value in enumerate(values):
         if parsed.date[i] and parsed.iso[i]:
-            assert parsed.stamps[i] == pd.Timestamp(value, tz="UTC").as_unit("ns").value, value
+            stamp = pd.Timestamp(value, tz="UTC")  # in microseconds outside nanoseconds' range
+            near = pd.Timestamp("1677-09-22", tz="UTC") <= stamp <= pd.Timestamp("2262-04-11", tz="UTC")
+            assert parsed.far[i] == (not near), value
+            assert parsed.stamps[i] == stamp.as_unit("us" if parsed.far[i] else "ns").asm8.view("i8"), value

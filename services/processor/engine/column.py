@@ -87,8 +87,12 @@ class ColumnAccumulator:
             self._keep_examples(type_names, dictionary, hashes, misfit)
         self.integers.update(parsed.numbers[parsed.integer], counts[parsed.integer])
         self.floats.update(parsed.numbers[parsed.float_only], counts[parsed.float_only])
-        self.dates.update(parsed.stamps[parsed.date], counts[parsed.date])
-        self.datetimes.update(parsed.stamps[parsed.datetime_only], counts[parsed.datetime_only])
+        for accumulator, mask in ((self.dates, parsed.date), (self.datetimes, parsed.datetime_only)):
+            if parsed.far.any():
+                far = mask & parsed.far
+                accumulator.update(parsed.stamps[far], counts[far], unit="us")
+                mask = mask & ~parsed.far
+            accumulator.update(parsed.stamps[mask], counts[mask])
         self.iso_dates += int(counts[parsed.iso].sum())
         untyped = ~(parsed.boolean | parsed.integer | parsed.float_only | parsed.date | parsed.datetime_only)
         self.text.update(dictionary, trimmed, counts, untyped, view)
@@ -344,4 +348,6 @@ def chi_square_uniform_p(counts: np.ndarray) -> float:
 
 
 def _iso(nanoseconds: int) -> str:
-    return pd.Timestamp(nanoseconds, unit="ns", tz="UTC").isoformat()
+    if -(2**63) < nanoseconds < 2**63:
+        return pd.Timestamp(nanoseconds, unit="ns", tz="UTC").isoformat()
+    return pd.Timestamp(nanoseconds // 1000, unit="us", tz="UTC").isoformat()  # a far date: whole microseconds

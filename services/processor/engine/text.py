@@ -131,7 +131,8 @@ class TextAccumulator:
 
 
 class DatetimeAccumulator:
-    """Range of parsed timestamps (int64 ns UTC) and which units vary, for the granularity."""
+    """Range of parsed timestamps (nanoseconds since the epoch, UTC, as Python ints: a far date such as 9999-12-31
+    is beyond int64 nanoseconds) and which units vary, for the granularity."""
 
     UNITS = ("subsecond", "second", "minute", "hour", "day", "month")
 
@@ -141,24 +142,26 @@ class DatetimeAccumulator:
         self.maximum: int | None = None
         self.varies: set[str] = set()
 
-    def update(self, stamps: np.ndarray, counts: np.ndarray) -> None:
+    def update(self, stamps: np.ndarray, counts: np.ndarray, unit: str = "ns") -> None:
+        """`stamps`: int64 since the epoch in `unit`, "ns" or "us" (dates outside nanoseconds' range)."""
         if len(stamps) == 0:
             return
         self.count += int(counts.sum())
-        low, high = int(stamps.min()), int(stamps.max())
+        to_ns = 1 if unit == "ns" else 1000
+        low, high = int(stamps.min()) * to_ns, int(stamps.max()) * to_ns
         self.minimum = low if self.minimum is None else min(self.minimum, low)
         self.maximum = high if self.maximum is None else max(self.maximum, high)
-        second = 1_000_000_000
+        second = 1_000_000_000 // to_ns
         checks = {
             "subsecond": stamps % second,
             "second": (stamps // second) % 60,
             "minute": (stamps // (60 * second)) % 60,
             "hour": (stamps // (3600 * second)) % 24,
         }
-        for unit, residue in checks.items():
-            if unit not in self.varies and residue.any():
-                self.varies.add(unit)
-        days = stamps.astype("datetime64[ns]")
+        for name, residue in checks.items():
+            if name not in self.varies and residue.any():
+                self.varies.add(name)
+        days = stamps.astype(f"datetime64[{unit}]")
         if "day" not in self.varies and (days.astype("datetime64[D]") != days.astype("datetime64[M]")).any():
             self.varies.add("day")
         if "month" not in self.varies and (days.astype("datetime64[M]") != days.astype("datetime64[Y]")).any():

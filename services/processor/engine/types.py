@@ -51,7 +51,8 @@ class ParsedValues:
     date: np.ndarray  # dates without time
     datetime_only: np.ndarray  # date-times with a time part
     iso: np.ndarray  # the date/datetime was ISO 8601
-    stamps: np.ndarray  # int64 ns since epoch, UTC (meaningful where date | datetime_only)
+    stamps: np.ndarray  # int64 ns since epoch, UTC, or µs where `far` (meaningful where date | datetime_only)
+    far: np.ndarray  # a timestamp outside int64 nanoseconds' range (before 1677-09-22 or after 2262-04-11)
 
 
 def bool_mask(array: pa.Array) -> np.ndarray:
@@ -109,20 +110,30 @@ def _regex(view: ByteView, candidates: np.ndarray, pattern: str) -> np.ndarray:
     return out
 
 
-# Timestamps are kept as int64 nanoseconds: from 1677-09-22 to 2262-04-11 (midnight). pandas parses dates outside
-# that range too (in microseconds), and read as nanoseconds they would wrap around; they count as not dates.
+# Timestamps are int64 nanoseconds from 1677-09-22 to 2262-04-11 (midnight), the range pandas parses most texts
+# in. Dates outside it (a 9999-12-31 "no end" sentinel, 1500-06-01) pandas parses in microseconds; they are kept
+# in microseconds and marked far, so they neither wrap around nor stop counting as dates.
 _NS_FIRST = np.datetime64("1677-09-22")
 _NS_LAST = np.datetime64("2262-04-11")
 
 
-def _nanoseconds(parsed: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(parsed and inside the nanosecond range, nanoseconds since the epoch) of pandas' parse of a chunk's texts."""
-    unit = parsed.dt.unit
-    raw = parsed.to_numpy(dtype=f"datetime64[{unit}]")
-    ok = ~np.isnat(raw) & (raw >= _NS_FIRST.astype(raw.dtype)) & (raw <= _NS_LAST.astype(raw.dtype))
-    nanoseconds = np.zeros(len(raw), np.int64)
-    nanoseconds[ok] = raw[ok].astype("datetime64[ns]").astype(np.int64)
-    return ok, nanoseconds
+def _stamps(text: np.ndarray, fmt: str, utc: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(parsed, far, stamps: nanoseconds since the epoch, or microseconds where far) of pandas' parse of texts,
+    each as pandas parses it alone: a batch holding a value with nanoseconds is parsed in nanoseconds, which
+    turns its far dates into NaT, so the failures are parsed again without it (a value must parse the same in
+    whichever chunk or part it is)."""
+    parsed = pd.to_datetime(pd.Series(text), format=fmt, utc=utc, errors="coerce")
+    raw = parsed.to_numpy(dtype=f"datetime64[{parsed.dt.unit}]")
+    ok = ~np.isnat(raw)
+    near = ok & (raw >= _NS_FIRST.astype(raw.dtype)) & (raw <= _NS_LAST.astype(raw.dtype))
+    far = ok & ~near
+    stamps = np.zeros(len(raw), np.int64)
+    stamps[near] = raw[near].astype("datetime64[ns]").astype(np.int64)
+    stamps[far] = raw[far].astype("datetime64[us]").astype(np.int64)
+    if parsed.dt.unit == "ns" and ok.any() and not ok.all():
+        failed = np.flatnonzero(~ok)
+        ok[failed], far[failed], stamps[failed] = _stamps(text[failed], fmt, utc)
+    return ok, far, stamps
 
 
 def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
@@ -147,6 +158,7 @@ def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
     date = np.zeros(n, dtype=bool)
     with_time = np.zeros(n, dtype=bool)
     iso = np.zeros(n, dtype=bool)
+    far = np.zeros(n, dtype=bool)
     # Every date layout starts with a digit and is at least 8 bytes long, and no float is a date.
     maybe_date = DIGITS[view.first] & (view.lengths >= 8) & ~is_float
     if maybe_date.any():
@@ -162,10 +174,9 @@ def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
         for pattern_mask, has_time in ((iso_date, False), (iso_time, True)):
             if pattern_mask.any():
                 text = view.subset(pattern_mask).to_numpy(zero_copy_only=False)
-                parsed = pd.to_datetime(pd.Series(text), format="ISO8601", utc=True, errors="coerce")
-                ok, nanoseconds = _nanoseconds(parsed)
+                ok, far_ones, parsed_stamps = _stamps(text, "ISO8601", utc=True)
                 idx = np.flatnonzero(pattern_mask)[ok]
-                stamps[idx] = nanoseconds[ok]
+                stamps[idx], far[idx] = parsed_stamps[ok], far_ones[ok]
                 (with_time if has_time else date)[idx] = True
                 iso[idx] = True
         short_date = maybe_date & (view.lengths <= 10) & ~plain  # no other layout matches a YYYY-MM-DD date
@@ -173,10 +184,9 @@ def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
             pattern_mask = _regex(view, short_date, regex)
             if pattern_mask.any():
                 text = view.subset(pattern_mask).to_numpy(zero_copy_only=False)
-                parsed = pd.to_datetime(pd.Series(text), format=fmt, errors="coerce")
-                ok, nanoseconds = _nanoseconds(parsed)
+                ok, far_ones, parsed_stamps = _stamps(text, fmt, utc=False)
                 idx = np.flatnonzero(pattern_mask)[ok]
-                stamps[idx] = nanoseconds[ok]
+                stamps[idx], far[idx] = parsed_stamps[ok], far_ones[ok]
                 date[idx] = True
     return ParsedValues(
         boolean=is_bool,
@@ -188,6 +198,7 @@ def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
         datetime_only=with_time,
         iso=iso,
         stamps=stamps,
+        far=far,
     )
 
 
