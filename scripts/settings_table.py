@@ -31,7 +31,7 @@ def rows() -> list[tuple[str, str, str, str]]:
                 )
                 found[env] = (env, shown, f"{first[2]}, {who}", first[3])
                 continue
-            shown = "(empty)" if info.default == "" else f"`{info.default}`"
+            shown = "(empty)" if info.default in ("", None) else f"`{info.default}`"
             found[env] = (env, shown, who, info.description or "")
     return list(found.values())
 
