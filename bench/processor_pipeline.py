@@ -3,7 +3,8 @@
 1. Memory: one processor, splitting off, profiles a large generated CSV (default 5 GiB) uploaded through the
    gRPC API; its resident memory (VmRSS) is sampled every 50 ms. Baseline: the idle processor, same run.
 2. Scaling: the same kind of file (default 2 GiB) is profiled by one processor in one pass, then by two
-   processors with byte-range parts (256 MiB); processing time is the job's RUNNING -> SUCCEEDED interval.
+   processors with byte-range parts (256 MiB), all as one-CPU processors (no read-ahead; one reading ahead on
+   both cores is shown beside); processing time is the job's RUNNING -> SUCCEEDED interval.
    The target compares these two (the strictest baseline: one pass is a lone processor's fastest way). Also
    measured: one processor with the default split (it does every part itself), which is what a deployment
    scaled from one processor to two had before. Measured --pairs times, alternated; each job's CPU seconds
@@ -114,6 +115,8 @@ def profile_file(
     # on the local broker (Tansu), which once stalled a run here. The group reads the topic from the start; the
     # finished jobs' messages are skipped at once (their claims fail).
     extra = {"SLUICE_SPLIT_BYTES": processors["split"], "SLUICE_CONSUMER_GROUP": f"bench-{uuid.uuid4().hex[:8]}"}
+    if "read_ahead" in processors:
+        extra["SLUICE_READ_AHEAD"] = processors["read_ahead"]
     pids = [stack.start_service("processor", index=i, extra_env=extra) for i in range(int(processors["count"]))]
     time.sleep(8)  # group joins settle
     idle = {str(pid): rss_mib(pid) for pid in pids}
@@ -190,7 +193,8 @@ def print_part_timeline(stack: Stack, job_id: str, final: job_pb2.Job) -> None:
 
 def machine_speedup(path: Path) -> float:
     """Two parts' engine work in one process, then two processes with two parts each at once: 2 x one / two.
-    Each process is bench/profile_engine.py's engine worker on one byte range (its time excludes start-up)."""
+    Each process is bench/profile_engine.py's engine worker on one byte range (its time excludes start-up), on one
+    core of its own, as the one-CPU processors compared."""
     from services.processor.engine.reading import plan_parts, sniff_dialect
 
     with path.open("rb") as f:
@@ -200,11 +204,12 @@ def machine_speedup(path: Path) -> float:
     worker = Path(__file__).with_name("profile_engine.py")
     with tempfile.TemporaryDirectory() as tmp:
 
-        def start(first: int) -> subprocess.Popen[str]:
+        def start(first: int, cpu: int) -> subprocess.Popen[str]:
             byte_range = (ranges[first][0], ranges[first + 1][1])
             blob = Path(tmp) / f"{first}.bin"  # the state is written, as a part's is, not finished
             command = [sys.executable, str(worker), "--worker", "engine", str(path), str(blob), *map(str, byte_range)]
-            return subprocess.Popen([*command, spec], stdout=subprocess.PIPE, text=True)
+            pin = ["taskset", "--cpu-list", str(cpu)]  # one CPU: the worker does not read ahead either
+            return subprocess.Popen([*pin, *command, spec], stdout=subprocess.PIPE, text=True)
 
         def seconds(process: subprocess.Popen[str]) -> float:
             out, _ = process.communicate()
@@ -212,8 +217,8 @@ def machine_speedup(path: Path) -> float:
                 raise RuntimeError("an engine worker failed")
             return float(json.loads(out.strip().splitlines()[-1])["seconds"])
 
-        one = seconds(start(2))
-        pair = [start(4), start(6)]
+        one = seconds(start(2, 0))
+        pair = [start(4, 0), start(6, 1)]
         both = max(seconds(p) for p in pair)
     return 2 * one / both
 
@@ -244,18 +249,24 @@ def main() -> None:
               "in 256 MiB parts:")  # fmt: skip
         ratios: dict[str, list[float]] = {"one pass": [], "one in parts": [], "machine": []}
         split = str(256 * MIB)
+        # Processors as one-CPU pods, two of them on this two-core machine: a processor that may use one CPU does
+        # not read ahead, so the comparison sets SLUICE_READ_AHEAD=false (with it, the lone processor would use the
+        # second core the other processor needs). One processor reading ahead, as a two-CPU pod, is shown beside.
+        one_cpu = {"read_ahead": "false"}
         for _ in range(args.pairs):  # alternated, so a slow spell of a shared machine hits every side
-            one, _, _ = profile_file(stack, medium, {"count": "1", "split": "0"}, watch=False)
-            one_parts, _, _ = profile_file(stack, medium, {"count": "1", "split": split}, watch=False)
-            two, peaks, parts = profile_file(stack, medium, {"count": "2", "split": split}, watch=False)
+            one, _, _ = profile_file(stack, medium, {"count": "1", "split": "0", **one_cpu}, watch=False)
+            one_parts, _, _ = profile_file(stack, medium, {"count": "1", "split": split, **one_cpu}, watch=False)
+            two, peaks, parts = profile_file(stack, medium, {"count": "2", "split": split, **one_cpu}, watch=False)
+            ahead, _, _ = profile_file(stack, medium, {"count": "1", "split": "0", "read_ahead": "true"}, watch=False)
             machine = machine_speedup(medium)
             ratios["one pass"].append(one / two)
             ratios["one in parts"].append(one_parts / two)
             ratios["machine"].append(machine)
             print(f"    one: {one:.1f} s in one pass, {one_parts:.1f} s in parts; two: {two:.1f} s in {parts} parts "
                   f"(peak RSS {', '.join(f'{v:.0f}' for v in peaks.values())} MiB); speed-up {one / two:.2f}x "
-                  f"over one pass, {one_parts / two:.2f}x over one in parts; the machine's own two-core "
-                  f"speed-up on the engine's work right after: {machine:.2f}x")  # fmt: skip
+                  f"over one pass, {one_parts / two:.2f}x over one in parts; one reading ahead on both cores: "
+                  f"{ahead:.1f} s ({ahead / two:.2f}x the two); the machine's own two-core speed-up on the "
+                  f"engine's work right after: {machine:.2f}x")  # fmt: skip
         for baseline, values in ratios.items():
             if len(values) > 1:
                 label = "the machine's own two-core speed-up" if baseline == "machine" else f"speed-up over {baseline}"
