@@ -6,15 +6,15 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.processor.engine.row_hashes import DistinctRowHashes, sorted_distinct
+from services.processor.engine.row_hashes import DistinctRowHashes
 
 CHUNKS = st.lists(st.lists(st.integers(0, 300), max_size=80), max_size=12)
 
 
 def feed(chunks: list[list[int]], limit: int) -> DistinctRowHashes:
     rows = DistinctRowHashes(limit, lg_k=12)
-    for chunk in chunks:
-        rows.add(sorted_distinct(np.array(chunk, np.uint64)))
+    for chunk in chunks:  # as a table offers them: a chunk's row hashes unsorted, repeats included
+        rows.add_chunk(np.array(chunk, np.uint64))
     return rows
 
 

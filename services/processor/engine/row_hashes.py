@@ -54,6 +54,11 @@ class DistinctRowHashes:
     def approximate(self) -> bool:
         return self.hll is not None
 
+    def add_chunk(self, hashes: np.ndarray) -> None:
+        """Offer one chunk's row hashes, in any order and repeated: sorted only for the exact set (a sketch takes
+        them as they are, so a large file, past the limit, no longer sorts every chunk's hashes)."""
+        self.add(hashes if self.hll is not None else sorted_distinct(hashes))
+
     def add(self, distinct: np.ndarray) -> None:
         """Offer sorted, distinct hashes (one chunk's, or another set's)."""
         if self.hll is not None:

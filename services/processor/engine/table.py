@@ -25,7 +25,7 @@ from .model import TableProfile
 from .options import Chunk
 from .parse_report import ParseReport
 from .quality import quality_score
-from .row_hashes import DistinctRowHashes, sorted_distinct
+from .row_hashes import DistinctRowHashes
 from .row_sample import RowSample
 
 
@@ -81,7 +81,7 @@ class TableProfiler:
         row_hashes = np.zeros(n, np.uint64)
         for column, array in zip(self.columns, arrays, strict=True):
             row_hashes = combine(row_hashes, column.update(array))
-        self.distinct_rows.add(sorted_distinct(row_hashes))
+        self.distinct_rows.add_chunk(row_hashes)
         self.sample.offer(arrays, row_hashes)
 
     def merge(self, other: TableProfiler) -> None:
