@@ -87,8 +87,9 @@ class ColumnAccumulator:
             self._keep_examples(type_names, dictionary, hashes, misfit)
         self.integers.update(parsed.numbers[parsed.integer], counts[parsed.integer])
         self.floats.update(parsed.numbers[parsed.float_only], counts[parsed.float_only])
+        any_far = bool(parsed.far.any())  # stamps in microseconds there
         for accumulator, mask in ((self.dates, parsed.date), (self.datetimes, parsed.datetime_only)):
-            if parsed.far.any():
+            if any_far:
                 far = mask & parsed.far
                 accumulator.update(parsed.stamps[far], counts[far], unit="us")
                 mask = mask & ~parsed.far
