@@ -62,9 +62,10 @@ def _describe_job(job: job_pb2.Job) -> str:
 
 
 def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb2.ColumnProfile]) -> str:
+    decimal = f"   decimal mark {profile.parse.decimal!r}" if profile.parse.decimal == "," else ""
     lines = [
         f"rows {profile.row_count:,}   columns {profile.column_count}   missing cells {profile.missing_cells:,}"
-        f"   delimiter {profile.delimiter!r}   profiled in {profile.duration_seconds:.2f}s",
+        f"   delimiter {profile.delimiter!r}{decimal}   profiled in {profile.duration_seconds:.2f}s",
         "",
         f"{'column':<24} {'type':<11} {'missing':>8} {'distinct':>9} {'min':>19} {'max':>19} {'mean':>12}",
     ]
@@ -101,7 +102,7 @@ def cmd_upload(client: SluiceClient, args: argparse.Namespace) -> int:
         return 2
     from tqdm import tqdm
 
-    options = job_pb2.JobOptions(delimiter=args.delimiter or "")
+    options = job_pb2.JobOptions(delimiter=args.delimiter or "", decimal=args.decimal or "")
     with tqdm(
         total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, file=sys.stderr, disable=None, leave=False
     ) as bar:
@@ -253,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--media-type", help="e.g. text/csv (default: from the file extension)")
     upload.add_argument("--idempotency-key", help="makes a retried upload return the same job")
     upload.add_argument("--delimiter", help="field delimiter (default: detected)")
+    upload.add_argument("--decimal", choices=(".", ","), help="decimal mark of the numbers (default: detected)")
     upload.set_defaults(run=cmd_upload)
 
     for name, func, text in (

@@ -46,6 +46,7 @@ def job_to_proto(row: Row, events: Iterable[Row] = ()) -> job_pb2.Job:
         sha256=row["sha256"],
         options=job_pb2.JobOptions(
             delimiter=options.get("delimiter", ""),
+            decimal=options.get("decimal", ""),
             na_values=options.get("na_values", []),
             max_attempts=options.get("max_attempts", 0),
         ),

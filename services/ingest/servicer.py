@@ -102,6 +102,7 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
         )
         if header.options.max_attempts < 0:
             raise InvalidArgument("options.max_attempts cannot be negative", field="header.options.max_attempts")
+        validation.check_read_options(header.options.delimiter, header.options.decimal)
 
         job_id = str(uuid.uuid4())
         span = trace.get_current_span()
@@ -167,6 +168,7 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
             idempotency_key=header.idempotency_key or None,
             options={
                 "delimiter": header.options.delimiter,
+                "decimal": header.options.decimal,
                 "na_values": list(header.options.na_values),
                 "max_attempts": header.options.max_attempts,
             },

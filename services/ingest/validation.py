@@ -90,6 +90,28 @@ def check_declared_size(declared: int | None, limit: int) -> None:
         )
 
 
+def check_read_options(delimiter: str, decimal: str) -> None:
+    """The reading options a processor would refuse, refused at upload (not after the file is stored)."""
+    if len(delimiter) > 1 or delimiter in ('"', "\n", "\r"):
+        raise InvalidArgument(
+            f"options.delimiter must be one character other than a quote or a line break, not {delimiter!r}",
+            field="header.options.delimiter",
+            reason="DELIMITER_INVALID",
+        )
+    if decimal not in ("", ".", ","):
+        raise InvalidArgument(
+            f"options.decimal must be '.', ',' or empty (detect it), not {decimal!r}",
+            field="header.options.decimal",
+            reason="DECIMAL_INVALID",
+        )
+    if decimal and decimal == delimiter:
+        raise InvalidArgument(
+            f"options.decimal and options.delimiter cannot both be {decimal!r}",
+            field="header.options.decimal",
+            reason="DECIMAL_INVALID",
+        )
+
+
 def check_sha256_format(value: str) -> str:
     value = value.strip().lower()
     if value and not re.fullmatch(r"[0-9a-f]{64}", value):

@@ -266,6 +266,7 @@ def _parse(parse: Mapping[str, Any] | None) -> str:
         ),
         ("Encoding", _e(parse.get("encoding")) + (" (fell back)" if parse.get("encoding_fallback") else "")),
         ("Delimiter", shown_delimiter if shown_delimiter is not None else f"<code>{_e(delimiter)}</code>"),
+        ("Decimal mark", f"<code>{_e(parse.get('decimal') or '.')}</code>"),
         ("Rows read", _num(parse.get("rows_read"))),
         ("Ragged rows", _num(parse.get("ragged_rows"))),
         ("Unterminated quotes", _num(parse.get("unterminated_quotes"))),

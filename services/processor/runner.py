@@ -222,6 +222,7 @@ class JobRunner:
         options = job.get("options") or {}
         return ReadOptions(
             delimiter=options.get("delimiter", ""),
+            decimal=options.get("decimal", ""),
             block_size=self._config.block_bytes,
             chunk_rows=self._config.chunk_rows,
         )
@@ -264,7 +265,6 @@ class JobRunner:
             first_end=None if end is None else end + 2 * cfg.read_chunk_bytes,
         )
         stream = io.BufferedReader(_CountingReader(body, progress, should_abandon), buffer_size=cfg.read_chunk_bytes)
-        profiler = TableProfiler(self._profile_config(job))
         with self._tracer.start_as_current_span("job.parse") as parse_span:
             try:
                 reader = open_table(
@@ -275,6 +275,8 @@ class JobRunner:
                     byte_range=byte_range,
                     dialect=dialect,
                 )
+                # Numbers are read with the decimal mark of the file's dialect (sniffed on part 0, or given).
+                profiler = TableProfiler(replace(self._profile_config(job), decimal=reader.report.decimal))
                 with ReadAhead(reader.chunks(), enabled=cfg.read_ahead) as chunks:
                     for chunk in chunks:
                         profiler.update(chunk)

@@ -94,3 +94,28 @@ def test_each_format_is_profiled(client: SluiceClient, tmp_path: Path, name: str
     assert columns["city"].missing == 1 and columns["city"].distinct == 3  # "Zürich" decoded in every encoding
     assert "Zürich" in {v.value for v in columns["city"].top_values}
     assert columns["temp"].inferred_type == "float" and columns["temp"].mean == pytest.approx(FRAME["temp"].mean())
+
+
+DECIMAL_COMMA = "Artikel;Preis;Menge\nApfel;1,50;1.200\nBirne;2,25;3\nKiwi;-0,99;12\nMango;1.234,50;2\n"
+
+
+@pytest.mark.parametrize(("decimal", "price_type"), [("", "float"), (".", "text")])
+def test_a_decimal_comma_file_is_read_with_its_decimal_mark_or_the_one_given(
+    client: SluiceClient, tmp_path: Path, decimal: str, price_type: str
+):
+    """A spreadsheet export of a comma-decimal locale: detected, its prices are numbers; an uploader who says
+    the decimal mark is "." gets them as text, as asked."""
+    path = tmp_path / "preise.csv"
+    path.write_text(DECIMAL_COMMA, encoding="utf-8")
+    job = client.upload(path, options=job_pb2.JobOptions(decimal=decimal)).job
+    assert job.options.decimal == decimal
+    final = client.wait(job.id, timeout=60)
+    assert final.state == STATE.Value("JOB_STATE_SUCCEEDED"), final.error.message
+    profile = client.get_profile(job.id)
+    assert (profile.parse.delimiter, profile.parse.decimal) == (";", decimal or ",")
+    columns = {c.name: c for c in client.list_columns(job.id)}
+    assert columns["Preis"].inferred_type == price_type
+    if price_type == "float":
+        assert (columns["Preis"].min, columns["Preis"].max) == ("-0.99", "1234.5")
+        assert columns["Preis"].mean == pytest.approx((1.5 + 2.25 - 0.99 + 1234.5) / 4)
+        assert columns["Menge"].inferred_type == "integer" and columns["Menge"].max == "1200"

@@ -211,6 +211,27 @@ def test_bad_uploads_get_a_status_with_details(client, tmp_path, content, media_
     assert "Traceback" not in raised.value.details()
 
 
+@pytest.mark.parametrize(
+    ("options", "reason", "field"),
+    [
+        (job_pb2.JobOptions(delimiter=";;"), "DELIMITER_INVALID", "header.options.delimiter"),
+        (job_pb2.JobOptions(decimal="·"), "DECIMAL_INVALID", "header.options.decimal"),
+        (job_pb2.JobOptions(delimiter=",", decimal=","), "DECIMAL_INVALID", "header.options.decimal"),
+    ],
+)
+def test_reading_options_a_processor_cannot_use_are_refused_at_upload(
+    client, tmp_path, pool, tenant, options, reason, field
+):
+    path = tmp_path / "options.csv"
+    path.write_bytes(b"a;b\n1,5;2\n")
+    with pytest.raises(grpc.RpcError) as raised:
+        client.upload(path, options=options)
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _details(raised.value) == (reason, [field])
+    with pool.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM jobs WHERE tenant_id = %s", (tenant,)).fetchone()["n"] == 0
+
+
 def test_a_stream_that_ends_without_finish_write_stores_nothing(client: SluiceClient, s3, pool, tenant):
     """A client cut off between two messages looks, on the wire, like one that finished early."""
     header = ingest_service_pb2.UploadHeader(file_name="cut.csv", media_type="text/csv")

@@ -79,7 +79,7 @@ class ColumnAccumulator:
         if len(dictionary) == 0:
             return row_hashes
 
-        parsed = parse(trimmed, view)
+        parsed = parse(trimmed, view, self.config.decimal)
         fit_masks = fits(parsed)
         for type_name, mask in fit_masks.items():
             self.fit_counts[type_name] += int(counts[mask].sum())

@@ -43,6 +43,9 @@ class ProfileConfig:
     # the rest are counted as invalid (MIXED_TYPES), with up to `mixed_examples` examples kept.
     type_threshold: float = 0.95
     mixed_examples: int = 5
+    # The file's decimal mark: "," also reads "1,5" and "1.234,50" as numbers (see types.py). The processor sets
+    # it from the dialect of delimited text; a profile's parts must agree on it.
+    decimal: str = "."
     # A text column is categorical when it has at most this many distinct values, and they are at most
     # this share of its present values.
     categorical_max_distinct: int = 50
@@ -96,6 +99,10 @@ class ProfileConfig:
     weight_validity: float = 0.30
     weight_uniqueness: float = 0.15
     weight_parse_health: float = 0.20
+
+    def __post_init__(self) -> None:
+        if self.decimal not in (".", ","):
+            raise ValueError(f"decimal must be '.' or ',', not {self.decimal!r}")
 
     def for_columns(self, columns: int) -> ProfileConfig:
         """The configuration of each column of a table with this many columns: the tables' budgets shared out."""

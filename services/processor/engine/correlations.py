@@ -6,7 +6,8 @@ do not parse as numbers are left out). Cramér's V between categorical/boolean c
 where both are present, without bias correction. The sample is every row while the table has at most
 `correlation_sample_size` rows (exact), else a bottom-k hash sample of that many rows, fewer for a wide table
 (`correlation_sample_cells`; see row_sample.py). Pairs grow with the square of the columns, so only the first
-`correlation_max_columns` columns (in file order) of each kind take part.
+`correlation_max_columns` columns (in file order) of each kind take part. Numbers are read as the column profile
+reads them (a decimal comma where the file writes one).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .config import ProfileConfig
 from .model import ColumnProfile, Correlation
+from .types import ByteView, decimal_comma_numbers
 
 
 def _missing_as_na(series: pd.Series, config: ProfileConfig) -> pd.Series:
@@ -26,13 +29,20 @@ def _missing_as_na(series: pd.Series, config: ProfileConfig) -> pd.Series:
     return trimmed.mask(trimmed.eq("") | trimmed.isin(config.na_tokens))
 
 
+def _numbers(series: pd.Series, config: ProfileConfig) -> pd.Series:
+    values = _missing_as_na(series, config)
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    if config.decimal == ",":
+        written, _, parsed = decimal_comma_numbers(ByteView(pa.array(values.fillna(""), pa.string())))
+        numbers[written] = parsed[written]
+    return numbers
+
+
 def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: ProfileConfig) -> list[Correlation]:
     result: list[Correlation] = []
     numeric = [c.name for c in columns if c.inferred_type in ("integer", "float")][: config.correlation_max_columns]
     if len(numeric) >= 2 and len(sample):
-        frame = pd.DataFrame(
-            {name: pd.to_numeric(_missing_as_na(sample[name], config), errors="coerce") for name in numeric}
-        ).astype("float64")
+        frame = pd.DataFrame({name: _numbers(sample[name], config) for name in numeric})
         frame = frame.replace([np.inf, -np.inf], np.nan)
         for method in ("pearson", "spearman"):
             matrix = frame.corr(method=method)

@@ -4,7 +4,8 @@ The delimiter is the candidate that cuts the sample's rows into the same number 
 consistently; ties go to the file's declared type (tab for TSV) and then to more columns. The header
 test is csv.Sniffer's column vote (a numeric column under a text cell, or a cell whose length breaks
 a fixed-length column; unlike Sniffer, equal lengths are no vote against) with our own tie-break:
-a first row of distinct, non-empty, non-numeric cells.
+a first row of distinct, non-empty, non-numeric cells. The decimal mark is a comma when the delimiter is not
+and more of the sample's cells are numbers with a decimal comma ("1,5", "1.234,50") than with a decimal point.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from services.processor.engine import _kernels
 CANDIDATES = (",", ";", "\t", "|")
 SAMPLE_ROWS = 200
 _NUMBER = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})*|\d+),\d+\s*$")
+# A decimal point, but not dots that could be a comma file's thousands separators ("1.234").
+_DECIMAL_POINT = re.compile(r"^\s*[-+]?(?!\d{1,3}(\.\d{3})+\s*$)\d*\.\d+([eE][-+]?\d+)?\s*$")
 
 
 def complete_lines(text: str) -> str:
@@ -86,6 +90,18 @@ def sniff_delimiter(text: str, quotechar: str, *, prefer_tab: bool, override: st
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def sniff_decimal(rows: Sequence[Sequence[str]], delimiter: str, override: str = "") -> str:
+    """ "," when the sample writes numbers with a decimal comma (at least two cells, and more than with a point)."""
+    if override:
+        return override
+    if delimiter == ",":
+        return "."
+    cells = [cell for row in rows for cell in row]
+    commas = sum(1 for cell in cells if _DECIMAL_COMMA.match(cell))
+    points = sum(1 for cell in cells if _DECIMAL_POINT.match(cell))
+    return "," if commas >= 2 and commas > points else "."
 
 
 def is_number(value: str) -> bool:

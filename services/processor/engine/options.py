@@ -31,6 +31,7 @@ class ReadOptions:
     quotechar: str = ""
     has_header: bool | None = None
     encoding: str = ""  # a Python codec name, e.g. "latin-1"; "" detects
+    decimal: str = ""  # the decimal mark of delimited text, "." or ","; "" detects
     # Bytes per Arrow CSV block, so roughly per chunk: reading and profiling at 8 MiB is as fast as at 16 MiB
     # with about 100 MiB less peak memory (4 MiB: slower, for 50 MiB less).
     block_size: int = 8 * MIB
@@ -40,6 +41,8 @@ class ReadOptions:
     def __post_init__(self) -> None:
         if len(self.delimiter) > 1 or len(self.quotechar) > 1:
             raise ValueError("delimiter and quotechar are single characters")
+        if self.decimal not in ("", ".", ","):
+            raise ValueError("decimal is '.' or ','")
         if self.block_size < 1024 or self.chunk_rows < 1 or self.sample_bytes < 1024:
             raise ValueError("block_size and sample_bytes must be at least 1 KiB, chunk_rows at least 1")
 
@@ -57,6 +60,7 @@ class Dialect:
     encoding_fallback: bool = False
     splittable: bool = True
     bom: int = 0  # bytes of byte-order mark at offset 0
+    decimal: str = "."  # the decimal mark of the numbers: "." or ","
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -31,6 +31,7 @@ class ParseReport:
     encoding_fallback: bool = False  # True when the file was not valid in any detected encoding
     delimiter: str = ""  # for delimited text
     quotechar: str = '"'
+    decimal: str = "."  # the decimal mark numbers were read with (delimited text)
     has_header: bool = True
     rows_read: int = 0  # data rows handed to the profiler
     ragged_rows: int = 0  # rows with more or fewer fields than the header (padded or truncated)
@@ -80,6 +81,7 @@ class ParseReport:
             "encoding_fallback": self.encoding_fallback,
             "delimiter": self.delimiter,
             "quotechar": self.quotechar,
+            "decimal": self.decimal,
             "has_header": self.has_header,
             "rows_read": self.rows_read,
             "ragged_rows": self.ragged_rows,

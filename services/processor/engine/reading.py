@@ -265,6 +265,7 @@ def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options:
         encoding_fallback=guess.fallback,
         splittable=splittable,
         bom=guess.bom,
+        decimal=sniffing.sniff_decimal(rows[1:] if has_header else rows, delimiter, options.decimal),
     )
 
 
@@ -273,6 +274,7 @@ def _describe(report: ParseReport, found: Dialect) -> None:
     report.encoding, report.encoding_fallback = found.encoding, found.encoding_fallback
     report.delimiter, report.quotechar, report.has_header = found.delimiter, found.quotechar, found.has_header
     report.splittable = found.splittable
+    report.decimal = found.decimal
 
 
 # ---- byte-range parts -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ The correlation sample is a bottom-k sample of rows by a seeded hash of their co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -88,11 +89,14 @@ class TableProfiler:
         """Fold in the profiler of another part of the same table (same columns)."""
         if other.columns is None:
             return
-        if self.columns is None:
+        if self.columns is None:  # nothing read yet: the table is read as the other part read it
+            self.config = replace(self.config, decimal=other.config.decimal)
             self._init_columns([c.name for c in other.columns])
         assert self.columns is not None
         if [c.name for c in self.columns] != [c.name for c in other.columns]:
             raise ValueError("cannot merge profiles of tables with different columns")
+        if self.config.decimal != other.config.decimal:
+            raise ValueError("cannot merge profiles read with different decimal marks")
         for mine, theirs in zip(self.columns, other.columns, strict=True):
             mine.merge(theirs)
         self.rows += other.rows
@@ -135,6 +139,7 @@ class TableProfiler:
     def to_bytes(self) -> bytes:
         state: dict[str, Any] = {
             "rows": self.rows,
+            "decimal": self.config.decimal,
             "columns": [col.to_state() for col in self.columns] if self.columns is not None else None,
             "row_hashes": self.distinct_rows.exact(),
             "row_hll": self.distinct_rows.hll.state if self.distinct_rows.hll is not None else None,
@@ -145,7 +150,8 @@ class TableProfiler:
     @classmethod
     def from_bytes(cls, blob: bytes, config: ProfileConfig | None = None) -> TableProfiler:
         state = codec.loads(blob)
-        profiler = cls(config)
+        # The part was read with its file's decimal mark; the merged profile reads its sample with the same.
+        profiler = cls(replace(config or ProfileConfig(), decimal=state.get("decimal", ".")))
         profiler.rows = state["rows"]
         if state["columns"] is not None:
             config = profiler.config.for_columns(len(state["columns"]))

@@ -2,7 +2,8 @@
 
 Patterns are matched on the whitespace-trimmed text of values that are not numbers, booleans or dates. A
 column "is" a pattern when at least `type_threshold` of its present values match it; the shares are reported
-either way. `numeric_text` is a number a parser would not take: thousands separators, currency or percent signs.
+either way. `numeric_text` is a number a parser would not take: thousands separators, currency or percent signs,
+a decimal comma where the file is read with a decimal point.
 `nested` is JSON-like text (objects/arrays), which the profiler does not look into (UNSUPPORTED).
 """
 
@@ -29,6 +30,7 @@ PATTERNS: dict[str, str] = {
     "phone": r"^\+?\(?\d{1,4}\)?([\s.-]\(?\d{1,4}\)?){2,5}$|^\+\d{7,15}$",
     "numeric_text": (
         r"^[+-]?[$€£¥]?\s?\d{1,3}(,\d{3})+(\.\d+)?\s?%?$|^[+-]?[$€£¥]\s?\d+(\.\d+)?$|^[+-]?\d+([.,]\d+)?\s?%$"
+        r"|^[+-]?(\d{1,3}(\.\d{3})*|\d+),\d+$"  # a decimal comma, in a file read with a decimal point
     ),
     "nested": r"^(\{.*\}|\[.*\])$",
 }

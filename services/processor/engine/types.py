@@ -5,6 +5,10 @@ and at most 18 digits, so it fits int64 exactly), float (decimal or scientific n
 (ISO 8601 YYYY-MM-DD, or YYYY/MM/DD, MM/DD/YYYY, DD.MM.YYYY), datetime (ISO 8601 date and time, optional fraction
 and zone; zoned values are converted to UTC). Integers are also floats; dates are also datetimes.
 
+Where the file writes numbers with a decimal comma (the dialect's `decimal`, sniffed or given: "1,5", "-0,25",
+"1.234,50"), such values are floats too, and a dot between groups of three digits is a thousands separator ("1.234"
+is the integer 1234, as pandas reads with decimal="," and thousands="."); other numbers read as they would anyway.
+
 Decision rule (at finish, from totals, so chunking cannot change it): the first of boolean, integer, float, date,
 datetime that at least `type_threshold` of present values fit is the type; the other present values are invalid
 (MIXED_TYPES). A column no type fits is categorical (few distinct values, see ProfileConfig) or text;
@@ -37,6 +41,9 @@ OTHER_DATES: list[tuple[str, str]] = [
 ]
 
 TYPE_ORDER = ("boolean", "integer", "float", "date", "datetime")
+
+# A number written with a decimal comma, or with dots between groups of three digits (thousands), or both.
+DECIMAL_COMMA_RE = r"^[+-]?(\d{1,3}(\.\d{3})+(,\d+)?|\d+,\d+)$"
 
 
 @dataclass
@@ -100,6 +107,7 @@ def byte_table(chars: str | bytes) -> np.ndarray:
 
 DIGITS = byte_table("0123456789")
 _FLOAT_FIRST = byte_table("0123456789+-.iI")
+_SIGN_OR_DIGIT = byte_table("0123456789+-")
 
 
 def _regex(view: ByteView, candidates: np.ndarray, pattern: str) -> np.ndarray:
@@ -136,8 +144,27 @@ def _stamps(text: np.ndarray, fmt: str, utc: bool) -> tuple[np.ndarray, np.ndarr
     return ok, far, stamps
 
 
-def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
-    """`view`: `trimmed`'s ByteView when the caller has it already."""
+def decimal_comma_numbers(view: ByteView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mask, integer, numbers) of the values written with a decimal comma or dot-grouped thousands: which they
+    are, which of them are integers (no comma, at most 18 digits: exact in int64), and their values."""
+    n = len(view.array)
+    mask, integer, numbers = np.zeros(n, bool), np.zeros(n, bool), np.full(n, np.nan)
+    # A comma or a dot is needed (the separators, with "-", are the bytes 0x2C to 0x2E), and a digit at the end.
+    candidates = _SIGN_OR_DIGIT[view.first] & DIGITS[view.last] & (view.lengths >= 3)
+    separators = view.count(0x2C, 0x2E, where=candidates) - (view.first == ord("-"))
+    candidates &= separators > 0
+    mask = _regex(view, candidates, DECIMAL_COMMA_RE)
+    if mask.any():
+        text = pc.replace_substring(pc.replace_substring(view.subset(mask), ".", ""), ",", ".")
+        digits = pc.utf8_length(pc.replace_substring(pc.replace_substring(text, "-", ""), "+", ""))
+        whole = bool_mask(pc.and_(pc.invert(pc.match_substring(text, ".")), pc.less_equal(digits, 18)))
+        numbers[mask] = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        integer[np.flatnonzero(mask)[whole]] = True
+    return mask, integer, numbers
+
+
+def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -> ParsedValues:
+    """`view`: `trimmed`'s ByteView when the caller has it already; `decimal`: the file's decimal mark."""
     n = len(trimmed)
     view = view if view is not None else ByteView(trimmed)
     # One compiled pass finds boolean words, integers (INTEGER_RE is exactly "no dot, 1 to 18 digits", which it
@@ -153,6 +180,11 @@ def parse(trimmed: pa.Array, view: ByteView | None = None) -> ParsedValues:
     pending = is_float & np.isnan(numbers)
     if pending.any():
         numbers[pending] = pc.cast(view.subset(pending), pa.float64()).to_numpy(zero_copy_only=False)
+    if decimal == ",":
+        comma, comma_integer, comma_numbers = decimal_comma_numbers(view)
+        numbers[comma] = comma_numbers[comma]
+        is_int = (is_int & ~comma) | comma_integer
+        is_float |= comma
 
     stamps = np.zeros(n, dtype=np.int64)
     date = np.zeros(n, dtype=bool)
