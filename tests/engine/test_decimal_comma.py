@@ -113,6 +113,7 @@ def test_profiles_read_with_different_marks_do_not_merge() -> None:
         ("a;b\n1,5;2\n2,25;3\n", {}, ","),
         ("a\tb\n1,5\t2\n-0,25\t3\n", {}, ","),
         ("a;b\n1.234,5;x\n12.345,75;y\n", {}, ","),
+        ("a;b\n1 234,5;x\n12\u00a0345,75;y\n", {}, ","),
         ("a;b\n1.5;2\n2.25;3\n", {}, "."),
         ("a;b\n1,5;2\n2.5;3\n3.5;4\n", {}, "."),  # more points than commas
         ("a;b\n1,5;2\n2;3\n", {}, "."),  # one comma number is too little to go on
@@ -141,8 +142,19 @@ def test_with_a_decimal_comma_dots_group_thousands_and_other_numbers_read_as_usu
     assert point.inferred_type not in ("integer", "float")
 
 
+def test_spaces_group_thousands_as_french_and_nordic_exports_write_them() -> None:
+    nbsp, narrow = "\u00a0", "\u202f"
+    frame = pd.DataFrame({"x": ["1 234,50", f"12{nbsp}345", f"-1{narrow}000{narrow}000,5", "7,5", "1 23", "1.234 567"]})
+    column = profile_dataframe(frame, ProfileConfig(decimal=",")).column_profiles[0]
+    assert column.type_counts["integer"] == 1  # 12345
+    assert column.type_counts["float"] == 4  # and 1234.5, -1000000.5, 7.5; "1 23" and "1.234 567" are no numbers
+    numbers = profile_dataframe(frame.iloc[:4], ProfileConfig(decimal=",")).column_profiles[0].numeric
+    assert numbers is not None and (numbers.min, numbers.max) == (-1_000_000.5, 12345.0)
+    assert numbers.sum == pytest.approx(1234.5 + 12345 - 1_000_000.5 + 7.5)
+
+
 def test_read_with_a_decimal_point_comma_numbers_are_numbers_stored_as_text() -> None:
-    frame = pd.DataFrame({"x": ["1,50", "-2,25", "1.234,50", "0,99", "12,5", "3,75"]})
+    frame = pd.DataFrame({"x": ["1,50", "-2,25", "1.234,50", "0,99", "12,5", "1 234,75"]})
     column = profile_dataframe(frame).column_profiles[0]
     assert column.inferred_type not in ("integer", "float")
     assert column.semantic == "numeric_text" and column.patterns["numeric_text"] == 6

@@ -5,7 +5,7 @@ consistently; ties go to the file's declared type (tab for TSV) and then to more
 test is csv.Sniffer's column vote (a numeric column under a text cell, or a cell whose length breaks
 a fixed-length column; unlike Sniffer, equal lengths are no vote against) with our own tie-break:
 a first row of distinct, non-empty, non-numeric cells. The decimal mark is a comma when the delimiter is not
-and more of the sample's cells are numbers with a decimal comma ("1,5", "1.234,50") than with a decimal point.
+and more of the sample's cells are numbers with a decimal comma ("1,5", "1.234,50", "1 234,50") than with a point.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from services.processor.engine import _kernels
 CANDIDATES = (",", ";", "\t", "|")
 SAMPLE_ROWS = 200
 _NUMBER = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
-_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})*|\d+),\d+\s*$")
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}((\.\d{3})*|([ \u00a0\u202f]\d{3})*)|\d+),\d+\s*$")
 # A decimal point, but not dots that could be a comma file's thousands separators ("1.234").
 _DECIMAL_POINT = re.compile(r"^\s*[-+]?(?!\d{1,3}(\.\d{3})+\s*$)\d*\.\d+([eE][-+]?\d+)?\s*$")
 

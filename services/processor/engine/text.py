@@ -30,7 +30,7 @@ PATTERNS: dict[str, str] = {
     "phone": r"^\+?\(?\d{1,4}\)?([\s.-]\(?\d{1,4}\)?){2,5}$|^\+\d{7,15}$",
     "numeric_text": (
         r"^[+-]?[$€£¥]?\s?\d{1,3}(,\d{3})+(\.\d+)?\s?%?$|^[+-]?[$€£¥]\s?\d+(\.\d+)?$|^[+-]?\d+([.,]\d+)?\s?%$"
-        r"|^[+-]?(\d{1,3}(\.\d{3})*|\d+),\d+$"  # a decimal comma, in a file read with a decimal point
+        r"|^[+-]?(\d{1,3}((\.\d{3})*|([ \x{00A0}\x{202F}]\d{3})*)|\d+),\d+$"  # a decimal comma, read with a point
     ),
     "nested": r"^(\{.*\}|\[.*\])$",
 }

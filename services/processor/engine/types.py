@@ -6,8 +6,9 @@ and at most 18 digits, so it fits int64 exactly), float (decimal or scientific n
 and zone; zoned values are converted to UTC). Integers are also floats; dates are also datetimes.
 
 Where the file writes numbers with a decimal comma (the dialect's `decimal`, sniffed or given: "1,5", "-0,25",
-"1.234,50"), such values are floats too, and a dot between groups of three digits is a thousands separator ("1.234"
-is the integer 1234, as pandas reads with decimal="," and thousands="."); other numbers read as they would anyway.
+"1.234,50", "1 234,50"), such values are floats too, and a dot or a space between groups of three digits is a
+thousands separator ("1.234" is the integer 1234, as pandas reads with decimal="," and thousands="."); other
+numbers read as they would anyway.
 
 Decision rule (at finish, from totals, so chunking cannot change it): the first of boolean, integer, float, date,
 datetime that at least `type_threshold` of present values fit is the type; the other present values are invalid
@@ -42,8 +43,10 @@ OTHER_DATES: list[tuple[str, str]] = [
 
 TYPE_ORDER = ("boolean", "integer", "float", "date", "datetime")
 
-# A number written with a decimal comma, or with dots between groups of three digits (thousands), or both.
-DECIMAL_COMMA_RE = r"^[+-]?(\d{1,3}(\.\d{3})+(,\d+)?|\d+,\d+)$"
+# A number written with a decimal comma, or with dots or spaces (plain, no-break or narrow no-break, as French
+# and Nordic exports write them) between groups of three digits (thousands), or both.
+THOUSANDS_SEPARATORS = (".", " ", "\u00a0", "\u202f")
+DECIMAL_COMMA_RE = r"^[+-]?(\d{1,3}((\.\d{3})+|([ \x{00A0}\x{202F}]\d{3})+)(,\d+)?|\d+,\d+)$"
 
 
 @dataclass
@@ -145,17 +148,22 @@ def _stamps(text: np.ndarray, fmt: str, utc: bool) -> tuple[np.ndarray, np.ndarr
 
 
 def decimal_comma_numbers(view: ByteView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mask, integer, numbers) of the values written with a decimal comma or dot-grouped thousands: which they
-    are, which of them are integers (no comma, at most 18 digits: exact in int64), and their values."""
+    """(mask, integer, numbers) of the values written with a decimal comma or grouped thousands (DECIMAL_COMMA_RE):
+    which they are, which of them are integers (no comma, at most 18 digits: exact in int64), and their values."""
     n = len(view.array)
     mask, integer, numbers = np.zeros(n, bool), np.zeros(n, bool), np.full(n, np.nan)
-    # A comma or a dot is needed (the separators, with "-", are the bytes 0x2C to 0x2E), and a digit at the end.
+    # A separator is needed: a comma or a dot (with "-", the bytes 0x2C to 0x2E), a space, or the last byte of a
+    # no-break space (A0) or of a narrow one (AF); and a digit at the end.
     candidates = _SIGN_OR_DIGIT[view.first] & DIGITS[view.last] & (view.lengths >= 3)
     separators = view.count(0x2C, 0x2E, where=candidates) - (view.first == ord("-"))
+    separators += view.count(0x20, where=candidates) + view.count(0xA0, 0xAF, where=candidates)
     candidates &= separators > 0
     mask = _regex(view, candidates, DECIMAL_COMMA_RE)
     if mask.any():
-        text = pc.replace_substring(pc.replace_substring(view.subset(mask), ".", ""), ",", ".")
+        text = view.subset(mask)
+        for separator in THOUSANDS_SEPARATORS:
+            text = pc.replace_substring(text, separator, "")
+        text = pc.replace_substring(text, ",", ".")
         digits = pc.utf8_length(pc.replace_substring(pc.replace_substring(text, "-", ""), "+", ""))
         whole = bool_mask(pc.and_(pc.invert(pc.match_substring(text, ".")), pc.less_equal(digits, 18)))
         numbers[mask] = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
