@@ -123,3 +123,19 @@ def test_dialect_round_trips() -> None:
 
     dialect = sniff_dialect(b"a;b\n1;2\n")
     assert Dialect.from_dict(dialect.to_dict()) == dialect
+
+
+def test_a_file_with_an_excel_sep_line_reads_the_same_in_parts() -> None:
+    lines = ["sep=;", "x;y"] + [f"{i}" if i % 37 == 0 else f"{i};{i % 7}" for i in range(1, 400)]
+    data = ("\n".join(lines) + "\n").encode()
+    dialect = sniff_dialect(data[:1024], options=SMALL)
+    assert (dialect.sep_line, dialect.delimiter, dialect.columns) == (True, ";", ("x", "y"))
+    bounds = plan_parts(len(data), dialect, part_bytes=700)
+    assert len(bounds) > 3
+    whole = open_table(io.BytesIO(data), options=SMALL)
+    expected = rows(read_all(whole))
+    assert expected[0] == ["1", "1"] and len(expected) == 399
+    got, merged = read_parts(data, bounds)
+    assert got == expected
+    assert [(i.kind, i.line) for i in merged.issues] == [(i.kind, i.line) for i in whole.report.issues]
+    assert merged.issues[0].line == 39 and merged.lines_read == whole.report.lines_read == 401

@@ -248,3 +248,30 @@ def test_header_only_file_has_columns_and_no_rows() -> None:
     frame, reader = read_bytes(b"a,b,c\n")
     assert list(frame.columns) == ["a", "b", "c"] and len(frame) == 0
     assert reader.report.rows_read == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "expected", "lines"),
+    [
+        # The named delimiter wins where the sniff would tie (both cut every row in two) and take the comma.
+        (b"sep=;\na,b;c\n1,2;3\n4,5;6\n", [["1,2", "3"], ["4,5", "6"]], []),
+        (b"sep=;\r\na;b\r\n1;2\r\n3\r\n4;5\r\n", [["1", "2"], ["3", None], ["4", "5"]], [("ragged_row", 4)]),
+        (b'sep=;\na;b\n1;"x\ny"\n3;4\n', [["1", "x\ny"], ["3", "4"]], []),
+        (b'sep=;\na;b\n1;2\n2;"open\n3;4\n', [["1", "2"], ["2", '"open'], ["3", "4"]], [("unterminated_quote", 4)]),
+    ],
+    ids=["named-delimiter", "ragged-crlf", "quoted-line-break", "open-quote"],
+)
+def test_excel_sep_line_names_the_delimiter_and_is_not_a_row(
+    data: bytes, expected: list[list[object]], lines: list[tuple[str, int]]
+) -> None:
+    """Excel writes (and reads) a first line "sep=;" naming the delimiter; line numbers stay the file's."""
+    frame, reader = read_bytes(data)
+    assert (reader.report.delimiter, list(frame.columns)) == (";", ["a,b", "c"] if b"a,b" in data else ["a", "b"])
+    assert rows(frame) == expected
+    assert [(i.kind, i.line) for i in reader.report.issues] == lines
+    assert reader.report.lines_read == data.count(b"\n") - (1 if b"x\ny" in data else 0)
+
+
+def test_excel_sep_line_without_a_header() -> None:
+    frame, reader = read_bytes(b"sep=,\n1,2\n3,4\n", has_header=False)
+    assert reader.report.delimiter == "," and rows(frame) == [["1", "2"], ["3", "4"]]

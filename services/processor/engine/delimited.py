@@ -149,17 +149,18 @@ class DelimitedChunks:
         report: ParseReport,
         *,
         block_size: int,
-        skip_header: bool,
+        skip_lines: int,
         bom: int,
     ) -> None:
+        """`skip_lines`: lines before the first data row (the header, and Excel's "sep=" line before it)."""
         guess = EncodingGuess(dialect.encoding, bom, dialect.encoding_fallback)
         self._text = TranscodingStream(source, guess)
         self._dialect = dialect
         self._report = report
         self._repairs = _Repairs(dialect, report)
         self._block_size = block_size
-        self._skip_header = skip_header
-        self._next_row = 2 if skip_header else 1  # Arrow's number of the next record
+        self._skip = skip_lines
+        self._next_row = 1 + skip_lines  # Arrow's number of the next record
         # Whether a field of the block being parsed may have swallowed a line: the block holds a quote char (set
         # in _blocks), and no line-by-line check showed every quote closed (set in _parse).
         self._may_swallow = True
@@ -207,24 +208,24 @@ class DelimitedChunks:
             if block:
                 quote = self._dialect.quotechar
                 self._may_swallow = bool(quote) and block.find(quote.encode()) >= 0
-                yield self._parse(block, skip_header=first and self._skip_header)
+                yield self._parse(block, skip=self._skip if first else 0)
                 first = False
             if not data:
                 return
 
-    def _lines_batch(self, block: bytes, open_quotes: np.ndarray, skip_header: bool) -> pa.RecordBatch:
+    def _lines_batch(self, block: bytes, open_quotes: np.ndarray, skip: int) -> pa.RecordBatch:
         """The block read line by line, as Arrow would number it (empty lines skipped): for a block where a quote
         is left open, which Arrow would read on into the following lines."""
         lines = _LINE_END.split(block.decode())
         rows: Rows = []
         number = self._next_row
         for i, (text, open_quote) in enumerate(zip(lines, open_quotes.tolist(), strict=True)):
-            if text and not (skip_header and i == 0):
+            if text and i >= skip:
                 rows.append(self._repairs.line_row(text, number + self._repairs.shift, open_quote=open_quote))
                 number += 1
         return self._rows_batch(rows)
 
-    def _parse(self, block: bytes, *, skip_header: bool) -> Iterator[pa.RecordBatch]:
+    def _parse(self, block: bytes, *, skip: int) -> Iterator[pa.RecordBatch]:
         """The block's rows. A line where a quote is left open would make Arrow read on into the following lines
         (and on its threads drop rows without a word): such a line is read alone, the lines between such lines
         by Arrow; a block with many of them line by line."""
@@ -236,27 +237,27 @@ class DelimitedChunks:
         )
         self._may_swallow = open_quotes is None
         if open_quotes is None or not open_quotes.any():
-            yield from self._parse_lines(block, skip_header=skip_header, threads=open_quotes is not None)
+            yield from self._parse_lines(block, skip=skip, threads=open_quotes is not None)
             return
         flagged = np.flatnonzero(open_quotes)
         if len(flagged) > _MAX_OPEN_LINES:
-            yield self._lines_batch(block, open_quotes, skip_header)
+            yield self._lines_batch(block, open_quotes, skip)
             return
         starts, text_ends, next_starts = _line_bounds(block)
         start = 0
         for line in flagged.tolist():
-            yield from self._parse_lines(block[start : starts[line]], skip_header=skip_header and start == 0)
-            if not (skip_header and line == 0):
+            yield from self._parse_lines(block[start : starts[line]], skip=skip if start == 0 else 0)
+            if line >= skip:
                 text = block[starts[line] : text_ends[line]].decode()
                 row = self._repairs.line_row(text, self._next_row + self._repairs.shift, open_quote=True)
                 yield self._rows_batch([row])
             start = next_starts[line]
-        yield from self._parse_lines(block[start:], skip_header=skip_header and start == 0)
+        yield from self._parse_lines(block[start:], skip=skip if start == 0 else 0)
 
-    def _parse_lines(self, lines: bytes, *, skip_header: bool, threads: bool = True) -> Iterator[pa.RecordBatch]:
+    def _parse_lines(self, lines: bytes, *, skip: int, threads: bool = True) -> Iterator[pa.RecordBatch]:
         """Rows of whole lines, on Arrow's threads when `threads` (the lines hold no quote left open); lines with
         a rejected row again on one thread (Arrow numbers rows only there, and the repairs need the numbers)."""
-        self._repairs.base = self._next_row - (2 if skip_header else 1)  # Arrow counts the header as row 1
+        self._repairs.base = self._next_row - 1 - skip  # Arrow counts the skipped lines (the header) as rows
         table, rejected = None, False
         if threads:
 
@@ -265,18 +266,18 @@ class DelimitedChunks:
                 rejected = True
                 return "skip"
 
-            table = self._read_block(lines, skip_header, threads=True, handler=reject)
+            table = self._read_block(lines, skip, threads=True, handler=reject)
         if not threads or rejected:
-            table = self._read_block(lines, skip_header, threads=False, handler=self._repairs.handle)
+            table = self._read_block(lines, skip, threads=False, handler=self._repairs.handle)
         if table is None:
             return
         yield from table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
 
     def _read_block(
-        self, block: bytes, skip_header: bool, *, threads: bool, handler: Callable[[pacsv.InvalidRow], str]
+        self, block: bytes, skip: int, *, threads: bool, handler: Callable[[pacsv.InvalidRow], str]
     ) -> pa.Table | None:
         # Threads take sub-blocks of _THREAD_BLOCK bytes; on one thread the block is one Arrow block.
-        options = self._read_options(_THREAD_BLOCK if threads else len(block) + 1, skip_header, threads=threads)
+        options = self._read_options(_THREAD_BLOCK if threads else len(block) + 1, skip, threads=threads)
         try:
             return pacsv.read_csv(
                 pa.BufferReader(block),
@@ -294,7 +295,7 @@ class DelimitedChunks:
         try:
             yield from pacsv.open_csv(
                 self._text,
-                read_options=self._read_options(self._block_size, self._skip_header),
+                read_options=self._read_options(self._block_size, self._skip),
                 parse_options=self._parse_options(),
                 convert_options=self._convert_options(),
             )
@@ -302,12 +303,12 @@ class DelimitedChunks:
             if "Empty CSV file" not in str(error):
                 raise
 
-    def _read_options(self, block_size: int, skip_header: bool, *, threads: bool = False) -> pacsv.ReadOptions:
+    def _read_options(self, block_size: int, skip: int, *, threads: bool = False) -> pacsv.ReadOptions:
         return pacsv.ReadOptions(
             block_size=block_size,
             use_threads=threads,  # Arrow numbers invalid rows only when single-threaded
             column_names=list(self._dialect.columns),
-            skip_rows=1 if skip_header else 0,
+            skip_rows=skip,
         )
 
     def _parse_options(self, handler: Callable[[pacsv.InvalidRow], str] | None = None) -> pacsv.ParseOptions:

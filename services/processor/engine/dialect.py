@@ -4,7 +4,8 @@ The delimiter is the candidate that cuts the sample's rows into the same number 
 consistently; ties go to the file's declared type (tab for TSV) and then to more columns. The header
 test is csv.Sniffer's column vote (a numeric column under a text cell, or a cell whose length breaks
 a fixed-length column; unlike Sniffer, equal lengths are no vote against) with our own tie-break:
-a first row of distinct, non-empty, non-numeric cells. The decimal mark is a comma when the delimiter is not
+a first row of distinct, non-empty, non-numeric cells. A first line "sep=X" (Excel's) names the delimiter and is
+skipped. The decimal mark is a comma when the delimiter is not
 and more of the sample's cells are numbers with a decimal comma ("1,5", "1.234,50", "1 234,50") than with a point.
 """
 
@@ -67,6 +68,15 @@ def _quoted_field(quote: str) -> re.Pattern[str]:
 
 
 _SINGLE_QUOTED, _DOUBLE_QUOTED = _quoted_field("'"), _quoted_field('"')
+
+
+_SEP_LINE = re.compile(r"sep=([^\r\n])\r?\n")
+
+
+def sep_line(text: str) -> tuple[str, str]:
+    """(the delimiter named by a first line "sep=X", as Excel writes and reads it, or ""; the text after it)."""
+    match = _SEP_LINE.match(text)
+    return (match.group(1), text[match.end() :]) if match else ("", text)
 
 
 def sniff_quotechar(text: str, override: str = "") -> str:

@@ -231,16 +231,18 @@ def _open_text(
     found = _sniff(text, guess, name, media_type, options)
     _describe(report, found)
     chunks = DelimitedChunks(
-        stream, found, report, block_size=options.block_size, skip_header=found.has_header, bom=found.bom
+        stream, found, report, block_size=options.block_size, skip_lines=found.lines_before_data, bom=found.bom
     )
     return TableReader(chunks, report, list(found.columns), counter, dialect=found)
 
 
 def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options: ReadOptions) -> Dialect:
     lines = sniffing.complete_lines(text)
+    named, lines = sniffing.sep_line(lines)  # Excel's "sep=;" first line names the delimiter
     quotechar = sniffing.sniff_quotechar(lines, options.quotechar)
     prefer_tab = text_format(text, name, media_type) == "tsv"
-    delimiter = sniffing.sniff_delimiter(lines, quotechar, prefer_tab=prefer_tab, override=options.delimiter)
+    override = options.delimiter or named
+    delimiter = sniffing.sniff_delimiter(lines, quotechar, prefer_tab=prefer_tab, override=override)
     rows = sniffing.parse_rows(lines, delimiter, quotechar)
     if not rows:
         raise NotATableError("The file has no rows.")
@@ -266,6 +268,7 @@ def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options:
         splittable=splittable,
         bom=guess.bom,
         decimal=sniffing.sniff_decimal(rows[1:] if has_header else rows, delimiter, options.decimal),
+        sep_line=bool(named),
     )
 
 
@@ -292,7 +295,7 @@ def _open_part(
         found,
         report,
         block_size=options.block_size,
-        skip_header=found.has_header and start == 0,
+        skip_lines=found.lines_before_data if start == 0 else 0,
         bom=found.bom if start == 0 else 0,
     )
     return TableReader(chunks, report, list(found.columns), counter, dialect=found)
