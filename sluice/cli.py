@@ -63,6 +63,8 @@ def _describe_job(job: job_pb2.Job) -> str:
 
 def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb2.ColumnProfile]) -> str:
     decimal = f"   decimal mark {profile.parse.decimal!r}" if profile.parse.decimal == "," else ""
+    if profile.parse.preamble_lines:
+        decimal += f"   {profile.parse.preamble_lines} lines above the header skipped"
     lines = [
         f"rows {profile.row_count:,}   columns {profile.column_count}   missing cells {profile.missing_cells:,}"
         f"   delimiter {profile.delimiter!r}{decimal}   profiled in {profile.duration_seconds:.2f}s",

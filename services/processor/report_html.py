@@ -272,6 +272,8 @@ def _parse(parse: Mapping[str, Any] | None) -> str:
         ("Unterminated quotes", _num(parse.get("unterminated_quotes"))),
         ("Bad-encoding rows", _num(parse.get("bad_encoding_rows"))),
     ]
+    if parse.get("preamble_lines"):  # titles and notes an export put above the header, not read as rows
+        pairs.insert(4, ("Lines above the table (skipped)", _num(parse.get("preamble_lines"))))
     if parse.get("member"):
         pairs.insert(1, ("Archive member", _e(parse.get("member"))))
     problems = sum(int(parse.get(k) or 0) for k in ("ragged_rows", "unterminated_quotes", "bad_encoding_rows"))

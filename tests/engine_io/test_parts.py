@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reader_helpers import NonSeekable, read_all, rows, stream
@@ -125,11 +126,16 @@ def test_dialect_round_trips() -> None:
     assert Dialect.from_dict(dialect.to_dict()) == dialect
 
 
-def test_a_file_with_an_excel_sep_line_reads_the_same_in_parts() -> None:
-    lines = ["sep=;", "x;y"] + [f"{i}" if i % 37 == 0 else f"{i};{i % 7}" for i in range(1, 400)]
+@pytest.mark.parametrize(
+    ("above", "sep_line", "preamble"),
+    [(["sep=;"], True, 0), (["Stock report", "", "Warehouse 7"], False, 3), (["sep=;", "Report"], True, 1)],
+)
+def test_lines_above_the_header_read_the_same_in_parts(above: list[str], sep_line: bool, preamble: int) -> None:
+    lines = [*above, "x;y"] + [f"{i}" if i % 37 == 0 else f"{i};{i % 7}" for i in range(1, 400)]
     data = ("\n".join(lines) + "\n").encode()
     dialect = sniff_dialect(data[:1024], options=SMALL)
-    assert (dialect.sep_line, dialect.delimiter, dialect.columns) == (True, ";", ("x", "y"))
+    assert (dialect.sep_line, dialect.preamble, dialect.delimiter) == (sep_line, preamble, ";")
+    assert dialect.columns == ("x", "y")
     bounds = plan_parts(len(data), dialect, part_bytes=700)
     assert len(bounds) > 3
     whole = open_table(io.BytesIO(data), options=SMALL)
@@ -138,4 +144,5 @@ def test_a_file_with_an_excel_sep_line_reads_the_same_in_parts() -> None:
     got, merged = read_parts(data, bounds)
     assert got == expected
     assert [(i.kind, i.line) for i in merged.issues] == [(i.kind, i.line) for i in whole.report.issues]
-    assert merged.issues[0].line == 39 and merged.lines_read == whole.report.lines_read == 401
+    assert merged.issues[0].line == len(above) + 1 + 37
+    assert merged.lines_read == whole.report.lines_read == len(lines)

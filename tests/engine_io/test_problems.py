@@ -275,3 +275,45 @@ def test_excel_sep_line_names_the_delimiter_and_is_not_a_row(
 def test_excel_sep_line_without_a_header() -> None:
     frame, reader = read_bytes(b"sep=,\n1,2\n3,4\n", has_header=False)
     assert reader.report.delimiter == "," and rows(frame) == [["1", "2"], ["3", "4"]]
+
+
+TABLE = "region,units,price\nNorth,12,1.5\nSouth,7,2\n3\nEast,30,4\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "preamble", "first_line"),
+    [
+        (b"Sales report\nGenerated 2026-12-01\n\n" + TABLE.encode(), 3, 7),
+        (b"\n\n" + TABLE.encode(), 2, 6),
+        (b"sep=;\r\nAccount;12345\r\n\r\n" + TABLE.replace(",", ";").replace("\n", "\r\n").encode(), 2, 7),
+    ],
+    ids=["titles", "blank-lines", "sep-line-and-notes"],
+)
+def test_lines_above_the_header_are_skipped_and_reported(data: bytes, preamble: int, first_line: int) -> None:
+    """Exports put titles, notes and blank lines above a table: the header is the first line as wide as the
+    table (before, the first line was taken for the header and every row cut to its one field)."""
+    frame, reader = read_bytes(data)
+    assert list(frame.columns) == ["region", "units", "price"]
+    assert rows(frame) == [["North", "12", "1.5"], ["South", "7", "2"], ["3", None, None], ["East", "30", "4"]]
+    assert reader.report.preamble_lines == preamble
+    assert [(i.kind, i.line) for i in reader.report.issues] == [("ragged_row", first_line)]
+
+
+@pytest.mark.parametrize(
+    ("data", "first_row"),
+    [
+        (b"1,2\n3,4,5\n6,7,8\n9,10,11\n", ["1", "2", None]),  # no header: a short first row is a ragged row
+        (b"name,city\nAda,London,\nLinus,Helsinki,\n", ["Ada", "London"]),  # every data row ends in a delimiter
+    ],
+)
+def test_a_short_first_row_is_not_taken_for_lines_above_the_table(data: bytes, first_row: list[object]) -> None:
+    frame, reader = read_bytes(data)
+    assert reader.report.preamble_lines == 0
+    assert rows(frame)[0] == first_row
+
+
+def test_a_header_the_caller_names_is_the_first_line() -> None:
+    frame, reader = read_bytes(b"Report\nregion,units\nNorth,12\n", delimiter=",", has_header=True)
+    assert (list(frame.columns), reader.report.preamble_lines) == (["Report"], 0)
+    frame, reader = read_bytes(b"Report\nregion,units\nNorth,12\n", delimiter=",")
+    assert (list(frame.columns), reader.report.preamble_lines) == (["region", "units"], 1)

@@ -5,7 +5,8 @@ consistently; ties go to the file's declared type (tab for TSV) and then to more
 test is csv.Sniffer's column vote (a numeric column under a text cell, or a cell whose length breaks
 a fixed-length column; unlike Sniffer, equal lengths are no vote against) with our own tie-break:
 a first row of distinct, non-empty, non-numeric cells. A first line "sep=X" (Excel's) names the delimiter and is
-skipped. The decimal mark is a comma when the delimiter is not
+skipped, and so are lines above the header with fewer fields than the table (titles, notes, blank lines).
+The decimal mark is a comma when the delimiter is not
 and more of the sample's cells are numbers with a decimal comma ("1,5", "1.234,50", "1 234,50") than with a point.
 """
 
@@ -77,6 +78,31 @@ def sep_line(text: str) -> tuple[str, str]:
     """(the delimiter named by a first line "sep=X", as Excel writes and reads it, or ""; the text after it)."""
     match = _SEP_LINE.match(text)
     return (match.group(1), text[match.end() :]) if match else ("", text)
+
+
+MAX_PREAMBLE_LINES = 20
+_LINE = re.compile(r"[^\r\n]*(\r\n|\r|\n|$)")
+
+
+def preamble(text: str, delimiter: str, quotechar: str) -> tuple[int, str]:
+    """(lines before the table, the text from its header on): blank lines, titles and notes that an export puts
+    above a table. They count only above a header (a short first row of a table without one is a ragged row),
+    each with fewer fields than the table's rows, at most MAX_PREAMBLE_LINES of them."""
+    rows = parse_rows(text, delimiter, quotechar)
+    width = Counter(len(r) for r in rows).most_common(1)[0][0] if rows else 0
+    if width < 2:
+        return 0, text
+    lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
+    count = 0
+    for line in lines[: MAX_PREAMBLE_LINES + 1]:
+        cells = parse_rows(line, delimiter, quotechar, 1)
+        if cells and len(cells[0]) >= width:
+            break
+        count += 1
+    if count == 0 or count > MAX_PREAMBLE_LINES:
+        return 0, text
+    rest = "".join(lines[count:])
+    return (count, rest) if looks_like_header(parse_rows(rest, delimiter, quotechar)) else (0, text)
 
 
 def sniff_quotechar(text: str, override: str = "") -> str:

@@ -62,11 +62,12 @@ class Dialect:
     bom: int = 0  # bytes of byte-order mark at offset 0
     decimal: str = "."  # the decimal mark of the numbers: "." or ","
     sep_line: bool = False  # the file starts with Excel's "sep=X" line (before the header), which names the delimiter
+    preamble: int = 0  # lines above the header (after any sep line) that are not the table: titles, notes, blanks
 
     @property
     def lines_before_data(self) -> int:
         """Lines part 0 skips before its first data row."""
-        return int(self.sep_line) + int(self.has_header)
+        return int(self.sep_line) + self.preamble + int(self.has_header)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -32,6 +32,7 @@ class ParseReport:
     delimiter: str = ""  # for delimited text
     quotechar: str = '"'
     decimal: str = "."  # the decimal mark numbers were read with (delimited text)
+    preamble_lines: int = 0  # lines above the header that were not read as the table (titles, notes, blanks)
     has_header: bool = True
     rows_read: int = 0  # data rows handed to the profiler
     ragged_rows: int = 0  # rows with more or fewer fields than the header (padded or truncated)
@@ -82,6 +83,7 @@ class ParseReport:
             "delimiter": self.delimiter,
             "quotechar": self.quotechar,
             "decimal": self.decimal,
+            "preamble_lines": self.preamble_lines,
             "has_header": self.has_header,
             "rows_read": self.rows_read,
             "ragged_rows": self.ragged_rows,

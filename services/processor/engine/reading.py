@@ -243,6 +243,9 @@ def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options:
     prefer_tab = text_format(text, name, media_type) == "tsv"
     override = options.delimiter or named
     delimiter = sniffing.sniff_delimiter(lines, quotechar, prefer_tab=prefer_tab, override=override)
+    # Lines above the header are looked for only when the header is: a caller who says whether the first line is
+    # a header is taken at their word.
+    preamble, lines = (0, lines) if options.has_header is not None else sniffing.preamble(lines, delimiter, quotechar)
     rows = sniffing.parse_rows(lines, delimiter, quotechar)
     if not rows:
         raise NotATableError("The file has no rows.")
@@ -269,6 +272,7 @@ def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options:
         bom=guess.bom,
         decimal=sniffing.sniff_decimal(rows[1:] if has_header else rows, delimiter, options.decimal),
         sep_line=bool(named),
+        preamble=preamble,
     )
 
 
@@ -278,6 +282,7 @@ def _describe(report: ParseReport, found: Dialect) -> None:
     report.delimiter, report.quotechar, report.has_header = found.delimiter, found.quotechar, found.has_header
     report.splittable = found.splittable
     report.decimal = found.decimal
+    report.preamble_lines = found.preamble
 
 
 # ---- byte-range parts -------------------------------------------------------------------------------------
