@@ -245,3 +245,18 @@ def test_chunks_as_parsed_profile_like_data_frames(kind: str, tmp_path: Path) ->
     assert any(isinstance(c, pa.Table) for c in as_parsed) == (kind == "csv-open-quote")
     assert sum(len(c) for c in as_parsed) == sum(len(f) for f in frames) > 2000
     assert _profile(as_parsed) == _profile(frames)
+
+
+@pytest.mark.parametrize(("data", "columns"), [(b"a,b,c\n", ["a", "b", "c"]), (b"Title only\r\n", ["Title only"])])
+def test_a_header_without_rows_is_a_table_of_its_columns_and_no_rows(data: bytes, columns: list[str]) -> None:
+    """An export that found nothing: the profile names the columns and says the table is empty (before, it
+    had no columns at all and no alert)."""
+    reader = open_table(io.BytesIO(data), file_name="export.csv")
+    profiler = TableProfiler()
+    for chunk in reader.chunks():
+        profiler.update(chunk)
+    profile = profiler.finish(reader.report)
+    assert profile.rows == 0 and [c.name for c in profile.column_profiles] == columns
+    assert {(c.count, c.inferred_type) for c in profile.column_profiles} == {(0, "empty")}
+    assert [(a.code, a.column, a.severity) for a in profile.alerts] == [("EMPTY", "", "warning")]
+    assert "no rows" in profile.alerts[0].message

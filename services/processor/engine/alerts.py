@@ -17,7 +17,7 @@ Column alerts (thresholds in ProfileConfig):
   UNSUPPORTED      at least type_threshold of values are nested JSON-like text, profiled only as text
   TYPE_DATE        date/datetime column written (partly) in a non-ISO 8601 text layout
   MIXED_TYPES      typed column with invalid values, or a text column at least half of which fits one type
-Table alerts: DUPLICATES (duplicate-row share > duplicates_alert), HIGH_CORRELATION (|r| or V >=
+Table alerts: EMPTY (a header and no rows), DUPLICATES (duplicate-row share > duplicates_alert), HIGH_CORRELATION (|r| or V >=
 high_correlation), and from the ParseReport RAGGED_ROWS, UNTERMINATED_QUOTES, BAD_ENCODING, ENCODING_FALLBACK.
 """
 
@@ -161,6 +161,9 @@ def table_alerts(
     config: ProfileConfig,
 ) -> list[Alert]:
     out: list[Alert] = []
+    if rows == 0:
+        message = "The table has a header but no rows; check that the export or the query behind it is complete."
+        out.append(Alert("EMPTY", "", "warning", message, 0))
     share = duplicate_rows / rows if rows else 0.0
     if duplicate_rows and share > config.duplicates_alert:
         out.append(

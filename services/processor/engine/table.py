@@ -116,7 +116,8 @@ class TableProfiler:
         duplicates = self.duplicate_rows()
         sample = self.sample.frame()
         correlations = compute_correlations(sample, columns, c)
-        alerts = [a for col in columns for a in column_alerts(col, c)]
+        # A table without rows gets one alert saying so, not one per column.
+        alerts = [a for col in columns for a in column_alerts(col, c)] if self.rows else []
         alerts += table_alerts(self.rows, duplicates, correlations, parse_report, c)
         cells = self.rows * len(columns)
         missing = sum(col.missing for col in columns)
