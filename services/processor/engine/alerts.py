@@ -17,8 +17,9 @@ Column alerts (thresholds in ProfileConfig):
   UNSUPPORTED      at least type_threshold of values are nested JSON-like text, profiled only as text
   TYPE_DATE        date/datetime column written (partly) in a non-ISO 8601 text layout
   MIXED_TYPES      typed column with invalid values, or a text column at least half of which fits one type
-Table alerts: EMPTY (a header and no rows), DUPLICATES (duplicate-row share > duplicates_alert), HIGH_CORRELATION (|r| or V >=
-high_correlation), and from the ParseReport RAGGED_ROWS, UNTERMINATED_QUOTES, BAD_ENCODING, ENCODING_FALLBACK.
+Table alerts: EMPTY (a header and no rows), DUPLICATES (duplicate-row share > duplicates_alert), HIGH_CORRELATION
+(|r| or V >= high_correlation), and from the ParseReport RAGGED_ROWS, UNTERMINATED_QUOTES, BAD_ENCODING,
+ENCODING_FALLBACK.
 """
 
 from __future__ import annotations
