@@ -260,3 +260,22 @@ def test_a_header_without_rows_is_a_table_of_its_columns_and_no_rows(data: bytes
     assert {(c.count, c.inferred_type) for c in profile.column_profiles} == {(0, "empty")}
     assert [(a.code, a.column, a.severity) for a in profile.alerts] == [("EMPTY", "", "warning")]
     assert "no rows" in profile.alerts[0].message
+
+
+def test_xlsx_title_and_notes_above_the_table_are_skipped(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Quarterly sales"])
+    sheet.append([])
+    sheet.append(["Source: ERP", "2026-12-01"])
+    sheet.append(["region", "units", "price"])
+    for row in (["North", 12, 1.5], ["South", 7, 2.0], ["East", 30, 4.25, "extra"]):
+        sheet.append(row)
+    path = tmp_path / "sales.xlsx"
+    book.save(path)
+    frame, reader = read_bytes(path.read_bytes(), name="sales.xlsx")
+    assert list(frame.columns) == ["region", "units", "price"]
+    assert rows(frame) == [["North", "12", "1.5"], ["South", "7", "2"], ["East", "30", "4.25"]]
+    assert (reader.report.preamble_lines, reader.report.has_header) == (3, True)
+    assert [(i.kind, i.line) for i in reader.report.issues] == [("ragged_row", 7)]

@@ -84,25 +84,28 @@ MAX_PREAMBLE_LINES = 20
 _LINE = re.compile(r"[^\r\n]*(\r\n|\r|\n|$)")
 
 
-def preamble(text: str, delimiter: str, quotechar: str) -> tuple[int, str]:
-    """(lines before the table, the text from its header on): blank lines, titles and notes that an export puts
-    above a table. They count only above a header (a short first row of a table without one is a ragged row),
-    each with fewer fields than the table's rows, at most MAX_PREAMBLE_LINES of them."""
-    rows = parse_rows(text, delimiter, quotechar)
-    width = Counter(len(r) for r in rows).most_common(1)[0][0] if rows else 0
-    if width < 2:
-        return 0, text
-    lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
+def rows_above_header(head: Sequence[Sequence[str]], table: Sequence[Sequence[str]]) -> int:
+    """How many of the `head` rows are above the table's header: blank lines, titles and notes that an export
+    puts there, each with fewer fields than most rows of the `table` (the same rows, or a sample read otherwise),
+    at most MAX_PREAMBLE_LINES of them, followed by a row that reads as a header (without one, a short first row
+    is a ragged row of the table)."""
+    width = Counter(len(r) for r in table).most_common(1)[0][0] if table else 0
     count = 0
-    for line in lines[: MAX_PREAMBLE_LINES + 1]:
-        cells = parse_rows(line, delimiter, quotechar, 1)
-        if cells and len(cells[0]) >= width:
+    for row in head[: MAX_PREAMBLE_LINES + 1]:
+        if len(row) >= width:
             break
         count += 1
-    if count == 0 or count > MAX_PREAMBLE_LINES:
-        return 0, text
-    rest = "".join(lines[count:])
-    return (count, rest) if looks_like_header(parse_rows(rest, delimiter, quotechar)) else (0, text)
+    if width < 2 or count == 0 or count > MAX_PREAMBLE_LINES:
+        return 0
+    return count if looks_like_header(head[count:]) else 0
+
+
+def preamble(text: str, delimiter: str, quotechar: str) -> tuple[int, str]:
+    """(lines above the table's header, the text from the header on): see `rows_above_header`; blank lines count."""
+    lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
+    head = [next(iter(parse_rows(line, delimiter, quotechar, 1)), []) for line in lines[:SAMPLE_ROWS]]
+    count = rows_above_header(head, parse_rows(text, delimiter, quotechar))
+    return (count, "".join(lines[count:])) if count else (0, text)
 
 
 def sniff_quotechar(text: str, override: str = "") -> str:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from services.processor.engine.dialect import looks_like_header
+from services.processor.engine.dialect import looks_like_header, rows_above_header
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import STRING_DTYPE, NotATableError, unique_names
 from services.processor.engine.parse_report import ParseReport
@@ -215,6 +215,9 @@ class XlsxChunks:
         if not self._head:
             raise NotATableError("The first worksheet of the workbook is empty.")
         texts = [[c or "" for c in row] for _, row in self._head]
+        if has_header is None and (above := rows_above_header(texts, texts)):  # a title and notes above the table
+            report.preamble_lines = self._head[above][0] - 1  # the sheet's rows above the header, empty ones too
+            self._head, texts = self._head[above:], texts[above:]
         self.has_header = looks_like_header(texts) if has_header is None else has_header
         width = max(len(row) for _, row in self._head)
         if self.has_header:
