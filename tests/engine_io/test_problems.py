@@ -317,3 +317,19 @@ def test_a_header_the_caller_names_is_the_first_line() -> None:
     assert (list(frame.columns), reader.report.preamble_lines) == (["Report"], 0)
     frame, reader = read_bytes(b"Report\nregion,units\nNorth,12\n", delimiter=",")
     assert (list(frame.columns), reader.report.preamble_lines) == (["region", "units"], 1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Country\nFrance,Paris\nItaly,Rome\nSpain,Madrid\n",  # a header narrower than its rows
+        b"name,city\nBob,Paris,x\nAlice,Rome,y\nJo,Oslo,z\nAl,Nice,w\n",
+        b"name\nSmith; John\nDoe; Jane\n",  # one column whose values hold a semicolon
+    ],
+)
+def test_a_narrow_header_is_not_taken_for_a_title(data: bytes) -> None:
+    """Without a number column to vote for the row below, or a blank line setting it apart, a narrow first line
+    may be the header of wider rows: it stays the header, and no row is lost to it."""
+    frame, reader = read_bytes(data)
+    assert reader.report.preamble_lines == 0
+    assert len(frame) == data.count(b"\n") - 1

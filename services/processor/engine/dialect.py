@@ -86,9 +86,11 @@ _LINE = re.compile(r"[^\r\n]*(\r\n|\r|\n|$)")
 
 def rows_above_header(head: Sequence[Sequence[str]], table: Sequence[Sequence[str]]) -> int:
     """How many of the `head` rows are above the table's header: blank lines, titles and notes that an export
-    puts there, each with fewer fields than most rows of the `table` (the same rows, or a sample read otherwise),
-    at most MAX_PREAMBLE_LINES of them, followed by a row that reads as a header (without one, a short first row
-    is a ragged row of the table)."""
+    puts there (blank rows as empty rows), each with fewer fields than most rows of the `table` (the same rows, or
+    a sample read otherwise), at most MAX_PREAMBLE_LINES of them. A narrow first row may also be the header of
+    a table whose rows are wider ("Country" over "France,Paris"), or a ragged first row of one without a header:
+    the rows above count only when the row after them is a header by the vote of its number columns (a column of
+    numbers under a text cell), or when a blank row sets them apart and the row after it reads as a header."""
     width = Counter(len(r) for r in table).most_common(1)[0][0] if table else 0
     count = 0
     for row in head[: MAX_PREAMBLE_LINES + 1]:
@@ -97,7 +99,9 @@ def rows_above_header(head: Sequence[Sequence[str]], table: Sequence[Sequence[st
         count += 1
     if width < 2 or count == 0 or count > MAX_PREAMBLE_LINES:
         return 0
-    return count if looks_like_header(head[count:]) else 0
+    rest = head[count:]
+    set_apart = any(len(row) == 0 for row in head[:count])
+    return count if header_votes(rest, by_length=False) > 0 or (set_apart and looks_like_header(rest)) else 0
 
 
 def preamble(text: str, delimiter: str, quotechar: str) -> tuple[int, str]:
@@ -147,19 +151,30 @@ def is_number(value: str) -> bool:
     return bool(_NUMBER.match(value))
 
 
+def header_votes(rows: Sequence[Sequence[str]], *, by_length: bool = True) -> int:
+    """The columns' votes for the first row being a header (positive) or data (negative); 0 says nothing.
+    `by_length`: fixed-length columns vote too (weaker: four-letter cities under "Paris" would)."""
+    if not rows:
+        return 0
+    first, data = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+    if not data:
+        return 0
+    return sum(_column_vote(first[i], [r[i] for r in data], by_length) for i in range(len(first)))
+
+
 def looks_like_header(rows: Sequence[Sequence[str]]) -> bool:
     """Whether the first row names the columns rather than holding data."""
     if not rows:
         return True
-    first, data = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
-    votes = sum(_column_vote(first[i], [r[i] for r in data]) for i in range(len(first))) if data else 0
+    first = rows[0]
+    votes = header_votes(rows)
     if votes:
         return votes > 0
     cells = [c.strip() for c in first]
     return all(cells) and len(set(cells)) == len(cells) and not any(is_number(c) for c in cells)
 
 
-def _column_vote(head: str, values: list[str]) -> int:
+def _column_vote(head: str, values: list[str], by_length: bool = True) -> int:
     present = [v for v in values if v.strip()]
     if not present:
         return 0
@@ -167,7 +182,7 @@ def _column_vote(head: str, values: list[str]) -> int:
         return -1 if is_number(head) else 1
     lengths = {len(v) for v in present}
     # A fixed-length column (codes, dates) under a cell of another length is a header; the same length says little.
-    return int(len(lengths) == 1 and len(present) > 2 and len(head) not in lengths)
+    return int(by_length and len(lengths) == 1 and len(present) > 2 and len(head) not in lengths)
 
 
 def has_quoted_line_break(text: str, delimiter: str, quotechar: str) -> bool:

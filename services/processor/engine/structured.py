@@ -191,6 +191,15 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
+def _with_empty_rows(numbered: list[tuple[int, list[str | None]]]) -> list[list[str]]:
+    """The sheet's rows from the first on, the empty ones (skipped by the reader) back in their places."""
+    rows: list[list[str]] = []
+    for number, cells in numbered:
+        rows.extend([] for _ in range(number - 1 - len(rows)))
+        rows.append([c or "" for c in cells])
+    return rows
+
+
 def _trimmed(row: Iterable[Any]) -> list[str | None]:
     cells = [_cell_text(v) for v in row]
     while cells and cells[-1] is None:
@@ -215,9 +224,11 @@ class XlsxChunks:
         if not self._head:
             raise NotATableError("The first worksheet of the workbook is empty.")
         texts = [[c or "" for c in row] for _, row in self._head]
-        if has_header is None and (above := rows_above_header(texts, texts)):  # a title and notes above the table
-            report.preamble_lines = self._head[above][0] - 1  # the sheet's rows above the header, empty ones too
-            self._head, texts = self._head[above:], texts[above:]
+        if has_header is None and (above := rows_above_header(_with_empty_rows(self._head), texts)):
+            # A title and notes above the table (`above` counts the sheet's rows up to the header, empty ones too).
+            report.preamble_lines = above
+            start = next(i for i, (number, _) in enumerate(self._head) if number > above)
+            self._head, texts = self._head[start:], texts[start:]
         self.has_header = looks_like_header(texts) if has_header is None else has_header
         width = max(len(row) for _, row in self._head)
         if self.has_header:
