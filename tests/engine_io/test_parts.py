@@ -146,3 +146,28 @@ def test_lines_above_the_header_read_the_same_in_parts(above: list[str], sep_lin
     assert [(i.kind, i.line) for i in merged.issues] == [(i.kind, i.line) for i in whole.report.issues]
     assert merged.issues[0].line == len(above) + 1 + 37
     assert merged.lines_read == whole.report.lines_read == len(lines)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Title\n\nid,v\n1,a\n2,b\n3\n4,d\n",
+        "\ufeffsep=;\r\nid;v\r\n1;a\r\n2;b\r\n3\r\n4;d\r\n".encode(),
+        "Bericht\r\n\r\nid;Preis\r\n1;1,5\r\n2;2,5\r\n3\r\n4;4,5\r\n".encode("cp1252"),
+    ],
+    ids=["title", "bom-sep-crlf", "cp1252-title"],
+)
+def test_no_part_begins_among_the_lines_above_the_first_row(data: bytes) -> None:
+    """However small the parts, a cut never falls before the first data row: the lines part 0 skips (a BOM, a
+    sep line, lines above the header, the header) are all in part 0 (the audit cut a file inside them: part 0
+    failed to skip them and part 1 read the header as a row)."""
+    dialect = sniff_dialect(data, options=SMALL)
+    whole = open_table(io.BytesIO(data), options=SMALL)
+    expected = rows(read_all(whole))
+    assert expected[0][0] == "1" and len(expected) == 4
+    for part_bytes in range(1, len(data)):
+        bounds = plan_parts(len(data), dialect, part_bytes=part_bytes)
+        assert bounds[0][1] >= dialect.data_start > 0
+        got, merged = read_parts(data, bounds)
+        assert got == expected, part_bytes
+        assert [(i.kind, i.line) for i in merged.issues] == [(i.kind, i.line) for i in whole.report.issues]

@@ -104,6 +104,12 @@ def rows_above_header(head: Sequence[Sequence[str]], table: Sequence[Sequence[st
     return count if header_votes(rest, by_length=False) > 0 or (set_apart and looks_like_header(rest)) else 0
 
 
+def first_line(text: str) -> str:
+    """The first line of the text with its line break."""
+    match = _LINE.match(text)
+    return match.group(0) if match else ""
+
+
 def preamble(text: str, delimiter: str, quotechar: str) -> tuple[int, str]:
     """(lines above the table's header, the text from the header on): see `rows_above_header`; blank lines count."""
     lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]

@@ -63,6 +63,7 @@ class Dialect:
     decimal: str = "."  # the decimal mark of the numbers: "." or ","
     sep_line: bool = False  # the file starts with Excel's "sep=X" line (before the header), which names the delimiter
     preamble: int = 0  # lines above the header (after any sep line) that are not the table: titles, notes, blanks
+    data_start: int = 0  # bytes before the first data row (splittable files): no part may begin before it
 
     @property
     def lines_before_data(self) -> int:

@@ -164,7 +164,8 @@ def plan_parts(
     rounded = -(-count // count_multiple) * count_multiple
     if size // rounded >= _MIN_PART_BYTES:
         count = rounded
-    bounds = [size * i // count for i in range(count + 1)]
+    # No cut before the first data row: a part must not begin among the lines part 0 skips.
+    bounds = sorted({0, size, *(max(size * i // count, dialect.data_start) for i in range(1, count))})
     return list(itertools.pairwise(bounds))
 
 
@@ -243,7 +244,7 @@ def _open_text(
 
 
 def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options: ReadOptions) -> Dialect:
-    lines = sniffing.complete_lines(text)
+    complete = lines = sniffing.complete_lines(text)
     named, lines = sniffing.sep_line(lines)  # Excel's "sep=;" first line names the delimiter
     quotechar = sniffing.sniff_quotechar(lines, options.quotechar)
     prefer_tab = text_format(text, name, media_type) == "tsv"
@@ -266,6 +267,10 @@ def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options:
         and not sniffing.has_bare_carriage_returns(lines)
         and guess.name in ("utf-8", "utf-8-sig", "cp1252")
     )
+    data_start = 0
+    if splittable:  # bytes up to the first data row: the BOM, a sep line, lines above the header, the header
+        before = complete[: len(complete) - len(lines)] + (sniffing.first_line(lines) if has_header else "")
+        data_start = guess.bom + len(before.encode("utf-8" if guess.name == "utf-8-sig" else guess.name))
     return Dialect(
         format="tsv" if delimiter == "\t" else "csv",
         encoding=guess.name,
@@ -279,6 +284,7 @@ def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options:
         decimal=sniffing.sniff_decimal(rows[1:] if has_header else rows, delimiter, options.decimal),
         sep_line=bool(named),
         preamble=preamble,
+        data_start=data_start,
     )
 
 
