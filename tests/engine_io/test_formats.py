@@ -279,3 +279,24 @@ def test_xlsx_title_and_notes_above_the_table_are_skipped(tmp_path: Path) -> Non
     assert rows(frame) == [["North", "12", "1.5"], ["South", "7", "2"], ["East", "30", "4.25"]]
     assert (reader.report.preamble_lines, reader.report.has_header) == (3, True)
     assert [(i.kind, i.line) for i in reader.report.issues] == [("ragged_row", 7)]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # A quoted last field before \r\n, and one holding escaped quotes, count for '"' against one 'a' field.
+        (b"id,name,note\r\n1,'a',\"x,y\"\r\n2,b,c\r\n", [["1", "'a'", "x,y"], ["2", "b", "c"]]),
+        (b'id,note\n1,\'x\'\n2,"he said ""hi"", ok"\n3,z\n', [["1", "'x'"], ["2", 'he said "hi", ok'], ["3", "z"]]),
+    ],
+)
+def test_the_quote_character_counts_crlf_lines_and_escaped_quotes(data: bytes, expected: list[list[str]]) -> None:
+    frame, reader = read_bytes(data)
+    assert reader.report.quotechar == '"'
+    assert rows(frame) == expected and reader.report.problem_rows == 0
+
+
+def test_old_mac_line_ends_are_lines() -> None:
+    """\\r alone ends a line (classic Mac OS; some exports still write it): the sample was one broken line."""
+    frame, reader = read_bytes(b"name,v\ra,1\rb,2\r")
+    assert list(frame.columns) == ["name", "v"] and rows(frame) == [["a", "1"], ["b", "2"]]
+    assert reader.report.problem_rows == 0

@@ -41,7 +41,7 @@ def parse_rows(text: str, delimiter: str, quotechar: str, limit: int = SAMPLE_RO
     """The sample's rows up to the first malformed one (strict: an unterminated quote ends the list)."""
     quoting: Literal[0, 3] = csv.QUOTE_MINIMAL if quotechar else csv.QUOTE_NONE
     reader = csv.reader(
-        io.StringIO(text), delimiter=delimiter, quotechar=quotechar or '"', quoting=quoting, strict=True
+        io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar or '"', quoting=quoting, strict=True
     )
     rows: list[list[str]] = []
     try:
@@ -64,8 +64,11 @@ def _consistency(rows: list[list[str]]) -> tuple[float, int]:
 
 def _quoted_field(quote: str) -> re.Pattern[str]:
     """A whole field in `quote`s on one line. The quote comes first and a lookbehind checks what precedes it (a
-    line start or a delimiter): a pattern that starts with a literal is searched for by it, 50x faster on 1 MiB."""
-    return re.compile(f"{quote}(?<![^,;\\t|\\n]{quote})[^{quote}\\n]*{quote}(?=[,;\\t|]|$)", re.MULTILINE)
+    line start or a delimiter): a pattern that starts with a literal is searched for by it, 50x faster on 1 MiB.
+    Inside, a doubled quote is an escaped one; after, a delimiter or a line end (\\r\\n too: `$` stops only at
+    \\n)."""
+    body = f"[^{quote}\\r\\n]*(?:{quote}{quote}[^{quote}\\r\\n]*)*"
+    return re.compile(f"{quote}(?<![^,;\\t|\\n]{quote}){body}{quote}(?=[,;\\t|\\r]|$)", re.MULTILINE)
 
 
 _SINGLE_QUOTED, _DOUBLE_QUOTED = _quoted_field("'"), _quoted_field('"')
