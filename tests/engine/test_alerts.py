@@ -182,3 +182,15 @@ def test_correlations_take_only_the_first_columns_of_each_kind():
     profile = profile_dataframe(frame, ProfileConfig(correlation_max_columns=3))
     named = {c.column_a for c in profile.correlations} | {c.column_b for c in profile.correlations}
     assert named == {"c0", "c1", "c2"}
+
+
+def test_far_datetimes_count_the_same_beside_a_far_value_with_nanoseconds() -> None:
+    """pandas parses a batch in nanoseconds when one value has more than six fraction digits; a batch of only
+    far values then failed whole and was not parsed again, so the type depended on the chunking (audit)."""
+    df = pd.DataFrame({"ts": ["9999-12-31 00:00", "9999-12-31 00:00", "0001-01-01 00:00:00.000000000"]})
+    df = df.astype("string")
+    one = profile_dataframe(df).column("ts")
+    chunked = TableProfiler()
+    chunked.update(df.iloc[:2])
+    chunked.update(df.iloc[2:])
+    assert one.type_counts["datetime"] == chunked.finish().column("ts").type_counts["datetime"] == 2

@@ -128,11 +128,18 @@ _NS_FIRST = np.datetime64("1677-09-22")
 _NS_LAST = np.datetime64("2262-04-11")
 
 
-def _stamps(text: np.ndarray, fmt: str, utc: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stamps(values: pa.Array, fmt: str, utc: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(parsed, far, stamps: nanoseconds since the epoch, or microseconds where far) of pandas' parse of texts,
-    each as pandas parses it alone: a batch holding a value with nanoseconds is parsed in nanoseconds, which
-    turns its far dates into NaT, so the failures are parsed again without it (a value must parse the same in
-    whichever chunk or part it is)."""
+    each as pandas parses it alone (a value must parse the same in whichever chunk or part it is): pandas parses
+    a batch in the finest unit any of its values needs, and a value with more than six fraction digits makes
+    it nanoseconds, which turns the batch's far dates into NaT. Such values are parsed apart from the others."""
+    nanos = bool_mask(pc.match_substring_regex(values, r"\.\d{7}"))
+    if nanos.any() and not nanos.all():
+        ok, far, stamps = np.zeros(len(values), bool), np.zeros(len(values), bool), np.zeros(len(values), np.int64)
+        for group in (nanos, ~nanos):
+            ok[group], far[group], stamps[group] = _stamps(values.filter(pa.array(group)), fmt, utc)
+        return ok, far, stamps
+    text = values.to_numpy(zero_copy_only=False)
     parsed = pd.to_datetime(pd.Series(text), format=fmt, utc=utc, errors="coerce")
     raw = parsed.to_numpy(dtype=f"datetime64[{parsed.dt.unit}]")
     ok = ~np.isnat(raw)
@@ -141,9 +148,6 @@ def _stamps(text: np.ndarray, fmt: str, utc: bool) -> tuple[np.ndarray, np.ndarr
     stamps = np.zeros(len(raw), np.int64)
     stamps[near] = raw[near].astype("datetime64[ns]").astype(np.int64)
     stamps[far] = raw[far].astype("datetime64[us]").astype(np.int64)
-    if parsed.dt.unit == "ns" and ok.any() and not ok.all():
-        failed = np.flatnonzero(~ok)
-        ok[failed], far[failed], stamps[failed] = _stamps(text[failed], fmt, utc)
     return ok, far, stamps
 
 
@@ -213,8 +217,7 @@ def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -
         iso_time = _regex(view, maybe_date & (view.lengths >= 16), ISO_DATETIME_RE)
         for pattern_mask, has_time in ((iso_date, False), (iso_time, True)):
             if pattern_mask.any():
-                text = view.subset(pattern_mask).to_numpy(zero_copy_only=False)
-                ok, far_ones, parsed_stamps = _stamps(text, "ISO8601", utc=True)
+                ok, far_ones, parsed_stamps = _stamps(view.subset(pattern_mask), "ISO8601", utc=True)
                 idx = np.flatnonzero(pattern_mask)[ok]
                 stamps[idx], far[idx] = parsed_stamps[ok], far_ones[ok]
                 (with_time if has_time else date)[idx] = True
@@ -223,8 +226,7 @@ def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -
         for regex, fmt in OTHER_DATES:
             pattern_mask = _regex(view, short_date, regex)
             if pattern_mask.any():
-                text = view.subset(pattern_mask).to_numpy(zero_copy_only=False)
-                ok, far_ones, parsed_stamps = _stamps(text, fmt, utc=False)
+                ok, far_ones, parsed_stamps = _stamps(view.subset(pattern_mask), fmt, utc=False)
                 idx = np.flatnonzero(pattern_mask)[ok]
                 stamps[idx], far[idx] = parsed_stamps[ok], far_ones[ok]
                 date[idx] = True
