@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 
 from services.processor.engine import ParseReport, ProfileConfig, TableProfiler, profile_dataframe
+from services.processor.engine.alerts import column_alerts
 from services.processor.engine.hashing import hash_strings
 
 
@@ -194,3 +195,13 @@ def test_far_datetimes_count_the_same_beside_a_far_value_with_nanoseconds() -> N
     chunked.update(df.iloc[:2])
     chunked.update(df.iloc[2:])
     assert one.type_counts["datetime"] == chunked.finish().column("ts").type_counts["datetime"] == 2
+
+
+def test_the_iso_share_of_a_date_column_counts_its_dates_only() -> None:
+    """An ISO date-time among US-style dates is an invalid value of the date column, not an ISO date (audit:
+    it made the share 1/19)."""
+    values = [f"03/{d:02d}/2021" for d in range(1, 20)] + ["2021-03-04T05:06"]
+    col = profile_dataframe(pd.DataFrame({"d": values}).astype("string")).column("d")
+    assert (col.inferred_type, col.invalid) == ("date", 1)
+    assert col.datetime is not None and col.datetime.iso_share == 0.0
+    assert [a.code for a in column_alerts(col, ProfileConfig()) if a.code == "TYPE_DATE"] == ["TYPE_DATE"]

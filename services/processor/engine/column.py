@@ -35,7 +35,8 @@ class ColumnAccumulator:
         self.fit_counts: dict[str, int] = dict.fromkeys(TYPE_ORDER, 0)
         # Per type: up to `mixed_examples` (value hash, value) of values not fitting it, smallest first.
         self.misfit_examples: dict[str, list[tuple[int, str]]] = {t: [] for t in TYPE_ORDER}
-        self.iso_dates = 0
+        self.iso_dates = 0  # values written in ISO 8601: dates without a time
+        self.iso_datetimes = 0  # and dates with one
         c = config
         self.integers = NumericAccumulator(c.exact_quantile_limit, c.kll_k, integer=True)
         self.floats = NumericAccumulator(c.exact_quantile_limit, c.kll_k, integer=False)
@@ -94,7 +95,8 @@ class ColumnAccumulator:
                 accumulator.update(parsed.stamps[far], counts[far], unit="us")
                 mask = mask & ~parsed.far
             accumulator.update(parsed.stamps[mask], counts[mask])
-        self.iso_dates += int(counts[parsed.iso].sum())
+        self.iso_dates += int(counts[parsed.iso & parsed.date].sum())
+        self.iso_datetimes += int(counts[parsed.iso & parsed.datetime_only].sum())
         untyped = ~(parsed.boolean | parsed.integer | parsed.float_only | parsed.date | parsed.datetime_only)
         self.text.update(dictionary, trimmed, counts, untyped, view)
         self.distinct.update(dictionary, counts, hashes)
@@ -127,6 +129,7 @@ class ColumnAccumulator:
         self.empties += other.empties
         self.tokens += other.tokens
         self.iso_dates += other.iso_dates
+        self.iso_datetimes += other.iso_datetimes
         k = self.config.mixed_examples
         for t in TYPE_ORDER:
             self.fit_counts[t] += other.fit_counts[t]
@@ -255,14 +258,15 @@ class ColumnAccumulator:
             acc.merge(self.datetimes)
         if acc.minimum is None or acc.maximum is None:
             return None
-        iso = self.iso_dates / acc.count if acc.count else math.nan
-        return DatetimeProfile(_iso(acc.minimum), _iso(acc.maximum), acc.granularity, min(iso, 1.0))
+        # Of the values of the column's kind (a date column's values with a time are invalid, not counted).
+        iso = self.iso_dates + (self.iso_datetimes if kind == "datetime" else 0)
+        return DatetimeProfile(_iso(acc.minimum), _iso(acc.maximum), acc.granularity, iso / acc.count)
 
     def to_state(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "position": self.position,
-            "counts": [self.count, self.nulls, self.empties, self.tokens, self.iso_dates],
+            "counts": [self.count, self.nulls, self.empties, self.tokens, self.iso_dates, self.iso_datetimes],
             "fits": self.fit_counts,
             "examples": {t: [v for _, v in examples] for t, examples in self.misfit_examples.items()},
             "integers": self.integers.to_state(),
@@ -277,7 +281,8 @@ class ColumnAccumulator:
     def from_state(cls, state: dict[str, Any], config: ProfileConfig) -> ColumnAccumulator:
         c = config
         acc = cls(state["name"], state["position"], config)
-        acc.count, acc.nulls, acc.empties, acc.tokens, acc.iso_dates = state["counts"]
+        acc.count, acc.nulls, acc.empties, acc.tokens, acc.iso_dates, *datetimes = state["counts"]
+        acc.iso_datetimes = datetimes[0] if datetimes else 0  # a state written before they were counted apart
         acc.fit_counts = dict(state["fits"])
         acc.misfit_examples = {t: _with_hashes(values) for t, values in state["examples"].items()}
         acc.integers = NumericAccumulator.from_state(state["integers"], c.exact_quantile_limit, c.kll_k)
