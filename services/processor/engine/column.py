@@ -86,7 +86,9 @@ class ColumnAccumulator:
             self.fit_counts[type_name] += int(counts[mask].sum())
         for misfit, type_names in _misfit_groups(fit_masks):
             self._keep_examples(type_names, dictionary, hashes, misfit)
-        self.integers.update(parsed.numbers[parsed.integer], counts[parsed.integer])
+        self.integers.update(
+            parsed.numbers[parsed.integer], counts[parsed.integer], exact=parsed.integers[parsed.integer]
+        )
         self.floats.update(parsed.numbers[parsed.float_only], counts[parsed.float_only])
         any_far = bool(parsed.far.any())  # stamps in microseconds there
         for accumulator, mask in ((self.dates, parsed.date), (self.datetimes, parsed.datetime_only)):
@@ -237,7 +239,7 @@ class ColumnAccumulator:
             mean=m.mean if m.n else math.nan,
             std=m.std,
             variance=m.variance,
-            sum=float(acc.total),
+            sum=acc.total if kind == "integer" else float(acc.total),  # an integer column's sum is exact
             skewness=m.skewness,
             kurtosis=m.kurtosis,
             zeros=acc.zeros,

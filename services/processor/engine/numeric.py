@@ -36,8 +36,9 @@ class NumericAccumulator:
         self.counts = np.zeros(0, np.int64)
         self.sketch: kll_doubles_sketch | None = None
 
-    def update(self, values: np.ndarray, counts: np.ndarray) -> None:
-        """`values` are distinct float64 numbers, `counts` how often each occurred."""
+    def update(self, values: np.ndarray, counts: np.ndarray, exact: np.ndarray | None = None) -> None:
+        """`values` are distinct float64 numbers, `counts` how often each occurred; `exact`: for integers, the same
+        values as int64 (float64 is not exact beyond 2**53)."""
         if len(values) == 0:
             return
         counts = counts.astype(np.int64)
@@ -46,19 +47,23 @@ class NumericAccumulator:
         if not finite.all():
             self.infinite += int(counts[~finite].sum())
             values, counts = values[finite], counts[finite]
+            exact = exact[finite] if exact is not None else None
             if len(values) == 0:
                 return
         self.zeros += int(counts[values == 0].sum())
         self.negatives += int(counts[values < 0].sum())
-        self.minimum = min(self.minimum, float(values.min()))
-        self.maximum = max(self.maximum, float(values.max()))
         self.moments.merge(Moments.of(values, counts))
         if self.integer:
+            ints = exact if exact is not None else values.astype(np.int64)
+            self.minimum = min(self.minimum, int(ints.min()))
+            self.maximum = max(self.maximum, int(ints.max()))
             if float(np.abs(values).max()) * float(counts.sum()) < 2**62:
-                self.total += int(np.dot(values.astype(np.int64), counts))
+                self.total += int(np.dot(ints, counts))
             else:
-                self.total += sum(int(v) * int(c) for v, c in zip(values.tolist(), counts.tolist(), strict=True))
+                self.total += sum(v * c for v, c in zip(ints.tolist(), counts.tolist(), strict=True))
         else:
+            self.minimum = min(self.minimum, float(values.min()))
+            self.maximum = max(self.maximum, float(values.max()))
             self.total += float(np.multiply(values, counts).sum())  # not np.dot: see moments._dot
         self._add_distribution(values, counts)
 

@@ -58,6 +58,7 @@ class ParsedValues:
     integer: np.ndarray
     float_only: np.ndarray  # floats that are not integers
     numbers: np.ndarray  # float64 (NaN where not a number)
+    integers: np.ndarray  # int64, exact beyond 2**53 too (meaningful where integer)
     date: np.ndarray  # dates without time
     datetime_only: np.ndarray  # date-times with a time part
     iso: np.ndarray  # the date/datetime was ISO 8601
@@ -175,6 +176,15 @@ def decimal_comma_numbers(view: ByteView) -> tuple[np.ndarray, np.ndarray, np.nd
     return mask, integer, numbers
 
 
+def _exact_integers(text: pa.Array, decimal: str) -> np.ndarray:
+    """Integer texts (INTEGER_RE, or grouped thousands where the decimal mark is a comma) as exact int64."""
+    if decimal == ",":
+        for separator in THOUSANDS_SEPARATORS:
+            text = pc.replace_substring(text, separator, "")
+    text = pc.replace_substring_regex(text, r"^\+", "")  # Arrow's cast takes a "-" but no "+"
+    return np.asarray(pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -> ParsedValues:
     """`view`: `trimmed`'s ByteView when the caller has it already; `decimal`: the file's decimal mark."""
     n = len(trimmed)
@@ -197,6 +207,12 @@ def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -
         numbers[comma] = comma_numbers[comma]
         is_int = (is_int & ~comma) | comma_integer
         is_float |= comma
+
+    integers = np.zeros(n, dtype=np.int64)
+    integers[is_int] = numbers[is_int].astype(np.int64)
+    long = is_int & (view.lengths > 15)  # past 2**53 a float64 is not exact: those are read again as integers
+    if long.any():
+        integers[long] = _exact_integers(view.subset(long), decimal)
 
     stamps = np.zeros(n, dtype=np.int64)
     date = np.zeros(n, dtype=bool)
@@ -236,6 +252,7 @@ def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -
         integer=is_int,
         float_only=is_float & ~is_int,
         numbers=numbers,
+        integers=integers,
         date=date,
         datetime_only=with_time,
         iso=iso,
