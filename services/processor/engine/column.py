@@ -233,13 +233,16 @@ class ColumnAccumulator:
         quantiles = acc.quantiles(c.quantiles)
         edges, counts = acc.histogram(c.histogram_bins)
         empty = acc.finite_count == 0
+        integer = kind == "integer"
         return NumericProfile(
-            min=math.nan if empty else acc.minimum,
-            max=math.nan if empty else acc.maximum,
-            mean=m.mean if m.n else math.nan,
+            # An integer column's min, max and sum are exact integers, its mean their correctly rounded quotient
+            # (the streamed moments round beyond 2**53, and differently by chunking); a float column's are floats.
+            min=math.nan if empty else (acc.minimum if integer else float(acc.minimum)),
+            max=math.nan if empty else (acc.maximum if integer else float(acc.maximum)),
+            mean=(acc.total / m.n if integer else m.mean) if m.n else math.nan,
             std=m.std,
             variance=m.variance,
-            sum=acc.total if kind == "integer" else float(acc.total),  # an integer column's sum is exact
+            sum=acc.total if integer else float(acc.total),
             skewness=m.skewness,
             kurtosis=m.kurtosis,
             zeros=acc.zeros,
