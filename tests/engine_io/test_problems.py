@@ -333,3 +333,66 @@ def test_a_narrow_header_is_not_taken_for_a_title(data: bytes) -> None:
     frame, reader = read_bytes(data)
     assert reader.report.preamble_lines == 0
     assert len(frame) == data.count(b"\n") - 1
+
+
+@pytest.mark.parametrize(
+    ("data", "columns", "expected"),
+    [
+        (b'"Amount\n(EUR)",name\n10,ann\n20,bob\n30,cy\n', ["Amount\n(EUR)", "name"], [["10", "ann"], ["20", "bob"]]),
+        (b'id,"Amount\n(EUR)",name\n1,10,ann\n2,20,bob', ["id", "Amount\n(EUR)", "name"], [["1", "10", "ann"]]),
+        (b"\nid,v\n1,2\n3,4\n", ["id", "v"], [["1", "2"], ["3", "4"]]),
+        (b"\n" * 25 + b"id,v\n1,2\n3,4\n", ["id", "v"], [["1", "2"], ["3", "4"]]),
+    ],
+    ids=["header-cell-line-break", "later-header-cell-line-break", "blank-line", "25-blank-lines"],
+)
+def test_the_header_is_the_header_whatever_comes_before_or_inside_it(
+    data: bytes, columns: list[str], expected: list[list[str]]
+) -> None:
+    """A header cell holding a line break (Excel's Alt+Enter) is one header, not a line above the table and a
+    broken row; blank lines before the header are skipped however many, and also when the caller says the file
+    has a header (audit)."""
+    for has_header in (None, True):
+        frame, reader = read_bytes(data, has_header=has_header)
+        assert list(frame.columns) == columns
+        assert rows(frame)[: len(expected)] == expected and reader.report.problem_rows == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"a,b", b"\xef\xbb\xbfa,b", "a,b".encode("utf-16"), b"sep=;\na;b", b'"a\nb",c'],
+    ids=["plain", "bom", "utf-16", "sep-line", "quoted-line-break"],
+)
+def test_a_header_without_rows_or_a_last_line_break_is_its_columns(data: bytes) -> None:
+    """The audit's header-only files without a final line break: Arrow could not skip the header, or the
+    sniffer dropped it as a line the sample had cut."""
+    frame, _ = read_bytes(data)
+    assert len(list(frame.columns)) == 2 and len(frame) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "decimal", "columns", "preamble"),
+    [
+        (b"Umsatz 2026\nKunde;Betrag\nA;1.234,50\nB;2.345,00\nC;-3.456,10\n", ",", ["Kunde", "Betrag"], 1),
+        ("Umsatz\nKunde;Betrag\nA;1\u00a0234,50\nB;2\u00a0345,00\n".encode(), ",", ["Kunde", "Betrag"], 1),
+        (b"city\tpopulation\nA\t12,345\nB\t23,456\nC\t987,654\nD\t45,000\n", ".", ["city", "population"], 0),
+        (b"sku|price\nx|1,299\ny|2,499\nz|999\n", ".", ["sku", "price"], 0),
+        (b"name,amount,qty\nann,,,\nbob,10,2,\ncy,20,3,\ndee,5,1,\n", ".", ["name", "amount", "qty"], 0),
+        (b"x,NA\ny,NA,NA\nz,5,6\nw,7,8\nv,9,10\n", ".", ["x", "NA"], 0),
+    ],
+    ids=[
+        "title-over-grouped-comma",
+        "title-over-nbsp-groups",
+        "us-thousands-tsv",
+        "us-thousands-pipe",
+        "blank-cells-under-a-narrow-header",
+        "headerless-na",
+    ],
+)
+def test_decimal_mark_and_lines_above_the_header_on_the_audits_files(
+    data: bytes, decimal: str, columns: list[str], preamble: int
+) -> None:
+    """Grouped decimal-comma numbers vote for the header above them; "12,345" alone is no decimal comma (it may
+    group thousands); a blank or NA cell over numbers is no column name that would make a title of the header."""
+    frame, reader = read_bytes(data)
+    assert (reader.report.decimal, reader.report.preamble_lines) == (decimal, preamble)
+    assert list(frame.columns)[: len(columns)] == columns

@@ -32,6 +32,7 @@ from services.processor.engine import dialect as sniffing
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
+from services.processor.engine.streams import EndsWithLineBreak
 
 _STRING = pa.string()
 _LINE_END = re.compile(r"\r\n|\r|\n")  # Arrow's line ends
@@ -197,7 +198,7 @@ class DelimitedChunks:
         blocks ourselves at line breaks (safe: the file has no quoted line breaks) keeps one block in flight.
         """
         carry = b""
-        first = True
+        skip = self._skip  # lines still to skip: a first block may end before them (a file without a last break)
         while True:
             data = self._text.read(self._block_size)
             cut = data.rfind(b"\n") if data else len(carry)
@@ -208,8 +209,9 @@ class DelimitedChunks:
             if block:
                 quote = self._dialect.quotechar
                 self._may_swallow = bool(quote) and block.find(quote.encode()) >= 0
-                yield self._parse(block, skip=self._skip if first else 0)
-                first = False
+                lines = block.count(b"\n") + (not block.endswith(b"\n"))
+                yield self._parse(block, skip=min(skip, lines))
+                skip -= min(skip, lines)
             if not data:
                 return
 
@@ -286,29 +288,34 @@ class DelimitedChunks:
                 convert_options=self._convert_options(),
             )
         except pa.ArrowInvalid as error:
-            if "Empty CSV file" in str(error):
-                return None
+            if "Empty CSV file" in str(error) or "Could not skip initial" in str(error):
+                return None  # nothing after the lines skipped (a header without rows and without a line break)
             raise
 
     def _stream(self) -> Iterator[pa.RecordBatch]:
         """Arrow's streaming reader, for files whose quoted fields hold line breaks (we cannot cut those)."""
         try:
             yield from pacsv.open_csv(
-                self._text,
-                read_options=self._read_options(self._block_size, self._skip),
+                EndsWithLineBreak(self._text),
+                # Arrow's streaming reader skips `skip_rows` as lines, which a quoted line break in the header
+                # would cut; rows after the (given) names are skipped as records.
+                read_options=self._read_options(self._block_size, 0, skip_after_names=self._skip),
                 parse_options=self._parse_options(),
                 convert_options=self._convert_options(),
             )
         except pa.ArrowInvalid as error:
-            if "Empty CSV file" not in str(error):
+            if "Empty CSV file" not in str(error) and "Could not skip initial" not in str(error):
                 raise
 
-    def _read_options(self, block_size: int, skip: int, *, threads: bool = False) -> pacsv.ReadOptions:
+    def _read_options(
+        self, block_size: int, skip: int, *, threads: bool = False, skip_after_names: int = 0
+    ) -> pacsv.ReadOptions:
         return pacsv.ReadOptions(
             block_size=block_size,
             use_threads=threads,  # Arrow numbers invalid rows only when single-threaded
             column_names=list(self._dialect.columns),
             skip_rows=skip,
+            skip_rows_after_names=skip_after_names,
         )
 
     def _parse_options(self, handler: Callable[[pacsv.InvalidRow], str] | None = None) -> pacsv.ParseOptions:

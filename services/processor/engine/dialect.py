@@ -29,6 +29,11 @@ _NUMBER = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}((\.\d{3})*|([ \u00a0\u202f]\d{3})*)|\d+),\d+\s*$")
 # A decimal point, but not dots that could be a comma file's thousands separators ("1.234").
 _DECIMAL_POINT = re.compile(r"^\s*[-+]?(?!\d{1,3}(\.\d{3})+\s*$)\d*\.\d+([eE][-+]?\d+)?\s*$")
+# "12,345" is a decimal comma or a thousands separator: no evidence either way. Commas grouping thousands twice
+# or before a decimal point ("1,234,567", "1,234.5") are evidence of a point.
+_AMBIGUOUS_COMMA = re.compile(r"^\s*[-+]?\d{1,3},\d{3}\s*$")
+_THOUSANDS_COMMAS = re.compile(r"^\s*[-+]?\d{1,3}(,\d{3}){2,}(\.\d+)?\s*$|^\s*[-+]?\d{1,3}(,\d{3})+\.\d+\s*$")
+_NA_CELLS = frozenset({"", "na", "n/a", "nan", "null", "none", "-"})
 
 
 def complete_lines(text: str) -> str:
@@ -103,7 +108,8 @@ def rows_above_header(head: Sequence[Sequence[str]], table: Sequence[Sequence[st
     if width < 2 or count == 0 or count > MAX_PREAMBLE_LINES:
         return 0
     rest = head[count:]
-    set_apart = any(len(row) == 0 for row in head[:count])
+    first_note = next((i for i, row in enumerate(head[:count]) if row), count)
+    set_apart = any(len(row) == 0 for row in head[first_note:count])  # a blank line after a note, not before
     return count if header_votes(rest, by_length=False) > 0 or (set_apart and looks_like_header(rest)) else 0
 
 
@@ -113,10 +119,27 @@ def first_line(text: str) -> str:
     return match.group(0) if match else ""
 
 
+def blank_lines(text: str) -> tuple[int, str]:
+    """(blank lines at the start, the text after them)."""
+    count, position = 0, 0
+    for match in _LINE.finditer(text):
+        line = match.group(0)
+        if not line or line.strip():
+            break
+        count, position = count + 1, match.end()
+    return count, text[position:]
+
+
 def preamble(text: str, delimiter: str, quotechar: str) -> tuple[int, str]:
-    """(lines above the table's header, the text from the header on): see `rows_above_header`; blank lines count."""
+    """(lines above the table's header, the text from the header on): see `rows_above_header`. A line that does
+    not parse alone (a quoted field holding a line break) ends the search: it may be the header."""
     lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
-    head = [next(iter(parse_rows(line, delimiter, quotechar, 1)), []) for line in lines[:SAMPLE_ROWS]]
+    head: list[list[str]] = []
+    for line in lines[:SAMPLE_ROWS]:
+        cells = parse_rows(line, delimiter, quotechar, 1)
+        if not cells and line.strip():
+            break
+        head.append(cells[0] if cells else [])
     count = rows_above_header(head, parse_rows(text, delimiter, quotechar))
     return (count, "".join(lines[count:])) if count else (0, text)
 
@@ -145,19 +168,21 @@ def sniff_delimiter(text: str, quotechar: str, *, prefer_tab: bool, override: st
 
 
 def sniff_decimal(rows: Sequence[Sequence[str]], delimiter: str, override: str = "") -> str:
-    """ "," when the sample writes numbers with a decimal comma (at least two cells, and more than with a point)."""
+    """ "," when the sample writes numbers with a decimal comma (at least two cells, and more than with a point;
+    "12,345" could be either and counts for neither, "1,234,567" and "1,234.5" count for a point)."""
     if override:
         return override
     if delimiter == ",":
         return "."
     cells = [cell for row in rows for cell in row]
-    commas = sum(1 for cell in cells if _DECIMAL_COMMA.match(cell))
-    points = sum(1 for cell in cells if _DECIMAL_POINT.match(cell))
+    commas = sum(1 for cell in cells if _DECIMAL_COMMA.match(cell) and not _AMBIGUOUS_COMMA.match(cell))
+    points = sum(1 for cell in cells if _DECIMAL_POINT.match(cell) or _THOUSANDS_COMMAS.match(cell))
     return "," if commas >= 2 and commas > points else "."
 
 
 def is_number(value: str) -> bool:
-    return bool(_NUMBER.match(value))
+    """A number in either notation: "1,234.5", "1.5e3", or with a decimal comma, "1.234,5" and "1 234,5"."""
+    return bool(_NUMBER.match(value) or _DECIMAL_COMMA.match(value))
 
 
 def header_votes(rows: Sequence[Sequence[str]], *, by_length: bool = True) -> int:
@@ -185,8 +210,8 @@ def looks_like_header(rows: Sequence[Sequence[str]]) -> bool:
 
 def _column_vote(head: str, values: list[str], by_length: bool = True) -> int:
     present = [v for v in values if v.strip()]
-    if not present:
-        return 0
+    if not present or (not by_length and head.strip().lower() in _NA_CELLS):
+        return 0  # strictly, a blank or NA cell over numbers is no column name
     if all(is_number(v) for v in present):
         return -1 if is_number(head) else 1
     lengths = {len(v) for v in present}

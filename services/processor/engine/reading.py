@@ -137,10 +137,11 @@ def sniff_dialect(
         raise NotATableError("Only uncompressed delimited text has a dialect.")
     guess = detect_encoding(sample, options.encoding)
     text = sample_text(sample, guess)
-    check_text(text, len(sample) >= options.sample_bytes)
+    whole = len(sample) < options.sample_bytes
+    check_text(text, not whole)
     if text_format(text, file_name, media_type) == "jsonl":
         raise NotATableError("JSON Lines has no delimited dialect.")
-    return _sniff(text, guess, file_name, media_type, options)
+    return _sniff(text, guess, file_name, media_type, options, whole=whole)
 
 
 _MIN_PART_BYTES = 64 * 1024  # the count is not rounded up when that would make parts smaller than this
@@ -235,7 +236,7 @@ def _open_text(
         lines = JsonLinesChunks(stream, guess, report, chunk_rows=options.chunk_rows, sample=text)
         report.delimiter, report.quotechar, report.has_header = "", "", True
         return TableReader(lines, report, lines.columns, counter)
-    found = _sniff(text, guess, name, media_type, options)
+    found = _sniff(text, guess, name, media_type, options, whole=len(sample) < options.sample_bytes)
     _describe(report, found)
     chunks = DelimitedChunks(
         stream, found, report, block_size=options.block_size, skip_lines=found.lines_before_data, bom=found.bom
@@ -243,16 +244,21 @@ def _open_text(
     return TableReader(chunks, report, list(found.columns), counter, dialect=found)
 
 
-def _sniff(text: str, guess: EncodingGuess, name: str, media_type: str, options: ReadOptions) -> Dialect:
-    complete = lines = sniffing.complete_lines(text)
+def _sniff(
+    text: str, guess: EncodingGuess, name: str, media_type: str, options: ReadOptions, *, whole: bool
+) -> Dialect:
+    """`whole`: the sample is the whole file (its last line is complete, even without a line break)."""
+    complete = lines = text if whole else sniffing.complete_lines(text)
     named, lines = sniffing.sep_line(lines)  # Excel's "sep=;" first line names the delimiter
     quotechar = sniffing.sniff_quotechar(lines, options.quotechar)
     prefer_tab = text_format(text, name, media_type) == "tsv"
     override = options.delimiter or named
     delimiter = sniffing.sniff_delimiter(lines, quotechar, prefer_tab=prefer_tab, override=override)
-    # Lines above the header are looked for only when the header is: a caller who says whether the first line is
-    # a header is taken at their word.
-    preamble, lines = (0, lines) if options.has_header is not None else sniffing.preamble(lines, delimiter, quotechar)
+    # Blank lines first are always skipped; titles and notes above the header are looked for only when the header
+    # is: a caller who says whether the first line is a header is taken at their word.
+    blank, lines = sniffing.blank_lines(lines)
+    titles, lines = (0, lines) if options.has_header is not None else sniffing.preamble(lines, delimiter, quotechar)
+    preamble = blank + titles
     rows = sniffing.parse_rows(lines, delimiter, quotechar)
     if not rows:
         raise NotATableError("The file has no rows.")
