@@ -209,9 +209,9 @@ class DelimitedChunks:
             if block:
                 quote = self._dialect.quotechar
                 self._may_swallow = bool(quote) and block.find(quote.encode()) >= 0
-                lines = block.count(b"\n") + (not block.endswith(b"\n"))
-                yield self._parse(block, skip=min(skip, lines))
-                skip -= min(skip, lines)
+                skipped = min(skip, block.count(b"\n") + (not block.endswith(b"\n"))) if skip else 0
+                yield self._parse(block, skip=skipped)
+                skip -= skipped
             if not data:
                 return
 
