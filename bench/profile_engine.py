@@ -75,7 +75,14 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-05, an AMD EPYC machine. New since 2c58bbe: dates outside int64 nanoseconds' range
+- The run above, 2026-12-05 (second session), an AMD EPYC machine. New since 88b118a: the decimal comma, Excel's
+  "sep=" line and lines above the header in the reader; integers past 2**53 read again as exact int64; dates with
+  nanoseconds parsed apart. Interleaved against 09899f5, engine on one core without read-ahead, same minutes:
+  100 MiB 1.145/1.147/1.133 s -> 1.217/1.193/1.200 s (about +4%: the exact-integer and ISO-share bookkeeping per
+  chunk), 400 columns 9.74/9.52 s -> 9.72/9.85 s (no change beyond the noise). The wide row's 8.7x is this run's
+  slower bare parse (0.95 s against 0.65 s before), not a faster engine.
+- 88b118a, 2026-12-05 (first session): 103 MiB 0.90 s = 5.5x the floor; 1 GiB 4.9x; 400 columns 8.72 s = 13.4x
+  (349 MiB); ydata minimal 62.6x ours; 2 parts 1.84x. New since 2c58bbe: dates outside int64 nanoseconds' range
   (9999-12-31) are dates, kept in microseconds; past the exact limit, a chunk's row hashes go to the duplicate-row
   sketch unsorted (3.8 ms a chunk). Interleaved against a79a0e5 on the wide file, same minutes: 8.81/8.37/8.08 s
   -> 8.29/8.12/7.88 s (no change beyond the noise; the 8.72 s above is this machine's wander).
