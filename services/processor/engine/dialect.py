@@ -22,11 +22,12 @@ from typing import Literal
 import numpy as np
 
 from services.processor.engine import _kernels
+from services.processor.engine.types import GROUPED_THOUSANDS
 
 CANDIDATES = (",", ";", "\t", "|")
 SAMPLE_ROWS = 200
 _NUMBER = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
-_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}((\.\d{3})*|([ \u00a0\u202f]\d{3})*)|\d+),\d+\s*$")
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(" + GROUPED_THOUSANDS + r"|\d+),\d+\s*$")
 # A decimal point, but not dots that could be a comma file's thousands separators ("1.234").
 _DECIMAL_POINT = re.compile(r"^\s*[-+]?(?!\d{1,3}(\.\d{3})+\s*$)\d*\.\d+([eE][-+]?\d+)?\s*$")
 # "12,345" is a decimal comma or a thousands separator: no evidence either way. Commas grouping thousands twice

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _kernels
-from .types import DIGITS, ByteView, bool_mask, byte_table
+from .types import DIGITS, GROUPED_THOUSANDS, ByteView, bool_mask, byte_table
 
 PATTERNS: dict[str, str] = {
     "email": r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
@@ -30,7 +30,7 @@ PATTERNS: dict[str, str] = {
     "phone": r"^\+?\(?\d{1,4}\)?([\s.-]\(?\d{1,4}\)?){2,5}$|^\+\d{7,15}$",
     "numeric_text": (
         r"^[+-]?[$€£¥]?\s?\d{1,3}(,\d{3})+(\.\d+)?\s?%?$|^[+-]?[$€£¥]\s?\d+(\.\d+)?$|^[+-]?\d+([.,]\d+)?\s?%$"
-        r"|^[+-]?(\d{1,3}((\.\d{3})*|([ \x{00A0}\x{202F}]\d{3})*)|\d+),\d+$"  # a decimal comma, read with a point
+        r"|^[+-]?(" + GROUPED_THOUSANDS + r"|\d+),\d+$"  # a decimal comma, read with a point
     ),
     "nested": r"^(\{.*\}|\[.*\])$",
 }

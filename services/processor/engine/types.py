@@ -46,7 +46,10 @@ TYPE_ORDER = ("boolean", "integer", "float", "date", "datetime")
 # A number written with a decimal comma, or with dots or spaces (plain, no-break or narrow no-break, as French
 # and Nordic exports write them) between groups of three digits (thousands), or both.
 THOUSANDS_SEPARATORS = (".", " ", "\u00a0", "\u202f")
-DECIMAL_COMMA_RE = r"^[+-]?(\d{1,3}((\.\d{3})+|([ \x{00A0}\x{202F}]\d{3})+)(,\d+)?|\d+,\d+)$"
+# One spelling for Arrow's RE2 and Python's re (the spaces as characters: the two escape them differently); the
+# sniffer (dialect.py) and the numeric_text pattern (text.py) build on it too.
+GROUPED_THOUSANDS = r"\d{1,3}((\.\d{3})+|([" + "".join(THOUSANDS_SEPARATORS[1:]) + r"]\d{3})+)"
+DECIMAL_COMMA_RE = r"^[+-]?(" + GROUPED_THOUSANDS + r"(,\d+)?|\d+,\d+)$"
 
 
 @dataclass
@@ -165,10 +168,7 @@ def decimal_comma_numbers(view: ByteView) -> tuple[np.ndarray, np.ndarray, np.nd
     candidates &= separators > 0
     mask = _regex(view, candidates, DECIMAL_COMMA_RE)
     if mask.any():
-        text = view.subset(mask)
-        for separator in THOUSANDS_SEPARATORS:
-            text = pc.replace_substring(text, separator, "")
-        text = pc.replace_substring(text, ",", ".")
+        text = pc.replace_substring(_without_separators(view.subset(mask)), ",", ".")
         digits = pc.utf8_length(pc.replace_substring(pc.replace_substring(text, "-", ""), "+", ""))
         whole = bool_mask(pc.and_(pc.invert(pc.match_substring(text, ".")), pc.less_equal(digits, 18)))
         numbers[mask] = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
@@ -176,11 +176,16 @@ def decimal_comma_numbers(view: ByteView) -> tuple[np.ndarray, np.ndarray, np.nd
     return mask, integer, numbers
 
 
+def _without_separators(text: pa.Array) -> pa.Array:
+    for separator in THOUSANDS_SEPARATORS:
+        text = pc.replace_substring(text, separator, "")
+    return text
+
+
 def _exact_integers(text: pa.Array, decimal: str) -> np.ndarray:
     """Integer texts (INTEGER_RE, or grouped thousands where the decimal mark is a comma) as exact int64."""
     if decimal == ",":
-        for separator in THOUSANDS_SEPARATORS:
-            text = pc.replace_substring(text, separator, "")
+        text = _without_separators(text)
     text = pc.replace_substring_regex(text, r"^\+", "")  # Arrow's cast takes a "-" but no "+"
     return np.asarray(pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
 
