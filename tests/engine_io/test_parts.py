@@ -61,6 +61,9 @@ def test_parts_concatenate_to_the_whole(
     bounds = list(zip([0, *offsets], [*offsets, len(data)], strict=True))
     whole = open_table(io.BytesIO(data), options=SMALL)
     expected = rows(read_all(whole))
+    # A quote left open can pair up with later quotes into a record over several lines, past the sample that
+    # made the file look splittable: a cut inside it splits it (test_a_quoted_line_break_past_the_sample_...).
+    assume(whole.report.splittable)
     got, merged = read_parts(data, bounds)
     assert got == expected
     assert merged.rows_read == whole.report.rows_read

@@ -6,9 +6,10 @@ Problem rows never stop the read:
   re-parse its text ourselves and put it back in its place in the chunk, so row order is the file's;
 - an unterminated quote would make Arrow read the following lines into one field (up to the next quote or the
   end of its block). In a file whose sample has no quoted line break (splittable), a compiled scan finds the
-  lines that end inside a quoted field, read as Arrow reads them (dialect.open_quote_lines). Such a line is
-  read alone, its quote taken literally (unterminated_quote), and the lines between such lines by Arrow (a
-  block with more than _MAX_OPEN_LINES of them line by line, every line its own row). In other files such a
+  lines that end inside a quoted field, read as Arrow reads them (dialect.open_quote_lines). Where the field
+  closes cleanly a few lines on, they are one record (a quoted line break past the sample: quoted_lines);
+  otherwise the line is read alone, its quote taken literally (unterminated_quote). The lines between such
+  spans are read by Arrow (a block with more than _MAX_OPEN_LINES spans line by line). In other files such a
   text comes back through the handler or as a field holding line breaks, and is split into lines there.
 Arrow numbers rows 1-based with the header as row 1 (blank lines are skipped and not numbered); issue line
 numbers follow it, which is the physical line whenever no quoted field holds a line break.
@@ -32,11 +33,11 @@ from services.processor.engine import dialect as sniffing
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
+from services.processor.engine.quoted_lines import LineBounds, Span, spans_of
 from services.processor.engine.streams import EndsWithLineBreak
 
 _STRING = pa.string()
 _LINE_END = re.compile(r"\r\n|\r|\n")  # Arrow's line ends
-_LINE_END_BYTES = re.compile(_LINE_END.pattern.encode())
 # Past this many lines with a quote left open in one block, the block is read line by line (one Arrow call
 # between each two of them would cost more).
 _MAX_OPEN_LINES = 256
@@ -118,20 +119,6 @@ class _Repairs:
         return [*fields[: self._width], *[None] * (self._width - len(fields))]
 
 
-def _line_bounds(block: bytes) -> tuple[list[int], list[int], list[int]]:
-    """Per line of the block (ends: _LINE_END; the text after the last end is a line too): where it starts,
-    where its text ends and where the next line starts."""
-    if b"\r" in block:
-        spans = [(m.start(), m.end()) for m in _LINE_END_BYTES.finditer(block)]
-        text_ends, next_starts = [s for s, _ in spans], [e for _, e in spans]
-    else:
-        newlines = np.flatnonzero(np.frombuffer(block, np.uint8) == ord("\n"))
-        text_ends, next_starts = newlines.tolist(), (newlines + 1).tolist()
-    text_ends.append(len(block))
-    next_starts.append(len(block))
-    return [0, *next_starts[:-1]], text_ends, next_starts
-
-
 def _batches(part: pa.RecordBatch | pa.Table) -> list[pa.RecordBatch]:
     return part.to_batches() if isinstance(part, pa.Table) else [part]
 
@@ -196,6 +183,8 @@ class DelimitedChunks:
 
         Arrow's streaming reader reads about a dozen blocks ahead (~14 x block_size resident); cutting the
         blocks ourselves at line breaks (safe: the file has no quoted line breaks) keeps one block in flight.
+        A record whose quoted field holds a line break after all (past the sample) and is still open at a
+        block's end moves on to the next block.
         """
         carry = b""
         skip = self._skip  # lines still to skip: a first block may end before them (a file without a last break)
@@ -207,53 +196,84 @@ class DelimitedChunks:
                 continue
             block, carry = (carry + data[: cut + 1], data[cut + 1 :]) if data else (carry, b"")
             if block:
-                quote = self._dialect.quotechar
-                self._may_swallow = bool(quote) and block.find(quote.encode()) >= 0
+                block, spans, tail = self._spans(block, final=not data)
+                carry = tail + carry
+            if block:
                 skipped = min(skip, block.count(b"\n") + (not block.endswith(b"\n"))) if skip else 0
-                yield self._parse(block, skip=skipped)
+                yield self._parse(block, skip=skipped, spans=spans)
                 skip -= skipped
             if not data:
                 return
 
-    def _lines_batch(self, block: bytes, open_quotes: np.ndarray, skip: int) -> pa.RecordBatch:
-        """The block read line by line, as Arrow would number it (empty lines skipped): for a block where a quote
-        is left open, which Arrow would read on into the following lines."""
-        lines = _LINE_END.split(block.decode())
+    def _spans(self, block: bytes, *, final: bool) -> tuple[bytes, list[Span] | None, bytes]:
+        """(the block, the spans of its lines ending inside a quoted field, the tail moved to the next block);
+        spans None: the block may hold such lines, which the compiled scan cannot find (a delimiter or quote of
+        several bytes)."""
+        dialect = self._dialect
+        self._may_swallow = bool(dialect.quotechar) and block.find(dialect.quotechar.encode()) >= 0
+        if not self._may_swallow:
+            return block, [], b""
+        flags = sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
+        if flags is None:
+            return block, None, b""
+        self._may_swallow = False  # every line ending inside a quoted field is known
+        if not flags.any():
+            return block, [], b""
+        bounds = LineBounds.of(block)
+        found, goes_on = spans_of(
+            block, flags, bounds, dialect.delimiter, dialect.quotechar, len(dialect.columns), final=final
+        )
+        if goes_on is None:
+            return block, found, b""
+        cut = bounds.starts[goes_on]
+        return block[:cut], found, block[cut:]
+
+    def _lines_batch(self, block: bytes, spans: list[Span], skip: int) -> pa.RecordBatch:
+        """The block read line by line, as Arrow would number it (empty lines skipped): for a block with many
+        lines ending inside a quoted field."""
+        bounds = LineBounds.of(block)
+        starting = {span.first: span for span in spans}
         rows: Rows = []
         number = self._next_row
-        for i, (text, open_quote) in enumerate(zip(lines, open_quotes.tolist(), strict=True)):
-            if text and i >= skip:
-                rows.append(self._repairs.line_row(text, number + self._repairs.shift, open_quote=open_quote))
+        line = 0
+        while line < len(bounds.starts):
+            span = starting.get(line)
+            if line >= skip and span is not None:
+                rows.append(self._span_row(span, block, bounds, number))
                 number += 1
+            elif line >= skip and bounds.text_ends[line] > bounds.starts[line]:
+                text = block[bounds.starts[line] : bounds.text_ends[line]].decode()
+                rows.append(self._repairs.line_row(text, number + self._repairs.shift, open_quote=False))
+                number += 1
+            line = (span.last if span is not None else line) + 1
         return self._rows_batch(rows)
 
-    def _parse(self, block: bytes, *, skip: int) -> Iterator[pa.RecordBatch]:
-        """The block's rows. A line where a quote is left open would make Arrow read on into the following lines
-        (and on its threads drop rows without a word): such a line is read alone, the lines between such lines
-        by Arrow; a block with many of them line by line."""
-        dialect = self._dialect
-        open_quotes = (
-            sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
-            if self._may_swallow
-            else np.zeros(0, np.uint8)
-        )
-        self._may_swallow = open_quotes is None
-        if open_quotes is None or not open_quotes.any():
-            yield from self._parse_lines(block, skip=skip, threads=open_quotes is not None)
+    def _span_row(self, span: Span, block: bytes, bounds: LineBounds, number: int) -> list[str | None]:
+        """The row of a span: a record over several lines, or one line with its quote taken literally."""
+        if span.fields is None:
+            text = block[bounds.starts[span.first] : bounds.text_ends[span.first]].decode()
+            return self._repairs.line_row(text, number + self._repairs.shift, open_quote=True)
+        self._repairs.shift += span.last - span.first  # one row, more physical lines
+        self._report.splittable = False  # byte-range parts could cut such a record
+        return list(span.fields)
+
+    def _parse(self, block: bytes, *, skip: int, spans: list[Span] | None) -> Iterator[pa.RecordBatch]:
+        """The block's rows. A line ending inside a quoted field would make Arrow read on into the following
+        lines (and on its threads drop rows without a word): such a span is read by us, the lines between spans
+        by Arrow; a block with many spans line by line."""
+        if not spans:
+            yield from self._parse_lines(block, skip=skip, threads=spans is not None)
             return
-        flagged = np.flatnonzero(open_quotes)
-        if len(flagged) > _MAX_OPEN_LINES:
-            yield self._lines_batch(block, open_quotes, skip)
+        if len(spans) > _MAX_OPEN_LINES:
+            yield self._lines_batch(block, spans, skip)
             return
-        starts, text_ends, next_starts = _line_bounds(block)
+        bounds = LineBounds.of(block)
         start = 0
-        for line in flagged.tolist():
-            yield from self._parse_lines(block[start : starts[line]], skip=skip if start == 0 else 0)
-            if line >= skip:
-                text = block[starts[line] : text_ends[line]].decode()
-                row = self._repairs.line_row(text, self._next_row + self._repairs.shift, open_quote=True)
-                yield self._rows_batch([row])
-            start = next_starts[line]
+        for span in spans:
+            yield from self._parse_lines(block[start : bounds.starts[span.first]], skip=skip if start == 0 else 0)
+            if span.first >= skip:
+                yield self._rows_batch([self._span_row(span, block, bounds, self._next_row)])
+            start = bounds.next_starts[span.last]
         yield from self._parse_lines(block[start:], skip=skip if start == 0 else 0)
 
     def _parse_lines(self, lines: bytes, *, skip: int, threads: bool = True) -> Iterator[pa.RecordBatch]:

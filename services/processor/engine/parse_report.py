@@ -39,7 +39,8 @@ class ParseReport:
     unterminated_quotes: int = 0
     bad_encoding_rows: int = 0  # rows holding bytes undecodable in `encoding` (replaced)
     issues: list[ParseIssue] = field(default_factory=list)  # the first MAX_ISSUES problems
-    splittable: bool = True  # False when quoted fields hold line breaks (byte-range parts would be wrong)
+    # False when quoted fields hold line breaks, in the sample or further on (byte-range parts would cut them).
+    splittable: bool = True
     # Added by the readers: records consumed incl. the header (the `line_offset` for the next part's merge),
     # and the archive member that was read when compression is zip.
     lines_read: int = 0

@@ -1,0 +1,126 @@
+"""Lines of a block that end inside a quoted field: a quoted line break, or a quote left open.
+
+A file is cut into blocks at line breaks when its sample shows no quoted field holding one (splittable). Such a
+field may still turn up past the sample (a note with a line break in row 50,000). A line ending inside a quoted
+field starts a record over several lines when the field closes cleanly further on, the way the csv module reads
+it with strict=True (a closing quote followed by a delimiter or a line end) and the record has the table's width;
+otherwise its quote is taken as left open and the line is read alone, so one stray quote never swallows the rest
+of the block.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from services.processor.engine import dialect as sniffing
+
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")  # Arrow's line ends
+# How far a record may run from the start of its first line: the csv module's default field size limit.
+MAX_RECORD_BYTES = csv.field_size_limit()
+
+
+@dataclass(frozen=True)
+class LineBounds:
+    """Per line of a block (ends: \\r\\n, \\r, \\n; the text after the last end is a line too): where it starts,
+    where its text ends and where the next line starts."""
+
+    starts: list[int]
+    text_ends: list[int]
+    next_starts: list[int]
+
+    @classmethod
+    def of(cls, block: bytes) -> LineBounds:
+        if b"\r" in block:
+            spans = [(m.start(), m.end()) for m in _LINE_END_BYTES.finditer(block)]
+            text_ends, next_starts = [s for s, _ in spans], [e for _, e in spans]
+        else:
+            newlines = np.flatnonzero(np.frombuffer(block, np.uint8) == ord("\n"))
+            text_ends, next_starts = newlines.tolist(), (newlines + 1).tolist()
+        text_ends.append(len(block))
+        next_starts.append(len(block))
+        return cls([0, *next_starts[:-1]], text_ends, next_starts)
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) - 1
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lines first..last of a block read as one row: `fields` of a record over several lines, or None for one
+    line whose quote is left open (read alone, the quote taken literally)."""
+
+    first: int
+    last: int
+    fields: list[str] | None
+
+
+_GOES_ON = -1  # a quoted field still open at the block's end, within MAX_RECORD_BYTES of its line's start
+
+
+def spans_of(
+    block: bytes, flags: np.ndarray, bounds: LineBounds, delimiter: str, quotechar: str, width: int, *, final: bool
+) -> tuple[list[Span], int | None]:
+    """The spans of a block's flagged lines (`flags`: dialect.open_quote_lines), and the line from which a record
+    may go on into the next block (never when `final`, the block being the last): the spans end before it."""
+    out: list[Span] = []
+    covered = -1
+    for line in np.flatnonzero(flags).tolist():
+        if line <= covered:
+            continue  # inside a record found already
+        last = _record_last_line(block, line, bounds, delimiter.encode(), quotechar.encode(), final=final)
+        if last == _GOES_ON:
+            return out, line
+        fields = _fields(block, line, last, bounds, delimiter, quotechar, width) if last is not None else None
+        if last is None or fields is None:
+            out.append(Span(line, line, None))
+        else:
+            out.append(Span(line, last, fields))
+            covered = last
+    return out, None
+
+
+def _record_last_line(
+    block: bytes, line: int, bounds: LineBounds, delimiter: bytes, quote: bytes, *, final: bool
+) -> int | None:
+    """The last line of the record whose quoted field is open at the end of `line`, where it closes cleanly;
+    None when it does not (a quote followed by other text, or no closing quote within MAX_RECORD_BYTES)."""
+    limit = bounds.starts[line] + MAX_RECORD_BYTES
+    position = bounds.text_ends[line]  # inside the quoted field, at its line break
+    while True:
+        q = block.find(quote, position, limit)
+        if q < 0:
+            return _GOES_ON if not final and limit > len(block) else None
+        after = block[q + 1 : q + 2]
+        if after == quote:  # a doubled quote stands for one
+            position = q + 2
+            continue
+        last = bounds.line_of(q)
+        if after in (b"", b"\r", b"\n"):
+            return last
+        if after != delimiter:
+            return None
+        # The field closed; the rest of its line may open another quoted field that goes on.
+        rest = block[q + 2 : bounds.text_ends[last]]
+        flags = sniffing.open_quote_lines(rest, delimiter.decode(), quote.decode()) if quote in rest else None
+        if flags is None or not flags[-1]:
+            return last
+        position = bounds.text_ends[last]
+
+
+def _fields(
+    block: bytes, first: int, last: int, bounds: LineBounds, delimiter: str, quotechar: str, width: int
+) -> list[str] | None:
+    """The record's fields as the csv module reads it strictly, or None when it is not one row of `width`."""
+    text = block[bounds.starts[first] : bounds.text_ends[last]].decode()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    return records[0] if len(records) == 1 and len(records[0]) == width else None
