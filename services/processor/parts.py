@@ -8,6 +8,8 @@ first line that starts inside it through the line that crosses its end), stores 
 and marks the part DONE. Parts whose worker died are taken back when their lease runs out. When every part
 is DONE the coordinator merges the partial states in part order (parse reports too, with line numbers
 shifted) and completes the job as usual. Progress counts parts (JobProgress.parts_done / parts_total).
+Quoted line breaks past the sample can still put a cut inside a record: a part then ends inside a quoted field
+(ParseReport.open_quote_at_end), and the coordinator profiles the file again in one pass instead of merging.
 """
 
 from __future__ import annotations

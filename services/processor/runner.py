@@ -333,6 +333,7 @@ class JobRunner:
         started = time.monotonic()
         merged: tuple[TableProfiler, ParseReport] | None = None
         next_part = 0  # parts before this one are merged
+        cut_in_field = False  # a part ended inside a quoted field: the cut after it may split a record
         with self._parts.watch(job_id) as watch:  # listening before the first look at the parts
             while True:
                 abandon = should_abandon()
@@ -352,6 +353,7 @@ class JobRunner:
                     message = failed[0]["error_message"] or "a part of the file is not a table"
                     raise JobInputError("NOT_A_TABLE", message)
                 while next_part < len(parts) and parts[next_part]["state"] == "DONE":
+                    cut_in_field = cut_in_field or (merged is not None and merged[1].open_quote_at_end)
                     merged = self._merge_part(job, parts[next_part], merged)
                     next_part += 1
                 if next_part == len(parts):
@@ -359,6 +361,12 @@ class JobRunner:
                 if row is None:
                     watch.wait(0.5)  # a part's change wakes it; expired leases and shutdown are seen within 0.5 s
         assert merged is not None
+        if cut_in_field:
+            # Quoted line breaks the sample did not show, and a cut inside such a record: its halves would be
+            # read as broken rows. The one-pass read gets it right (rare: such fields past the file's first MiB).
+            log.warning("job %s: a part ended inside a quoted field; profiling the file again in one pass", job_id)
+            trace.get_current_span().add_event("sluice.parts_discarded", {"sluice.reason": "cut inside a quoted field"})
+            return self._profile(job, progress, should_abandon)
         with self._tracer.start_as_current_span("job.profile"):
             profile = merged[0].finish(merged[1])
         return Profiled(profile=profile, duration_seconds=time.monotonic() - started, part_count=len(parts))

@@ -10,8 +10,8 @@ from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reader_helpers import read_all, read_bytes, rows
-from test_parts import read_parts
+from reader_helpers import read_all, read_bytes, rows, stream
+from test_parts import SMALL, read_parts
 
 from services.processor.engine import delimited
 from services.processor.engine.reading import ReadOptions, open_table
@@ -111,3 +111,8 @@ def test_parts_read_such_records_and_a_cut_inside_one_is_counted_not_silent() ->
     got, merged = read_parts(data, [(0, inside), (inside, len(data))])
     assert len(got) == len(expected) + 1
     assert merged.unterminated_quotes == 1 and merged.ragged_rows == 1
+    # The first part says it ended inside a quoted field, which tells the processor to read the file in one pass.
+    for end, open_at_end in ((inside, True), (inside + 500, False)):
+        first = open_table(stream(data), byte_range=(0, end), dialect=whole.dialect, options=SMALL)
+        read_all(first)
+        assert first.report.open_quote_at_end is open_at_end

@@ -130,6 +130,43 @@ def test_a_file_with_line_breaks_inside_quotes_is_read_in_one_pass(client: Sluic
     assert profile.row_count == 60_000 and not profile.parse.splittable
 
 
+def test_a_cut_inside_a_quoted_line_break_past_the_sample_is_read_again_in_one_pass(
+    client: SluiceClient, tmp_path: Path, pool
+):
+    # The first MiB (the sample the split is planned on) has one line per record; then notes of 40 lines each,
+    # so cuts fall inside them. Each part reads the notes within it; one ending inside a note makes the
+    # coordinator profile the file again in one pass, which reads every note whole.
+    plain = [f"{i},plain {i}" for i in range(90_000)]
+    notes = [f'{i},"note {i}' + "".join(f"\nline {k}" for k in range(39)) + '"' for i in range(90_000, 92_000)]
+    path = tmp_path / "late_notes.csv"
+    path.write_text("id,note\n" + "\n".join(plain + notes) + "\n")
+    data = path.read_bytes()
+    plan = split_plan(
+        {"size_bytes": len(data), "file_name": path.name, "media_type": "text/csv"},
+        data[: 1024 * 1024],
+        SplitPolicy(split_bytes=1024 * 1024, part_bytes=400_000),
+        ReadOptions(),
+    )
+    assert plan is not None and plan[0].splittable  # the sample shows no quoted line break
+    first_note = data.index(b'"note')
+    # A part reads through the line its end falls in: a cut splits a note when that line is not a note's last.
+    assert any(end > first_note and data[data.index(b"\n", end) - 1] != ord('"') for _, end in plan[1][:-1])
+
+    job = client.upload(path).job
+    final = client.wait(job.id, timeout=180)
+    assert final.state == STATE.Value("JOB_STATE_SUCCEEDED"), final.error.message
+    assert final.progress.parts_total > 1
+    profile = client.get_profile(job.id)
+    assert profile.part_count == 1  # the parts' profiles were set aside for the one-pass read
+    assert profile.row_count == 92_000
+    assert profile.parse.unterminated_quotes == 0 and profile.parse.ragged_rows == 0
+    assert profile.parse.lines_read == 1 + 90_000 + 40 * 2_000  # physical lines
+    assert not profile.parse.splittable
+    columns = {c.name: c for c in client.list_columns(job.id)}
+    assert columns["id"].inferred_type == "integer" and columns["id"].distinct == 92_000
+    assert columns["note"].missing == 0 and columns["note"].distinct == 92_000
+
+
 def _job_planned_elsewhere(
     pool, s3, tenant: str, tmp_path: Path, rows: int, text: str | None = None
 ) -> tuple[str, SplitPolicy, int]:

@@ -220,13 +220,12 @@ class DelimitedChunks:
         if not flags.any():
             return block, [], b""
         bounds = LineBounds.of(block)
-        found, goes_on = spans_of(
-            block, flags, bounds, dialect.delimiter, dialect.quotechar, len(dialect.columns), final=final
-        )
-        if goes_on is None:
-            return block, found, b""
-        cut = bounds.starts[goes_on]
-        return block[:cut], found, block[cut:]
+        found = spans_of(block, flags, bounds, dialect.delimiter, dialect.quotechar, len(dialect.columns), final=final)
+        self._report.open_quote_at_end = found.open_at_end
+        if found.goes_on is None:
+            return block, found.spans, b""
+        cut = bounds.starts[found.goes_on]
+        return block[:cut], found.spans, block[cut:]
 
     def _lines_batch(self, block: bytes, spans: list[Span], skip: int) -> pa.RecordBatch:
         """The block read line by line, as Arrow would number it (empty lines skipped): for a block with many

@@ -45,6 +45,9 @@ class ParseReport:
     # and the archive member that was read when compression is zip.
     lines_read: int = 0
     member: str = ""
+    # The text ends inside a quoted field: at a part's end, the cut after it may lie inside a record whose
+    # quoted line breaks the sample did not show (a merge then takes the later part's).
+    open_quote_at_end: bool = False
 
     @property
     def problem_rows(self) -> int:
@@ -72,6 +75,7 @@ class ParseReport:
         self.bad_encoding_rows += later.bad_encoding_rows
         self.encoding_fallback = self.encoding_fallback or later.encoding_fallback
         self.splittable = self.splittable and later.splittable
+        self.open_quote_at_end = later.open_quote_at_end
         room = MAX_ISSUES - len(self.issues)
         self.issues.extend(ParseIssue(i.kind, i.line + line_offset, i.detail) for i in later.issues[:room])
 
@@ -94,6 +98,7 @@ class ParseReport:
             "splittable": self.splittable,
             "lines_read": self.lines_read,
             "member": self.member,
+            "open_quote_at_end": self.open_quote_at_end,
         }
 
     @classmethod

@@ -60,42 +60,51 @@ class Span:
     fields: list[str] | None
 
 
-_GOES_ON = -1  # a quoted field still open at the block's end, within MAX_RECORD_BYTES of its line's start
+_OPEN_AT_END = -1  # a quoted field still open at the block's end, within MAX_RECORD_BYTES of its line's start
+
+
+@dataclass(frozen=True)
+class BlockSpans:
+    spans: list[Span]
+    goes_on: int | None = None  # the line from which a record may go on into the next block (spans end before)
+    open_at_end: bool = False  # the last block ends inside a quoted field (a part's end cut into a record?)
 
 
 def spans_of(
     block: bytes, flags: np.ndarray, bounds: LineBounds, delimiter: str, quotechar: str, width: int, *, final: bool
-) -> tuple[list[Span], int | None]:
-    """The spans of a block's flagged lines (`flags`: dialect.open_quote_lines), and the line from which a record
-    may go on into the next block (never when `final`, the block being the last): the spans end before it."""
+) -> BlockSpans:
+    """The spans of a block's flagged lines (`flags`: dialect.open_quote_lines). A record still open at the end
+    of a block goes on into the next one, unless the block is the last (`final`): its line is then read alone."""
     out: list[Span] = []
     covered = -1
+    open_at_end = False
     for line in np.flatnonzero(flags).tolist():
         if line <= covered:
             continue  # inside a record found already
-        last = _record_last_line(block, line, bounds, delimiter.encode(), quotechar.encode(), final=final)
-        if last == _GOES_ON:
-            return out, line
+        last = _record_last_line(block, line, bounds, delimiter.encode(), quotechar.encode())
+        if last == _OPEN_AT_END:
+            if not final:
+                return BlockSpans(out, goes_on=line)
+            open_at_end, last = True, None
         fields = _fields(block, line, last, bounds, delimiter, quotechar, width) if last is not None else None
         if last is None or fields is None:
             out.append(Span(line, line, None))
         else:
             out.append(Span(line, last, fields))
             covered = last
-    return out, None
+    return BlockSpans(out, open_at_end=open_at_end)
 
 
-def _record_last_line(
-    block: bytes, line: int, bounds: LineBounds, delimiter: bytes, quote: bytes, *, final: bool
-) -> int | None:
+def _record_last_line(block: bytes, line: int, bounds: LineBounds, delimiter: bytes, quote: bytes) -> int | None:
     """The last line of the record whose quoted field is open at the end of `line`, where it closes cleanly;
-    None when it does not (a quote followed by other text, or no closing quote within MAX_RECORD_BYTES)."""
+    None when it does not (a quote followed by other text, or no closing quote within MAX_RECORD_BYTES);
+    _OPEN_AT_END when the block ends first."""
     limit = bounds.starts[line] + MAX_RECORD_BYTES
     position = bounds.text_ends[line]  # inside the quoted field, at its line break
     while True:
         q = block.find(quote, position, limit)
         if q < 0:
-            return _GOES_ON if not final and limit > len(block) else None
+            return _OPEN_AT_END if limit > len(block) else None
         after = block[q + 1 : q + 2]
         if after == quote:  # a doubled quote stands for one
             position = q + 2
