@@ -142,6 +142,21 @@ def test_with_a_decimal_comma_dots_group_thousands_and_other_numbers_read_as_usu
     assert point.inferred_type not in ("integer", "float")
 
 
+def test_comma_numbers_missing_a_side_or_with_an_exponent_read_as_pandas_reads_them() -> None:
+    texts = [",5", "12,", "1,5e3", "1.234,5e2", "-,5", "1.234e3", "1,5E-2", "+12,", ",5e1"]
+    numbers = [float(pd.read_csv(io.StringIO(f"x\n{t}\n"), sep=";", decimal=",", thousands=".")["x"][0]) for t in texts]
+    column = profile_dataframe(pd.DataFrame({"x": texts}), ProfileConfig(decimal=",")).column_profiles[0]
+    assert column.inferred_type == "float" and column.type_counts["integer"] == 0  # a comma or exponent: floats
+    assert column.numeric is not None
+    assert (column.numeric.min, column.numeric.max) == (min(numbers), max(numbers))
+    assert column.numeric.sum == pytest.approx(sum(numbers))
+    for text in (",", "-,", "1,2,3", ",e3"):  # no numbers to pandas either
+        read = pd.read_csv(io.StringIO(f"x\n{text}\n"), sep=";", decimal=",", thousands=".")["x"]
+        assert not pd.api.types.is_numeric_dtype(read), text
+        lone = profile_dataframe(pd.DataFrame({"x": [text]}), ProfileConfig(decimal=",")).column_profiles[0]
+        assert lone.type_counts["float"] == 0, text
+
+
 def test_spaces_group_thousands_as_french_and_nordic_exports_write_them() -> None:
     nbsp, narrow = "\u00a0", "\u202f"
     frame = pd.DataFrame({"x": ["1 234,50", f"12{nbsp}345", f"-1{narrow}000{narrow}000,5", "7,5", "1 23", "1.234 567"]})

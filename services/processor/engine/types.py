@@ -6,7 +6,7 @@ and at most 18 digits, so it fits int64 exactly), float (decimal or scientific n
 and zone; zoned values are converted to UTC). Integers are also floats; dates are also datetimes.
 
 Where the file writes numbers with a decimal comma (the dialect's `decimal`, sniffed or given: "1,5", "-0,25",
-"1.234,50", "1 234,50"), such values are floats too, and a dot or a space between groups of three digits is a
+"1.234,50", "1 234,50", ",5", "12,", "1,5e3"), such values are floats too, and a dot or a space between groups of three digits is a
 thousands separator ("1.234" is the integer 1234, as pandas reads with decimal="," and thousands="."); other
 numbers read as they would anyway.
 
@@ -49,7 +49,12 @@ THOUSANDS_SEPARATORS = (".", " ", "\u00a0", "\u202f")
 # One spelling for Arrow's RE2 and Python's re (the spaces as characters: the two escape them differently); the
 # sniffer (dialect.py) and the numeric_text pattern (text.py) build on it too.
 GROUPED_THOUSANDS = r"\d{1,3}((\.\d{3})+|([" + "".join(THOUSANDS_SEPARATORS[1:]) + r"]\d{3})+)"
-DECIMAL_COMMA_RE = r"^[+-]?(" + GROUPED_THOUSANDS + r"(,\d+)?|\d+,\d+)$"
+# As pandas reads with decimal="," (and FLOAT_RE with a point): digits on one side of the comma may be missing
+# (",5", "12,"), and an exponent may follow ("1,5e3").
+_EXPONENT = r"([eE][+-]?\d+)?"
+DECIMAL_COMMA_RE = (
+    r"^[+-]?((" + GROUPED_THOUSANDS + r")(,\d*)?" + _EXPONENT + r"|\d+,\d*" + _EXPONENT + r"|,\d+" + _EXPONENT + r")$"
+)
 
 
 @dataclass
@@ -114,7 +119,8 @@ def byte_table(chars: str | bytes) -> np.ndarray:
 
 DIGITS = byte_table("0123456789")
 _FLOAT_FIRST = byte_table("0123456789+-.iI")
-_SIGN_OR_DIGIT = byte_table("0123456789+-")
+_COMMA_FIRST = byte_table("0123456789+-,")
+_COMMA_LAST = byte_table("0123456789,")
 
 
 def _regex(view: ByteView, candidates: np.ndarray, pattern: str) -> np.ndarray:
@@ -161,8 +167,8 @@ def decimal_comma_numbers(view: ByteView) -> tuple[np.ndarray, np.ndarray, np.nd
     n = len(view.array)
     mask, integer, numbers = np.zeros(n, bool), np.zeros(n, bool), np.full(n, np.nan)
     # A separator is needed: a comma or a dot (with "-", the bytes 0x2C to 0x2E), a space, or the last byte of a
-    # no-break space (A0) or of a narrow one (AF); and a digit at the end.
-    candidates = _SIGN_OR_DIGIT[view.first] & DIGITS[view.last] & (view.lengths >= 3)
+    # no-break space (A0) or of a narrow one (AF); and a digit or a comma at the end.
+    candidates = _COMMA_FIRST[view.first] & _COMMA_LAST[view.last] & (view.lengths >= 2)
     separators = view.count(0x2C, 0x2E, where=candidates) - (view.first == ord("-"))
     separators += view.count(0x20, where=candidates) + view.count(0xA0, 0xAF, where=candidates)
     candidates &= separators > 0
@@ -170,7 +176,8 @@ def decimal_comma_numbers(view: ByteView) -> tuple[np.ndarray, np.ndarray, np.nd
     if mask.any():
         text = pc.replace_substring(_without_separators(view.subset(mask)), ",", ".")
         digits = pc.utf8_length(pc.replace_substring(pc.replace_substring(text, "-", ""), "+", ""))
-        whole = bool_mask(pc.and_(pc.invert(pc.match_substring(text, ".")), pc.less_equal(digits, 18)))
+        point_or_exponent = pc.match_substring_regex(text, r"[.eE]")
+        whole = bool_mask(pc.and_(pc.invert(point_or_exponent), pc.less_equal(digits, 18)))
         numbers[mask] = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
         integer[np.flatnonzero(mask)[whole]] = True
     return mask, integer, numbers
