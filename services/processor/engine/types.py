@@ -6,9 +6,9 @@ and at most 18 digits, so it fits int64 exactly), float (decimal or scientific n
 and zone; zoned values are converted to UTC). Integers are also floats; dates are also datetimes.
 
 Where the file writes numbers with a decimal comma (the dialect's `decimal`, sniffed or given: "1,5", "-0,25",
-"1.234,50", "1 234,50", ",5", "12,", "1,5e3"), such values are floats too, and a dot or a space between groups of three digits is a
-thousands separator ("1.234" is the integer 1234, as pandas reads with decimal="," and thousands="."); other
-numbers read as they would anyway.
+"1.234,50", "1 234,50", ",5", "12,", "1,5e3"), such values are floats too, and a dot or a space between groups
+of three digits is a thousands separator ("1.234" is the integer 1234, as pandas reads with decimal="," and
+thousands="."); other numbers read as they would anyway.
 
 Decision rule (at finish, from totals, so chunking cannot change it): the first of boolean, integer, float, date,
 datetime that at least `type_threshold` of present values fit is the type; the other present values are invalid
