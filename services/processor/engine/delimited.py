@@ -41,6 +41,7 @@ _LINE_END = re.compile(r"\r\n|\r|\n")  # Arrow's line ends
 # Past this many lines with a quote left open in one block, the block is read line by line (one Arrow call
 # between each two of them would cost more).
 _MAX_OPEN_LINES = 256
+_UTF8_BOM = "\ufeff".encode()
 _THREAD_BLOCK = 1 << 20  # a block's share for one of Arrow's threads: 8 per 8 MiB block, enough for both cores
 Rows = list[list[str | None]]
 _Insert = tuple[int, Rows, bool]  # (index of the batch row it goes before, rows, whether it replaces that row)
@@ -297,6 +298,10 @@ class DelimitedChunks:
     def _read_block(
         self, block: bytes, skip: int, *, threads: bool, handler: Callable[[pacsv.InvalidRow], str]
     ) -> pa.Table | None:
+        if skip == 0 and block.startswith(_UTF8_BOM):
+            # Arrow drops a BOM at the start of its input, which here may be a line in mid-file (two exports put
+            # one after the other); a blank line first keeps it, as in any other line (blank lines are no rows).
+            block = b"\n" + block
         # Threads take sub-blocks of _THREAD_BLOCK bytes; on one thread the block is one Arrow block.
         options = self._read_options(_THREAD_BLOCK if threads else len(block) + 1, skip, threads=threads)
         try:
