@@ -250,6 +250,15 @@ def test_header_only_file_has_columns_and_no_rows() -> None:
     assert reader.report.rows_read == 0
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_a_title_set_apart_above_a_header_without_rows_is_skipped(delimiter: str) -> None:
+    # One title row and one header row: equally common widths, of which the wider is the table's.
+    frame, reader = read_bytes(f"Stock report 2026\n\nsku{delimiter}name{delimiter}units\n".encode())
+    assert reader.report.delimiter == delimiter
+    assert list(frame.columns) == ["sku", "name", "units"] and len(frame) == 0
+    assert reader.report.preamble_lines == 2 and reader.report.problem_rows == 0
+
+
 @pytest.mark.parametrize(
     ("data", "expected", "lines"),
     [

@@ -61,10 +61,18 @@ def parse_rows(text: str, delimiter: str, quotechar: str, limit: int = SAMPLE_RO
     return rows
 
 
+def modal_width(rows: Sequence[Sequence[str]]) -> tuple[int, int]:
+    """(the most common row width, how many rows have it); of equally common widths the widest (a title over a
+    header without rows: one each). (0, 0) without rows."""
+    if not rows:
+        return 0, 0
+    return max(Counter(len(r) for r in rows).items(), key=lambda item: (item[1], item[0]))
+
+
 def _consistency(rows: list[list[str]]) -> tuple[float, int]:
     if not rows:
         return 0.0, 0
-    width, count = Counter(len(r) for r in rows).most_common(1)[0]
+    width, count = modal_width(rows)
     return (count / len(rows), width) if width > 1 else (0.0, 1)
 
 
@@ -100,7 +108,7 @@ def rows_above_header(head: Sequence[Sequence[str]], table: Sequence[Sequence[st
     a table whose rows are wider ("Country" over "France,Paris"), or a ragged first row of one without a header:
     the rows above count only when the row after them is a header by the vote of its number columns (a column of
     numbers under a text cell), or when a blank row sets them apart and the row after it reads as a header."""
-    width = Counter(len(r) for r in table).most_common(1)[0][0] if table else 0
+    width = modal_width(table)[0]
     count = 0
     for row in head[: MAX_PREAMBLE_LINES + 1]:
         if len(row) >= width:
@@ -232,7 +240,7 @@ def has_quoted_line_break(text: str, delimiter: str, quotechar: str) -> bool:
     if flags is not None and not flags.any():
         return False  # no line ends inside a quoted field (csv reads quotes as this scan does, up to a broken row)
     rows = parse_rows(text, delimiter, quotechar, 10**9)
-    width = Counter(len(r) for r in rows).most_common(1)[0][0] if rows else 0
+    width = modal_width(rows)[0]
     return any(len(row) == width and any("\n" in c or "\r" in c for c in row) for row in rows)
 
 
