@@ -55,6 +55,30 @@ def test_a_record_crossing_blocks_and_many_records_in_one_block() -> None:
             assert reader.report.lines_read == 1 + len(PLAIN_ROWS) + 4 * len(notes) + 1
 
 
+def test_records_over_lines_beside_a_quote_left_open_keep_rows_and_physical_line_numbers() -> None:
+    # A block holding a quote left open is read around it; the records over several lines in it stay rows.
+    notes = [[str(200 + i), f"note {i}\nline two", str(i)] for i in range(6)]
+    data = (
+        to_csv([*PLAIN_ROWS, *notes[:3]])
+        + b'300,"open\n'
+        + to_csv([*notes[3:], ["301", "short"]])[len("id,note,n\n") :]
+    )
+    expected = [*PLAIN_ROWS, *notes[:3], ["300", '"open', None], *notes[3:], ["301", "short", None]]
+    first_note_line = 2 + len(PLAIN_ROWS)
+    open_line = first_note_line + 2 * 3
+    for block_size in (1024, 1 << 20):
+        for limit in (0, 256):  # past the limit a block is read line by line
+            with mock.patch.object(delimited, "_MAX_OPEN_LINES", limit):
+                frame, reader = read_bytes(data, sample_bytes=1024, block_size=block_size)
+            assert rows(frame) == expected, (block_size, limit)
+            issues = [(i.kind, i.line) for i in reader.report.issues]
+            assert issues == [("unterminated_quote", open_line), ("ragged_row", open_line + 1 + 2 * 3)], (
+                block_size,
+                limit,
+            )
+            assert reader.report.lines_read == open_line + 1 + 2 * 3
+
+
 def test_a_quote_that_does_not_close_cleanly_is_still_left_open() -> None:
     tails = [
         b'120,"open\n121,x,1\n122,"shut\n',  # the next quote is followed by text: no clean close

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import BinaryIO, Literal
 
 import numpy as np
@@ -33,7 +34,7 @@ from services.processor.engine import dialect as sniffing
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
-from services.processor.engine.quoted_lines import LineBounds, Span, spans_of
+from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, spans_of
 from services.processor.engine.streams import EndsWithLineBreak
 
 _STRING = pa.string()
@@ -206,27 +207,27 @@ class DelimitedChunks:
             if not data:
                 return
 
-    def _spans(self, block: bytes, *, final: bool) -> tuple[bytes, list[Span] | None, bytes]:
+    def _spans(self, block: bytes, *, final: bool) -> tuple[bytes, BlockSpans | None, bytes]:
         """(the block, the spans of its lines ending inside a quoted field, the tail moved to the next block);
         spans None: the block may hold such lines, which the compiled scan cannot find (a delimiter or quote of
         several bytes)."""
         dialect = self._dialect
         self._may_swallow = bool(dialect.quotechar) and block.find(dialect.quotechar.encode()) >= 0
         if not self._may_swallow:
-            return block, [], b""
+            return block, BlockSpans([]), b""
         flags = sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
         if flags is None:
             return block, None, b""
         self._may_swallow = False  # every line ending inside a quoted field is known
         if not flags.any():
-            return block, [], b""
+            return block, BlockSpans([]), b""
         bounds = LineBounds.of(block)
-        found = spans_of(block, flags, bounds, dialect.delimiter, dialect.quotechar, len(dialect.columns), final=final)
+        found = spans_of(block, flags, bounds, dialect.delimiter, dialect.quotechar, final=final)
         self._report.open_quote_at_end = found.open_at_end
         if found.goes_on is None:
-            return block, found.spans, b""
+            return block, found, b""
         cut = bounds.starts[found.goes_on]
-        return block[:cut], found.spans, block[cut:]
+        return block[:cut], replace(found, goes_on=None), block[cut:]
 
     def _lines_batch(self, block: bytes, spans: list[Span], skip: int) -> pa.RecordBatch:
         """The block read line by line, as Arrow would number it (empty lines skipped): for a block with many
@@ -257,24 +258,82 @@ class DelimitedChunks:
         self._report.splittable = False  # byte-range parts could cut such a record
         return list(span.fields)
 
-    def _parse(self, block: bytes, *, skip: int, spans: list[Span] | None) -> Iterator[pa.RecordBatch]:
+    def _parse(self, block: bytes, *, skip: int, spans: BlockSpans | None) -> Iterator[pa.RecordBatch]:
         """The block's rows. A line ending inside a quoted field would make Arrow read on into the following
-        lines (and on its threads drop rows without a word): such a span is read by us, the lines between spans
-        by Arrow; a block with many spans line by line."""
-        if not spans:
+        lines (and on its threads drop rows without a word). When every such line starts a record whose quoted
+        field closes cleanly, Arrow reads the block with line breaks in quoted fields; otherwise each span is read
+        by us and the lines between spans by Arrow (a block with many spans line by line)."""
+        if spans is None or not spans.spans:
             yield from self._parse_lines(block, skip=skip, threads=spans is not None)
             return
-        if len(spans) > _MAX_OPEN_LINES:
-            yield self._lines_batch(block, spans, skip)
+        if spans.all_closed and (records := self._records(block, spans.spans, skip)) is not None:
+            yield from records
             return
+        dialect = self._dialect
+        flags = sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
+        assert flags is not None  # spans were found with it
         bounds = LineBounds.of(block)
+        found = spans_of(
+            block, flags, bounds, dialect.delimiter, dialect.quotechar, final=True, rows_of=self._rows_of
+        ).spans
+        if len(found) > _MAX_OPEN_LINES:
+            yield self._lines_batch(block, found, skip)
+            return
         start = 0
-        for span in spans:
+        for span in found:
             yield from self._parse_lines(block[start : bounds.starts[span.first]], skip=skip if start == 0 else 0)
             if span.first >= skip:
                 yield self._rows_batch([self._span_row(span, block, bounds, self._next_row)])
             start = bounds.next_starts[span.last]
         yield from self._parse_lines(block[start:], skip=skip if start == 0 else 0)
+
+    def _rows_of(self, texts: list[bytes]) -> list[list[str] | None]:
+        """Each record's fields as Arrow reads it (line breaks in quoted fields), or None when it is not one row
+        of the table's width: all in one call, or one call each when some are not."""
+        rejected = False
+
+        def reject(_row: pacsv.InvalidRow) -> str:
+            nonlocal rejected
+            rejected = True
+            return "skip"
+
+        def read(data: bytes) -> list[list[str]]:
+            table = pacsv.read_csv(
+                pa.BufferReader(data),
+                read_options=self._read_options(len(data) + 1, 0),
+                parse_options=self._parse_options(reject, newlines_in_values=True),
+                convert_options=self._convert_options(),
+            )
+            return [list(row) for row in zip(*(column.to_pylist() for column in table.columns), strict=True)]
+
+        rows = read(b"\n".join(texts) + b"\n")
+        if not rejected and len(rows) == len(texts):
+            return list(rows)
+        out: list[list[str] | None] = []
+        for text in texts:
+            rejected = False
+            one = read(text + b"\n")
+            out.append(one[0] if not rejected and len(one) == 1 else None)
+        return out
+
+    def _records(self, block: bytes, spans: list[Span], skip: int) -> list[pa.RecordBatch] | None:
+        """The block read by Arrow with line breaks in quoted fields (on its threads), or None when it rejects a
+        row (a record of another width: the slower read numbers the lines of its problems)."""
+        rejected = False
+
+        def reject(_row: pacsv.InvalidRow) -> str:
+            nonlocal rejected
+            rejected = True
+            return "skip"
+
+        table = self._read_block(block, skip, threads=True, handler=reject, newlines_in_values=True)
+        if rejected:
+            return None
+        self._repairs.shift += sum(span.last - span.first for span in spans)  # one row each, more physical lines
+        self._report.splittable = False  # byte-range parts could cut such a record
+        if table is None:
+            return []
+        return table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
 
     def _parse_lines(self, lines: bytes, *, skip: int, threads: bool = True) -> Iterator[pa.RecordBatch]:
         """Rows of whole lines, on Arrow's threads when `threads` (the lines hold no quote left open); lines with
@@ -296,7 +355,13 @@ class DelimitedChunks:
         yield from table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
 
     def _read_block(
-        self, block: bytes, skip: int, *, threads: bool, handler: Callable[[pacsv.InvalidRow], str]
+        self,
+        block: bytes,
+        skip: int,
+        *,
+        threads: bool,
+        handler: Callable[[pacsv.InvalidRow], str],
+        newlines_in_values: bool = False,
     ) -> pa.Table | None:
         if skip == 0 and block.startswith(_UTF8_BOM):
             # Arrow drops a BOM at the start of its input, which here may be a line in mid-file (two exports put
@@ -308,7 +373,7 @@ class DelimitedChunks:
             return pacsv.read_csv(
                 pa.BufferReader(block),
                 read_options=options,
-                parse_options=self._parse_options(handler),
+                parse_options=self._parse_options(handler, newlines_in_values=newlines_in_values),
                 convert_options=self._convert_options(),
             )
         except pa.ArrowInvalid as error:
@@ -342,13 +407,15 @@ class DelimitedChunks:
             skip_rows_after_names=skip_after_names,
         )
 
-    def _parse_options(self, handler: Callable[[pacsv.InvalidRow], str] | None = None) -> pacsv.ParseOptions:
+    def _parse_options(
+        self, handler: Callable[[pacsv.InvalidRow], str] | None = None, *, newlines_in_values: bool = False
+    ) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(
             delimiter=self._dialect.delimiter,
             quote_char=self._dialect.quotechar or False,
             double_quote=True,
             escape_char=False,
-            newlines_in_values=not self._dialect.splittable,
+            newlines_in_values=newlines_in_values or not self._dialect.splittable,
             ignore_empty_lines=True,
             invalid_row_handler=handler or self._repairs.handle,
         )

@@ -2,27 +2,26 @@
 
 A file is cut into blocks at line breaks when its sample shows no quoted field holding one (splittable). Such a
 field may still turn up past the sample (a note with a line break in row 50,000). A line ending inside a quoted
-field starts a record over several lines when the field closes cleanly further on, the way the csv module reads
-it with strict=True (a closing quote followed by a delimiter or a line end) and the record has the table's width;
+field starts a record over several lines when the field closes cleanly further on (its closing quote followed by
+a delimiter or a line end, within MAX_RECORD_BYTES) and Arrow reads the record as one row of the table's width;
 otherwise its quote is taken as left open and the line is read alone, so one stray quote never swallows the rest
-of the block.
+of the block. The decision depends on the bytes from the line on only, so it is the same whatever the blocks.
 """
 
 from __future__ import annotations
 
 import bisect
-import csv
-import io
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from services.processor.engine import dialect as sniffing
 
 _LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")  # Arrow's line ends
-# How far a record may run from the start of its first line: the csv module's default field size limit.
-MAX_RECORD_BYTES = csv.field_size_limit()
+# How far a record may run from the start of its first line (as the csv module's default field size limit).
+MAX_RECORD_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,14 @@ class LineBounds:
 
 @dataclass(frozen=True)
 class Span:
-    """Lines first..last of a block read as one row: `fields` of a record over several lines, or None for one
-    line whose quote is left open (read alone, the quote taken literally)."""
+    """Lines first..last of a block read as one row: a record over several lines whose quoted field closes
+    cleanly (`closed`; its `fields` when they were read, see spans_of), or one line whose quote is left open
+    (read alone, the quote taken literally)."""
 
     first: int
     last: int
-    fields: list[str] | None
+    closed: bool
+    fields: list[str] | None = None
 
 
 _OPEN_AT_END = -1  # a quoted field still open at the block's end, within MAX_RECORD_BYTES of its line's start
@@ -69,28 +70,67 @@ class BlockSpans:
     goes_on: int | None = None  # the line from which a record may go on into the next block (spans end before)
     open_at_end: bool = False  # the last block ends inside a quoted field (a part's end cut into a record?)
 
+    @property
+    def all_closed(self) -> bool:
+        return all(span.closed for span in self.spans)
+
+
+RowsOf = Callable[[list[bytes]], list[list[str] | None]]  # records' texts -> each one's row, or None if not one
+
 
 def spans_of(
-    block: bytes, flags: np.ndarray, bounds: LineBounds, delimiter: str, quotechar: str, width: int, *, final: bool
+    block: bytes,
+    flags: np.ndarray,
+    bounds: LineBounds,
+    delimiter: str,
+    quotechar: str,
+    *,
+    final: bool,
+    rows_of: RowsOf | None = None,
 ) -> BlockSpans:
     """The spans of a block's flagged lines (`flags`: dialect.open_quote_lines). A record still open at the end
-    of a block goes on into the next one, unless the block is the last (`final`): its line is then read alone."""
+    of a block goes on into the next one, unless the block is the last (`final`): its line is then read alone.
+    With `rows_of`, each record's fields are read too, and a record that is not one row counts as a quote left
+    open (its following lines are lines again); without, records are only found (Arrow then reads the block,
+    rejecting such rows)."""
+    left_open: set[int] = set()  # lines whose record is not one row
+    while True:
+        found = _find_spans(block, flags, bounds, delimiter.encode(), quotechar.encode(), final, left_open)
+        records = [span for span in found.spans if span.closed]
+        if rows_of is None or not records:
+            return found
+        rows = rows_of([block[bounds.starts[span.first] : bounds.text_ends[span.last]] for span in records])
+        if all(row is not None for row in rows):
+            fields = dict(zip((span.first for span in records), rows, strict=True))
+            spans = [replace(span, fields=fields[span.first]) if span.closed else span for span in found.spans]
+            return replace(found, spans=spans)
+        left_open.update(span.first for span, row in zip(records, rows, strict=True) if row is None)
+
+
+def _find_spans(
+    block: bytes,
+    flags: np.ndarray,
+    bounds: LineBounds,
+    delimiter: bytes,
+    quote: bytes,
+    final: bool,
+    left_open: set[int],
+) -> BlockSpans:
     out: list[Span] = []
     covered = -1
     open_at_end = False
     for line in np.flatnonzero(flags).tolist():
         if line <= covered:
             continue  # inside a record found already
-        last = _record_last_line(block, line, bounds, delimiter.encode(), quotechar.encode())
+        last = None if line in left_open else _record_last_line(block, line, bounds, delimiter, quote)
         if last == _OPEN_AT_END:
             if not final:
                 return BlockSpans(out, goes_on=line)
             open_at_end, last = True, None
-        fields = _fields(block, line, last, bounds, delimiter, quotechar, width) if last is not None else None
-        if last is None or fields is None:
-            out.append(Span(line, line, None))
+        if last is None:
+            out.append(Span(line, line, closed=False))
         else:
-            out.append(Span(line, last, fields))
+            out.append(Span(line, last, closed=True))
             covered = last
     return BlockSpans(out, open_at_end=open_at_end)
 
@@ -120,16 +160,3 @@ def _record_last_line(block: bytes, line: int, bounds: LineBounds, delimiter: by
         if flags is None or not flags[-1]:
             return last
         position = bounds.text_ends[last]
-
-
-def _fields(
-    block: bytes, first: int, last: int, bounds: LineBounds, delimiter: str, quotechar: str, width: int
-) -> list[str] | None:
-    """The record's fields as the csv module reads it strictly, or None when it is not one row of `width`."""
-    text = block[bounds.starts[first] : bounds.text_ends[last]].decode()
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=True)
-    try:
-        records = list(reader)
-    except csv.Error:
-        return None
-    return records[0] if len(records) == 1 and len(records[0]) == width else None
