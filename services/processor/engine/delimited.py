@@ -121,6 +121,23 @@ class _Repairs:
         return [*fields[: self._width], *[None] * (self._width - len(fields))]
 
 
+class _Rejections:
+    """An invalid_row_handler that only notes that Arrow rejected a row (skipped; the caller reads again)."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, _row: pacsv.InvalidRow) -> str:
+        self.seen = True
+        return "skip"
+
+
+def _keep_bom(data: bytes) -> bytes:
+    """Arrow drops a BOM at the start of its input, which here may be a line in mid-file (two exports put one
+    after the other): a blank line first keeps it, as in any other line (blank lines are no rows)."""
+    return b"\n" + data if data.startswith(_UTF8_BOM) else data
+
+
 def _batches(part: pa.RecordBatch | pa.Table) -> list[pa.RecordBatch]:
     return part.to_batches() if isinstance(part, pa.Table) else [part]
 
@@ -290,44 +307,29 @@ class DelimitedChunks:
     def _rows_of(self, texts: list[bytes]) -> list[list[str] | None]:
         """Each record's fields as Arrow reads it (line breaks in quoted fields), or None when it is not one row
         of the table's width: all in one call, or one call each when some are not."""
-        rejected = False
 
-        def reject(_row: pacsv.InvalidRow) -> str:
-            nonlocal rejected
-            rejected = True
-            return "skip"
-
-        def read(data: bytes) -> list[list[str]]:
+        def read(data: bytes) -> list[list[str]] | None:
+            rejected = _Rejections()
             table = pacsv.read_csv(
-                pa.BufferReader(data),
-                read_options=self._read_options(len(data) + 1, 0),
-                parse_options=self._parse_options(reject, newlines_in_values=True),
+                pa.BufferReader(_keep_bom(data)),
+                read_options=self._read_options(len(data) + 2, 0),
+                parse_options=self._parse_options(rejected, newlines_in_values=True),
                 convert_options=self._convert_options(),
             )
-            return [list(row) for row in zip(*(column.to_pylist() for column in table.columns), strict=True)]
+            rows = [list(row) for row in zip(*(column.to_pylist() for column in table.columns), strict=True)]
+            return None if rejected.seen else rows
 
         rows = read(b"\n".join(texts) + b"\n")
-        if not rejected and len(rows) == len(texts):
+        if rows is not None and len(rows) == len(texts):
             return list(rows)
-        out: list[list[str] | None] = []
-        for text in texts:
-            rejected = False
-            one = read(text + b"\n")
-            out.append(one[0] if not rejected and len(one) == 1 else None)
-        return out
+        return [one[0] if (one := read(text + b"\n")) is not None and len(one) == 1 else None for text in texts]
 
     def _records(self, block: bytes, spans: list[Span], skip: int) -> list[pa.RecordBatch] | None:
         """The block read by Arrow with line breaks in quoted fields (on its threads), or None when it rejects a
         row (a record of another width: the slower read numbers the lines of its problems)."""
-        rejected = False
-
-        def reject(_row: pacsv.InvalidRow) -> str:
-            nonlocal rejected
-            rejected = True
-            return "skip"
-
-        table = self._read_block(block, skip, threads=True, handler=reject, newlines_in_values=True)
-        if rejected:
+        rejected = _Rejections()
+        table = self._read_block(block, skip, threads=True, handler=rejected, newlines_in_values=True)
+        if rejected.seen:
             return None
         self._repairs.shift += sum(span.last - span.first for span in spans)  # one row each, more physical lines
         self._report.splittable = False  # byte-range parts could cut such a record
@@ -339,16 +341,10 @@ class DelimitedChunks:
         """Rows of whole lines, on Arrow's threads when `threads` (the lines hold no quote left open); lines with
         a rejected row again on one thread (Arrow numbers rows only there, and the repairs need the numbers)."""
         self._repairs.base = self._next_row - 1 - skip  # Arrow counts the skipped lines (the header) as rows
-        table, rejected = None, False
+        table, rejected = None, _Rejections()
         if threads:
-
-            def reject(_row: pacsv.InvalidRow) -> str:
-                nonlocal rejected
-                rejected = True
-                return "skip"
-
-            table = self._read_block(lines, skip, threads=True, handler=reject)
-        if not threads or rejected:
+            table = self._read_block(lines, skip, threads=True, handler=rejected)
+        if not threads or rejected.seen:
             table = self._read_block(lines, skip, threads=False, handler=self._repairs.handle)
         if table is None:
             return
@@ -363,10 +359,8 @@ class DelimitedChunks:
         handler: Callable[[pacsv.InvalidRow], str],
         newlines_in_values: bool = False,
     ) -> pa.Table | None:
-        if skip == 0 and block.startswith(_UTF8_BOM):
-            # Arrow drops a BOM at the start of its input, which here may be a line in mid-file (two exports put
-            # one after the other); a blank line first keeps it, as in any other line (blank lines are no rows).
-            block = b"\n" + block
+        if skip == 0:
+            block = _keep_bom(block)
         # Threads take sub-blocks of _THREAD_BLOCK bytes; on one thread the block is one Arrow block.
         options = self._read_options(_THREAD_BLOCK if threads else len(block) + 1, skip, threads=threads)
         try:
