@@ -189,3 +189,12 @@ def test_a_byte_order_mark_starting_a_line_in_mid_file_is_kept_where_a_part_begi
     assert got == expected
     assert [(i.kind, i.line) for i in merged.issues] == [(i.kind, i.line) for i in whole.report.issues]
     assert [(i.kind, i.line) for i in merged.issues] == [("ragged_row", 302)]
+
+
+def test_a_sample_ending_between_cr_and_lf_leaves_a_crlf_file_splittable() -> None:
+    # The sample size may cut a \r\n in two: the lone \r at its end is no old-Mac line end.
+    data = b"id,v\r\n" + b"".join(b"%d,value %d\r\n" % (i, i) for i in range(2000))
+    sample = data.index(b"\r\n", 2000) + 1  # the sample's last byte is a \r
+    dialect = sniff_dialect(data[:sample], options=ReadOptions(sample_bytes=sample))
+    assert dialect.splittable
+    assert len(plan_parts(len(data), dialect, part_bytes=len(data) // 4 + 1)) == 4

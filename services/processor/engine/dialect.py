@@ -38,8 +38,9 @@ _NA_CELLS = frozenset({"", "na", "n/a", "nan", "null", "none", "-"})
 
 
 def complete_lines(text: str) -> str:
-    """The sample without its last line, which the sample size may have cut (unless it is all there is)."""
-    cut = max(text.rfind("\n"), text.rfind("\r"))
+    """The sample without its last line, which the sample size may have cut (unless it is all there is). A last
+    \r may be the first half of a \r\n the sample size cut: its line goes too."""
+    cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1))
     return text[: cut + 1] if cut >= 0 else text
 
 
