@@ -278,7 +278,7 @@ def test_excel_sep_line_names_the_delimiter_and_is_not_a_row(
     assert (reader.report.delimiter, list(frame.columns)) == (";", ["a,b", "c"] if b"a,b" in data else ["a", "b"])
     assert rows(frame) == expected
     assert [(i.kind, i.line) for i in reader.report.issues] == lines
-    assert reader.report.lines_read == data.count(b"\n") - (1 if b"x\ny" in data else 0)
+    assert reader.report.lines_read == data.count(b"\n")  # physical lines, a quoted line break's too
 
 
 def test_excel_sep_line_without_a_header() -> None:

@@ -8,6 +8,7 @@ import csv
 import io
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reader_helpers import read_all, read_bytes, rows, stream
@@ -140,3 +141,24 @@ def test_parts_read_such_records_and_a_cut_inside_one_is_counted_not_silent() ->
         first = open_table(stream(data), byte_range=(0, end), dialect=whole.dialect, options=SMALL)
         read_all(first)
         assert first.report.open_quote_at_end is open_at_end
+
+
+def test_a_stray_quote_in_a_file_whose_sample_shows_quoted_line_breaks_is_read_alone() -> None:
+    # Arrow's streaming reader, which such files went through, read on from a stray quote into the next quote
+    # (rows vanished into one field without a word) or failed ("straddling object") when that was a block away.
+    head = b'id,note,amount\n1,"two\nlines",3\n2,"oops,4\n'
+    tail = b"".join(b"%d,plain,%d\n" % (i, i) for i in range(3, 600)) + b'600,"quoted",7\n'
+    frame, reader = read_bytes(head + tail, sample_bytes=1024, block_size=1024)
+    got = rows(frame)
+    assert got[:3] == [["1", "two\nlines", "3"], ["2", '"oops', "4"], ["3", "plain", "3"]]
+    assert got[-1] == ["600", "quoted", "7"] and len(got) == 600
+    assert [(i.kind, i.line) for i in reader.report.issues] == [("unterminated_quote", 4)]
+    assert reader.report.lines_read == 602 and reader.report.splittable is False
+
+
+@pytest.mark.parametrize("pad", range(995, 1015))
+def test_a_quoted_crlf_where_a_block_ends_keeps_both_bytes(pad: int) -> None:
+    # Arrow's streaming reader (26.0.1) drops the \n of a quoted \r\n that its block boundary splits.
+    data = b'a,b\n"x\r\ny",1\n' + b"z" * pad + b',0\n"p\r\nq",2\n'
+    frame, _ = read_bytes(data, sample_bytes=1024, block_size=1024)
+    assert rows(frame)[-1] == ["p\r\nq", "2"]

@@ -10,7 +10,7 @@ the GIL.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memchr, memcmp, memcpy
 
 import numpy as np
 
@@ -361,6 +361,103 @@ def open_quote_lines(const uint8_t[::1] data, uint8_t delimiter, uint8_t quote):
         flags[line] = state == 2
     return out
 
+
+
+cdef bint _ends_in_quotes(const uint8_t* data, Py_ssize_t i, Py_ssize_t end, uint8_t delimiter, uint8_t quote) noexcept nogil:
+    """Whether the text [i, end) of one line, starting at a field's start, ends inside a quoted field (as
+    open_quote_lines reads a line)."""
+    cdef int state = 0
+    cdef uint8_t c
+    while i < end:
+        c = data[i]
+        if state == 2:
+            if c == quote:
+                state = 3
+        elif state == 3:
+            state = 2 if c == quote else (0 if c == delimiter else 1)
+        elif c == delimiter:
+            state = 0
+        elif state == 0 and c == quote:
+            state = 2
+        else:
+            state = 1
+        i += 1
+    return state == 2
+
+
+def quoted_spans(
+    const uint8_t[::1] data,
+    uint8_t delimiter,
+    uint8_t quote,
+    const uint8_t[::1] flags,
+    const int64_t[::1] starts,
+    const int64_t[::1] text_ends,
+    const uint8_t[::1] left_open,
+    bint final,
+    Py_ssize_t max_bytes,
+):
+    """The spans of a block's lines that end inside a quoted field (`flags`, from open_quote_lines; `starts` and
+    `text_ends` per line): (firsts, lasts, goes_on, open_at_end). A span's last line is where its record ends:
+    the open field's closing quote is followed by a delimiter or a line end within `max_bytes` of the first
+    line's start (two quotes stand for one), and no quoted field is left open at the end of that line; -1 when
+    the quote is taken as left open (no such quote, other text after it, or the line is in `left_open`). A record
+    still open at the block's end stops the scan at its line (goes_on) unless `final`, where it is left open
+    (open_at_end)."""
+    cdef Py_ssize_t n = data.shape[0], lines = flags.shape[0]
+    firsts_out = np.empty(lines, dtype=np.int64)
+    lasts_out = np.empty(lines, dtype=np.int64)
+    cdef int64_t[::1] firsts = firsts_out
+    cdef int64_t[::1] lasts = lasts_out
+    cdef Py_ssize_t count = 0, line, covered = -1, limit, position, q, k, last
+    cdef Py_ssize_t goes_on = -1
+    cdef bint open_at_end = False
+    cdef const uint8_t* base = &data[0] if n else NULL
+    cdef const uint8_t* found
+    with nogil:
+        for line in range(lines):
+            if not flags[line] or line <= covered:
+                continue
+            last = -1
+            if not left_open[line]:
+                limit = starts[line] + max_bytes
+                position = text_ends[line]  # inside the quoted field, at its line break
+                k = line
+                while True:
+                    found = NULL
+                    if position < min(limit, n):
+                        found = <const uint8_t*>memchr(base + position, quote, min(limit, n) - position)
+                    if found == NULL:
+                        if limit > n:
+                            last = -2  # the block ends first
+                        break
+                    q = found - base
+                    if q + 1 < n and data[q + 1] == quote:  # a doubled quote stands for one
+                        position = q + 2
+                        continue
+                    while k + 1 < lines and starts[k + 1] <= q:
+                        k += 1
+                    if q + 1 >= n or data[q + 1] == 10 or data[q + 1] == 13:
+                        last = k
+                        break
+                    if data[q + 1] != delimiter:
+                        break
+                    if _ends_in_quotes(base, q + 2, text_ends[k], delimiter, quote):
+                        position = text_ends[k]  # another quoted field goes on past this line
+                        continue
+                    last = k
+                    break
+            if last == -2:
+                if not final:
+                    goes_on = line
+                    break
+                open_at_end = True
+                last = -1
+            firsts[count] = line
+            lasts[count] = last
+            count += 1
+            if last >= 0:
+                covered = last
+    return firsts_out[:count], lasts_out[:count], goes_on, open_at_end
 
 cdef extern from *:
     void __builtin_prefetch(const void* address) noexcept nogil

@@ -1,18 +1,20 @@
-"""CSV/TSV chunks through Arrow's streaming CSV reader, every column read as a string.
+"""CSV/TSV chunks, every column read as a string: blocks cut at line breaks, each parsed by Arrow.
 
 Problem rows never stop the read:
 - a ragged row is kept: short rows are padded with <NA> (the field is absent, not empty), long rows are
   truncated; both counted as ragged_row. Arrow hands each such row to `invalid_row_handler`; we skip it there,
   re-parse its text ourselves and put it back in its place in the chunk, so row order is the file's;
 - an unterminated quote would make Arrow read the following lines into one field (up to the next quote or the
-  end of its block). In a file whose sample has no quoted line break (splittable), a compiled scan finds the
-  lines that end inside a quoted field, read as Arrow reads them (dialect.open_quote_lines). Where the field
-  closes cleanly a few lines on, they are one record (a quoted line break past the sample: quoted_lines);
-  otherwise the line is read alone, its quote taken literally (unterminated_quote). The lines between such
-  spans are read by Arrow (a block with more than _MAX_OPEN_LINES spans line by line). In other files such a
-  text comes back through the handler or as a field holding line breaks, and is split into lines there.
+  end of its block). A compiled scan finds the lines that end inside a quoted field, read as Arrow reads them
+  (dialect.open_quote_lines). Where the field closes cleanly a few lines on, they are one record (a quoted line
+  break: quoted_lines), and a record still open at a block's end moves to the next block; otherwise the line is
+  read alone, its quote taken literally (unterminated_quote). The lines between such spans are read by Arrow (a
+  block with more than _MAX_OPEN_LINES spans line by line). Files with a delimiter or quote of several bytes,
+  lone \r line ends or a header holding a line break go through Arrow's streaming reader instead
+  (Dialect.blockwise); there such a text comes back through the handler or as a field holding line breaks.
 Arrow numbers rows 1-based with the header as row 1 (blank lines are skipped and not numbered); issue line
-numbers follow it, which is the physical line whenever no quoted field holds a line break.
+numbers follow it, plus the line breaks inside quoted fields before them: the physical line when there is no
+blank line.
 Blocks are parsed on Arrow's threads, which do not number rows: a block with a rejected row is parsed again on
 one thread (the repairs need the numbers).
 """
@@ -34,7 +36,7 @@ from services.processor.engine import dialect as sniffing
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
-from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, spans_of
+from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, find_spans, spans_with_fields
 from services.processor.engine.streams import EndsWithLineBreak
 
 _STRING = pa.string()
@@ -81,7 +83,7 @@ class _Repairs:
         pieces = _LINE_END.split(text)
         dialect = self._dialect
         flags = None
-        if dialect.splittable:
+        if dialect.blockwise:  # the text is one line, or lines a quote left open took
             flags = sniffing.open_quote_lines(text.encode(), dialect.delimiter, dialect.quotechar)
         if flags is None:  # a line break may sit in a quoted field: only an odd count of quotes means one is open
             if text.count(quote) % 2 == 0:
@@ -181,7 +183,7 @@ class DelimitedChunks:
         self._report.lines_read = self._next_row - 1 + self._repairs.shift
 
     def _tables(self) -> Iterator[pa.RecordBatch | pa.Table]:
-        groups = self._blocks() if self._dialect.splittable else ([batch] for batch in self._stream())
+        groups = self._blocks() if self._dialect.blockwise else ([batch] for batch in self._stream())
         for group in groups:
             parts = []
             for batch in group:  # each batch's rows are numbered before the next one is parsed
@@ -201,9 +203,8 @@ class DelimitedChunks:
         """Whole lines, block by block, each parsed by its own Arrow call (the batches of one block together).
 
         Arrow's streaming reader reads about a dozen blocks ahead (~14 x block_size resident); cutting the
-        blocks ourselves at line breaks (safe: the file has no quoted line breaks) keeps one block in flight.
-        A record whose quoted field holds a line break after all (past the sample) and is still open at a
-        block's end moves on to the next block.
+        blocks ourselves at line breaks keeps one block in flight. A record whose quoted field holds a line break
+        and is still open at a block's end moves on to the next block.
         """
         carry = b""
         skip = self._skip  # lines still to skip: a first block may end before them (a file without a last break)
@@ -231,19 +232,19 @@ class DelimitedChunks:
         dialect = self._dialect
         self._may_swallow = bool(dialect.quotechar) and block.find(dialect.quotechar.encode()) >= 0
         if not self._may_swallow:
-            return block, BlockSpans([]), b""
+            return block, BlockSpans.none(), b""
         flags = sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
         if flags is None:
             return block, None, b""
         self._may_swallow = False  # every line ending inside a quoted field is known
         if not flags.any():
-            return block, BlockSpans([]), b""
+            return block, BlockSpans.none(), b""
         bounds = LineBounds.of(block)
-        found = spans_of(block, flags, bounds, dialect.delimiter, dialect.quotechar, final=final)
+        found = find_spans(block, flags, bounds, dialect.delimiter, dialect.quotechar, final=final)
         self._report.open_quote_at_end = found.open_at_end
         if found.goes_on is None:
             return block, found, b""
-        cut = bounds.starts[found.goes_on]
+        cut = int(bounds.starts[found.goes_on])
         return block[:cut], replace(found, goes_on=None), block[cut:]
 
     def _lines_batch(self, block: bytes, spans: list[Span], skip: int) -> pa.RecordBatch:
@@ -280,19 +281,17 @@ class DelimitedChunks:
         lines (and on its threads drop rows without a word). When every such line starts a record whose quoted
         field closes cleanly, Arrow reads the block with line breaks in quoted fields; otherwise each span is read
         by us and the lines between spans by Arrow (a block with many spans line by line)."""
-        if spans is None or not spans.spans:
+        if spans is None or not len(spans):
             yield from self._parse_lines(block, skip=skip, threads=spans is not None)
             return
-        if spans.all_closed and (records := self._records(block, spans.spans, skip)) is not None:
+        if spans.all_closed and (records := self._records(block, spans, skip)) is not None:
             yield from records
             return
         dialect = self._dialect
         flags = sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
         assert flags is not None  # spans were found with it
         bounds = LineBounds.of(block)
-        found = spans_of(
-            block, flags, bounds, dialect.delimiter, dialect.quotechar, final=True, rows_of=self._rows_of
-        ).spans
+        found = spans_with_fields(block, flags, bounds, dialect.delimiter, dialect.quotechar, self._rows_of)
         if len(found) > _MAX_OPEN_LINES:
             yield self._lines_batch(block, found, skip)
             return
@@ -324,14 +323,14 @@ class DelimitedChunks:
             return list(rows)
         return [one[0] if (one := read(text + b"\n")) is not None and len(one) == 1 else None for text in texts]
 
-    def _records(self, block: bytes, spans: list[Span], skip: int) -> list[pa.RecordBatch] | None:
+    def _records(self, block: bytes, spans: BlockSpans, skip: int) -> list[pa.RecordBatch] | None:
         """The block read by Arrow with line breaks in quoted fields (on its threads), or None when it rejects a
         row (a record of another width: the slower read numbers the lines of its problems)."""
         rejected = _Rejections()
         table = self._read_block(block, skip, threads=True, handler=rejected, newlines_in_values=True)
         if rejected.seen:
             return None
-        self._repairs.shift += sum(span.last - span.first for span in spans)  # one row each, more physical lines
+        self._repairs.shift += spans.extra_lines  # one row each, more physical lines
         self._report.splittable = False  # byte-range parts could cut such a record
         if table is None:
             return []
@@ -376,7 +375,7 @@ class DelimitedChunks:
             raise
 
     def _stream(self) -> Iterator[pa.RecordBatch]:
-        """Arrow's streaming reader, for files whose quoted fields hold line breaks (we cannot cut those)."""
+        """Arrow's streaming reader, for files not read blockwise (Dialect.blockwise)."""
         try:
             yield from pacsv.open_csv(
                 EndsWithLineBreak(self._text),
@@ -409,7 +408,7 @@ class DelimitedChunks:
             quote_char=self._dialect.quotechar or False,
             double_quote=True,
             escape_char=False,
-            newlines_in_values=newlines_in_values or not self._dialect.splittable,
+            newlines_in_values=newlines_in_values or not self._dialect.blockwise,
             ignore_empty_lines=True,
             invalid_row_handler=handler or self._repairs.handle,
         )
@@ -433,7 +432,7 @@ class DelimitedChunks:
         first = self._next_row
         self._next_row = end
         inserts: list[_Insert] = [(number - first - i, rows, False) for i, (number, rows) in enumerate(taken)]
-        if self._dialect.splittable and self._may_swallow:
+        if self._dialect.blockwise and self._may_swallow:
             inserts = self._split_swallowed(batch, inserts, first)
         if not inserts:
             return batch

@@ -10,14 +10,13 @@ of the block. The decision depends on the bytes from the line on only, so it is 
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from services.processor.engine import dialect as sniffing
+from services.processor.engine import _kernels
 
 _LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")  # Arrow's line ends
 # How far a record may run from the start of its first line (as the csv module's default field size limit).
@@ -26,59 +25,68 @@ MAX_RECORD_BYTES = 128 * 1024
 
 @dataclass(frozen=True)
 class LineBounds:
-    """Per line of a block (ends: \\r\\n, \\r, \\n; the text after the last end is a line too): where it starts,
-    where its text ends and where the next line starts."""
+    """Per line of a block (ends: \r\n, \r, \n; the text after the last end is a line too): where it starts,
+    where its text ends and where the next line starts (int64 arrays)."""
 
-    starts: list[int]
-    text_ends: list[int]
-    next_starts: list[int]
+    starts: np.ndarray
+    text_ends: np.ndarray
+    next_starts: np.ndarray
 
     @classmethod
     def of(cls, block: bytes) -> LineBounds:
         if b"\r" in block:
             spans = [(m.start(), m.end()) for m in _LINE_END_BYTES.finditer(block)]
-            text_ends, next_starts = [s for s, _ in spans], [e for _, e in spans]
+            text_ends = np.array([s for s, _ in spans] + [len(block)], dtype=np.int64)
+            next_starts = np.array([e for _, e in spans] + [len(block)], dtype=np.int64)
         else:
             newlines = np.flatnonzero(np.frombuffer(block, np.uint8) == ord("\n"))
-            text_ends, next_starts = newlines.tolist(), (newlines + 1).tolist()
-        text_ends.append(len(block))
-        next_starts.append(len(block))
-        return cls([0, *next_starts[:-1]], text_ends, next_starts)
-
-    def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset) - 1
+            text_ends = np.append(newlines, len(block)).astype(np.int64)
+            next_starts = np.append(newlines + 1, len(block)).astype(np.int64)
+        return cls(np.concatenate([[0], next_starts[:-1]]).astype(np.int64), text_ends, next_starts)
 
 
 @dataclass(frozen=True)
 class Span:
-    """Lines first..last of a block read as one row: a record over several lines whose quoted field closes
-    cleanly (`closed`; its `fields` when they were read, see spans_of), or one line whose quote is left open
-    (read alone, the quote taken literally)."""
+    """Lines first..last of a block read as one row: a record over several lines (`fields`), or one line whose
+    quote is left open (`fields` None: read alone, the quote taken literally)."""
 
     first: int
     last: int
-    closed: bool
     fields: list[str] | None = None
-
-
-_OPEN_AT_END = -1  # a quoted field still open at the block's end, within MAX_RECORD_BYTES of its line's start
 
 
 @dataclass(frozen=True)
 class BlockSpans:
-    spans: list[Span]
+    """The block's lines that end inside a quoted field, each the first of a span: `lasts` its last line, -1 when
+    its quote is left open."""
+
+    firsts: np.ndarray
+    lasts: np.ndarray
     goes_on: int | None = None  # the line from which a record may go on into the next block (spans end before)
     open_at_end: bool = False  # the last block ends inside a quoted field (a part's end cut into a record?)
 
+    @classmethod
+    def none(cls) -> BlockSpans:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.firsts)
+
     @property
     def all_closed(self) -> bool:
-        return all(span.closed for span in self.spans)
+        return bool((self.lasts >= 0).all())
+
+    @property
+    def extra_lines(self) -> int:
+        """Physical lines the records hold beyond one each."""
+        closed = self.lasts >= 0
+        return int((self.lasts[closed] - self.firsts[closed]).sum())
 
 
 RowsOf = Callable[[list[bytes]], list[list[str] | None]]  # records' texts -> each one's row, or None if not one
 
 
-def spans_of(
+def find_spans(
     block: bytes,
     flags: np.ndarray,
     bounds: LineBounds,
@@ -86,77 +94,40 @@ def spans_of(
     quotechar: str,
     *,
     final: bool,
-    rows_of: RowsOf | None = None,
+    left_open: np.ndarray | None = None,
 ) -> BlockSpans:
-    """The spans of a block's flagged lines (`flags`: dialect.open_quote_lines). A record still open at the end
-    of a block goes on into the next one, unless the block is the last (`final`): its line is then read alone.
-    With `rows_of`, each record's fields are read too, and a record that is not one row counts as a quote left
-    open (its following lines are lines again); without, records are only found (Arrow then reads the block,
-    rejecting such rows)."""
-    left_open: set[int] = set()  # lines whose record is not one row
+    """The spans of a block's flagged lines (`flags`: dialect.open_quote_lines; a compiled scan). A record still
+    open at the end of a block goes on into the next one, unless the block is the last (`final`): its line is
+    then read alone. Lines in `left_open` are taken as quotes left open."""
+    firsts, lasts, goes_on, open_at_end = _kernels.quoted_spans(
+        block,
+        delimiter.encode()[0],
+        quotechar.encode()[0],
+        flags.view(np.uint8),
+        bounds.starts,
+        bounds.text_ends,
+        (left_open if left_open is not None else np.zeros(len(flags), bool)).view(np.uint8),
+        final,
+        MAX_RECORD_BYTES,
+    )
+    return BlockSpans(firsts, lasts, goes_on if goes_on >= 0 else None, bool(open_at_end))
+
+
+def spans_with_fields(
+    block: bytes, flags: np.ndarray, bounds: LineBounds, delimiter: str, quotechar: str, rows_of: RowsOf
+) -> list[Span]:
+    """The spans of the block (the last one), each record's fields read by `rows_of`; a record that is not one
+    row counts as a quote left open (its following lines are lines again)."""
+    left_open = np.zeros(len(flags), bool)
     while True:
-        found = _find_spans(block, flags, bounds, delimiter.encode(), quotechar.encode(), final, left_open)
-        records = [span for span in found.spans if span.closed]
-        if rows_of is None or not records:
-            return found
-        rows = rows_of([block[bounds.starts[span.first] : bounds.text_ends[span.last]] for span in records])
+        found = find_spans(block, flags, bounds, delimiter, quotechar, final=True, left_open=left_open)
+        closed = np.flatnonzero(found.lasts >= 0)
+        texts = [block[bounds.starts[found.firsts[i]] : bounds.text_ends[found.lasts[i]]] for i in closed.tolist()]
+        rows = rows_of(texts) if texts else []
         if all(row is not None for row in rows):
-            fields = dict(zip((span.first for span in records), rows, strict=True))
-            spans = [replace(span, fields=fields[span.first]) if span.closed else span for span in found.spans]
-            return replace(found, spans=spans)
-        left_open.update(span.first for span, row in zip(records, rows, strict=True) if row is None)
-
-
-def _find_spans(
-    block: bytes,
-    flags: np.ndarray,
-    bounds: LineBounds,
-    delimiter: bytes,
-    quote: bytes,
-    final: bool,
-    left_open: set[int],
-) -> BlockSpans:
-    out: list[Span] = []
-    covered = -1
-    open_at_end = False
-    for line in np.flatnonzero(flags).tolist():
-        if line <= covered:
-            continue  # inside a record found already
-        last = None if line in left_open else _record_last_line(block, line, bounds, delimiter, quote)
-        if last == _OPEN_AT_END:
-            if not final:
-                return BlockSpans(out, goes_on=line)
-            open_at_end, last = True, None
-        if last is None:
-            out.append(Span(line, line, closed=False))
-        else:
-            out.append(Span(line, last, closed=True))
-            covered = last
-    return BlockSpans(out, open_at_end=open_at_end)
-
-
-def _record_last_line(block: bytes, line: int, bounds: LineBounds, delimiter: bytes, quote: bytes) -> int | None:
-    """The last line of the record whose quoted field is open at the end of `line`, where it closes cleanly;
-    None when it does not (a quote followed by other text, or no closing quote within MAX_RECORD_BYTES);
-    _OPEN_AT_END when the block ends first."""
-    limit = bounds.starts[line] + MAX_RECORD_BYTES
-    position = bounds.text_ends[line]  # inside the quoted field, at its line break
-    while True:
-        q = block.find(quote, position, limit)
-        if q < 0:
-            return _OPEN_AT_END if limit > len(block) else None
-        after = block[q + 1 : q + 2]
-        if after == quote:  # a doubled quote stands for one
-            position = q + 2
-            continue
-        last = bounds.line_of(q)
-        if after in (b"", b"\r", b"\n"):
-            return last
-        if after != delimiter:
-            return None
-        # The field closed; the rest of its line may open another quoted field that goes on.
-        rest = block[q + 2 : bounds.text_ends[last]]
-        flags = sniffing.open_quote_lines(rest, delimiter.decode(), quote.decode()) if quote in rest else None
-        if flags is None or not flags[-1]:
-            return last
-        position = bounds.text_ends[last]
+            fields: dict[int, list[str] | None] = dict(zip(closed.tolist(), rows, strict=True))
+            return [
+                Span(first, last if last >= 0 else first, fields.get(i))
+                for i, (first, last) in enumerate(zip(found.firsts.tolist(), found.lasts.tolist(), strict=True))
+            ]
+        left_open[[int(found.firsts[i]) for i, row in zip(closed.tolist(), rows, strict=True) if row is None]] = True

@@ -268,9 +268,10 @@ def _sniff(
     else:
         widths = [len(r) for r in rows]
         columns = [f"column_{i}" for i in range(1, max(set(widths), key=widths.count) + 1)]
+    bare_cr = sniffing.has_bare_carriage_returns(lines)
     splittable = (
         not sniffing.has_quoted_line_break(lines, delimiter, quotechar)
-        and not sniffing.has_bare_carriage_returns(lines)
+        and not bare_cr
         and guess.name in ("utf-8", "utf-8-sig", "cp1252")
     )
     data_start = 0
@@ -291,6 +292,7 @@ def _sniff(
         sep_line=bool(named),
         preamble=preamble,
         data_start=data_start,
+        bare_cr=bare_cr,
     )
 
 
