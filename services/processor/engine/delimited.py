@@ -305,23 +305,32 @@ class DelimitedChunks:
 
     def _rows_of(self, texts: list[bytes]) -> list[list[str] | None]:
         """Each record's fields as Arrow reads it (line breaks in quoted fields), or None when it is not one row
-        of the table's width: all in one call, or one call each when some are not."""
+        of the table's width: one call on one thread, which numbers the records it rejects."""
+        rejected: set[int] = set()
 
-        def read(data: bytes) -> list[list[str]] | None:
-            rejected = _Rejections()
-            table = pacsv.read_csv(
+        def reject(row: pacsv.InvalidRow) -> str:
+            rejected.add(row.number if row.number is not None else -1)
+            return "skip"
+
+        def read(data: bytes) -> pa.Table:
+            return pacsv.read_csv(
                 pa.BufferReader(_keep_bom(data)),
                 read_options=self._read_options(len(data) + 2, 0),
-                parse_options=self._parse_options(rejected, newlines_in_values=True),
+                parse_options=self._parse_options(reject, newlines_in_values=True),
                 convert_options=self._convert_options(),
             )
-            rows = [list(row) for row in zip(*(column.to_pylist() for column in table.columns), strict=True)]
-            return None if rejected.seen else rows
 
-        rows = read(b"\n".join(texts) + b"\n")
-        if rows is not None and len(rows) == len(texts):
-            return list(rows)
-        return [one[0] if (one := read(text + b"\n")) is not None and len(one) == 1 else None for text in texts]
+        table = read(b"\n".join(texts) + b"\n")
+        numbers = range(1, len(texts) + 1)
+        if len(rejected) + table.num_rows == len(texts) and rejected <= set(numbers):
+            accepted = iter(zip(*(column.to_pylist() for column in table.columns), strict=True))
+            return [None if i in rejected else list(next(accepted)) for i in numbers]
+        out: list[list[str] | None] = []  # not one row per text after all: one call each
+        for text in texts:
+            rejected.clear()
+            one = read(text + b"\n")
+            out.append(list(one.to_pylist()[0].values()) if not rejected and one.num_rows == 1 else None)
+        return out
 
     def _records(self, block: bytes, spans: BlockSpans, skip: int) -> list[pa.RecordBatch] | None:
         """The block read by Arrow with line breaks in quoted fields (on its threads), or None when it rejects a
