@@ -2,7 +2,8 @@
 
 Also the same file with a line whose quote is left open every 4 MiB (a free-text field starting with a stray
 quote): such a line is read alone and the lines between by Arrow, against reading every such block line by line
-(the engine's way for a block with many such lines), both in this run.
+(the engine's way for a block with many such lines), both in this run; and with a quoted line break in every
+record (each record over two lines, read by Arrow block by block once the compiled scan has found them).
 
 .venv/bin/python bench/engine_read.py [MiB]   # generates a CSV of that size in a temp dir (default 100)
 """
@@ -45,6 +46,11 @@ def with_open_quotes(path: Path, out: Path, every: int = 4 * MIB) -> int:
     broken = b'0,"broken,0,2024-01-01,x\n'  # the quote runs to the line's end: Arrow would read on
     out.write_bytes(broken.join(pieces))
     return len(pieces) - 1
+
+
+def with_line_breaks(path: Path, out: Path) -> None:
+    """A copy of `path` whose every note holds a line break (quoted: each record spans two lines)."""
+    out.write_bytes(path.read_bytes().replace(b'"note, ', b'"note,\n'))
 
 
 def timed_bare(path: Path) -> float:
@@ -93,6 +99,13 @@ def main() -> None:
             f"{broken} lines left in an open quote, block 8 MiB: {around:.2f}s read around them "
             f"({around / clean:.2f}x the clean file's {clean:.2f}s); "
             f"{by_line:.2f}s line by line ({by_line / around:.1f}x)"
+        )
+        multiline = Path(tmp) / "line_breaks.csv"
+        with_line_breaks(path, multiline)
+        records = min(timed_reader(multiline, 8)[0] for _ in range(3))
+        print(
+            f"every record over two lines (a quoted line break in each note), block 8 MiB: {records:.2f}s "
+            f"({records / clean:.2f}x the clean file's)"
         )
 
 

@@ -1,11 +1,12 @@
 """Lines of a block that end inside a quoted field: a quoted line break, or a quote left open.
 
 A file is cut into blocks at line breaks, and a quoted field may hold one: whether or not the sample showed any
-(a note with a line break may first turn up in row 50,000). A line ending inside a quoted field (a compiled scan,
-_kernels.quoted_spans) starts a record over several lines when the field closes cleanly further on (its closing quote followed by
-a delimiter or a line end, within MAX_RECORD_BYTES) and Arrow reads the record as one row of the table's width;
-otherwise its quote is taken as left open and the line is read alone, so one stray quote never swallows the rest
-of the block. The decision depends on the bytes from the line on only, so it is the same whatever the blocks.
+(a note with a line break may first turn up in row 50,000). A line ending inside a quoted field (a compiled
+scan, _kernels.quoted_spans) starts a record over several lines when the field closes cleanly further on (its
+closing quote followed by a delimiter or a line end, within MAX_RECORD_BYTES) and Arrow reads the record as one
+row of the table's width; otherwise its quote is taken as left open and the line is read alone, so one stray
+quote never swallows the rest of the block. The decision depends on the bytes from the line on only, so it is the
+same whatever the blocks.
 """
 
 from __future__ import annotations
