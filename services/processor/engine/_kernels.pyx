@@ -302,6 +302,19 @@ def email_addresses(const offset_t[::1] offsets, const uint8_t[::1] data):
     return out
 
 
+cdef inline int _field_state(int state, uint8_t c, uint8_t delimiter, uint8_t quote) noexcept nogil:
+    """The state after byte `c` (not a line end) of a line read as Arrow reads it: 0 field start, 1 unquoted,
+    2 quoted, 3 just after a quote inside a quoted field (a quote opens a field only at its start, two quotes
+    inside one stand for one, text after the closing quote joins the field)."""
+    if state == 2:
+        return 3 if c == quote else 2
+    if state == 3:
+        return 2 if c == quote else (0 if c == delimiter else 1)
+    if c == delimiter:
+        return 0
+    return 2 if state == 0 and c == quote else 1
+
+
 def open_quote_lines(const uint8_t[::1] data, uint8_t delimiter, uint8_t quote):
     """One flag per line of `data` (lines end at \\n, \\r\\n or \\r; the text after the last end is a line too): 1 when
     the line ends inside a quoted field, read the way Arrow's CSV parser reads (a quote opens a field only at its
@@ -337,26 +350,19 @@ def open_quote_lines(const uint8_t[::1] data, uint8_t delimiter, uint8_t quote):
                     flags[line] = state == 2
                     line += 1
                     state = 0
-            elif state == 2:
-                if c == quote:
-                    state = 3
-                else:
+            else:
+                state = _field_state(state, c, delimiter, quote)
+                # Bytes that cannot change the state are skipped in one run.
+                if state == 2:
                     i += 1
                     while i < n and not quoted_stop[data[i]]:
                         i += 1
                     continue
-            elif state == 3:
-                state = 2 if c == quote else (0 if c == delimiter else 1)
-            elif c == delimiter:
-                state = 0
-            elif state == 0 and c == quote:
-                state = 2
-            else:
-                state = 1
-                i += 1
-                while i < n and not unquoted_stop[data[i]]:
+                if state == 1:
                     i += 1
-                continue
+                    while i < n and not unquoted_stop[data[i]]:
+                        i += 1
+                    continue
             i += 1
         flags[line] = state == 2
     return out
@@ -367,20 +373,8 @@ cdef bint _ends_in_quotes(const uint8_t* data, Py_ssize_t i, Py_ssize_t end, uin
     """Whether the text [i, end) of one line, starting at a field's start, ends inside a quoted field (as
     open_quote_lines reads a line)."""
     cdef int state = 0
-    cdef uint8_t c
     while i < end:
-        c = data[i]
-        if state == 2:
-            if c == quote:
-                state = 3
-        elif state == 3:
-            state = 2 if c == quote else (0 if c == delimiter else 1)
-        elif c == delimiter:
-            state = 0
-        elif state == 0 and c == quote:
-            state = 2
-        else:
-            state = 1
+        state = _field_state(state, data[i], delimiter, quote)
         i += 1
     return state == 2
 
