@@ -247,10 +247,9 @@ class DelimitedChunks:
         cut = int(bounds.starts[found.goes_on])
         return block[:cut], replace(found, goes_on=None), block[cut:]
 
-    def _lines_batch(self, block: bytes, spans: list[Span], skip: int) -> pa.RecordBatch:
+    def _lines_batch(self, block: bytes, bounds: LineBounds, spans: list[Span], skip: int) -> pa.RecordBatch:
         """The block read line by line, as Arrow would number it (empty lines skipped): for a block with many
         lines ending inside a quoted field."""
-        bounds = LineBounds.of(block)
         starting = {span.first: span for span in spans}
         rows: Rows = []
         number = self._next_row
@@ -293,7 +292,7 @@ class DelimitedChunks:
         bounds = LineBounds.of(block)
         found = spans_with_fields(block, flags, bounds, dialect.delimiter, dialect.quotechar, self._rows_of)
         if len(found) > _MAX_OPEN_LINES:
-            yield self._lines_batch(block, found, skip)
+            yield self._lines_batch(block, bounds, found, skip)
             return
         start = 0
         for span in found:
