@@ -287,7 +287,7 @@ def worker_bare(path: str, threads: bool = True) -> dict[str, Any]:
 def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dialect: str = "") -> dict[str, Any]:
     from services.processor import memory
     from services.processor.cpus import usable_cpus
-    from services.processor.engine import TableProfiler
+    from services.processor.engine import TableProfiler, column_pool
     from services.processor.engine.read_ahead import ReadAhead
     from services.processor.engine.reading import Dialect, open_table
 
@@ -300,9 +300,10 @@ def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dia
             reader = open_table(raw, byte_range=(start, end), dialect=Dialect.from_dict(json.loads(dialect)))
         else:
             reader = open_table(raw, file_name=Path(path).name)
-        with ReadAhead(reader.chunks(), enabled=usable_cpus() >= 2) as chunks:  # as the processor decides
+        cpus = usable_cpus()  # read-ahead and column threads as the processor decides them
+        with ReadAhead(reader.chunks(), enabled=cpus >= 2) as chunks, column_pool(min(8, int(cpus))) as pool:
             for chunk in chunks:
-                profiler.update(chunk)
+                profiler.update(chunk, pool)
     result: dict[str, Any] = {"rows": profiler.rows}
     if blob:
         Path(blob).write_bytes(profiler.to_bytes())
@@ -389,7 +390,7 @@ def parts(path: Path, repeat: int) -> dict[str, Any]:
     (other load on a shared machine slows the two-process run most).
     """
     cpus = len(os.sched_getaffinity(0))
-    from services.processor.engine import TableProfiler
+    from services.processor.engine import TableProfiler, column_pool
     from services.processor.engine.reading import plan_parts, sniff_dialect
 
     size = path.stat().st_size

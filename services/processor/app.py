@@ -57,6 +57,7 @@ class ProcessorApp:
                 block_bytes=settings.read_block_bytes,
                 chunk_rows=settings.chunk_rows,
                 read_ahead=settings.read_ahead if settings.read_ahead is not None else usable_cpus() >= 2,
+                profile_threads=settings.profile_threads or min(8, max(1, int(usable_cpus()))),
                 profile=ProfileConfig(exact_distinct_limit=settings.distinct_exact_limit),
                 retry=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
                 split=SplitPolicy(

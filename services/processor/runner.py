@@ -21,7 +21,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from opentelemetry import trace
 
 from services.processor import memory
-from services.processor.engine import DEFAULT_NA_TOKENS, ParseReport, ProfileConfig, TableProfile, TableProfiler
+from services.processor.engine import (
+    DEFAULT_NA_TOKENS,
+    ParseReport,
+    ProfileConfig,
+    TableProfile,
+    TableProfiler,
+    column_pool,
+)
 from services.processor.engine.options import Dialect, ReadOptions
 from services.processor.engine.read_ahead import ReadAhead
 from services.processor.engine.reading import NotATableError, open_table
@@ -70,6 +77,7 @@ class RunnerConfig:
     retry: RetryPolicy
     split: SplitPolicy
     read_ahead: bool = True
+    profile_threads: int = 1
 
 
 @dataclass(frozen=True)
@@ -277,9 +285,12 @@ class JobRunner:
                 )
                 # Numbers are read with the decimal mark of the file's dialect (sniffed on part 0, or given).
                 profiler = TableProfiler(replace(self._profile_config(job), decimal=reader.report.decimal))
-                with ReadAhead(reader.chunks(), enabled=cfg.read_ahead) as chunks:
+                with (
+                    ReadAhead(reader.chunks(), enabled=cfg.read_ahead) as chunks,
+                    column_pool(cfg.profile_threads) as pool,
+                ):
                     for chunk in chunks:
-                        profiler.update(chunk)
+                        profiler.update(chunk, pool)
                         progress.rows_done += len(chunk)
             except _Stop:
                 raise

@@ -2,6 +2,7 @@
 
 profiler = TableProfiler(ProfileConfig())
 for chunk in reader.chunks(): profiler.update(chunk)  # Arrow tables or DataFrames of text columns
+with column_pool(2) as pool: profiler.update(chunk, pool)  # a long chunk's columns on two threads
 profiler.merge(TableProfiler.from_bytes(blob))    # parts profiled elsewhere
 profile = profiler.finish(parse_report)           # TableProfile; profile.to_dict() is JSON-ready
 """
@@ -20,7 +21,7 @@ from .model import (
     TopValue,
 )
 from .parse_report import ParseIssue, ParseReport
-from .table import TableProfiler, profile_dataframe
+from .table import TableProfiler, column_pool, profile_dataframe
 
 __all__ = [
     "DEFAULT_NA_TOKENS",
@@ -38,5 +39,6 @@ __all__ = [
     "TableProfiler",
     "TextProfile",
     "TopValue",
+    "column_pool",
     "profile_dataframe",
 ]

@@ -9,6 +9,8 @@ The correlation sample is a bottom-k sample of rows by a seeded hash of their co
 
 from __future__ import annotations
 
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +30,18 @@ from .parse_report import ParseReport
 from .quality import quality_score
 from .row_hashes import DistinctRowHashes
 from .row_sample import RowSample
+
+# A chunk's columns are profiled at once in the caller's thread pool from this many rows on. Most of a column's
+# work on a long chunk is in compiled kernels, Arrow and numpy, which release the GIL, so two columns' work
+# overlaps; on short chunks (a wide table's) the fixed round of Python calls per column dominates and the threads
+# queue for the GIL. Measured with two CPUs and read-ahead (2026-12-06): 7 columns, 85,000 rows a chunk, 1.25x;
+# 40 columns, 18,000 rows, 1.12-1.25x; 400 columns, 2,000 rows, 0.85-0.92x.
+PARALLEL_MIN_ROWS = 10_000
+
+
+def column_pool(threads: int) -> AbstractContextManager[Executor | None]:
+    """Threads for `TableProfiler.update` (None for one: the caller's), shut down when the `with` ends."""
+    return ThreadPoolExecutor(threads, thread_name_prefix="profile-column") if threads > 1 else nullcontext()
 
 
 def _to_arrow(series: pd.Series) -> pa.Array:
@@ -71,7 +85,8 @@ class TableProfiler:
         elif [c.name for c in self.columns] != names:
             raise ValueError(f"chunk columns {names} differ from {[c.name for c in self.columns]}")
 
-    def update(self, chunk: Chunk) -> None:
+    def update(self, chunk: Chunk, pool: Executor | None = None) -> None:
+        """`pool`: threads to profile the columns of a long chunk at once (see PARALLEL_MIN_ROWS)."""
         names, arrays = _columns(chunk)
         self._init_columns(names)
         assert self.columns is not None
@@ -79,9 +94,13 @@ class TableProfiler:
         if n == 0:
             return
         self.rows += n
+        if pool is not None and n >= PARALLEL_MIN_ROWS and len(arrays) > 1:
+            column_hashes = list(pool.map(ColumnAccumulator.update, self.columns, arrays))
+        else:
+            column_hashes = [column.update(array) for column, array in zip(self.columns, arrays, strict=True)]
         row_hashes = np.zeros(n, np.uint64)
-        for column, array in zip(self.columns, arrays, strict=True):
-            row_hashes = combine(row_hashes, column.update(array))
+        for hashes in column_hashes:  # in column order: the row hash depends on it
+            row_hashes = combine(row_hashes, hashes)
         self.distinct_rows.add_chunk(row_hashes)
         self.sample.offer(arrays, row_hashes)
 

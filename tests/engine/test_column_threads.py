@@ -1,0 +1,84 @@
+"""Profiling a long chunk's columns on a thread pool gives the profile one thread gives, duplicate rows included."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from services.processor.engine import TableProfiler, column_pool
+from services.processor.engine.table import PARALLEL_MIN_ROWS
+
+from .test_merge import assert_same
+
+
+class CountingPool(ThreadPoolExecutor):
+    """A real pool that also records which threads ran the column updates."""
+
+    def __init__(self) -> None:
+        super().__init__(2, thread_name_prefix="test-pool")
+        self.threads: set[str] = set()
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any], **kwargs: Any) -> Iterator[Any]:
+        def recorded(*args: Any) -> Any:
+            self.threads.add(threading.current_thread().name)
+            return fn(*args)
+
+        return super().map(recorded, *iterables, **kwargs)
+
+
+def _frame(rows: int) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    numbers = rng.integers(0, 50, rows).astype(str)
+    return pd.DataFrame(
+        {
+            "n": numbers,
+            "f": np.round(rng.normal(0, 1, rows), 2).astype(str),
+            "c": rng.choice(np.array(["a", "b", "", "NA"]), rows),
+            "e": np.char.add(np.char.add("u", (rng.integers(0, 30, rows)).astype(str)), "@x.org"),
+        }
+    ).astype("string")
+
+
+def test_a_long_chunk_profiled_on_threads_equals_one_thread() -> None:
+    df = _frame(2 * PARALLEL_MIN_ROWS)  # few distinct rows: duplicates depend on every column's row hashes in order
+    alone = TableProfiler()
+    alone.update(df)
+    threaded = TableProfiler()
+    with CountingPool() as pool:
+        threaded.update(df, pool)
+        threaded.update(df.iloc[:100], pool)  # a short chunk stays on the caller's thread
+    alone.update(df.iloc[:100])
+    assert pool.threads and all(name.startswith("test-pool") for name in pool.threads)
+    expected, got = alone.finish(), threaded.finish()
+    assert got.duplicate_rows == expected.duplicate_rows > 0
+    assert_same(got.to_dict(), expected.to_dict())
+
+
+def test_row_hashes_do_not_depend_on_threads() -> None:
+    """Parts of one file may be profiled with and without threads: their row hashes must agree, or rows repeated
+    across parts would not count as duplicates when the parts merge."""
+    df = _frame(PARALLEL_MIN_ROWS)
+    df["id"] = pd.Series(np.arange(len(df)).astype(str), dtype="string")  # every row distinct within a part
+    threaded, alone = TableProfiler(), TableProfiler()
+    with column_pool(2) as pool:
+        threaded.update(df, pool)
+    alone.update(df)
+    assert threaded.duplicate_rows() == 0
+    threaded.merge(alone)
+    assert threaded.duplicate_rows() == len(df)
+
+
+def test_short_chunks_stay_on_the_callers_thread() -> None:
+    with CountingPool() as pool:
+        TableProfiler().update(_frame(PARALLEL_MIN_ROWS - 1), pool)
+    assert not pool.threads
+
+
+def test_one_thread_means_no_pool() -> None:
+    with column_pool(1) as none, column_pool(2) as two:
+        assert none is None and isinstance(two, ThreadPoolExecutor)
