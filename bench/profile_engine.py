@@ -390,7 +390,7 @@ def parts(path: Path, repeat: int) -> dict[str, Any]:
     (other load on a shared machine slows the two-process run most).
     """
     cpus = len(os.sched_getaffinity(0))
-    from services.processor.engine import TableProfiler, column_pool
+    from services.processor.engine import TableProfiler
     from services.processor.engine.reading import plan_parts, sniff_dialect
 
     size = path.stat().st_size
