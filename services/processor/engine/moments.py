@@ -5,7 +5,9 @@ Definitions match pandas exactly:
   skewness  = sqrt(n (n - 1)) / (n - 2) * m3 / m2**1.5       (adjusted Fisher-Pearson G1; NaN when n < 3)
   kurtosis  = n (n + 1) (n - 1) M4 / ((n - 2)(n - 3) M2**2) - 3 (n - 1)**2 / ((n - 2)(n - 3))
                                                               (excess G2, bias-corrected; NaN when n < 4)
-with m_k = M_k / n; a constant column has skewness and kurtosis 0, as in pandas.
+with m_k = M_k / n; a constant column has skewness and kurtosis 0, as in pandas. A chunk's own moments come
+from a compiled loop (_kernels.numeric_summary): the mean, corrected by the mean of the deviations from it (which
+keeps it accurate when values are large and close together), then the centred sums.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 
 @dataclass
@@ -24,21 +24,6 @@ class Moments:
     m2: float = 0.0
     m3: float = 0.0
     m4: float = 0.0
-
-    @classmethod
-    def of(cls, values: np.ndarray, weights: np.ndarray) -> Moments:
-        """Moments of `values` each repeated `weights` times (two passes: mean first, then centred sums)."""
-        n = int(weights.sum())
-        if n == 0:
-            return cls()
-        w = weights.astype(np.float64)
-        mean = _dot(w, values) / n
-        d = values - mean
-        # One more correction pass keeps the mean accurate when values are large and close together.
-        mean += _dot(w, d) / n
-        d = values - mean
-        d2 = d * d
-        return cls(n, mean, _dot(w, d2), _dot(w, d2 * d), _dot(w, d2 * d2))
 
     def merge(self, other: Moments) -> None:
         if other.n == 0:
@@ -96,11 +81,6 @@ class Moments:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Moments:
         return cls(**state)
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    # Not np.dot: OpenBLAS threads it, and on a busy machine its spinning threads make it 100x slower.
-    return float(np.multiply(a, b).sum())
 
 
 def _tiny(mean: float) -> float:
