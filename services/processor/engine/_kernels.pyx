@@ -1,8 +1,9 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled loops: over Arrow string buffers, the engine's value hash (5-9x the numpy passes it replaced), the
-grouping of a chunk's values by it, the per-string byte counts of the type and pattern pre-filters and the e-mail
-pattern; over a chunk's distinct numbers, their weighted moments; over a block, the lines that end inside a quoted field; over value
-hashes, DataSketches' HLL coupons and the filter that offers the sketch only values raising a register.
+grouping of a chunk's values by it, the per-string byte counts of the type pre-filters, the e-mail pattern and
+the other patterns' pre-filters; over a chunk's distinct numbers, their weighted moments; over a block, the lines
+that end inside a quoted field; over value hashes, DataSketches' HLL coupons and the filter that offers the
+sketch only values raising a register.
 
 `hashing.py` documents the hash; tests/engine/test_hashing.py defines it in plain Python and checks this loop
 against it, so part states written by processors of two versions stay interchangeable. The loops run without
@@ -267,39 +268,94 @@ cdef inline bint is_letter(uint8_t c) noexcept nogil:
     return <uint8_t>((c | 32) - 97) < 26  # ASCII A-Z or a-z
 
 
-def email_addresses(const offset_t[::1] offsets, const uint8_t[::1] data):
-    """1 for each string that text.PATTERNS["email"], ^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}$, matches: one '@' with text
-    before it, no whitespace, and a last '.' after the '@' and a character past it, followed by two or more ASCII
-    letters to the end (the letters hold no '.', so the dot the regex ends on is the last one)."""
+cdef enum:
+    # Bits of pattern_flags: the e-mail pattern matched; the other patterns' necessary conditions (text.py)
+    EMAIL = 1
+    URL = 2
+    UUID = 4
+    IP_ADDRESS = 8
+    PHONE = 16
+    NUMERIC_TEXT = 32
+    NESTED = 64
+
+
+cdef inline bint is_email(const uint8_t* p, int64_t n) noexcept nogil:
+    # text.PATTERNS["email"], ^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$: one '@' with text before it, no whitespace, and a
+    # last '.' after the '@' and a character past it, followed by two or more ASCII letters to the end (the
+    # letters hold no '.', so the dot the regex ends on is the last one).
+    cdef int64_t k, at = -1, dot = -1, ats = 0
+    cdef uint8_t c
+    if memchr(p, 64, n) == NULL:  # most text holds no '@': one vectorised scan
+        return False
+    for k in range(n):
+        c = p[k]
+        if c == 64:
+            at = k
+            ats += 1
+        elif c == 46:
+            dot = k
+        elif is_space(c):
+            return False
+    if ats != 1 or at == 0 or dot < at + 2 or n - dot < 3:
+        return False
+    for k in range(dot + 1, n):
+        if not is_letter(p[k]):
+            return False
+    return True
+
+
+cdef inline bint is_hex(uint8_t c) noexcept nogil:
+    return <uint8_t>(c - 48) < 10 or <uint8_t>((c | 32) - 97) < 6
+
+
+def pattern_flags(const offset_t[::1] offsets, const uint8_t[::1] data):
+    """Per string, in one pass: EMAIL when the e-mail pattern matches it, and the bit of each other pattern it
+    could match (a necessary condition on its length and first bytes; the regex decides):
+    URL: "http", "https" and "ftp" start with h or f, a t second, at least 7 bytes ("ftp://x");
+    UUID: 36 bytes, a '-' ninth; IP_ADDRESS: a digit first and at most 15 bytes (IPv4), or a hex digit or ':'
+    first, at most 39 bytes and two ':' (IPv6: at most 8 groups of 4 hex digits); PHONE: a digit, '+' or '('
+    first; NUMERIC_TEXT: a digit, a sign, '$' or the lead byte of '€' (E2) or of '£' and '¥' (C2) first;
+    NESTED: '{' or '[' first."""
     cdef Py_ssize_t n = offsets.shape[0] - 1
     out = np.zeros(max(n, 0), dtype=np.uint8)
-    cdef uint8_t[::1] matches = out
+    cdef uint8_t[::1] flags = out
     cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* p
+    cdef const uint8_t* colon
     cdef Py_ssize_t i
-    cdef int64_t k, start, end, at, dot, ats
-    cdef uint8_t c
-    cdef bint ok
+    cdef int64_t size, colons
+    cdef uint8_t c, f
+    cdef bint digit
     with nogil:
         for i in range(n):
-            start, end = offsets[i], offsets[i + 1]
-            at, dot, ats, ok = -1, -1, 0, True
-            for k in range(start, end):
-                c = base[k]
-                if c == 64:
-                    at = k
-                    ats += 1
-                elif c == 46:
-                    dot = k
-                elif is_space(c):
-                    ok = False
-                    break
-            if not ok or ats != 1 or at == start or dot < at + 2 or end - dot < 3:
+            size = offsets[i + 1] - offsets[i]
+            if size == 0:
                 continue
-            for k in range(dot + 1, end):
-                if not is_letter(base[k]):
-                    ok = False
-                    break
-            matches[i] = ok
+            p = base + offsets[i]
+            c = p[0]
+            digit = <uint8_t>(c - 48) < 10
+            f = EMAIL if is_email(p, size) else 0
+            if (c | 32) in (104, 102) and size >= 7 and (p[1] | 32) == 116:  # h or f, then t
+                f |= URL
+            if size == 36 and p[8] == 45:
+                f |= UUID
+            if digit and size <= 15:
+                f |= IP_ADDRESS
+            elif (is_hex(c) or c == 58) and size <= 39:
+                colons = 0
+                colon = <const uint8_t*>memchr(p, 58, size)
+                while colon != NULL and colons < 2:
+                    colons += 1
+                    colon = <const uint8_t*>memchr(colon + 1, 58, size - (colon + 1 - p))
+                if colons >= 2:
+                    f |= IP_ADDRESS
+            if digit or c == 43 or c == 40:
+                f |= PHONE
+            if digit or c == 43 or c == 45 or c == 36 or c == 0xE2 or c == 0xC2:
+                f |= NUMERIC_TEXT
+            if c == 123 or c == 91:
+                f |= NESTED
+            flags[i] = f
     return out
 
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _kernels
-from .types import DIGITS, GROUPED_THOUSANDS, ByteView, bool_mask, byte_table
+from .types import GROUPED_THOUSANDS, ByteView, bool_mask
 
 PATTERNS: dict[str, str] = {
     "email": r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
@@ -36,40 +36,11 @@ PATTERNS: dict[str, str] = {
 }
 
 
-def _candidates(view: ByteView) -> dict[str, np.ndarray]:
-    """Per pattern but e-mail, the values it could match (a necessary condition, checked on bytes); the regex
-    decides. E-mail addresses are matched by a compiled check equal to the regex (an e-mail column is mostly
-    distinct, and Arrow's regex took ~95 ns a value)."""
-    first, lengths = view.first, view.lengths
-    digit_first = DIGITS[first]
-    # An IPv6 text has at most 8 groups of 4 hex digits and 7 colons, two colons at least, and starts with either.
-    ipv6 = _IPV6_FIRST[first] & (lengths <= 39)
-    long_enough, uuid_long = lengths >= 7, lengths == 36
-    return {
-        # "http", "https" and "ftp" all have a "t" second.
-        "url": _URL_FIRST[first] & long_enough & _URL_SECOND[_byte_at(view, 1, long_enough)],
-        "uuid": uuid_long & (_byte_at(view, 8, uuid_long) == ord("-")),
-        "ip_address": (digit_first & (lengths <= 15)) | (ipv6 & (view.count(ord(":"), where=ipv6) >= 2)),
-        "phone": _PHONE_FIRST[first],
-        "numeric_text": _NUMERIC_TEXT_FIRST[first],
-        "nested": _NESTED_FIRST[first],
-    }
-
-
-def _byte_at(view: ByteView, position: int, where: np.ndarray) -> np.ndarray:
-    """Each string's byte at `position` where `where` (which must be only strings that long), else 0."""
-    out = np.zeros(len(where), dtype=np.uint8)
-    out[where] = view.data[view.starts[where] + position]
-    return out
-
-
-_URL_FIRST = byte_table("hHfF")
-_URL_SECOND = byte_table("tT")
-_IPV6_FIRST = byte_table("0123456789abcdefABCDEF:")
-_PHONE_FIRST = byte_table("0123456789+(")
-# A sign, a digit, "$", or the lead byte of "€" (E2) or of "£" and "¥" (C2).
-_NUMERIC_TEXT_FIRST = byte_table(b"0123456789+-$\xe2\xc2")
-_NESTED_FIRST = byte_table("{[")
+# Each pattern's bit in _kernels.pattern_flags, which also decides the e-mail pattern itself (an e-mail column is
+# mostly distinct, and Arrow's regex took ~95 ns a value); for the others it marks the values the regex could
+# match, a necessary condition on bytes.
+_FLAG_BITS = {"url": 2, "uuid": 4, "ip_address": 8, "phone": 16, "numeric_text": 32, "nested": 64}
+_EMAIL_BIT = 1
 
 
 class TextAccumulator:
@@ -96,9 +67,10 @@ class TextAccumulator:
         if untyped.any():
             view = view if untyped.all() else ByteView(trimmed.filter(pa.array(untyped)))
             weights = counts[untyped]
-            emails = _kernels.email_addresses(view.offsets, view.data).view(bool)
-            self.patterns["email"] += int(weights[emails].sum())
-            for name, candidates in _candidates(view).items():
+            flags = _kernels.pattern_flags(view.offsets, view.data)
+            self.patterns["email"] += int(weights[(flags & _EMAIL_BIT) != 0].sum())
+            for name, bit in _FLAG_BITS.items():
+                candidates = (flags & bit) != 0
                 if candidates.any():
                     matched = pc.match_substring_regex(view.subset(candidates), PATTERNS[name])
                     self.patterns[name] += int(weights[candidates][bool_mask(matched)].sum())
