@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.processor.engine.hashing import hash_strings
+from services.processor.engine.hashing import combine, hash_strings
 
 MASK = (1 << 64) - 1
 
@@ -50,3 +50,13 @@ def test_the_compiled_hash_matches_the_definition(values: list[str], skip: int, 
     got = hash_strings(array)
     assert got.dtype == np.uint64
     assert got.tolist() == [value_hash(v) for v in values]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, MASK), st.integers(0, MASK)), max_size=30))
+def test_row_hashes_fold_columns_as_defined(pairs: list[tuple[int, int]]) -> None:
+    """A row's hash folds in each column's value hash as splitmix64(row * 31 + value): part states hold row hashes,
+    so processors of two versions must agree on them."""
+    rows = np.array([r for r, _ in pairs], dtype=np.uint64)
+    values = np.array([v for _, v in pairs], dtype=np.uint64)
+    assert combine(rows, values).tolist() == [splitmix64((r * 31 + v) & MASK) for r, v in pairs]

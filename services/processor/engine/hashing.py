@@ -72,6 +72,7 @@ def take_strings(array: pa.Array, rows: np.ndarray) -> pa.Array:
 
 
 def combine(row_hashes: np.ndarray, column_hashes: np.ndarray) -> np.ndarray:
-    """Fold one column's per-row hashes into the running row hashes (order-sensitive)."""
-    with np.errstate(over="ignore"):
-        return splitmix64(row_hashes * np.uint64(31) + column_hashes)
+    """Fold one column's per-row hashes into the running row hashes (order-sensitive), in place:
+    splitmix64(row * 31 + value), in a compiled loop."""
+    _kernels.combine_rows(row_hashes, column_hashes)
+    return row_hashes
