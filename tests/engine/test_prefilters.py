@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from services.processor.engine import types
-from services.processor.engine.distinct import DistinctAccumulator, _most_counted
+from services.processor.engine.distinct import DistinctAccumulator, _most_counted, _to_feed
 from services.processor.engine.hashing import MISSING_HASH, group_strings, hash_strings, take_strings
 from services.processor.engine.text import PATTERNS, TextAccumulator
 
@@ -281,6 +281,27 @@ def test_top_counted_values_are_those_a_full_stable_sort_picks(counts: list[int]
     n = data.draw(st.integers(1, len(counts)))
     array = np.array(counts)
     assert _most_counted(array, n).tolist() == np.argsort(-array, kind="stable")[:n].tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=60), st.integers(1, 20), st.sampled_from([0.01, 0.2, 0.5]))
+def test_the_values_fed_to_the_frequent_items_sketch_are_the_keep_most_counted(
+    counts: list[int], keep: int, epsilon: float
+) -> None:
+    """The definition: all values in given order when they fit, else the `keep` most counted (a full stable sort)
+    and the largest count left out; then values seen once left out too when the largest left out was 1 or there
+    are at least 1 / epsilon of them."""
+    array = np.array(counts)
+    order, left_out = np.arange(len(array)), 0
+    if len(array) > keep:
+        ranked = np.argsort(-array, kind="stable")
+        order, left_out = ranked[:keep], int(array[ranked[keep]])
+    if left_out <= 1:
+        once = array[order] == 1
+        if left_out == 1 or once.sum() * epsilon >= 1:
+            order, left_out = order[~once], 1
+    got, got_left_out = _to_feed(array, keep, epsilon)
+    assert (got.tolist(), got_left_out) == (order.tolist(), left_out)
 
 
 @settings(max_examples=200, deadline=None)

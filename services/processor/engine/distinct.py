@@ -110,19 +110,7 @@ class DistinctAccumulator:
         assert self.hll is not None and self.frequent is not None
         self.repeats = self.repeats or bool(len(counts) and counts.max() > 1)
         self.hll.update(hashes)
-        keep = 4 << self.lg_map
-        order, left_out = np.arange(len(keys)), 0
-        if len(keys) > keep:
-            # All once (a high-cardinality chunk): the stable order is the given one.
-            order = order[: keep + 1] if counts.max() == 1 else _most_counted(counts, keep + 1)
-            left_out = int(counts[order[keep]])
-            order = order[:keep]
-        if left_out <= 1:
-            # Leaving out the values seen once adds 1 to the bound; feeding them adds epsilon per value to the
-            # sketch's own (and churns it): leave them out when there are at least 1 / epsilon of them.
-            once = counts[order] == 1
-            if left_out == 1 or once.sum() * self.frequent.epsilon >= 1:
-                order, left_out = order[~once], 1
+        order, left_out = _to_feed(counts, 4 << self.lg_map, self.frequent.epsilon)
         self.top_error += left_out
         if len(order) < len(keys):
             counts = counts[order]
@@ -233,6 +221,29 @@ def _same_text(a: pa.Array, b: pa.Array) -> bool:
     if len(a) <= 64:  # a few values (a categorical column's chunk): as Python text, quicker than two Arrow calls
         return bool(a.to_pylist() == b.to_pylist())
     return bool(pc.all(pc.equal(a.cast(pa.large_string()), b)).as_py())
+
+
+def _to_feed(counts: np.ndarray, keep: int, epsilon: float) -> tuple[np.ndarray, int]:
+    """Which of a chunk's values feed the frequent-items sketch (positions, in feeding order: by count, ties in
+    given order) and the largest count left out (0: none): the `keep` most counted values, less those seen once
+    when that costs the bound nothing or pays for itself (module docstring)."""
+    order, left_out = np.arange(len(counts)), 0
+    if len(counts) > keep:
+        repeated = np.flatnonzero(counts > 1)
+        if len(repeated) <= keep:
+            # The usual high-cardinality chunk: its repeated values all fit, so the largest count left out is 1.
+            order, left_out = repeated[np.argsort(-counts[repeated], kind="stable")], 1
+        else:
+            order = _most_counted(counts, keep + 1)
+            left_out = int(counts[order[keep]])
+            order = order[:keep]
+    if left_out <= 1:
+        # Leaving out the values seen once adds 1 to the bound; feeding them adds epsilon per value to the
+        # sketch's own (and churns it): leave them out when there are at least 1 / epsilon of them.
+        once = counts[order] == 1
+        if left_out == 1 or once.sum() * epsilon >= 1:
+            order, left_out = order[~once], 1
+    return order, left_out
 
 
 def _most_counted(counts: np.ndarray, n: int) -> np.ndarray:
