@@ -214,7 +214,8 @@ class DelimitedChunks:
             if cut < 0:
                 carry += data  # a line longer than a block: keep reading
                 continue
-            block, carry = (carry + data[: cut + 1], data[cut + 1 :]) if data else (carry, b"")
+            # One copy of the block, not two (`carry + data[: cut + 1]`), while holding the GIL.
+            block, carry = (b"".join((carry, memoryview(data)[: cut + 1])), data[cut + 1 :]) if data else (carry, b"")
             if block:
                 block, spans, tail = self._spans(block, final=not data)
                 carry = tail + carry
