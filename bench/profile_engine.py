@@ -287,7 +287,7 @@ def worker_bare(path: str, threads: bool = True) -> dict[str, Any]:
 def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dialect: str = "") -> dict[str, Any]:
     from services.processor import memory
     from services.processor.cpus import usable_cpus
-    from services.processor.engine import TableProfiler, column_pool
+    from services.processor.engine import TableProfiler, column_pool, column_threads
     from services.processor.engine.read_ahead import ReadAhead
     from services.processor.engine.reading import Dialect, open_table
 
@@ -301,7 +301,7 @@ def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dia
         else:
             reader = open_table(raw, file_name=Path(path).name)
         cpus = usable_cpus()  # read-ahead and column threads as the processor decides them
-        with ReadAhead(reader.chunks(), enabled=cpus >= 2) as chunks, column_pool(min(8, int(cpus))) as pool:
+        with ReadAhead(reader.chunks(), enabled=cpus >= 2) as chunks, column_pool(column_threads(cpus)) as pool:
             for chunk in chunks:
                 profiler.update(chunk, pool)
     result: dict[str, Any] = {"rows": profiler.rows}

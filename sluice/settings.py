@@ -121,7 +121,7 @@ class ProcessorSettings(CommonSettings):
         ge=1,
         description="Threads profiling the columns of a chunk at once, for chunks of 10,000 rows or more: about "
         "1.2x faster with two CPUs on tables of up to a few dozen columns (a wide table's short chunks stay on "
-        "one thread). Empty: the CPUs the processor may use (its affinity and cgroup CPU limit), at most 8.",
+        "one thread). Empty: the CPUs the processor may use (its affinity and cgroup CPU limit), at most 4.",
     )
     split_bytes: int = Field(
         512 * 1024**2,

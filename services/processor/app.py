@@ -9,7 +9,7 @@ import threading
 
 from services.processor.admin import ProcessorAdminServicer
 from services.processor.cpus import usable_cpus
-from services.processor.engine import ProfileConfig
+from services.processor.engine import ProfileConfig, column_threads
 from services.processor.parts import SplitPolicy
 from services.processor.runner import JobRunner, RunnerConfig
 from services.processor.sweeper import PartStateSweeper
@@ -57,7 +57,7 @@ class ProcessorApp:
                 block_bytes=settings.read_block_bytes,
                 chunk_rows=settings.chunk_rows,
                 read_ahead=settings.read_ahead if settings.read_ahead is not None else usable_cpus() >= 2,
-                profile_threads=settings.profile_threads or min(8, max(1, int(usable_cpus()))),
+                profile_threads=settings.profile_threads or column_threads(usable_cpus()),
                 profile=ProfileConfig(exact_distinct_limit=settings.distinct_exact_limit),
                 retry=RetryPolicy(base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds),
                 split=SplitPolicy(

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from services.processor.engine import TableProfiler, column_pool
+from services.processor.engine import TableProfiler, column_pool, column_threads
 from services.processor.engine.table import PARALLEL_MIN_ROWS
 
 from .test_merge import assert_same
@@ -82,3 +82,4 @@ def test_short_chunks_stay_on_the_callers_thread() -> None:
 def test_one_thread_means_no_pool() -> None:
     with column_pool(1) as none, column_pool(2) as two:
         assert none is None and isinstance(two, ThreadPoolExecutor)
+    assert [column_threads(cpus) for cpus in (0.5, 1, 1.5, 2, 3, 16)] == [1, 1, 1, 2, 3, 4]

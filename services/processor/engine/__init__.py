@@ -21,7 +21,7 @@ from .model import (
     TopValue,
 )
 from .parse_report import ParseIssue, ParseReport
-from .table import TableProfiler, column_pool, profile_dataframe
+from .table import TableProfiler, column_pool, column_threads, profile_dataframe
 
 __all__ = [
     "DEFAULT_NA_TOKENS",
@@ -40,5 +40,6 @@ __all__ = [
     "TextProfile",
     "TopValue",
     "column_pool",
+    "column_threads",
     "profile_dataframe",
 ]
