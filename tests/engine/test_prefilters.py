@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from services.processor.engine import types
+from services.processor.engine import _kernels, types
 from services.processor.engine.distinct import DistinctAccumulator, _most_counted, _to_feed
 from services.processor.engine.hashing import MISSING_HASH, group_strings, hash_strings, take_strings
 from services.processor.engine.text import PATTERNS, TextAccumulator
@@ -383,3 +383,17 @@ def test_dates_parse_as_pandas_parses_them(values: list[str]) -> None:
             near = pd.Timestamp("1677-09-22", tz="UTC") <= stamp <= pd.Timestamp("2262-04-11", tz="UTC")
             assert parsed.far[i] == (not near), value
             assert parsed.stamps[i] == stamp.as_unit("us" if parsed.far[i] else "ns").asm8.view("i8"), value
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=64),
+    st.sampled_from([0x0A, 0x00, 0x80, 0xFF]),
+    st.integers(0, 3000),
+    st.integers(0, 9),
+)
+def test_byte_facts_are_isascii_and_a_count(head: bytes, byte: int, run: int, tail: int) -> None:
+    """The reader's compiled scan: a run of the counted byte longer than its 255-word lanes hold, ends that are not
+    whole words, and bytes at the ASCII boundary."""
+    data = head + bytes([byte]) * run + bytes(range(0x7E, 0x7E + tail))
+    assert _kernels.byte_facts(data, byte) == (data.isascii(), data.count(bytes([byte])))

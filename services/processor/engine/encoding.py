@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import numpy as np
-
+from services.processor.engine import _kernels
 from services.processor.engine.streams import _ReadOnly, read_fully
 
 Decoder = Callable[[bytes | memoryview, str, bool], tuple[str, int]]
@@ -148,14 +147,18 @@ class TranscodingStream(_ReadOnly):
             raw, self._bom_left = raw[dropped:], self._bom_left - dropped
         self._eof = final
         data = self._pending + raw if self._pending else raw
-        out, used = self._transcode(data, final)
+        # One compiled pass without the GIL (the reader runs beside the profiler's threads).
+        ascii, lines = _kernels.byte_facts(data, 0x0A) if self._passthrough else (False, 0)
+        if ascii:  # ASCII is UTF-8: no decoding (4x quicker than validating)
+            out, used = data, len(data)
+        else:
+            out, used = self._transcode(data, final)
+            lines = _kernels.byte_facts(out, 0x0A)[1]
         self._pending = data[used:]
-        self.lines += int(np.count_nonzero(np.frombuffer(out, np.uint8) == 0x0A))  # 2x bytes.count
+        self.lines += lines
         self._out = out
 
     def _transcode(self, data: bytes, final: bool) -> tuple[bytes, int]:
-        if self._passthrough and data.isascii():  # ASCII is UTF-8: no decoding (4x quicker than validating)
-            return data, len(data)
         try:
             text, used = self._decode(data, "strict", final)
         except UnicodeDecodeError:
