@@ -10,7 +10,7 @@ against it, so part states written by processors of two versions stay interchang
 the GIL.
 """
 
-from libc.math cimport INFINITY, NAN, isfinite
+from libc.math cimport INFINITY, NAN, fabs, isfinite
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 
@@ -717,15 +717,33 @@ def hll_raise(const uint64_t[::1] values, uint8_t[::1] registers, int lg_k):
     return out
 
 
+cdef struct Sum:
+    double total
+    double lost  # the low-order bits the total's rounding dropped (Neumaier's compensation)
+
+
+cdef inline void add(Sum* sum, double x) noexcept nogil:
+    cdef double t = sum.total + x
+    if fabs(sum.total) >= fabs(x):
+        sum.lost += (sum.total - t) + x
+    else:
+        sum.lost += (x - t) + sum.total
+    sum.total = t
+
+
 def numeric_summary(const double[::1] values, const int64_t[::1] counts):
     """(finite count, non-finite count, zeros, negatives, min, max, mean, M2, M3, M4) of `values`, each seen
     `counts` times; all but the non-finite count over the finite values only (min, max, mean and the central
-    sums M2 to M4 are nan when there are none). Moments.of's two passes in three loops (a mean, its correction
-    by the mean of the deviations, then the centred sums), where numpy took a dozen passes and their arrays."""
+    sums M2 to M4 are nan when there are none). Three loops: the mean, its correction by the mean of the
+    deviations from it (which keeps it accurate when values are large and close together), then the centred sums.
+    The sums are compensated (Neumaier): a skewness near zero is a difference of large cubes, and plain running
+    sums lost digits that numpy's pairwise sums kept."""
     cdef Py_ssize_t n = values.shape[0], i
     cdef int64_t finite = 0, other = 0, zeros = 0, negatives = 0
-    cdef double v, w, d, d2, mean, total = 0.0, correction = 0.0, m2 = 0.0, m3 = 0.0, m4 = 0.0
+    cdef double v, w, d, d2, mean
     cdef double low = INFINITY, high = -INFINITY
+    cdef Sum total = Sum(0.0, 0.0), correction = Sum(0.0, 0.0)
+    cdef Sum m2 = Sum(0.0, 0.0), m3 = Sum(0.0, 0.0), m4 = Sum(0.0, 0.0)
     with nogil:
         for i in range(n):
             v = values[i]
@@ -733,7 +751,7 @@ def numeric_summary(const double[::1] values, const int64_t[::1] counts):
                 other += counts[i]
                 continue
             finite += counts[i]
-            total += <double>counts[i] * v
+            add(&total, <double>counts[i] * v)
             if v == 0:
                 zeros += counts[i]
             elif v < 0:
@@ -745,19 +763,22 @@ def numeric_summary(const double[::1] values, const int64_t[::1] counts):
     if finite == 0:
         return 0, other, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN
     with nogil:
-        mean = total / <double>finite
+        mean = (total.total + total.lost) / <double>finite
         for i in range(n):
             v = values[i]
             if isfinite(v):
-                correction += <double>counts[i] * (v - mean)
-        mean += correction / <double>finite
+                add(&correction, <double>counts[i] * (v - mean))
+        mean += (correction.total + correction.lost) / <double>finite
         for i in range(n):
             v = values[i]
             if isfinite(v):
                 w = <double>counts[i]
                 d = v - mean
                 d2 = d * d
-                m2 += w * d2
-                m3 += w * d2 * d
-                m4 += w * d2 * d2
-    return finite, other, zeros, negatives, low, high, mean, m2, m3, m4
+                add(&m2, w * d2)
+                add(&m3, w * d2 * d)
+                add(&m4, w * d2 * d2)
+    return (
+        finite, other, zeros, negatives, low, high, mean,
+        m2.total + m2.lost, m3.total + m3.lost, m4.total + m4.lost,
+    )
