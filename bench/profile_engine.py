@@ -46,23 +46,26 @@ Why the 3x target is missed: the floor only tokenises and infers types, with Arr
 cores; on one thread the same parse takes the 'one thread' row. The engine parses its blocks on Arrow's threads too (a
 line where a quote is left open is read alone: Arrow would read on into the following lines, and on its threads
 drop rows without a word), one chunk ahead in a second thread when the process may use two CPUs (as the processor
-does), and the main thread groups each column's values by their 64-bit value hash (a compiled scan; rows sharing
-a hash are compared as text, so the grouping is exact), hashes duplicate rows, type-checks and pattern-matches
-every column's distinct values and feeds its accumulators, in bounded memory. Distinct
+does). The columns of a chunk of 10,000 rows or more are profiled on a thread pool, one thread per usable CPU (at
+most 4), as the processor does; a wide table's short chunks stay on one thread (a 400-column file's 2,000-row
+chunks on threads: 0.85-0.92x). Each column's values are grouped by their 64-bit value hash (a compiled scan; rows
+sharing a hash are compared as text, so the grouping is exact), duplicate rows hashed, every column's distinct
+values type-checked and pattern-matched and its accumulators fed, in bounded memory. Distinct
 counts and duplicate rows beyond the exact limits go through Apache DataSketches' HLL, whose Python binding
 takes one value per call: only values that raise a register are offered (about 1 in 100 once a sketch has
-filled). The value hash, the grouping, the dictionary's gather, the HLL register filter, the pre-filters'
-per-string byte counts, the e-mail pattern and the scan for lines left in an open quote are compiled loops
-(services/processor/engine/_kernels.pyx, Cython); the rest is Arrow, numpy and pandas calls per chunk and column,
-about 190 ns a cell: within 3x of the floor leaves about 70 ns a cell for everything, reading included.
+filled). The value hash, the grouping, the dictionary's gather, the row-hash fold, the HLL register filter, the
+pre-filters' per-string byte counts, the number shapes, the e-mail pattern and the other patterns' pre-filters,
+a chunk's numeric moments, the reader's ASCII check and line count, and the scan for lines left in an open quote
+are compiled loops without the GIL (services/processor/engine/_kernels.pyx, Cython); DataSketches' KLL update
+holds it (fed sorted batches, its compactions sort quicker); the rest is Arrow, numpy and pandas calls per chunk
+and column: within 3x of the floor leaves about 70 ns a cell for everything, reading included.
 Exact distinct counting goes to 100,000
 values per column (500,000 per table), in a table of Arrow text with counts found by the values' hashes
 (a pandas object index made a file of 2 million rows and five columns of 99,000 values take 44.2 s at that
 limit, against 6.8 s). The 2-part row pins each process to one core (two one-core processors against one):
 unpinned on two cores, the one process reads ahead on the core the other process needs (1 GiB, 2026-12-04:
-1.45x unpinned, 1.87x pinned). Measured and not adopted: profiling the columns of a chunk in a thread pool (100
-MiB 1.27x, but 40 columns no gain and 400 columns 0.7x: on small chunks most steps wait for the GIL), and larger
-blocks for wide tables (400 columns, 16 MiB blocks: -21% time, +100 MiB peak).
+1.45x unpinned, 1.87x pinned). Measured and not adopted: larger blocks for wide tables (400 columns, 16 MiB
+blocks: -21% time, +100 MiB peak).
 A wide table costs more per byte: each column of each chunk pays a fixed round of about fifty numpy and Arrow calls
 (about 0.5 ms), and an 8 MiB block of 400 columns holds 2,000 rows, so the wide row's ratio is the engine's worst. A
 compiled library does not close the gap either (bench/polars_floor.py, measured 2026-11-29 at 6b37a96 in a scratch
@@ -75,11 +78,24 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-05 (second session), an AMD EPYC machine. New since 88b118a: the decimal comma, Excel's
+- The run above, 2026-12-06, an Intel Xeon machine whose speed wandered more than usual within minutes (the
+  same engine run on one core: 1.8-2.9 s), about half as fast as 9cddb45's AMD EPYC (ydata 109.5 s against
+  54.9 s) but with a floor that gains more from two threads (one thread 2.1x the floor, there 1.4x): the ratios
+  of the two runs do not compare. New since 9cddb45: the columns of a chunk of 10,000 rows or more are
+  profiled on a thread pool, one thread per usable CPU (at most 4); compiled loops for a chunk's numeric moments
+  (compensated sums; 2.8x the numpy passes), for the e-mail match with the other patterns' pre-filters (text
+  statistics 2x) and for the reader's ASCII check and line count (2 ms per 8 MiB block without the GIL, where
+  bytes.isascii and numpy took 8 with it); KLL batches fed sorted; the row-hash fold compiled; a chunk's
+  repeated values picked for the frequent-items sketch without ranking every count. Interleaved against
+  aefe9b2 (9cddb45's engine), engine as the processor runs it on two CPUs, same minutes: 100 MiB
+  1.82/2.18/1.70/2.03/2.44 s -> 1.67/1.61/1.68/1.91/1.87 s (each pair quicker; medians 2.03 -> 1.68 s);
+  400 columns x 20,000 rows 7.77/7.85 s -> 7.58/7.93 s (its short chunks stay on one thread).
+- 9cddb45, 2026-12-05 (second session): 103 MiB 0.97 s = 5.4x the floor; 1 GiB 5.2x; 400 columns 8.32 s = 8.7x
+  (374 MiB); ydata minimal 56.8x ours; 2 parts 1.83x. New since 88b118a: the decimal comma, Excel's
   "sep=" line and lines above the header in the reader; integers past 2**53 read again as exact int64; dates with
   nanoseconds parsed apart. Interleaved against 09899f5, engine on one core without read-ahead, same minutes:
   100 MiB 1.145/1.147/1.133 s -> 1.217/1.193/1.200 s (about +4%: the exact-integer and ISO-share bookkeeping per
-  chunk), 400 columns 9.74/9.52 s -> 9.72/9.85 s (no change beyond the noise). The wide row's 8.7x is this run's
+  chunk), 400 columns 9.74/9.52 s -> 9.72/9.85 s (no change beyond the noise). The wide row's 8.7x was that run's
   slower bare parse (0.95 s against 0.65 s before), not a faster engine.
 - 88b118a, 2026-12-05 (first session): 103 MiB 0.90 s = 5.5x the floor; 1 GiB 4.9x; 400 columns 8.72 s = 13.4x
   (349 MiB); ydata minimal 62.6x ours; 2 parts 1.84x. New since 2c58bbe: dates outside int64 nanoseconds' range
@@ -575,7 +591,8 @@ def write_section(text: str) -> None:
         f"{SECTION} (`bench/profile_engine.py`)\n\n"
         "Each figure is one fresh subprocess: time after imports, peak RSS (ru_maxrss) of that process. The floor is\n"
         "pyarrow.csv.read_csv with type inference and Arrow's threads; the engine parses on Arrow's threads too and\n"
-        "profiles every column on one thread, reading one chunk ahead in another (parts in processes give more).\n\n"
+        "profiles a long chunk's columns on a thread per CPU, reading one chunk ahead in another (parts in processes\n"
+        "give more).\n\n"
         f"{EXPLANATION}\n\n"
         f"```\n{text}\n```\n\n{EARLIER_RUNS}\n\n{COMPARISON}\n"
     )
