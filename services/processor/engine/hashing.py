@@ -32,13 +32,7 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
         return z ^ (z >> np.uint64(31))
 
 
-def string_offsets(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(int64 offsets of the n strings + 1, uint8 data buffer) of a string/large_string array."""
-    offsets, data = _buffers(array)
-    return offsets.astype(np.int64), data
-
-
-def _buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def string_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(the n + 1 offsets as stored, int32 or int64; the data buffer) of a string/large_string array, no copies."""
     offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
     buffers = array.buffers()
@@ -51,7 +45,7 @@ def hash_strings(array: pa.Array) -> np.ndarray:
     """uint64 hash of each string of a null-free string/large_string array."""
     if len(array) == 0:
         return np.zeros(0, dtype=np.uint64)
-    return _kernels.hash_strings(*_buffers(array))
+    return _kernels.hash_strings(*string_buffers(array))
 
 
 def group_strings(array: pa.Array, hash_bits: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -62,12 +56,12 @@ def group_strings(array: pa.Array, hash_bits: int = 64) -> tuple[np.ndarray, np.
     valid = np.zeros(0, np.uint8)
     if array.null_count:
         valid = array.is_valid().to_numpy(zero_copy_only=False).view(np.uint8)
-    return _kernels.group_strings(*_buffers(array), valid, int(MISSING_HASH), (1 << hash_bits) - 1)
+    return _kernels.group_strings(*string_buffers(array), valid, int(MISSING_HASH), (1 << hash_bits) - 1)
 
 
 def take_strings(array: pa.Array, rows: np.ndarray) -> pa.Array:
     """The non-null strings at int64 `rows`, as a new array of the same type (a compiled gather)."""
-    offsets, data = _kernels.take_strings(*_buffers(array), rows)
+    offsets, data = _kernels.take_strings(*string_buffers(array), rows)
     return pa.Array.from_buffers(array.type, len(rows), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _kernels
-from .hashing import string_offsets
+from .hashing import string_buffers
 
 INTEGER_RE = r"^[+-]?\d{1,18}$"
 FLOAT_RE = r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|(?i:inf|infinity))$"
@@ -90,9 +90,8 @@ class ByteView:
 
     def __init__(self, array: pa.Array) -> None:
         self.array = array
-        offsets, self.data = string_offsets(array)
+        offsets, self.data = string_buffers(array)  # the offsets as stored (int32 or int64): no copy
         self.offsets = offsets
-        self.starts = offsets[:-1]
         self.lengths, self.first, self.last = _kernels.byte_view(offsets, self.data)  # first/last 0 when empty
         self._segment = self.data[offsets[0] : offsets[-1]] if len(array) else self.data[:0]
 
