@@ -278,6 +278,11 @@ cdef enum:
     NUMERIC_TEXT = 32
     NESTED = 64
 
+# The same bits for Python (text.py), by pattern name: one definition.
+PATTERN_BITS = {
+    "email": EMAIL, "url": URL, "uuid": UUID, "ip_address": IP_ADDRESS, "phone": PHONE,
+    "numeric_text": NUMERIC_TEXT, "nested": NESTED,
+}
 
 cdef inline bint is_email(const uint8_t* p, int64_t n) noexcept nogil:
     # text.PATTERNS["email"], ^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$: one '@' with text before it, no whitespace, and a
