@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from services.processor.engine import _kernels, types
 from services.processor.engine.distinct import DistinctAccumulator, _most_counted, _to_feed
 from services.processor.engine.hashing import MISSING_HASH, group_strings, hash_strings, take_strings
+from services.processor.engine.numeric import _RUN, _sort_runs
 from services.processor.engine.text import PATTERNS, TextAccumulator
 
 PIECES = [
@@ -397,3 +398,13 @@ def test_byte_facts_are_isascii_and_a_count(head: bytes, byte: int, run: int, ta
     whole words, and bytes at the ASCII boundary."""
     data = head + bytes([byte]) * run + bytes(range(0x7E, 0x7E + tail))
     assert _kernels.byte_facts(data, byte) == (data.isascii(), data.count(bytes([byte])))
+
+
+@pytest.mark.parametrize("n", [0, 1, 255, 256, 257, 1000])
+def test_kll_batches_keep_every_value_and_sort_each_run(n: int) -> None:
+    values = np.random.default_rng(n).random(n)
+    got = _sort_runs(values.copy())
+    assert np.array_equal(np.sort(got), np.sort(values))  # the same values, only reordered
+    for start in range(0, n, _RUN):
+        run = got[start : start + _RUN]
+        assert np.all(run[:-1] <= run[1:]), start

@@ -188,10 +188,9 @@ class NumericAccumulator:
 
 
 def _feed(sketch: kll_doubles_sketch, values: np.ndarray, counts: np.ndarray) -> None:
-    """KLL has no weighted update: repeat each value by its count, in bounded batches. Each batch goes in sorted:
-    the sketch then sorts its compaction buffers quicker (a chunk's update 0.055 -> 0.030 s, numpy's sort
-    included, which also runs without the GIL; DataSketches' update holds it), and its error bound holds for
-    any order of the input."""
+    """KLL has no weighted update: repeat each value by its count, in bounded batches. Each batch goes in with
+    every run of _RUN values sorted (_sort_runs): the sketch's compactions sort small buffers, quicker on ordered
+    input; the error bound holds for any order of the input."""
     start = 0
     cumulative = np.cumsum(counts)
     while start < len(values):
@@ -205,5 +204,18 @@ def _feed(sketch: kll_doubles_sketch, values: np.ndarray, counts: np.ndarray) ->
                     sketch.update(np.full(take, value, dtype=np.float64))
                     count -= take
         else:
-            sketch.update(np.sort(np.repeat(values[start:stop], chunk_counts)))
+            sketch.update(_sort_runs(np.repeat(values[start:stop], chunk_counts)))
         start = stop
+
+
+# Measured on 13 batches of 85,000 random doubles into one k=200 sketch (2026-12-06, AMD EPYC): unsorted
+# 2.47 ms a batch, fully sorted 4.45 ms (numpy's sort alone 3.2 ms), runs of 64/128/256 sorted 1.68/1.58/1.52 ms.
+_RUN = 256
+
+
+def _sort_runs(values: np.ndarray) -> np.ndarray:
+    """`values` (a fresh array) with each run of _RUN consecutive values sorted in place, the last run too."""
+    whole = len(values) - len(values) % _RUN
+    values[:whole].reshape(-1, _RUN).sort(axis=1)
+    values[whole:].sort()
+    return values
