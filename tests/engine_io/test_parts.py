@@ -20,8 +20,9 @@ cell = st.text(alphabet='ab,"é ;1', max_size=6)
 table = st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=60)
 
 
-def to_csv(records: list[list[str]], ragged_every: int, open_every: int = 0) -> bytes:
-    """Quoted where needed; every `ragged_every`th row short a field, every `open_every`th with a quote left open."""
+def to_csv(records: list[list[str]], ragged_every: int, open_every: int = 0, blank_every: int = 0) -> bytes:
+    """Quoted where needed; every `ragged_every`th row short a field, every `open_every`th with a quote left open,
+    every `blank_every`th after an empty line."""
 
     def field(value: str) -> str:
         return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"') or not value else value
@@ -31,6 +32,8 @@ def to_csv(records: list[list[str]], ragged_every: int, open_every: int = 0) -> 
         fields = [field(v) for v in record]
         if open_every and i % open_every == 0:
             fields[0] = f'"open{i}'
+        if blank_every and i % blank_every == 0:
+            lines.append("")
         lines.append(",".join(fields[:2] if ragged_every and i % ragged_every == 0 else fields))
     return ("\n".join(lines) + "\n").encode()
 
@@ -51,11 +54,17 @@ def read_parts(data: bytes, bounds: list[tuple[int, int]]) -> tuple[list[list[ob
 
 
 @settings(max_examples=150, deadline=None)
-@given(table, st.lists(st.floats(0, 1), max_size=6), st.integers(0, 5), st.sampled_from([0, 0, 3, 7]))
+@given(
+    table,
+    st.lists(st.floats(0, 1), max_size=6),
+    st.integers(0, 5),
+    st.sampled_from([0, 0, 3, 7]),
+    st.sampled_from([0, 1, 4]),
+)
 def test_parts_concatenate_to_the_whole(
-    records: list[list[str]], cuts: list[float], ragged_every: int, open_every: int
+    records: list[list[str]], cuts: list[float], ragged_every: int, open_every: int, blank_every: int
 ) -> None:
-    data = to_csv(records, ragged_every, open_every)
+    data = to_csv(records, ragged_every, open_every, blank_every)
     assume(sniff_dialect(data[:1024], options=SMALL).splittable)
     offsets = sorted({int(c * len(data)) for c in cuts} - {0, len(data)})
     bounds = list(zip([0, *offsets], [*offsets, len(data)], strict=True))
@@ -67,8 +76,10 @@ def test_parts_concatenate_to_the_whole(
     got, merged = read_parts(data, bounds)
     assert got == expected
     assert merged.rows_read == whole.report.rows_read
-    assert merged.lines_read == whole.report.lines_read
+    assert merged.lines_read == whole.report.lines_read == data.count(b"\n")  # empty lines too
     assert [(i.kind, i.line) for i in merged.issues] == [(i.kind, i.line) for i in whole.report.issues]
+    physical = data.split(b"\n")
+    assert all(physical[i.line - 1] for i in merged.issues)  # a problem is never on an empty line
 
 
 def test_plan_parts_covers_the_file() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from unittest import mock
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reader_helpers import read_bytes, rows
 
-from services.processor.engine import delimited
+from services.processor.engine import _kernels, delimited
 from services.processor.engine.dialect import open_quote_lines
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import MAX_ISSUES
@@ -48,6 +49,26 @@ def test_ragged_rows_in_blocks_parsed_on_several_threads_keep_order_and_lines() 
     assert [int(v) for v in frame["id"]] == list(range(1, 200_001))
     assert [(i.kind, i.line) for i in reader.report.issues] == [("ragged_row", 49_999 * k + 1) for k in range(1, 5)]
     assert reader.report.lines_read == 200_001
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_line_numbers_count_the_empty_lines_arrow_skips(line_end: str) -> None:
+    # Empty lines are no rows, but a person opening the file at a problem's line must land on that row: above,
+    # between and after the rows, in the first block and later ones, and in blocks parsed on Arrow's threads.
+    lines = ["", "id,v", ""]
+    wanted = []
+    for i in range(1, 200_001):
+        if i % 1000 == 0:
+            lines.extend(["", ""])
+        lines.append(f"{i}" if i % 49_999 == 0 or i == 3 else f"{i},{i}")
+        if i % 49_999 == 0 or i == 3:
+            wanted.append(("ragged_row", len(lines)))
+    lines.extend(["", ""])
+    data = (line_end.join(lines) + line_end).encode()
+    frame, reader = read_bytes(data)
+    assert [int(v) for v in frame["id"]] == list(range(1, 200_001))
+    assert [(i.kind, i.line) for i in reader.report.issues] == wanted
+    assert reader.report.lines_read == len(lines)
 
 
 def test_unterminated_quote_is_counted_and_the_following_lines_survive() -> None:
@@ -142,6 +163,19 @@ def test_the_open_quote_scan_follows_its_definition(pieces: list[str]) -> None:
         assert flags.tolist() == _open_quote_lines_by_definition(data, ord(delimiter), ord('"'))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["\n", "\r\n", "\r", "a", ","]), max_size=40), st.integers(0, 3))
+def test_the_empty_line_count_follows_its_definition(pieces: list[str], skip: int) -> None:
+    data = "".join(pieces).encode()
+    lines = re.split(rb"\r\n|\n", data)
+    if data.endswith(b"\n") or not data:
+        lines.pop()  # the nothing after a last line end is no line
+    start = 0  # after the first `skip` lines
+    for _ in range(min(skip, len(lines))):
+        start = data.index(b"\n", start) + 1 if b"\n" in data[start:] else len(data)
+    assert _kernels.blank_lines(data, start) == sum(1 for line in lines[skip:] if not line)
+
+
 _LINE_KINDS = {
     "plain": lambda i, j: f"v{i}_{j}",
     "quoted_delimiter": lambda i, j: f'"q,{i}"',
@@ -160,16 +194,25 @@ _LINE_KINDS = {
     line_end=st.sampled_from(["\n", "\r\n"]),
     block_size=st.sampled_from([1024, 4096, 8 << 20]),
     open_lines_limit=st.sampled_from([0, 2, 256]),
+    blank_before=st.lists(st.integers(0, 2), max_size=300),
 )
 def test_every_line_of_a_messy_file_is_one_row_in_place(
-    width: int, lines: list[tuple[str, int, int]], line_end: str, block_size: int, open_lines_limit: int
+    width: int,
+    lines: list[tuple[str, int, int]],
+    line_end: str,
+    block_size: int,
+    open_lines_limit: int,
+    blank_before: list[int],
 ) -> None:
-    """Lines with quoted delimiters, doubled or stray quotes, quotes left open and too few or many fields: each
-    line is its own row, read as the csv module reads it alone, and a quote left open is taken literally; the
-    issues name their physical lines. Blocks with open quotes are read around them, or line by line past the
-    limit."""
-    texts, expected, issues = [], [], []
+    """Lines with quoted delimiters, doubled or stray quotes, quotes left open and too few or many fields, and
+    empty lines between them: each line is its own row (an empty line none), read as the csv module reads it
+    alone, and a quote left open is taken literally; the issues name their physical lines, the empty lines
+    counted. Blocks with open quotes are read around them, or line by line past the limit."""
+    texts: list[str] = []
+    expected, issues = [], []
     for i, (kind, column, extra) in enumerate(lines):
+        texts.extend([""] * (blank_before[i] if i < len(blank_before) else 0))
+        physical = len(texts) + 2
         fields = [_LINE_KINDS[kind](i, j) if j == min(column, width - 1) else f"v{i}_{j}" for j in range(width)]
         fields = fields[: max(1, width + extra)] + ["x"] * max(0, extra)
         text = ",".join(fields)
@@ -177,9 +220,9 @@ def test_every_line_of_a_messy_file_is_one_row_in_place(
         read = text.split(",") if '"open' in text else next(csv.reader([text]))
         expected.append((read + [None] * width)[:width])
         if '"open' in text:
-            issues.append(("unterminated_quote", i + 2))
+            issues.append(("unterminated_quote", physical))
         elif len(read) != width:
-            issues.append(("ragged_row", i + 2))
+            issues.append(("ragged_row", physical))
     header = ",".join(f"c{j}" for j in range(width))
     data = line_end.join([header, *texts, ""]).encode()
     with mock.patch.object(delimited, "_MAX_OPEN_LINES", open_lines_limit):

@@ -12,9 +12,9 @@ Problem rows never stop the read:
   block with more than _MAX_OPEN_LINES spans line by line). Files with a delimiter or quote of several bytes,
   lone \r line ends or a header holding a line break go through Arrow's streaming reader instead
   (Dialect.blockwise); there such a text comes back through the handler or as a field holding line breaks.
-Arrow numbers rows 1-based with the header as row 1 (blank lines are skipped and not numbered); issue line
-numbers follow it, plus the line breaks inside quoted fields before them: the physical line when there is no
-blank line.
+Arrow numbers rows 1-based with the header as row 1, skipping empty lines without numbering them; issue line
+numbers follow it, plus the line breaks inside quoted fields before them, plus the empty lines before them
+(line_numbers.BlockLines): physical lines. Arrow's streaming reader (not blockwise) leaves the empty lines out.
 Blocks are parsed on Arrow's threads, which do not number rows: a block with a rejected row is parsed again on
 one thread (the repairs need the numbers).
 """
@@ -34,6 +34,7 @@ import pyarrow.csv as pacsv
 
 from services.processor.engine import dialect as sniffing
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
+from services.processor.engine.line_numbers import BlockLines
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, find_spans, spans_with_fields
@@ -68,6 +69,7 @@ class _Repairs:
         self.base = 0  # Arrow numbers rows per call: the rows before the current block
         self.shift = 0  # extra physical lines inside swallowed text, which Arrow counted as one row
         self.pending: list[tuple[int, list[list[str | None]]]] = []  # (arrow row number, repaired rows)
+        self.physical: Callable[[int], int] = lambda line: line  # a line as numbered -> its physical line
 
     def handle(self, row: pacsv.InvalidRow) -> str:
         number = self.base + (row.number if row.number is not None else 0)
@@ -101,7 +103,7 @@ class _Repairs:
     def line_row(self, text: str, line: int, *, open_quote: bool) -> list[str | None]:
         """The row of one line; a line left inside a quoted field is kept with its quote taken literally."""
         if open_quote:
-            self._report.add_issue("unterminated_quote", line, _clip(text))
+            self._report.add_issue("unterminated_quote", self.physical(line), _clip(text))
             return self._pad(self._split(text, ""))
         return self._fit(self._split(text, self._dialect.quotechar), line)
 
@@ -116,7 +118,7 @@ class _Repairs:
     def _fit(self, fields: list[str], line: int) -> list[str | None]:
         if len(fields) != self._width:
             detail = f"{len(fields)} fields, expected {self._width}: {_clip(self._dialect.delimiter.join(fields))}"
-            self._report.add_issue("ragged_row", line, detail)
+            self._report.add_issue("ragged_row", self.physical(line), detail)
         return self._pad(fields)
 
     def _pad(self, fields: list[str]) -> list[str | None]:
@@ -173,6 +175,10 @@ class DelimitedChunks:
         # Whether a field of the block being parsed may have swallowed a line: the block holds a quote char (set
         # in _blocks), and no line-by-line check showed every quote closed (set in _parse).
         self._may_swallow = True
+        # The block being parsed, to put the empty lines Arrow skips back into line numbers (blockwise only).
+        self._lines: BlockLines | None = None
+        self._blank_before = 0  # empty lines before that block
+        self._repairs.physical = self._physical_line
 
     def __iter__(self) -> Iterator[pa.RecordBatch | pa.Table]:
         for table in self._tables():
@@ -180,7 +186,11 @@ class DelimitedChunks:
             if len(table):
                 yield table
         self._drain_bad_encoding()
-        self._report.lines_read = self._next_row - 1 + self._repairs.shift
+        blank = self._blank_before + (self._lines.blank if self._lines is not None else 0)
+        self._report.lines_read = self._next_row - 1 + self._repairs.shift + blank
+
+    def _physical_line(self, line: int) -> int:
+        return self._lines.physical(line) if self._lines is not None else line
 
     def _tables(self) -> Iterator[pa.RecordBatch | pa.Table]:
         groups = self._blocks() if self._dialect.blockwise else ([batch] for batch in self._stream())
@@ -281,6 +291,10 @@ class DelimitedChunks:
         lines (and on its threads drop rows without a word). When every such line starts a record whose quoted
         field closes cleanly, Arrow reads the block with line breaks in quoted fields; otherwise each span is read
         by us and the lines between spans by Arrow (a block with many spans line by line)."""
+        if self._lines is not None:
+            self._blank_before += self._lines.blank
+        first = self._next_row - skip + self._repairs.shift  # the number of the block's first line
+        self._lines = BlockLines.of(block, first=first, blank_before=self._blank_before, skip=skip, spans=spans)
         if spans is None or not len(spans):
             yield from self._parse_lines(block, skip=skip, threads=spans is not None)
             return
