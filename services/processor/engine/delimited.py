@@ -306,6 +306,8 @@ class DelimitedChunks:
         assert flags is not None  # spans were found with it
         bounds = LineBounds.of(block)
         found = spans_with_fields(block, flags, bounds, dialect.delimiter, dialect.quotechar, self._rows_of)
+        if self._lines is not None:  # a record read as no row is lines again, its empty ones too
+            self._lines.set_records([(span.first, span.last) for span in found if span.fields is not None])
         if len(found) > _MAX_OPEN_LINES:
             yield self._lines_batch(block, bounds, found, skip)
             return

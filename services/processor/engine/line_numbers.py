@@ -20,25 +20,37 @@ from services.processor.engine.quoted_lines import BlockSpans, LineBounds
 class BlockLines:
     """One block's lines. `first`: the number of its first line as the reader numbers them (empty lines left
     out); `blank_before`: the empty lines before the block; `skip`: lines at its start skipped as no rows (the
-    header, lines above it), numbered even when empty; `spans`: its records over several lines, whose empty lines
-    are inside a field and numbered."""
+    header, lines above it), numbered even when empty; `records`: (first, last) lines of its records over several
+    lines, whose empty lines are inside a field and numbered."""
 
     block: bytes
     first: int
     blank_before: int
     skip: int = 0
-    spans: BlockSpans | None = None
+    records: list[tuple[int, int]] = field(default_factory=list)
     blank: int = 0  # the block's empty lines, past `skip`, outside records over several lines
     _numbered: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, block: bytes, *, first: int, blank_before: int, skip: int, spans: BlockSpans | None) -> BlockLines:
-        lines = cls(block, first, blank_before, skip, spans if spans is not None and len(spans) else None)
-        if lines.spans is None and lines.skip == 0:
+        """`spans`: the block's lines ending inside a quoted field, as found before reading (a record that Arrow
+        then reads as no row of the table's width is lines again: `set_records`)."""
+        lines = cls(block, first, blank_before, skip)
+        if spans is not None and len(spans):
+            lines.set_records(
+                [(f, last) for f, last in zip(spans.firsts.tolist(), spans.lasts.tolist(), strict=True) if last > f]
+            )
+        elif skip:
+            lines.set_records([])
+        else:  # the usual block: one compiled count
             lines.blank = _kernels.blank_lines(block)
-        else:  # rare: the first block, or one with records over several lines
-            lines.blank = lines._lines() - len(lines.numbered())
         return lines
+
+    def set_records(self, records: list[tuple[int, int]]) -> None:
+        """The records over several lines, as read; lays the block's lines out (rare: the first block, or one
+        with a line ending inside a quoted field)."""
+        self.records, self._numbered = records, None
+        self.blank = self._lines() - len(self.numbered())
 
     def _lines(self) -> int:
         """How many lines the block holds (the nothing after its last line end is none)."""
@@ -48,12 +60,10 @@ class BlockLines:
         """The index in the block of each line the reader numbers, in order."""
         if self._numbered is None:
             bounds = LineBounds.of(self.block)
-            count = self._lines()
-            empty = (bounds.text_ends == bounds.starts)[:count]
+            empty = (bounds.text_ends == bounds.starts)[: self._lines()]
             empty[: self.skip] = False
-            if self.spans is not None:
-                for first, last in zip(self.spans.firsts.tolist(), self.spans.lasts.tolist(), strict=True):
-                    empty[first + 1 : last + 1] = False  # inside a quoted field (last -1: a quote left open)
+            for first, last in self.records:
+                empty[first + 1 : last + 1] = False  # inside a quoted field
             self._numbered = np.flatnonzero(~empty)
         return self._numbered
 
