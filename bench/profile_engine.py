@@ -303,7 +303,7 @@ def worker_bare(path: str, threads: bool = True) -> dict[str, Any]:
 def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dialect: str = "") -> dict[str, Any]:
     from services.processor import memory
     from services.processor.cpus import usable_cpus
-    from services.processor.engine import TableProfiler, column_pool, column_threads
+    from services.processor.engine import TableProfiler, column_pool, column_threads, gathered
     from services.processor.engine.read_ahead import ReadAhead
     from services.processor.engine.reading import Dialect, open_table
 
@@ -316,8 +316,11 @@ def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dia
             reader = open_table(raw, byte_range=(start, end), dialect=Dialect.from_dict(json.loads(dialect)))
         else:
             reader = open_table(raw, file_name=Path(path).name)
-        cpus = usable_cpus()  # read-ahead and column threads as the processor decides them
-        with ReadAhead(reader.chunks(), enabled=cpus >= 2) as chunks, column_pool(column_threads(cpus)) as pool:
+        cpus = usable_cpus()  # short chunks joined, read-ahead and column threads as the processor does
+        with (
+            ReadAhead(gathered(reader.chunks()), enabled=cpus >= 2) as chunks,
+            column_pool(column_threads(cpus)) as pool,
+        ):
             for chunk in chunks:
                 profiler.update(chunk, pool)
     result: dict[str, Any] = {"rows": profiler.rows}

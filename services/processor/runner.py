@@ -28,6 +28,7 @@ from services.processor.engine import (
     TableProfile,
     TableProfiler,
     column_pool,
+    gathered,
 )
 from services.processor.engine.options import Dialect, ReadOptions
 from services.processor.engine.read_ahead import ReadAhead
@@ -286,7 +287,7 @@ class JobRunner:
                 # Numbers are read with the decimal mark of the file's dialect (sniffed on part 0, or given).
                 profiler = TableProfiler(replace(self._profile_config(job), decimal=reader.report.decimal))
                 with (
-                    ReadAhead(reader.chunks(), enabled=cfg.read_ahead) as chunks,
+                    ReadAhead(gathered(reader.chunks()), enabled=cfg.read_ahead) as chunks,
                     column_pool(cfg.profile_threads) as pool,
                 ):
                     for chunk in chunks:

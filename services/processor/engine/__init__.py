@@ -2,12 +2,14 @@
 
 profiler = TableProfiler(ProfileConfig())
 for chunk in reader.chunks(): profiler.update(chunk)  # Arrow tables or DataFrames of text columns
+for chunk in gathered(reader.chunks()): ...       # a wide table's short chunks joined (fewer calls per cell)
 with column_pool(2) as pool: profiler.update(chunk, pool)  # a long chunk's columns on two threads
 profiler.merge(TableProfiler.from_bytes(blob))    # parts profiled elsewhere
 profile = profiler.finish(parse_report)           # TableProfile; profile.to_dict() is JSON-ready
 """
 
 from .config import DEFAULT_NA_TOKENS, ProfileConfig
+from .gather import gathered
 from .model import (
     Alert,
     ColumnProfile,
@@ -41,5 +43,6 @@ __all__ = [
     "TopValue",
     "column_pool",
     "column_threads",
+    "gathered",
     "profile_dataframe",
 ]
