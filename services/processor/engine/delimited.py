@@ -199,6 +199,8 @@ class DelimitedChunks:
             for batch in group:  # each batch's rows are numbered before the next one is parsed
                 self._drain_bad_encoding()
                 parts.append(self._with_repairs(batch))
+            if self._lines is not None:
+                self._lines.done()  # every row of the block is numbered: its bytes may go
             if len(parts) == 1:
                 yield parts[0]
             elif parts:  # a block read around its open quotes: one chunk still

@@ -52,6 +52,10 @@ class BlockLines:
         self.records, self._numbered = records, None
         self.blank = self._lines() - len(self.numbered())
 
+    def done(self) -> None:
+        """No more lines of the block to number: let its bytes go (its count of empty lines stays)."""
+        self.block, self._numbered = b"", None
+
     def _lines(self) -> int:
         """How many lines the block holds (the nothing after its last line end is none)."""
         return self.block.count(b"\n") + (not self.block.endswith(b"\n"))
