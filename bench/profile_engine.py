@@ -64,10 +64,12 @@ values per column (500,000 per table), in a table of Arrow text with counts foun
 (a pandas object index made a file of 2 million rows and five columns of 99,000 values take 44.2 s at that
 limit, against 6.8 s). The 2-part row pins each process to one core (two one-core processors against one):
 unpinned on two cores, the one process reads ahead on the core the other process needs (1 GiB, 2026-12-04:
-1.45x unpinned, 1.87x pinned). Measured and not adopted: larger blocks for wide tables (400 columns, 16 MiB
-blocks: -21% time, +100 MiB peak).
+1.45x unpinned, 1.87x pinned).
 A wide table costs more per byte: each column of each chunk pays a fixed round of about fifty numpy and Arrow calls
-(about 0.5 ms), and an 8 MiB block of 400 columns holds 2,000 rows, so the wide row's ratio is the engine's worst. A
+(about 0.5 ms), and an 8 MiB block of 400 columns holds 2,000 rows, so the wide row's ratio is the engine's worst.
+Chunks shorter than 10,000 rows are joined up to 16 MiB before they are profiled (engine/gather.py: two such
+blocks; three would save more time but peaked past 512 MiB), and jemalloc hands freed pages back after 250 ms
+(Arrow's 1 s kept a wide table's freed chunks resident: about 35 MiB of this file's peak). A
 compiled library does not close the gap either (bench/polars_floor.py, measured 2026-11-29 at 6b37a96 in a scratch
 venv; not a dependency): polars 2.1.0 on the same 103 MiB file, on both cores, read it in 0.24-0.32 s and then
 computed only part of a profile (null and distinct counts; min/max/mean/std/skewness/kurtosis/median/zeros of the
