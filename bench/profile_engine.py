@@ -80,18 +80,29 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-06, an Intel Xeon machine whose speed wandered more than usual within minutes (the
-  same engine run on one core: 1.8-2.9 s), about half as fast as 9cddb45's AMD EPYC (ydata 109.5 s against
-  54.9 s) but with a floor that gains more from two threads (one thread 2.1x the floor, there 1.4x): the ratios
-  of the two runs do not compare. New since 9cddb45: the columns of a chunk of 10,000 rows or more are
+- The run above, 2026-12-06 (second session), an AMD EPYC like 9cddb45's (ydata 55.9 s against 54.9 s), so the
+  two compare: 103 MiB 0.97 -> 0.81 s, 1 GiB 5.2x -> 2.8x the floor (the first size within 3x; 1 GiB has the same
+  fixed costs, about 0.2 s for the sniff, the first block read before any profiling, the last profiled after the
+  reading and the finish, which are a quarter of the 100 MiB run), 400 columns 8.32 -> 6.47 s. New since b9cde09:
+  KLL batches sorted in runs of 256 instead of whole (numpy's full sort was 3 of a batch's 4.5 ms; 1.5 ms now);
+  a wide table's short chunks joined up to 16 MiB before profiling; jemalloc's decay 250 ms; parse problems
+  name physical lines (empty lines counted, one compiled count per block). Interleaved against b9cde09's engine
+  (fa2303c), as the processor runs it on two CPUs, same minutes: 100 MiB 0.97/1.14/0.93/0.94 s ->
+  0.79/0.91/0.94/0.94 s and 0.94/0.90/0.90 -> 0.84/0.82/0.81 s; 400 columns x 60,000 rows (the wide row's
+  file) 7.22/7.50/7.63 s -> 5.69/5.62/5.55 s before the decay change, which costs it 4-6%.
+- b9cde09, 2026-12-06 (first session), an Intel Xeon machine whose speed wandered more than usual within minutes
+  (the same engine run on one core: 1.8-2.9 s), about half as fast as 9cddb45's AMD EPYC (ydata 109.5 s against 54.9
+  s) but with a floor that gains more from two threads (one thread 2.1x the floor, there 1.4x): 103 MiB 1.79 s =
+  6.1x the floor; 1 GiB 5.1x; 400 columns 16.98 s = 11.0x (375 MiB); ydata minimal 61.0x ours; 2 parts 1.83x; the
+  ratios do not compare with 9cddb45's. New since 9cddb45: the columns of a chunk of 10,000 rows or more are
   profiled on a thread pool, one thread per usable CPU (at most 4); compiled loops for a chunk's numeric moments
   (compensated sums; 2.8x the numpy passes), for the e-mail match with the other patterns' pre-filters (text
   statistics 2x) and for the reader's ASCII check and line count (2 ms per 8 MiB block without the GIL, where
-  bytes.isascii and numpy took 8 with it); KLL batches fed sorted; the row-hash fold compiled; a chunk's
-  repeated values picked for the frequent-items sketch without ranking every count. Interleaved against
-  aefe9b2 (9cddb45's engine), engine as the processor runs it on two CPUs, same minutes: 100 MiB
-  1.82/2.18/1.70/2.03/2.44 s -> 1.67/1.61/1.68/1.91/1.87 s (each pair quicker; medians 2.03 -> 1.68 s);
-  400 columns x 20,000 rows 7.77/7.85 s -> 7.58/7.93 s (its short chunks stay on one thread).
+  bytes.isascii and numpy took 8 with it); KLL batches fed sorted; the row-hash fold compiled; a chunk's repeated
+  values picked for the frequent-items sketch without ranking every count. Interleaved against aefe9b2 (9cddb45's
+  engine), engine as the processor runs it on two CPUs, same minutes: 100 MiB 1.82/2.18/1.70/2.03/2.44 s ->
+  1.67/1.61/1.68/1.91/1.87 s (each pair quicker; medians 2.03 -> 1.68 s); 400 columns x 20,000 rows 7.77/7.85 s ->
+  7.58/7.93 s (its short chunks stay on one thread).
 - 9cddb45, 2026-12-05 (second session): 103 MiB 0.97 s = 5.4x the floor; 1 GiB 5.2x; 400 columns 8.32 s = 8.7x
   (374 MiB); ydata minimal 56.8x ours; 2 parts 1.83x. New since 88b118a: the decimal comma, Excel's
   "sep=" line and lines above the header in the reader; integers past 2**53 read again as exact int64; dates with
