@@ -316,3 +316,20 @@ def test_an_integer_columns_mean_is_its_exact_sum_over_its_count() -> None:
         assert numeric is not None and (numeric.sum, numeric.mean) == (1, 1 / 3)
         floats = profile.column("f").numeric
         assert floats is not None and (floats.min, floats.max) == (1.5, 3.0) and isinstance(floats.max, float)
+
+
+def test_numbers_configured_as_missing_stay_out_of_correlations() -> None:
+    # "-999" marks a missing reading here: the column profile counts it missing, and the correlations leave it
+    # out too (read as a number, it would pull Pearson's r of y = 2x far from 1).
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 1, 400)
+    xs = [f"{v:.6f}" for v in x]
+    ys = [f"{2 * v:.6f}" for v in x]
+    for i in range(0, 400, 10):
+        xs[i], ys[i] = "-999", f"{rng.normal(50, 1):.6f}"
+    df = pd.DataFrame({"x": xs, "y": ys}).astype("string")
+    config = ProfileConfig(na_tokens=frozenset({"", "NA", "-999"}))
+    profile = profile_dataframe(df, config)
+    assert profile.column("x").missing_tokens == 40
+    pearson = next(c for c in profile.correlations if c.method == "pearson")
+    assert close(pearson.value, 1.0, rtol=1e-9)

@@ -18,24 +18,34 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .config import ProfileConfig
 from .model import ColumnProfile, Correlation
-from .types import ByteView, decimal_comma_numbers
+from .types import parse
 
 
-def _missing_as_na(series: pd.Series, config: ProfileConfig) -> pd.Series:
-    trimmed = series.astype("string").str.strip()
-    return trimmed.mask(trimmed.eq("") | trimmed.isin(config.na_tokens))
+def _present(series: pd.Series, config: ProfileConfig) -> tuple[pa.Array, np.ndarray]:
+    """The values trimmed, and which are present (not null, empty or an NA token), as the column profile reads."""
+    text = pc.utf8_trim_whitespace(pa.array(series, pa.string()))
+    tokens = pa.array(sorted(config.na_tokens | {""}), pa.string())
+    return text, ~pc.fill_null(pc.is_in(text, value_set=tokens), True).to_numpy(zero_copy_only=False)
 
 
-def _numbers(series: pd.Series, config: ProfileConfig) -> pd.Series:
-    values = _missing_as_na(series, config)
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    if config.decimal == ",":
-        written, _, parsed = decimal_comma_numbers(ByteView(pa.array(values.fillna(""), pa.string())))
-        numbers[written] = parsed[written]
-    return numbers
+def _codes(series: pd.Series, config: ProfileConfig) -> np.ndarray:
+    """Category codes of the present values, -1 for the others."""
+    text, present = _present(series, config)
+    codes = pc.dictionary_encode(text).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return np.where(present, codes, -1)
+
+
+def _numbers(series: pd.Series, config: ProfileConfig) -> np.ndarray:
+    """The values as the column profile reads numbers (types.parse, trimmed, the file's decimal mark); NaN for
+    missing values (an NA token such as "-999" too) and values that are no number. One compiled pass, where
+    pandas' to_numeric took about 5 ms a column of the 20,000-row sample."""
+    text, present = _present(series, config)
+    parsed = parse(text, decimal=config.decimal)
+    return np.where(present & (parsed.integer | parsed.float_only), parsed.numbers, np.nan)
 
 
 def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: ProfileConfig) -> list[Correlation]:
@@ -56,7 +66,7 @@ def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: Prof
         for c in columns
         if c.inferred_type in ("categorical", "boolean") and 2 <= c.distinct <= config.cramers_max_distinct
     ][: config.correlation_max_columns]
-    codes = {name: pd.factorize(_missing_as_na(sample[name], config))[0] for name in categorical}
+    codes = {name: _codes(sample[name], config) for name in categorical}
     for i, a in enumerate(categorical):
         for b in categorical[i + 1 :]:
             v = cramers_v(codes[a], codes[b])
