@@ -34,7 +34,7 @@ import pyarrow.csv as pacsv
 
 from services.processor.engine import dialect as sniffing
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
-from services.processor.engine.line_numbers import BlockLines
+from services.processor.engine.line_numbers import BlockLines, after_lines
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, find_spans, spans_with_fields
@@ -229,7 +229,7 @@ class DelimitedChunks:
             # One copy of the block, not two (`carry + data[: cut + 1]`), while holding the GIL.
             block, carry = (b"".join((carry, memoryview(data)[: cut + 1])), data[cut + 1 :]) if data else (carry, b"")
             if block:
-                block, spans, tail = self._spans(block, final=not data)
+                block, spans, tail = self._spans(block, final=not data, data_from=after_lines(block, skip))
                 carry = tail + carry
             if block:
                 skipped = min(skip, block.count(b"\n") + (not block.endswith(b"\n"))) if skip else 0
@@ -238,12 +238,13 @@ class DelimitedChunks:
             if not data:
                 return
 
-    def _spans(self, block: bytes, *, final: bool) -> tuple[bytes, BlockSpans | None, bytes]:
+    def _spans(self, block: bytes, *, final: bool, data_from: int = 0) -> tuple[bytes, BlockSpans | None, bytes]:
         """(the block, the spans of its lines ending inside a quoted field, the tail moved to the next block);
         spans None: the block may hold such lines, which the compiled scan cannot find (a delimiter or quote of
         several bytes)."""
         dialect = self._dialect
-        self._may_swallow = bool(dialect.quotechar) and block.find(dialect.quotechar.encode()) >= 0
+        # A quote only in the lines skipped (a quoted header) leaves no data line inside a quoted field.
+        self._may_swallow = bool(dialect.quotechar) and block.find(dialect.quotechar.encode(), data_from) >= 0
         if not self._may_swallow:
             return block, BlockSpans.none(), b""
         flags = sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)

@@ -143,15 +143,19 @@ def blank_lines(text: str) -> tuple[int, str]:
 def preamble(text: str, delimiter: str, quotechar: str) -> tuple[int, str]:
     """(lines above the table's header, the text from the header on): see `rows_above_header`. A line that does
     not parse alone (a quoted field holding a line break) ends the search: it may be the header."""
-    lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
     head: list[list[str]] = []
-    for line in lines[:SAMPLE_ROWS]:
+    starts: list[int] = []  # where each line of `head` starts in `text`, and the line after them
+    for match in _LINE.finditer(text):  # the first SAMPLE_ROWS lines only (the sample holds thousands)
+        line = match.group(0)
+        starts.append(match.start())
+        if not line or len(head) == SAMPLE_ROWS:  # the end of the text, or enough lines
+            break
         cells = parse_rows(line, delimiter, quotechar, 1)
         if not cells and line.strip():
             break
         head.append(cells[0] if cells else [])
     count = rows_above_header(head, parse_rows(text, delimiter, quotechar))
-    return (count, "".join(lines[count:])) if count else (0, text)
+    return (count, text[starts[count] :]) if count else (0, text)
 
 
 def sniff_quotechar(text: str, override: str = "") -> str:

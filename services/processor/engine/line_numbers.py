@@ -40,15 +40,13 @@ class BlockLines:
             lines.set_records(
                 [(f, last) for f, last in zip(spans.firsts.tolist(), spans.lasts.tolist(), strict=True) if last > f]
             )
-        elif skip:
-            lines.set_records([])
-        else:  # the usual block: one compiled count
-            lines.blank = _kernels.blank_lines(block)
+        else:  # the usual block: one compiled count, past the lines skipped
+            lines.blank = _kernels.blank_lines(block, after_lines(block, skip))
         return lines
 
     def set_records(self, records: list[tuple[int, int]]) -> None:
-        """The records over several lines, as read; lays the block's lines out (rare: the first block, or one
-        with a line ending inside a quoted field)."""
+        """The records over several lines, as read; lays the block's lines out (rare: a block with a line ending
+        inside a quoted field)."""
         self.records, self._numbered = records, None
         self.blank = self._lines() - len(self.numbered())
 
@@ -80,3 +78,14 @@ class BlockLines:
         if index >= len(numbered):  # past the block's lines
             return number + self.blank_before + self.blank
         return self.first + self.blank_before + int(numbered[index])
+
+
+def after_lines(block: bytes, count: int) -> int:
+    """Where the line after the first `count` lines of `block` starts (its end when it has fewer)."""
+    start = 0
+    for _ in range(count):
+        end = block.find(b"\n", start)
+        if end < 0:
+            return len(block)
+        start = end + 1
+    return start
