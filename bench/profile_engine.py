@@ -80,16 +80,21 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-06 (second session), an AMD EPYC like 9cddb45's (ydata 55.9 s against 54.9 s), so the
-  two compare: 103 MiB 0.97 -> 0.81 s, 1 GiB 5.2x -> 2.8x the floor (the first size within 3x; 1 GiB has the same
-  fixed costs, about 0.2 s for the sniff, the first block read before any profiling, the last profiled after the
-  reading and the finish, which are a quarter of the 100 MiB run), 400 columns 8.32 -> 6.47 s. New since b9cde09:
-  KLL batches sorted in runs of 256 instead of whole (numpy's full sort was 3 of a batch's 4.5 ms; 1.5 ms now);
-  a wide table's short chunks joined up to 16 MiB before profiling; jemalloc's decay 250 ms; parse problems
-  name physical lines (empty lines counted, one compiled count per block). Interleaved against b9cde09's engine
-  (fa2303c), as the processor runs it on two CPUs, same minutes: 100 MiB 0.97/1.14/0.93/0.94 s ->
-  0.79/0.91/0.94/0.94 s and 0.94/0.90/0.90 -> 0.84/0.82/0.81 s; 400 columns x 60,000 rows (the wide row's
-  file) 7.22/7.50/7.63 s -> 5.69/5.62/5.55 s before the decay change, which costs it 4-6%.
+- The run above, 2026-12-06 (second session), an AMD EPYC like 9cddb45's (ydata 62.7 s against 54.9 s), so the
+  engine's times compare: 103 MiB 0.97 -> 0.76 s, 400 columns 8.32 -> 6.38 s. A run earlier in this session (at
+  767d6ca, before the start-up and correlation changes) read 0.81 s = 4.4x, 1 GiB 5.89 s = 2.8x and 400 columns 6.47
+  s = 7.4x: its floors were slower (1 GiB 2.10 s against 1.51 s here, 400 columns 0.87 s against 0.67 s), not its
+  engine; the 1 GiB floor, a 3 GB table, wanders most. About 0.2 s of the 100 MiB run is fixed per file (the sniff,
+  the first block read before any profiling, the last chunk profiled after the reading, the finish), so 1 GiB reads
+  better per byte. New since b9cde09: KLL batches sorted in runs of 256 instead of whole (numpy's full sort was 3 of
+  a batch's 4.5 ms; 1.5 ms now); a wide table's short chunks joined up to 16 MiB before profiling; jemalloc's decay
+  250 ms; the correlations' numbers read by the engine's parser (57 -> 29 ms of the finish); the sniff's preamble
+  check on its first 200 lines (14 -> 1 ms); parse problems name physical lines (empty lines counted, one compiled
+  count per block). Interleaved, as the processor runs it on two CPUs, same minutes: against fa2303c (the first
+  session's last commit), 100 MiB 0.97/1.14/0.93/0.94 s -> 0.79/0.91/0.94/0.94 s and 0.94/0.90/0.90 ->
+  0.84/0.82/0.81 s after the KLL change, and 400 columns x 60,000 rows 7.22/7.50/7.63 s -> 5.69/5.62/5.55 s after
+  the joining (the decay then costs it 4-6%); against 767d6ca, 100 MiB 1.04/1.00/1.10/1.08/1.25 s ->
+  0.91/0.89/0.98/0.87/1.04 s after the start-up and correlation changes.
 - b9cde09, 2026-12-06 (first session), an Intel Xeon machine whose speed wandered more than usual within minutes
   (the same engine run on one core: 1.8-2.9 s), about half as fast as 9cddb45's AMD EPYC (ydata 109.5 s against 54.9
   s) but with a floor that gains more from two threads (one thread 2.1x the floor, there 1.4x): 103 MiB 1.79 s =
