@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,22 @@ def test_long_chunks_and_data_frames_pass_as_they_are() -> None:
     out = list(gathered(iter([short[0], long, short[1], frame, _batch(3000, 10)]), rows=100, max_bytes=1 << 30))
     assert out[1] is long and out[3] is frame  # the waiting short chunk goes first, alone
     assert [len(c) for c in out] == [10, 200, 10, 1, 10]
+
+
+def test_stopping_early_closes_the_source() -> None:
+    closed = []
+
+    def source() -> Iterator[pa.RecordBatch]:
+        try:
+            for i in range(100):
+                yield _batch(i * 10, 10)
+        finally:
+            closed.append(True)
+
+    joined = gathered(source(), rows=25)
+    assert len(next(joined)) == 30
+    joined.close()  # a job abandoned mid-file: the reader's files are closed at once
+    assert closed == [True]
 
 
 def test_a_wide_table_read_in_joined_chunks_profiles_the_same() -> None:

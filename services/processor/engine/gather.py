@@ -28,7 +28,17 @@ GATHER_BYTES = 16 << 20
 
 def gathered(chunks: Iterable[Chunk], *, rows: int = GATHER_ROWS, max_bytes: int = GATHER_BYTES) -> Iterator[Chunk]:
     """The chunks, consecutive Arrow chunks shorter than `rows` joined until they reach `rows` rows or
-    `max_bytes` bytes; DataFrames and long chunks pass as they are."""
+    `max_bytes` bytes; DataFrames and long chunks pass as they are. Closing it closes `chunks` (a reader's files)."""
+    source = iter(chunks)
+    try:
+        yield from _gathered(source, rows, max_bytes)
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+def _gathered(chunks: Iterator[Chunk], rows: int, max_bytes: int) -> Iterator[Chunk]:
     waiting: list[pa.RecordBatch | pa.Table] = []
     waiting_rows = waiting_bytes = 0
     for chunk in chunks:
