@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,10 +41,28 @@ class Component(Protocol):
     def env(self) -> dict[str, str]: ...
 
 
+# Ports this process handed out or was told are taken (a remembered stack's): the OS may give a port it just gave
+# again once its probe socket is closed, and a component is started only after every port is chosen. Two SeaweedFS
+# ports that came out equal (its filer's HTTP and gRPC) made `make run` fail, and then on every run (they were
+# remembered).
+_claimed: set[int] = set()
+
+
+def claim_ports(ports: Iterable[int]) -> None:
+    """Ports that free_port must not hand out (remembered ones, in use or about to be)."""
+    _claimed.update(ports)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free loopback port, never one this process handed out or claimed before."""
+    for _ in range(1000):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _claimed:
+            _claimed.add(port)
+            return port
+    raise ComponentError("no free loopback port found")
 
 
 def port_open(port: int) -> bool:
@@ -288,6 +307,9 @@ class Redis(_Server):
         return {"SLUICE_REDIS_URL": f"redis://127.0.0.1:{self.port}/0"}
 
 
+_s3_ports: dict[Path, dict[str, int]] = {}  # per run folder, the SeaweedFS internal ports this process settled on
+
+
 class S3Server(_Server):
     """SeaweedFS with every port explicit (internal ones chosen once and remembered)."""
 
@@ -301,12 +323,30 @@ class S3Server(_Server):
         self.folder = home / "s3"
 
     def _internal_ports(self) -> dict[str, int]:
+        """Settled once per run folder and process (every S3Server of one home agrees), remembered on disk."""
+        key = self.run_dir.resolve()
+        if key not in _s3_ports:
+            _s3_ports[key] = self._remembered_ports() or self._new_ports()
+        return _s3_ports[key]
+
+    _NAMES = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3_grpc")
+
+    def _remembered_ports(self) -> dict[str, int] | None:
+        """The ports of an earlier start, while they are all there, all different and none taken by another
+        component (a set written before free_port kept its ports apart held one twice: chosen again then)."""
         path = self.run_dir / "s3-ports.json"
-        if path.exists():
-            return dict(json.loads(path.read_text()))
-        names = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3_grpc")
-        ports = {name: free_port() for name in names}
-        path.write_text(json.dumps(ports))
+        if not path.exists():
+            return None
+        ports = {name: int(port) for name, port in json.loads(path.read_text()).items()}
+        distinct = set(ports.values())
+        if set(ports) != set(self._NAMES) or len(distinct) != len(ports) or distinct & (_claimed | {self.port}):
+            return None
+        claim_ports(distinct)
+        return ports
+
+    def _new_ports(self) -> dict[str, int]:
+        ports = {name: free_port() for name in self._NAMES}
+        (self.run_dir / "s3-ports.json").write_text(json.dumps(ports))
         return ports
 
     def prepare(self) -> None:

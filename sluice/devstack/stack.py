@@ -37,6 +37,7 @@ from sluice.devstack.servers import (
     Postgres,
     Redis,
     S3Server,
+    claim_ports,
     free_port,
     pid_alive,
 )
@@ -74,7 +75,16 @@ class StackState:
     def load(cls, path: Path) -> StackState:
         if not path.exists():
             return cls()
-        return cls(**json.loads(path.read_text()))
+        state = cls(**json.loads(path.read_text()))
+        # A port remembered for two components (possible before free_port kept its ports apart) stays with the
+        # first; the others get new ones. Every remembered port is kept from free_port.
+        seen: set[int] = set()
+        for name, port in list(state.ports.items()):
+            if port in seen:
+                del state.ports[name]
+            seen.add(port)
+        claim_ports(seen)
+        return state
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

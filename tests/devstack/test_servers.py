@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from pathlib import Path
@@ -10,7 +11,9 @@ import psycopg
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
+from sluice.devstack import servers
 from sluice.devstack.servers import KafkaBroker, Postgres, S3Server, free_port, pid_alive
+from sluice.devstack.stack import StackState
 
 
 @pytest.fixture()
@@ -68,3 +71,51 @@ def test_kafka_on_s3_storage_keeps_records_across_a_broker_restart(home: Path):
     finally:
         broker.stop()
         s3.stop()
+
+
+class _ReofferingSocket:
+    """A fake for a fault that cannot be caused on demand: the OS offering a port it just offered, once its probe
+    socket is closed (it happened: SeaweedFS's filer got its HTTP and gRPC ports equal and never started)."""
+
+    offers = [45001, 45001, 45002]
+
+    def __init__(self) -> None:
+        self.port = 0
+
+    def __enter__(self) -> _ReofferingSocket:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    def bind(self, _address: tuple[str, int]) -> None:
+        self.port = self.offers.pop(0)
+
+    def getsockname(self) -> tuple[str, int]:
+        return "127.0.0.1", self.port
+
+
+def test_free_port_never_hands_out_a_port_twice(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(servers.socket, "socket", _ReofferingSocket)
+    monkeypatch.setattr(servers, "_claimed", set())
+    assert [free_port(), free_port()] == [45001, 45002]
+
+
+def test_remembered_s3_ports_holding_one_port_twice_are_chosen_again(home: Path):
+    s3 = S3Server(home, free_port(), access_key="k", secret_key="s")
+    s3.run_dir.mkdir(parents=True, exist_ok=True)
+    bad = {"master": 1, "master_grpc": 2, "volume": 3, "volume_grpc": 4, "filer": 5, "filer_grpc": 5, "s3_grpc": 6}
+    (s3.run_dir / "s3-ports.json").write_text(json.dumps(bad))
+    ports = s3._internal_ports()
+    assert len(set(ports.values())) == 7 and s3.port not in ports.values()
+    assert json.loads((s3.run_dir / "s3-ports.json").read_text()) == ports  # remembered for the next start
+    again = S3Server(home, s3.port, access_key="k", secret_key="s")
+    assert again._internal_ports() == ports
+
+
+def test_a_port_remembered_for_two_components_stays_with_the_first(tmp_path: Path):
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps({"ports": {"s3": 40001, "postgres": 40002, "redis": 40001}}))
+    state = StackState.load(path)
+    assert state.ports == {"s3": 40001, "postgres": 40002}
+    assert state.port("redis") not in (40001, 40002)
