@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from .options import Chunk
 
-GATHER_ROWS = 10_000  # as table.PARALLEL_MIN_ROWS: a joined chunk is long enough for the column threads
+GATHER_ROWS = 10_000  # as table.PARALLEL_MIN_ROWS: a chunk this long goes to the column threads as it is
 GATHER_BYTES = 16 << 20
 
 
