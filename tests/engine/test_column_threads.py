@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from services.processor.engine import TableProfiler, column_pool, column_threads
 from services.processor.engine.table import PARALLEL_MIN_ROWS
@@ -71,6 +72,42 @@ def test_row_hashes_do_not_depend_on_threads() -> None:
     assert threaded.duplicate_rows() == 0
     threaded.merge(alone)
     assert threaded.duplicate_rows() == len(df)
+
+
+def test_rows_accounted_beside_the_next_chunk_are_all_in_the_profile() -> None:
+    """A long chunk's rows (duplicates, correlation sample) are accounted in the pool while the next chunk's
+    columns are profiled: a part's state written, or its profile finished, right after the last update holds
+    every row of every chunk."""
+    df = _frame(2 * PARALLEL_MIN_ROWS)
+    alone = TableProfiler()
+    for _ in range(3):
+        alone.update(df)
+    with column_pool(2) as pool:
+        threaded = TableProfiler()
+        for _ in range(3):
+            threaded.update(df, pool)
+        state = threaded.to_bytes()  # the pool still running: nothing may be left out
+        finished = threaded.finish()
+    expected = alone.finish()
+    assert finished.duplicate_rows == expected.duplicate_rows == 3 * len(df) - alone.distinct_rows.count()
+    assert_same(finished.to_dict(), expected.to_dict())
+    assert_same(TableProfiler.from_bytes(state).finish().to_dict(), expected.to_dict())
+
+
+def test_a_failure_accounting_rows_in_the_pool_reaches_the_caller() -> None:
+    """The row accounting of a chunk runs in the pool after `update` returned; if it fails (a fault caused here by
+    replacing the sample's offer, as a real one cannot be caused on demand), the next call raises it."""
+    profiler = TableProfiler()
+
+    def broken(*_args: object) -> None:
+        raise MemoryError("sample")
+
+    with column_pool(2) as pool:
+        profiler.update(_frame(PARALLEL_MIN_ROWS))  # on this thread: the sample is set up once it returns
+        profiler.sample.offer = broken  # type: ignore[method-assign]
+        profiler.update(_frame(PARALLEL_MIN_ROWS), pool)  # returns before its rows are accounted
+        with pytest.raises(MemoryError, match="sample"):
+            profiler.update(_frame(PARALLEL_MIN_ROWS), pool)
 
 
 def test_short_chunks_stay_on_the_callers_thread() -> None:
