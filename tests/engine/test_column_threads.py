@@ -94,7 +94,7 @@ def test_rows_accounted_beside_the_next_chunk_are_all_in_the_profile() -> None:
     assert_same(TableProfiler.from_bytes(state).finish().to_dict(), expected.to_dict())
 
 
-def test_a_failure_accounting_rows_in_the_pool_reaches_the_caller() -> None:
+def test_a_failure_accounting_rows_in_the_pool_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
     """The row accounting of a chunk runs in the pool after `update` returned; if it fails (a fault caused here by
     replacing the sample's offer, as a real one cannot be caused on demand), the next call raises it."""
     profiler = TableProfiler()
@@ -104,7 +104,7 @@ def test_a_failure_accounting_rows_in_the_pool_reaches_the_caller() -> None:
 
     with column_pool(2) as pool:
         profiler.update(_frame(PARALLEL_MIN_ROWS))  # on this thread: the sample is set up once it returns
-        profiler.sample.offer = broken  # type: ignore[method-assign]
+        monkeypatch.setattr(profiler.sample, "offer", broken)
         profiler.update(_frame(PARALLEL_MIN_ROWS), pool)  # returns before its rows are accounted
         with pytest.raises(MemoryError, match="sample"):
             profiler.update(_frame(PARALLEL_MIN_ROWS), pool)
