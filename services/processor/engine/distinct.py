@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from datasketches import frequent_items_error_type, frequent_strings_sketch
 
-from .hashing import hash_strings, string_buffers
+from .hashing import hash_strings, string_buffers, take_strings
 from .hll import HyperLogLog
 
 
@@ -121,7 +121,7 @@ class DistinctAccumulator:
             return
         if len(order) < len(keys):
             counts = counts[order]
-            keys = keys.take(pa.array(order))  # only the fed keys become Python strings
+            keys = take_strings(keys, order)  # only the fed keys become Python strings
         add = self.frequent.update
         for key, count in zip(keys.to_pylist(), counts.tolist(), strict=True):
             add(key, count)
