@@ -20,7 +20,7 @@ def fed_every_value(lg_k: int, values: np.ndarray) -> bytes:
 
 
 def image(hll: HyperLogLog) -> bytes:
-    return bytes(hll._sketch.serialize_updatable())
+    return bytes(hll.sketch().serialize_updatable())
 
 
 @settings(max_examples=60, deadline=None)
@@ -59,7 +59,7 @@ def test_a_merged_or_loaded_sketch_reads_its_registers_again() -> None:
     reference.merge(other)
     for values in (third, first[:5000]):
         for value in values.view(np.int64).tolist():
-            reference._sketch.update(value)
+            reference.sketch().update(value)
     assert loaded.state == reference.state
     assert loaded.estimate() == pytest.approx(90_000, rel=0.05)
 

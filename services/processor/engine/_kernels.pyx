@@ -2,16 +2,16 @@
 """Compiled loops: over Arrow string buffers, the engine's value hash (5-9x the numpy passes it replaced), the
 grouping of a chunk's values by it, the per-string byte counts of the type pre-filters, the e-mail pattern and
 the other patterns' pre-filters; over a chunk's distinct numbers, their weighted moments; over a block, the lines
-that end inside a quoted field; over value hashes, DataSketches' HLL coupons and the filter that offers the
-sketch only values raising a register.
+that end inside a quoted field; over value hashes, DataSketches' HLL coupons and its HLL_8 update itself, applied
+to the sketch's serialised image.
 
 `hashing.py` documents the hash; tests/engine/test_hashing.py defines it in plain Python and checks this loop
 against it, so part states written by processors of two versions stay interchangeable. The loops run without
 the GIL.
 """
 
-from libc.math cimport INFINITY, NAN, fabs, isfinite
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.math cimport INFINITY, NAN, fabs, isfinite, ldexp
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 
 import numpy as np
@@ -729,22 +729,62 @@ def hll_coupons(const uint64_t[::1] values, int lg_k):
     return slots_out, ranks_out
 
 
-def hll_raise(const uint64_t[::1] values, uint8_t[::1] registers, int lg_k):
-    """Mask of the values whose coupon raises its register, in order, each raising it (`registers` is updated):
-    the only values that change an HLL sketch in HLL mode, registers or HIP estimate."""
+# DataSketches' HLL_8 updatable image in HLL mode (hll/include/HllUtil.hpp): the flags byte, then the HIP estimate,
+# kxq0 and kxq1 (doubles), the count of zero registers (uint32) and the k one-byte registers.
+DEF HLL_FLAGS = 5
+DEF HLL_OUT_OF_ORDER = 16
+DEF HLL_HIP = 8
+DEF HLL_KXQ0 = 16
+DEF HLL_KXQ1 = 24
+DEF HLL_ZEROS = 32
+DEF HLL_REGISTERS = 40
+
+
+def hll_update(const uint64_t[::1] values, uint8_t[::1] image, int lg_k):
+    """Offer `values` to an HLL_8 sketch's updatable image in HLL mode, in place, as the library's own update does
+    (Hll8Array::internalCouponUpdate and HllArray::hipAndKxQIncrementalUpdate): a coupon above its register raises
+    it, adds k / (kxq0 + kxq1) to the HIP estimate first (unless the sketch is out of order, a union's), then moves
+    the register's 2^-value from kxq0 (values below 32) or kxq1, and counts a zero register gone. Same doubles,
+    same order of operations: the image is the one the library would hold (tests compare the bytes)."""
+    if image.shape[0] != HLL_REGISTERS + (1 << lg_k):
+        raise ValueError("not an HLL_8 image in HLL mode of this lg_k")
     cdef Py_ssize_t n = values.shape[0], i
-    out = np.zeros(n, dtype=bool)
-    cdef uint8_t[::1] raising = out.view(np.uint8)
-    cdef uint64_t slot
-    cdef uint8_t rank
-    cdef uint64_t mask = (<uint64_t>1 << lg_k) - 1
+    cdef uint8_t* base = &image[0]
+    cdef uint8_t* registers = base + HLL_REGISTERS
+    cdef double hip, kxq0, kxq1
+    cdef uint32_t zeros
+    memcpy(&hip, base + HLL_HIP, 8)
+    memcpy(&kxq0, base + HLL_KXQ0, 8)
+    memcpy(&kxq1, base + HLL_KXQ1, 8)
+    memcpy(&zeros, base + HLL_ZEROS, 4)
+    cdef bint in_order = (base[HLL_FLAGS] & HLL_OUT_OF_ORDER) == 0
+    cdef double k = <double>(<uint32_t>1 << lg_k)
+    cdef uint64_t slot, mask = (<uint64_t>1 << lg_k) - 1
+    cdef uint8_t rank, old
+    cdef Py_ssize_t raised = 0
     with nogil:
         for i in range(n):
             coupon(values[i], mask, &slot, &rank)
-            if rank > registers[slot]:
+            old = registers[slot]
+            if rank > old:
                 registers[slot] = rank
-                raising[i] = 1
-    return out
+                if in_order:
+                    hip += k / (kxq0 + kxq1)
+                if old < 32:
+                    kxq0 -= ldexp(1.0, -old)
+                else:
+                    kxq1 -= ldexp(1.0, -old)
+                if rank < 32:
+                    kxq0 += ldexp(1.0, -rank)
+                else:
+                    kxq1 += ldexp(1.0, -rank)
+                zeros -= old == 0
+                raised += 1
+    memcpy(base + HLL_HIP, &hip, 8)
+    memcpy(base + HLL_KXQ0, &kxq0, 8)
+    memcpy(base + HLL_KXQ1, &kxq1, 8)
+    memcpy(base + HLL_ZEROS, &zeros, 4)
+    return raised
 
 
 cdef struct Sum:
