@@ -92,6 +92,31 @@ def byte_view(const offset_t[::1] offsets, const uint8_t[::1] data):
     return lengths_out, first_out, last_out
 
 
+def edge_marks(
+    const int64_t[::1] lengths,
+    const uint8_t[::1] first,
+    const uint8_t[::1] last,
+    const uint8_t[::1] token_first,
+    const uint8_t[::1] token_last,
+    int64_t token_bytes,
+):
+    """From a ByteView's lengths, first and last bytes: (whether some non-empty string starts or ends with a byte
+    that may be whitespace: a space, a control character or any non-ASCII byte; per string, 1 where it could be a
+    missing-value token: at most `token_bytes` long, its first and last bytes in the tokens' tables)."""
+    cdef Py_ssize_t n = lengths.shape[0], i
+    tokens_out = np.zeros(n, dtype=np.uint8)
+    cdef uint8_t[::1] tokens = tokens_out
+    cdef bint spaced = False
+    cdef uint8_t a, b
+    with nogil:
+        for i in range(n):
+            a, b = first[i], last[i]
+            if lengths[i] > 0 and (a <= 0x20 or a >= 0x80 or b <= 0x20 or b >= 0x80):
+                spaced = True
+            tokens[i] = lengths[i] <= token_bytes and token_first[a] and token_last[b]
+    return spaced, tokens_out.view(bool)
+
+
 def count_in_range(
     const offset_t[::1] offsets, const uint8_t[::1] data, uint8_t low, uint8_t high, const uint8_t[::1] where
 ):
