@@ -88,6 +88,23 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
+- The run above, 2026-12-06 (third session), an Intel Xeon (ydata 55.5 s, like the AMD EPYC's 62.7 s); its floors
+  were slow (100 MiB 0.21 s, 1 GiB 2.18 s; 0.18 s for the 100 MiB file in most runs that hour) and so was its
+  engine (0.89 s; 0.75-0.79 s in the interleaved runs beside it). A run at f35a18c an hour earlier (the rows in
+  the pool and the finish's overlap only) read 100 MiB 0.80 s = 4.5x (floor 0.18 s), 1 GiB 7.24 s = 4.0x, 400
+  columns 5.93 s = 8.5x (422 MiB), ydata 71.7x, 2 parts 1.92x. New since 610c2a4: a long chunk's rows (row hashes,
+  duplicate set, correlation sample) are accounted in the pool beside the next chunk's columns, and the finish
+  counts duplicates (a sort without the GIL) while it computes correlations; the HLL_8 update runs on the sketch's
+  image in a compiled loop (no per-value library calls; a wide table's short columns raised a register with one
+  value in three); the frequent-items keys gathered by the compiled take; a value's trim check and missing-token
+  pre-filter in one compiled pass; misfit groups keyed by their bits. Interleaved, as the processor runs it on two
+  CPUs, same minutes: against 4e84fd9 (the last session's), 100 MiB medians 0.869 -> 0.788 s (eight pairs) after
+  the rows and the finish; against f35a18c, 100 MiB 0.792 -> 0.763 s (six pairs) and 400 columns 6.57 -> 5.91 s
+  after the HLL image, then 6.27 -> 5.54 s with the rest. Measured and not adopted: a wide table's short chunks'
+  rows in the pool too (5.74 -> 6.00 s: the GIL), joining short chunks up to 32 MiB (400 columns 7.0 -> 5.9 s but
+  469-492 MiB peak), the first block 1 MiB so profiling starts sooner (no change: the first chunk's exact tables
+  cost the same), glibc's malloc thresholds (20 MiB less peak, 5-10% slower), skipping the open-quote scan of
+  quoted blocks (0.5 CPU s of the wide file, no change in its time: the reader is not its critical path).
 - The run above, 2026-12-06 (second session), an AMD EPYC like 9cddb45's (ydata 62.7 s against 54.9 s), so the
   engine's times compare: 103 MiB 0.97 -> 0.76 s, 400 columns 8.32 -> 6.38 s. A run earlier in this session (at
   767d6ca, before the start-up and correlation changes) read 0.81 s = 4.4x, 1 GiB 5.89 s = 2.8x and 400 columns 6.47
