@@ -95,7 +95,8 @@ class TableProfiler:
             raise ValueError(f"chunk columns {names} differ from {[c.name for c in self.columns]}")
 
     def update(self, chunk: Chunk, pool: Executor | None = None) -> None:
-        """`pool`: threads to profile the columns of a long chunk at once (see PARALLEL_MIN_ROWS)."""
+        """`pool`: threads to profile the columns of a long chunk at once (see PARALLEL_MIN_ROWS) and to account
+        its rows after this returns (the next call, `merge`, `finish` and `to_bytes` wait for them)."""
         names, arrays = _columns(chunk)
         self._init_columns(names)
         assert self.columns is not None
