@@ -35,10 +35,12 @@ class Moments:
         n = na + nb
         delta = other.mean - self.mean
         d_n = delta / n
+        # d_n * d_n * d_n, not d_n**3: Python's power raises OverflowError where a product goes to inf (values near
+        # 1e300 in two chunks stopped the profile).
         m4 = (
             self.m4
             + other.m4
-            + delta * d_n**3 * na * nb * (na * na - na * nb + nb * nb)
+            + delta * d_n * d_n * d_n * na * nb * (na * na - na * nb + nb * nb)
             + 6.0 * d_n * d_n * (na * na * other.m2 + nb * nb * self.m2)
             + 4.0 * d_n * (na * other.m3 - nb * self.m3)
         )

@@ -77,19 +77,38 @@ class NumericAccumulator:
             _feed(self.sketch, values, counts)
             return
         assert self.values is not None
-        if len(values) > self.exact_limit:  # the chunk alone overflows the exact table
-            self.sketch = kll_doubles_sketch(self.kll_k)
-            _feed(self.sketch, self.values, self.counts)
-            _feed(self.sketch, values, counts)
-            self.values, self.counts = None, np.zeros(0, np.int64)
+        values = values + 0.0
+        if len(values) > self.exact_limit:  # distinct texts can be one number ("1", "1.0"): count the numbers
+            values, counts = _sum_equal(values, counts)
+            if len(values) > self.exact_limit:  # the chunk alone overflows the exact table
+                self._to_sketch((self.values, self.counts), (values, counts))
+                return
+        # The chunk's values found in the table by their bits (-0.0 as 0.0) add to its counts; only the new ones
+        # are sorted and inserted. np.unique over the table and the chunk together sorted both every chunk (18 ms
+        # for a chunk's 86,000 values and as many kept, on an AMD EPYC), and so sorted them once more only to
+        # learn that they overflow. The arrays are replaced, never changed in place: states share them.
+        at, _ = _kernels.key_positions(self.values.view(np.uint64), values.view(np.uint64), True)
+        found = at >= 0
+        kept_counts = self.counts.copy()
+        np.add.at(kept_counts, at[found], counts[found])
+        if found.all():
+            self.counts = kept_counts
             return
-        merged, inverse = np.unique(np.concatenate([self.values, values]), return_inverse=True)
-        merged_counts = np.bincount(inverse, weights=np.concatenate([self.counts, counts]), minlength=len(merged))
-        self.values, self.counts = merged, merged_counts.astype(np.int64)
-        if len(self.values) > self.exact_limit:
-            self.sketch = kll_doubles_sketch(self.kll_k)
-            _feed(self.sketch, self.values, self.counts)
-            self.values, self.counts = None, np.zeros(0, np.int64)
+        new_values, new_counts = _sum_equal(values[~found], counts[~found])
+        if len(self.values) + len(new_values) > self.exact_limit:
+            self._to_sketch((self.values, kept_counts), (new_values, new_counts))
+            return
+        where = np.searchsorted(self.values, new_values)
+        self.values = np.insert(self.values, where, new_values)
+        self.counts = np.insert(kept_counts, where, new_counts)
+
+    def _to_sketch(self, *batches: tuple[np.ndarray, np.ndarray]) -> None:
+        """Leave exact mode: a KLL sketch of the (values, counts) batches replaces the table."""
+        self.sketch = kll_doubles_sketch(self.kll_k)
+        for values, counts in batches:
+            if len(values):
+                _feed(self.sketch, values, counts)
+        self.values, self.counts = None, np.zeros(0, np.int64)
 
     def merge(self, other: NumericAccumulator) -> None:
         self.count += other.count
@@ -102,10 +121,9 @@ class NumericAccumulator:
         self.moments.merge(other.moments)
         if other.sketch is not None:
             if self.sketch is None:
-                sketch = kll_doubles_sketch(self.kll_k)
-                if self.values is not None:
-                    _feed(sketch, self.values, self.counts)
-                self.sketch, self.values, self.counts = sketch, None, np.zeros(0, np.int64)
+                assert self.values is not None
+                self._to_sketch((self.values, self.counts))
+            assert self.sketch is not None
             self.sketch.merge(other.sketch)
         elif other.values is not None and len(other.values):
             self._add_distribution(other.values, other.counts)
@@ -185,6 +203,18 @@ class NumericAccumulator:
         if state["sketch"] is not None:
             acc.sketch = kll_doubles_sketch.deserialize(state["sketch"])
         return acc
+
+
+def _sum_equal(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`values` sorted and made distinct, the counts of equal ones summed."""
+    order = np.argsort(values)
+    values, counts = values[order], counts[order]
+    if len(values) < 2:
+        return values, counts
+    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+    if len(starts) == len(values):
+        return values, counts
+    return values[starts], np.add.reduceat(counts, starts)
 
 
 def _feed(sketch: kll_doubles_sketch, values: np.ndarray, counts: np.ndarray) -> None:

@@ -1,0 +1,65 @@
+"""The exact numeric table: a chunk's numbers found in it by their bits add to its counts, new ones are inserted in
+order, and the table gives way to the KLL sketch exactly when it would outgrow its limit."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.processor.engine import _kernels
+from services.processor.engine.numeric import NumericAccumulator
+
+chunks = st.lists(
+    st.lists(st.tuples(st.sampled_from([0.0, -0.0, 1.0, -2.5, 3.0, 1e300, 7.25, -1e-300]), st.integers(1, 5))),
+    max_size=6,
+)
+
+
+def reference(batches: list[list[tuple[float, int]]]) -> tuple[list[float], list[int]]:
+    """What np.unique over every value with its counts gives (-0.0 and 0.0 are one value)."""
+    values = np.array([v for batch in batches for v, _ in batch], dtype=np.float64) + 0.0
+    counts = np.array([c for batch in batches for _, c in batch], dtype=np.int64)
+    unique, inverse = np.unique(values, return_inverse=True)
+    return unique.tolist(), np.bincount(inverse, weights=counts, minlength=len(unique)).astype(int).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(chunks, st.integers(1, 8))
+def test_the_exact_table_is_numpys_unique_with_counts_until_it_overflows(
+    batches: list[list[tuple[float, int]]], limit: int
+) -> None:
+    acc = NumericAccumulator(limit, 200, integer=False)
+    for batch in batches:  # a chunk's values may repeat a number ("1" and "1.0" both parse to 1.0)
+        acc.update(np.array([v for v, _ in batch]), np.array([c for _, c in batch], dtype=np.int64))
+    values, counts = reference(batches)
+    if len(values) > limit:
+        assert acc.values is None and acc.sketch is not None
+        assert acc.sketch.n == sum(counts)  # every value went into the sketch once, with its count
+    else:
+        assert acc.sketch is None and acc.values is not None
+        assert acc.values.tolist() == values and acc.counts.tolist() == counts
+        assert not np.signbit(acc.values).any() or min(values) < 0  # -0.0 is kept as 0.0
+
+
+def test_a_copy_sharing_the_tables_arrays_leaves_the_original_alone() -> None:
+    acc = NumericAccumulator(100, 200, integer=True)
+    acc.update(np.array([1.0, 2.0]), np.array([3, 4]))
+    copy = NumericAccumulator.from_state(acc.to_state(), 100, 200)  # as a column profile's finish copies it
+    copy.update(np.array([2.0, 5.0]), np.array([1, 1]))
+    assert acc.values.tolist() == [1.0, 2.0] and acc.counts.tolist() == [3, 4]
+    assert copy.values.tolist() == [1.0, 2.0, 5.0] and copy.counts.tolist() == [3, 5, 1]
+
+
+@given(st.lists(st.integers(0, 20)), st.lists(st.integers(0, 20)), st.booleans())
+def test_key_positions_finds_the_first_equal_key(keys: list[int], queries: list[int], mix: bool) -> None:
+    positions, repeated = _kernels.key_positions(np.array(keys, np.uint64), np.array(queries, np.uint64), mix)
+    assert positions.tolist() == [keys.index(q) if q in keys else -1 for q in queries]
+    assert repeated == (len(set(keys)) < len(keys))
+
+
+def test_huge_numbers_in_two_chunks_give_infinite_moments_not_an_error() -> None:
+    acc = NumericAccumulator(100, 200, integer=False)
+    acc.update(np.array([0.0]), np.array([1]))
+    acc.update(np.array([1e300]), np.array([1]))  # Python's 1e300**3 raised OverflowError here
+    assert acc.maximum == 1e300 and acc.moments.n == 2
