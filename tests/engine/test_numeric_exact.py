@@ -39,7 +39,7 @@ def test_the_exact_table_is_numpys_unique_with_counts_until_it_overflows(
     else:
         assert acc.sketch is None and acc.values is not None
         assert acc.values.tolist() == values and acc.counts.tolist() == counts
-        assert not np.signbit(acc.values).any() or min(values) < 0  # -0.0 is kept as 0.0
+        assert not (np.signbit(acc.values) & (acc.values == 0)).any()  # -0.0 is kept as 0.0
 
 
 def test_a_copy_sharing_the_tables_arrays_leaves_the_original_alone() -> None:
@@ -51,11 +51,10 @@ def test_a_copy_sharing_the_tables_arrays_leaves_the_original_alone() -> None:
     assert copy.values.tolist() == [1.0, 2.0, 5.0] and copy.counts.tolist() == [3, 5, 1]
 
 
-@given(st.lists(st.integers(0, 20)), st.lists(st.integers(0, 20)), st.booleans())
-def test_key_positions_finds_the_first_equal_key(keys: list[int], queries: list[int], mix: bool) -> None:
-    positions, repeated = _kernels.key_positions(np.array(keys, np.uint64), np.array(queries, np.uint64), mix)
+@given(st.lists(st.integers(0, 20)), st.lists(st.integers(0, 20)))
+def test_key_positions_finds_the_first_equal_key(keys: list[int], queries: list[int]) -> None:
+    positions = _kernels.key_positions(np.array(keys, np.uint64), np.array(queries, np.uint64))
     assert positions.tolist() == [keys.index(q) if q in keys else -1 for q in queries]
-    assert repeated == (len(set(keys)) < len(keys))
 
 
 def test_huge_numbers_in_two_chunks_give_infinite_moments_not_an_error() -> None:

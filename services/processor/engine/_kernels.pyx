@@ -707,13 +707,13 @@ def take_strings(const offset_t[::1] offsets, const uint8_t[::1] data, const int
 
 
 
-def key_positions(const uint64_t[::1] keys, const uint64_t[::1] queries, bint mix):
-    """(for each query, the position of the key equal to it, or -1; whether two keys are equal). `mix`: the keys
-    are not hashes already (a double's bits), so their slots come from splitmix64 of them.
+def key_positions(const uint64_t[::1] keys, const uint64_t[::1] queries):
+    """For each query, the position of the key equal to it (the first, of equal keys), or -1. Keys are any 64-bit
+    words (a double's bits): their slots come from splitmix64 of them.
 
     An open-addressing table of the keys' positions (linear probing, at most half full), built per call: an exact
     table of 100,000 values looked up in O(n) where a binary search into it (a random read per step) cost 8.6 ms
-    for a chunk's 86,000 values on an AMD EPYC. Of equal keys the first is found."""
+    for a chunk's 86,000 values on an AMD EPYC."""
     cdef Py_ssize_t n = keys.shape[0], m = queries.shape[0], i
     cdef Py_ssize_t size = 16
     while size < 2 * n:
@@ -725,30 +725,28 @@ def key_positions(const uint64_t[::1] keys, const uint64_t[::1] queries, bint mi
     cdef int64_t[::1] positions = positions_array
     cdef uint64_t key, position
     cdef int64_t slot
-    cdef bint repeated = False
     with nogil:
         for i in range(n):
             key = keys[i]
-            position = (splitmix64(key) if mix else key) & mask
+            position = splitmix64(key) & mask
             while True:
                 slot = slots[position]
                 if slot < 0:
                     slots[position] = i
                     break
                 if keys[slot] == key:
-                    repeated = True
                     break
                 position = (position + 1) & mask
         for i in range(m):
             key = queries[i]
-            position = (splitmix64(key) if mix else key) & mask
+            position = splitmix64(key) & mask
             while True:
                 slot = slots[position]
                 if slot < 0 or keys[slot] == key:
                     positions[i] = slot
                     break
                 position = (position + 1) & mask
-    return positions_array, bool(repeated)
+    return positions_array
 
 # DataSketches' HLL coupon of a 64-bit value: MurmurHash3_x64_128 of its 8 little-endian bytes, seed 9001; the
 # register is the low lg_k bits of the first half, the rank the second half's leading zeros + 1 (at most 63).

@@ -87,7 +87,7 @@ class NumericAccumulator:
         # are sorted and inserted. np.unique over the table and the chunk together sorted both every chunk (18 ms
         # for a chunk's 86,000 values and as many kept, on an AMD EPYC), and so sorted them once more only to
         # learn that they overflow. The arrays are replaced, never changed in place: states share them.
-        at, _ = _kernels.key_positions(self.values.view(np.uint64), values.view(np.uint64), True)
+        at = _kernels.key_positions(self.values.view(np.uint64), values.view(np.uint64))
         found = at >= 0
         kept_counts = self.counts.copy()
         np.add.at(kept_counts, at[found], counts[found])
