@@ -1,5 +1,5 @@
-"""The exact numeric table: a chunk's numbers found in it by their bits add to its counts, new ones are inserted in
-order, and the table gives way to the KLL sketch exactly when it would outgrow its limit."""
+"""The exact numeric table: a chunk's numbers found in it by their bits add to its counts, new ones are summed by
+number and appended, and the table gives way to the KLL sketch exactly when it would outgrow its limit."""
 
 from __future__ import annotations
 
@@ -34,21 +34,22 @@ def test_the_exact_table_is_numpys_unique_with_counts_until_it_overflows(
         acc.update(np.array([v for v, _ in batch]), np.array([c for _, c in batch], dtype=np.int64))
     values, counts = reference(batches)
     if len(values) > limit:
-        assert acc.values is None and acc.sketch is not None
+        assert acc.table() is None and acc.sketch is not None
         assert acc.sketch.n == sum(counts)  # every value went into the sketch once, with its count
     else:
-        assert acc.sketch is None and acc.values is not None
-        assert acc.values.tolist() == values and acc.counts.tolist() == counts
-        assert not (np.signbit(acc.values) & (acc.values == 0)).any()  # -0.0 is kept as 0.0
+        table = acc.table()
+        assert acc.sketch is None and table is not None
+        assert table[0].tolist() == values and table[1].tolist() == counts
+        assert not (np.signbit(table[0]) & (table[0] == 0)).any()  # -0.0 is kept as 0.0
 
 
 def test_a_copy_sharing_the_tables_arrays_leaves_the_original_alone() -> None:
     acc = NumericAccumulator(100, 200, integer=True)
     acc.update(np.array([1.0, 2.0]), np.array([3, 4]))
     copy = NumericAccumulator.from_state(acc.to_state(), 100, 200)  # as a column profile's finish copies it
-    copy.update(np.array([2.0, 5.0]), np.array([1, 1]))
-    assert acc.values.tolist() == [1.0, 2.0] and acc.counts.tolist() == [3, 4]
-    assert copy.values.tolist() == [1.0, 2.0, 5.0] and copy.counts.tolist() == [3, 5, 1]
+    copy.update(np.array([5.0, 2.0]), np.array([1, 1]))
+    assert [a.tolist() for a in acc.table() or ()] == [[1.0, 2.0], [3, 4]]
+    assert [a.tolist() for a in copy.table() or ()] == [[1.0, 2.0, 5.0], [3, 5, 1]]
 
 
 @given(st.lists(st.integers(0, 20)), st.lists(st.integers(0, 20)))
@@ -62,3 +63,22 @@ def test_huge_numbers_in_two_chunks_give_infinite_moments_not_an_error() -> None
     acc.update(np.array([0.0]), np.array([1]))
     acc.update(np.array([1e300]), np.array([1]))  # Python's 1e300**3 raised OverflowError here
     assert acc.maximum == 1e300 and acc.moments.n == 2
+
+
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(1, 9))))
+def test_sum_by_key_groups_in_order_of_first_sight(pairs: list[tuple[int, int]]) -> None:
+    keys = np.array([k for k, _ in pairs], np.uint64)
+    first, sums = _kernels.sum_by_key(keys, np.array([c for _, c in pairs], np.int64))
+    distinct = list(dict.fromkeys(k for k, _ in pairs))
+    assert keys[first].tolist() == distinct
+    assert sums.tolist() == [sum(c for k, c in pairs if k == key) for key in distinct]
+    assert first.tolist() == [[k for k, _ in pairs].index(key) for key in distinct]
+
+
+def test_quantiles_of_numbers_seen_out_of_order_are_those_of_the_sorted_table() -> None:
+    acc = NumericAccumulator(100, 200, integer=True)
+    acc.update(np.array([9.0, 1.0, 5.0]), np.array([1, 1, 1]))
+    acc.update(np.array([3.0, 1.0]), np.array([1, 2]))  # values 1 x3, 3, 5, 9
+    assert acc.quantiles((0.0, 0.5, 0.75, 1.0)) == [1.0, 2.0, 4.5, 9.0]  # pandas' linear interpolation
+    state = acc.to_state()
+    assert state["values"].tolist() == [1.0, 3.0, 5.0, 9.0]  # states keep the table sorted, as earlier versions

@@ -748,6 +748,42 @@ def key_positions(const uint64_t[::1] keys, const uint64_t[::1] queries):
                 position = (position + 1) & mask
     return positions_array
 
+def sum_by_key(const uint64_t[::1] keys, const int64_t[::1] counts):
+    """Group 64-bit keys (a double's bits): (the position of each distinct key's first occurrence, in order of
+    first occurrence; the sum of its counts). The same open-addressing table as key_positions: a chunk's 86,000
+    numbers grouped in about a millisecond, where sorting them (np.unique, or argsort to sum equal ones) took 6."""
+    cdef Py_ssize_t n = keys.shape[0], i
+    cdef Py_ssize_t size = 16
+    while size < 2 * n:
+        size *= 2
+    cdef uint64_t mask = size - 1
+    slots_array = np.full(size, -1, dtype=np.int64)  # the group number of a slot's key
+    first_array = np.empty(n, dtype=np.int64)
+    sums_array = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] slots = slots_array
+    cdef int64_t[::1] first = first_array
+    cdef int64_t[::1] sums = sums_array
+    cdef uint64_t key, position
+    cdef int64_t slot
+    cdef Py_ssize_t groups = 0
+    with nogil:
+        for i in range(n):
+            key = keys[i]
+            position = splitmix64(key) & mask
+            while True:
+                slot = slots[position]
+                if slot < 0:
+                    slots[position] = groups
+                    first[groups] = i
+                    sums[groups] = counts[i]
+                    groups += 1
+                    break
+                if keys[first[slot]] == key:
+                    sums[slot] += counts[i]
+                    break
+                position = (position + 1) & mask
+    return first_array[:groups].copy(), sums_array[:groups].copy()
+
 # DataSketches' HLL coupon of a 64-bit value: MurmurHash3_x64_128 of its 8 little-endian bytes, seed 9001; the
 # register is the low lg_k bits of the first half, the rank the second half's leading zeros + 1 (at most 63).
 cdef uint64_t MURMUR_SEED = 9001
