@@ -263,10 +263,13 @@ def test_a_collision_among_many_values_or_two_new_texts_with_one_hash_gives_way_
     assert acc.exact and acc.counts.tolist() == [2] * size
     acc.update(pa.array([*words[:-1], "other"]), np.ones(size, np.int64), np.arange(size, dtype=np.uint64))
     assert not acc.exact
-    # Two new texts with one hash in one chunk are both kept; the next chunk finds the clash and gives way.
+    # Two new texts with one hash in one chunk are both kept. The hash finds only the first of them: seen again it
+    # is counted exactly, and the second, which the hash cannot find, makes the table give way.
     acc = DistinctAccumulator(exact_limit=1000, exact_bytes=10**6, lg_k=12, lg_map=6)
     acc.update(pa.array(["x", "y"]), np.array([1, 1]), np.array([7, 7], dtype=np.uint64))
     acc.update(pa.array(["x"]), np.array([1]), np.array([7], dtype=np.uint64))
+    assert acc.exact and acc.top(5) == [("x", 2), ("y", 1)]
+    acc.update(pa.array(["y"]), np.array([1]), np.array([7], dtype=np.uint64))
     assert not acc.exact
 
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from datasketches import frequent_items_error_type, frequent_strings_sketch
 
+from . import _kernels
 from .hashing import hash_strings, string_buffers, take_strings
 from .hll import HyperLogLog
 
@@ -37,15 +38,13 @@ def _text_bytes(values: pa.Array) -> int:
 class DistinctAccumulator:
     def __init__(self, exact_limit: int, exact_bytes: int, lg_k: int, lg_map: int) -> None:
         self.exact_limit, self.exact_bytes, self.lg_k, self.lg_map = exact_limit, exact_bytes, lg_k, lg_map
-        # Exact mode: the distinct values in order of first sight, their counts and 64-bit hashes, and the hashes
-        # sorted (with their positions) to find a chunk's values among them, rebuilt only when values are added
-        # (a binary search: pandas' get_indexer cost ~70 us a call even for the three values of a categorical
-        # column's chunk).
+        # Exact mode: the distinct values in order of first sight, their counts and 64-bit hashes (a chunk's values
+        # are found among them by hash: pandas' get_indexer cost ~70 us a call even for the three values of a
+        # categorical column's chunk).
         self.exact = True
         self.keys: pa.Array = pa.array([], pa.large_string())
         self.counts = np.zeros(0, np.int64)
         self.hashes = np.zeros(0, np.uint64)
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None  # (sorted hashes, their positions)
         self.bytes = 0
         self.repeats = False  # sketch mode: a value was seen twice (see `repeated`)
         self.hll: HyperLogLog | None = None
@@ -64,33 +63,30 @@ class DistinctAccumulator:
         self._feed(values, counts, hashes)
 
     def _add_exact(self, values: pa.Array, counts: np.ndarray, hashes: np.ndarray) -> None:
-        """Fold distinct values with their counts into the exact table (values found by hash, compared as text)."""
-        if self._sorted is None:
-            order = np.argsort(self.hashes, kind="stable")
-            self._sorted = self.hashes[order], order
-        sorted_hashes, order = self._sorted
-        if len(sorted_hashes) > 1 and (sorted_hashes[1:] == sorted_hashes[:-1]).any():  # two kept texts, one hash
-            self._give_up_exactness(values, counts, hashes)
-            return
+        """Fold distinct values with their counts into the exact table: values found by hash in a compiled table
+        (a stable argsort of the kept hashes and a binary search into them cost 14 ms for a chunk's 86,000 values on
+        an AMD EPYC), then compared as text."""
         found = np.zeros(len(hashes), dtype=bool)
-        position = np.zeros(len(hashes), dtype=np.int64)
-        if len(sorted_hashes):
-            at = np.minimum(np.searchsorted(sorted_hashes, hashes), len(sorted_hashes) - 1)
-            found = sorted_hashes[at] == hashes
-            position = order[at]
-        if found.any():
-            rows = position[found]
-            if not _same_text(values.filter(pa.array(found)), self.keys.take(pa.array(rows))):
-                self._give_up_exactness(values, counts, hashes)  # a chunk's text shares a hash with a kept one
-                return
-            self.counts[rows] += counts[found]
+        kept_counts = self.counts
+        if len(self.keys):
+            at = _kernels.key_positions(self.hashes, hashes)
+            found = at >= 0
+            if found.any():
+                rows = at[found]
+                # Text compared, so two texts with one hash are never counted as one. Two kept texts with one hash
+                # (added in one chunk) cannot both match a chunk's value: the one not returned gives up here.
+                if not _same_text(values.filter(pa.array(found)), self.keys.take(pa.array(rows))):
+                    self._give_up_exactness(values, counts, hashes)
+                    return
+                kept_counts = kept_counts.copy()  # states share the arrays
+                kept_counts[rows] += counts[found]
+        self.counts = kept_counts
         if not found.all():
             new = ~found
             added = values.filter(pa.array(new)).cast(pa.large_string())
             self.keys = pa.concat_arrays([self.keys, added])
-            self.counts = np.concatenate([self.counts, counts[new]])
+            self.counts = np.concatenate([kept_counts, counts[new]])
             self.hashes = np.concatenate([self.hashes, hashes[new]])
-            self._sorted = None
             self.bytes += _text_bytes(added)  # the text of the kept values
         if len(self.keys) > self.exact_limit or self.bytes > self.exact_bytes:
             self._to_sketches()
@@ -105,7 +101,6 @@ class DistinctAccumulator:
         keys, counts, hashes = self.keys, self.counts, self.hashes
         self.exact = False
         self.keys, self.counts, self.hashes = pa.array([], pa.large_string()), counts[:0], hashes[:0]
-        self._sorted = None
         self.hll = HyperLogLog(self.lg_k)
         self.frequent = frequent_strings_sketch(self.lg_map)
         if len(keys):
