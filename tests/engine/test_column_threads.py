@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -18,18 +18,20 @@ from .test_merge import assert_same
 
 
 class CountingPool(ThreadPoolExecutor):
-    """A real pool that also records which threads ran the column updates."""
+    """A real pool that also records which threads ran its tasks, and the arguments tasks were submitted with."""
 
     def __init__(self) -> None:
         super().__init__(2, thread_name_prefix="test-pool")
         self.threads: set[str] = set()
+        self.submitted: list[tuple[Any, ...]] = []
 
-    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any], **kwargs: Any) -> Iterator[Any]:
-        def recorded(*args: Any) -> Any:
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        def recorded() -> Any:
             self.threads.add(threading.current_thread().name)
-            return fn(*args)
+            return fn(*args, **kwargs)
 
-        return super().map(recorded, *iterables, **kwargs)
+        self.submitted.append(args)
+        return super().submit(recorded)
 
 
 def _frame(rows: int) -> pd.DataFrame:
@@ -58,6 +60,25 @@ def test_a_long_chunk_profiled_on_threads_equals_one_thread() -> None:
     expected, got = alone.finish(), threaded.finish()
     assert got.duplicate_rows == expected.duplicate_rows > 0
     assert_same(got.to_dict(), expected.to_dict())
+
+
+def test_the_costliest_column_of_the_chunk_before_starts_first() -> None:
+    """A chunk is done when its last column is: a long column started last would keep one CPU busy while the
+    others wait, so a chunk's columns start in order of what they cost on the chunk before."""
+    rows = 2 * PARALLEL_MIN_ROWS
+    df = _frame(rows)
+    rng = np.random.default_rng(3)
+    # Long, all-distinct text, last in column order: several times the work of any other column.
+    df["long"] = pd.Series([f"{v:x} " * 12 for v in rng.integers(0, 2**62, rows)], dtype="string")
+    with CountingPool() as pool:
+        profiler = TableProfiler()
+        profiler.update(df, pool)
+        first_chunk = [args[0] for args in pool.submitted if len(args) == 1]
+        pool.submitted.clear()
+        profiler.update(df, pool)
+        second_chunk = [args[0] for args in pool.submitted if len(args) == 1]
+    assert first_chunk == [0, 1, 2, 3, 4]  # nothing known yet: column order
+    assert second_chunk[0] == 4 and sorted(second_chunk) == [0, 1, 2, 3, 4]
 
 
 def test_row_hashes_do_not_depend_on_threads() -> None:
