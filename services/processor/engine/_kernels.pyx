@@ -784,6 +784,39 @@ def sum_by_key(const uint64_t[::1] keys, const int64_t[::1] counts):
                 position = (position + 1) & mask
     return first_array[:groups].copy(), sums_array[:groups].copy()
 
+def set_insert(uint64_t[::1] slots, const uint64_t[::1] keys, Py_ssize_t start, Py_ssize_t room):
+    """Insert keys[start:] into an open-addressing set of 64-bit keys (0 marks an empty slot, so a key 0 is left
+    to the caller; linear probing from splitmix64 of the key; the size a power of two) until `room` new keys went
+    in: (where it stopped, the new keys it added). A chunk's 86,000 row hashes in about a millisecond, where
+    sorting them cost 3-4 ms on an AMD EPYC (numpy's AVX-512 sort is slow there)."""
+    cdef Py_ssize_t n = keys.shape[0], i = start, added = 0
+    cdef uint64_t mask = slots.shape[0] - 1
+    cdef uint64_t key, position, slot
+    cdef bint full = False
+    with nogil:
+        while i < n:
+            if i + PREFETCH < n:
+                __builtin_prefetch(&slots[splitmix64(keys[i + PREFETCH]) & mask])
+            key = keys[i]
+            if key != 0:
+                position = splitmix64(key) & mask
+                while True:
+                    slot = slots[position]
+                    if slot == 0:
+                        if added == room:
+                            full = True
+                        else:
+                            slots[position] = key
+                            added += 1
+                        break
+                    if slot == key:
+                        break
+                    position = (position + 1) & mask
+                if full:
+                    break
+            i += 1
+    return i, added
+
 # DataSketches' HLL coupon of a 64-bit value: MurmurHash3_x64_128 of its 8 little-endian bytes, seed 9001; the
 # register is the low lg_k bits of the first half, the rank the second half's leading zeros + 1 (at most 63).
 cdef uint64_t MURMUR_SEED = 9001
