@@ -929,11 +929,11 @@ cdef struct Sum:
 
 
 cdef inline void add(Sum* sum, double x) noexcept nogil:
+    # Knuth's TwoSum: the rounding error of total + x exactly, as Neumaier's ordered form gives it, without its
+    # branch on which is larger (signs of cubed deviations flip at random: mispredicted half the time).
     cdef double t = sum.total + x
-    if fabs(sum.total) >= fabs(x):
-        sum.lost += (sum.total - t) + x
-    else:
-        sum.lost += (x - t) + sum.total
+    cdef double back = t - sum.total
+    sum.lost += (sum.total - (t - back)) + (x - back)
     sum.total = t
 
 
