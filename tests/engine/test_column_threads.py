@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from services.processor.engine import TableProfiler, column_pool, column_threads
+from services.processor.engine.column import ColumnAccumulator
 from services.processor.engine.table import PARALLEL_MIN_ROWS
 
 from .test_merge import assert_same
@@ -62,9 +64,41 @@ def test_a_long_chunk_profiled_on_threads_equals_one_thread() -> None:
     assert_same(got.to_dict(), expected.to_dict())
 
 
-def test_the_costliest_column_of_the_chunk_before_starts_first() -> None:
-    """A chunk is done when its last column is: a long column started last would keep one CPU busy while the
-    others wait, so a chunk's columns start in order of what they cost on the chunk before."""
+def test_the_next_chunk_starts_while_a_column_of_the_chunk_before_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk's columns start as soon as a thread is free, not once every column of the chunk before is done
+    (the chunk's last column kept one CPU busy while the other waited). Column "n" holds its first chunk until
+    another column has started its second (a delay made here to fix the order; bounded, so it cannot hang)."""
+    original = ColumnAccumulator.update
+    calls: dict[str, int] = {}
+    lock = threading.Lock()
+    second_chunk_started = threading.Event()
+    waited: list[bool] = []
+
+    def update(self: ColumnAccumulator, array: pa.Array) -> np.ndarray:
+        with lock:
+            calls[self.name] = calls.get(self.name, 0) + 1
+            call = calls[self.name]
+        if self.name == "n" and call == 1:
+            waited.append(second_chunk_started.wait(timeout=10))
+        elif call == 2:
+            second_chunk_started.set()
+        return original(self, array)
+
+    df = _frame(2 * PARALLEL_MIN_ROWS)
+    alone = TableProfiler()
+    for _ in range(2):
+        alone.update(df)
+    monkeypatch.setattr(ColumnAccumulator, "update", update)
+    with column_pool(2) as pool:
+        threaded = TableProfiler()
+        for _ in range(2):
+            threaded.update(df, pool)
+    assert waited == [True]
+    assert_same(threaded.finish().to_dict(), alone.finish().to_dict())
+
+
+def test_columns_that_start_together_start_costliest_first() -> None:
+    """Among a chunk's columns whose lanes are idle, the costliest on its last chunk starts first."""
     rows = 2 * PARALLEL_MIN_ROWS
     df = _frame(rows)
     rng = np.random.default_rng(3)
@@ -73,12 +107,14 @@ def test_the_costliest_column_of_the_chunk_before_starts_first() -> None:
     with CountingPool() as pool:
         profiler = TableProfiler()
         profiler.update(df, pool)
-        first_chunk = [args[0] for args in pool.submitted if len(args) == 1]
+        profiler.finish()  # every lane idle again
+        first_chunk = list(pool.submitted)
         pool.submitted.clear()
         profiler.update(df, pool)
-        second_chunk = [args[0] for args in pool.submitted if len(args) == 1]
-    assert first_chunk == [0, 1, 2, 3, 4]  # nothing known yet: column order
-    assert second_chunk[0] == 4 and sorted(second_chunk) == [0, 1, 2, 3, 4]
+        profiler.finish()
+        second_chunk = [args for args in pool.submitted if len(args) == 1]
+    assert first_chunk == [(0,), (1,), (2,), (3,), (4,)]  # nothing known yet: column order
+    assert second_chunk[0] == (4,) and sorted(second_chunk) == [(0,), (1,), (2,), (3,), (4,)]
 
 
 def test_row_hashes_do_not_depend_on_threads() -> None:
@@ -116,19 +152,25 @@ def test_rows_accounted_beside_the_next_chunk_are_all_in_the_profile() -> None:
 
 
 def test_a_failure_accounting_rows_in_the_pool_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The row accounting of a chunk runs in the pool after `update` returned; if it fails (a fault caused here by
-    replacing the sample's offer, as a real one cannot be caused on demand), the next call raises it."""
-    profiler = TableProfiler()
+    """A long chunk's rows are accounted in the pool once the next chunk has come (or by `finish`); if that fails
+    (a fault caused here by replacing the sample's offer, as a real one cannot be caused on demand), a later
+    update or the finish raises it: it is never lost."""
 
     def broken(*_args: object) -> None:
         raise MemoryError("sample")
 
-    with column_pool(2) as pool:
-        profiler.update(_frame(PARALLEL_MIN_ROWS))  # on this thread: the sample is set up once it returns
-        monkeypatch.setattr(profiler.sample, "offer", broken)
-        profiler.update(_frame(PARALLEL_MIN_ROWS), pool)  # returns before its rows are accounted
-        with pytest.raises(MemoryError, match="sample"):
-            profiler.update(_frame(PARALLEL_MIN_ROWS), pool)
+    for last_call in ("update", "finish"):
+        profiler = TableProfiler()
+        with column_pool(2) as pool:
+            profiler.update(_frame(PARALLEL_MIN_ROWS))  # on this thread: the sample is set up once it returns
+            monkeypatch.setattr(profiler.sample, "offer", broken)
+            profiler.update(_frame(PARALLEL_MIN_ROWS), pool)  # returns before its rows are accounted
+            profiler.update(_frame(PARALLEL_MIN_ROWS), pool)  # the chunk before's rows go to the pool now
+            with pytest.raises(MemoryError, match="sample"):
+                if last_call == "update":
+                    profiler.update(_frame(PARALLEL_MIN_ROWS), pool)
+                else:
+                    profiler.finish()
 
 
 def test_short_chunks_stay_on_the_callers_thread() -> None:

@@ -13,6 +13,7 @@ import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from .column import ColumnAccumulator
 from .config import ProfileConfig
 from .correlations import compute as compute_correlations
 from .hashing import combine
+from .lanes import Lanes
 from .model import TableProfile
 from .options import Chunk
 from .parse_report import ParseReport
@@ -86,20 +88,25 @@ class TableProfiler:
         # A chunk's rows (duplicate set, correlation sample) accounted in the pool while the next chunk's columns
         # are: done before anything reads them (`_settled`).
         self._rows_pending: Future[None] | None = None
-        self._column_seconds: list[float] = []  # each column's CPU time on the last chunk (`_update_columns`)
+        # The last long chunk, while its columns may still run on their lanes: (their futures, its columns).
+        self._chunk_pending: tuple[list[Future[np.ndarray]], list[pa.Array]] | None = None
+        self._lanes = Lanes(0)
+        self._column_seconds: list[float] = []  # each column's CPU time on its last chunk (`_enqueue_columns`)
 
     def _init_columns(self, names: list[str]) -> None:
         if self.columns is None:
             config = self.config.for_columns(len(names))
             self.columns = [ColumnAccumulator(name, i, config) for i, name in enumerate(names)]
             self._column_seconds = [0.0] * len(names)
+            self._lanes = Lanes(len(names))
             self.sample = RowSample(config.correlation_sample_size, config.sample_seed, names)
         elif [c.name for c in self.columns] != names:
             raise ValueError(f"chunk columns {names} differ from {[c.name for c in self.columns]}")
 
     def update(self, chunk: Chunk, pool: Executor | None = None) -> None:
-        """`pool`: threads to profile the columns of a long chunk at once (see PARALLEL_MIN_ROWS) and to account
-        its rows after this returns (the next call, `merge`, `finish` and `to_bytes` wait for them)."""
+        """`pool`: threads to profile the columns of a long chunk at once (see PARALLEL_MIN_ROWS). Its columns may
+        still be running when this returns, and its rows are accounted in the pool after them: the next call
+        waits for the chunk before it only, and `merge`, `finish` and `to_bytes` wait for everything."""
         names, arrays = _columns(chunk)
         self._init_columns(names)
         assert self.columns is not None
@@ -108,34 +115,39 @@ class TableProfiler:
             return
         self.rows += n
         if pool is not None and n >= PARALLEL_MIN_ROWS and len(arrays) > 1:
-            column_hashes = self._update_columns(pool, arrays)
-            # The rows go on in the pool, beside the next chunk's columns: off the caller's path, where they
-            # cost 7 ms a chunk of 85,000 rows with both CPUs waiting on it (100 MiB file 0.88 -> 0.83 s).
-            self._settled()
-            self._rows_pending = pool.submit(self._add_rows, column_hashes, arrays)
+            futures = self._enqueue_columns(pool, arrays)
+            # The chunk before: its columns done (most are, while this chunk's start), its rows go on in the pool
+            # beside this chunk's columns, off the caller's path (7 ms a chunk of 85,000 rows).
+            before, self._chunk_pending = self._chunk_pending, (futures, arrays)
+            if before is not None:
+                hashes = [future.result() for future in before[0]]
+                self._rows_settled()
+                self._rows_pending = pool.submit(self._add_rows, hashes, before[1])
         else:
             self._settled()
             self._add_rows([column.update(array) for column, array in zip(self.columns, arrays, strict=True)], arrays)
 
-    def _update_columns(self, pool: Executor, arrays: list[pa.Array]) -> list[np.ndarray]:
-        """Each column's update in the pool, the costliest first (by its CPU time on the chunk before): the chunk
-        ends when its last column does, and a long column started last kept one CPU busy while the other waited
-        (in column order, a 7-column chunk's last columns were its text and e-mail ones)."""
+    def _enqueue_columns(self, pool: Executor, arrays: list[pa.Array]) -> list[Future[np.ndarray]]:
+        """Each column's update on its lane, the costliest first (by CPU time on its last chunk) among those
+        that start now: a long column started last kept one CPU busy while the other waited."""
         assert self.columns is not None
         columns, seconds = self.columns, self._column_seconds
 
-        def update(i: int) -> np.ndarray:
+        def update(i: int, array: pa.Array) -> np.ndarray:
             started = time.thread_time()
-            hashes = columns[i].update(arrays[i])
+            hashes = columns[i].update(array)
             seconds[i] = time.thread_time() - started
             return hashes
 
-        futures = {i: pool.submit(update, i) for i in sorted(range(len(columns)), key=lambda i: -seconds[i])}
-        try:
-            return [futures[i].result() for i in range(len(columns))]
-        finally:
-            for future in futures.values():  # after a failure: none of the rest starts
-                future.cancel()
+        futures: dict[int, Future[np.ndarray]] = {}
+        for i in sorted(range(len(columns)), key=lambda i: -seconds[i]):
+            futures[i] = self._lanes.enqueue(pool, i, partial(update, i, arrays[i]))
+        return [futures[i] for i in range(len(columns))]
+
+    def _rows_settled(self) -> None:
+        pending, self._rows_pending = self._rows_pending, None
+        if pending is not None:
+            pending.result()
 
     def _add_rows(self, column_hashes: list[np.ndarray], arrays: list[pa.Array]) -> None:
         """Account a chunk's rows, from its columns' value hashes: the duplicate-row set and the sample."""
@@ -146,10 +158,14 @@ class TableProfiler:
         self.sample.offer(arrays, row_hashes)
 
     def _settled(self) -> TableProfiler:
-        """The profiler, once the rows of the chunk before are accounted (their error raised here)."""
-        pending, self._rows_pending = self._rows_pending, None
-        if pending is not None:
-            pending.result()
+        """The profiler, once every chunk given is accounted, columns and rows (their errors raised here). The last
+        chunk's rows are accounted here, on the caller's thread: the pool may be shut down by now."""
+        chunk, self._chunk_pending = self._chunk_pending, None
+        if chunk is not None:
+            hashes = [future.result() for future in chunk[0]]
+            self._rows_settled()
+            self._add_rows(hashes, chunk[1])
+        self._rows_settled()
         return self
 
     def merge(self, other: TableProfiler) -> None:
@@ -182,14 +198,10 @@ class TableProfiler:
     def finish(self, parse_report: ParseReport | None = None) -> TableProfile:
         self._settled()
         c = self.config
-        with ThreadPoolExecutor(1, thread_name_prefix="profile-finish") as side:
-            # The duplicate count sorts the row hashes kept since the last fold (numpy, without the GIL) while
-            # the correlations are computed: 100 MiB file, 25 ms each.
-            counting = side.submit(self.duplicate_rows)
-            columns = [col.finish() for col in self.columns or []]
-            sample = self.sample.frame()
-            correlations = compute_correlations(sample, columns, c)
-            duplicates = counting.result()
+        columns = [col.finish() for col in self.columns or []]
+        sample = self.sample.frame()
+        correlations = compute_correlations(sample, columns, c)
+        duplicates = self.duplicate_rows()
         # A table without rows gets one alert saying so, not one per column.
         alerts = [a for col in columns for a in column_alerts(col, c)] if self.rows else []
         alerts += table_alerts(self.rows, duplicates, correlations, parse_report, c)
@@ -233,6 +245,7 @@ class TableProfiler:
             config = profiler.config.for_columns(len(state["columns"]))
             profiler.columns = [ColumnAccumulator.from_state(s, config) for s in state["columns"]]
             profiler._column_seconds = [0.0] * len(profiler.columns)
+            profiler._lanes = Lanes(len(profiler.columns))
         c = profiler.config
         profiler.distinct_rows = DistinctRowHashes.from_state(
             c.exact_duplicate_limit, c.hll_lg_k, state["row_hashes"], state["row_hll"]
