@@ -1,0 +1,43 @@
+"""The correlation sample holds exactly the `size` rows with the smallest seeded hash, however the rows come in
+chunks, with or without missing values (null cells are gathered by Arrow, the rest by the compiled gather)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.processor.engine.hashing import splitmix64
+from services.processor.engine.row_sample import RowSample
+
+CELL = st.one_of(st.none(), st.sampled_from(["", "a", "bb", "ccc", "1.5", "é"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(CELL, CELL), min_size=1, max_size=120),
+    st.lists(st.integers(1, 40), min_size=1, max_size=6),
+    st.integers(1, 50),
+    st.booleans(),
+)
+def test_the_sample_is_the_rows_with_the_smallest_priorities(
+    rows: list[tuple[str | None, str | None]], cuts: list[int], size: int, large: bool
+) -> None:
+    kind = pa.large_string() if large else pa.string()
+    hashes = np.arange(1, len(rows) + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # distinct rows
+    sample = RowSample(size, 7, ["x", "y"])
+    start = 0
+    for cut in [*cuts, len(rows)]:
+        end = min(len(rows), start + cut)
+        if end > start:
+            part = rows[start:end]
+            columns = [pa.array([r[i] for r in part], kind) for i in (0, 1)]
+            sample.offer(columns, hashes[start:end])
+        start = end
+    table, priority = sample.state()
+    expected = np.argsort(splitmix64(hashes ^ np.uint64(7)), kind="stable")[:size]
+    assert table.column("x").to_pylist() == [rows[i][0] for i in expected]
+    assert table.column("y").to_pylist() == [rows[i][1] for i in expected]
+    assert table.schema.field("x").type == pa.large_string()
+    assert priority.tolist() == sorted(priority.tolist())
