@@ -226,6 +226,9 @@ def _feed(sketch: kll_doubles_sketch, values: np.ndarray, counts: np.ndarray) ->
     """KLL has no weighted update: repeat each value by its count, in bounded batches. Each batch goes in with
     every run of _RUN values sorted (_sort_runs): the sketch's compactions sort small buffers, quicker on ordered
     input; the error bound holds for any order of the input."""
+    if len(values) <= _REPEAT_BATCH and int(counts.max()) == 1:  # a chunk of distinct numbers, the usual large one
+        sketch.update(_sort_runs(values.copy()))  # np.repeat took 0.5 ms of a chunk's 2.3 to copy them
+        return
     start = 0
     cumulative = np.cumsum(counts)
     while start < len(values):
