@@ -1,5 +1,5 @@
 """The correlation sample holds exactly the `size` rows with the smallest seeded hash, however the rows come in
-chunks, with or without missing values (null cells are gathered by Arrow, the rest by the compiled gather)."""
+chunks, with or without missing values."""
 
 from __future__ import annotations
 
