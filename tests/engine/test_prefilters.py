@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from services.processor.engine import _kernels, types
 from services.processor.engine.distinct import DistinctAccumulator, _most_counted, _to_feed
-from services.processor.engine.hashing import MISSING_HASH, group_strings, hash_strings, take_strings
+from services.processor.engine.hashing import MISSING_HASH, group_strings, hash_strings, string_buffers, take_strings
 from services.processor.engine.numeric import _RUN, _sort_runs
 from services.processor.engine.text import PATTERNS, TextAccumulator
 
@@ -256,7 +256,7 @@ def test_exact_distinct_counting_gives_way_to_the_sketch_on_a_hash_collision() -
     assert low <= 3 <= high
 
 
-@pytest.mark.parametrize("size", [3, 200])  # few values are compared as Python text, many by Arrow
+@pytest.mark.parametrize("size", [3, 200])  # a clash among few values and among many
 def test_a_collision_among_many_values_or_two_new_texts_with_one_hash_gives_way_too(size: int) -> None:
     # Fakes again: made-up hashes. A chunk whose last value shares a kept value's hash, in a chunk of `size`.
     acc = DistinctAccumulator(exact_limit=1000, exact_bytes=10**6, lg_k=12, lg_map=6)
@@ -414,3 +414,19 @@ def test_kll_batches_keep_every_value_and_sort_each_run(n: int) -> None:
     for start in range(0, n, _RUN):
         run = got[start : start + _RUN]
         assert np.all(run[:-1] <= run[1:]), start
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", "a", "ab", "ba", "abc", "é", "a\x00"]), min_size=1, max_size=30), st.data())
+def test_same_strings_compares_the_texts_at_the_given_rows(words: list[str], data: st.DataObject) -> None:
+    keys = pa.array(data.draw(st.permutations(words)), pa.large_string())
+    start = data.draw(st.integers(0, len(words) - 1))
+    for kind in (pa.string(), pa.large_string()):
+        values = pa.array(["pad", *words], kind).slice(1 + start)  # sliced: offsets read from the array's offset
+        rows = data.draw(st.lists(st.integers(0, len(values) - 1), max_size=10)) if len(values) else []
+        key_rows = [data.draw(st.integers(0, len(keys) - 1)) for _ in rows]
+        expected = all(values[r].as_py() == keys[k].as_py() for r, k in zip(rows, key_rows, strict=True))
+        got = _kernels.same_strings(
+            *string_buffers(values), np.array(rows, np.int64), *string_buffers(keys), np.array(key_rows, np.int64)
+        )
+        assert got == expected

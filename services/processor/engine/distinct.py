@@ -75,7 +75,9 @@ class DistinctAccumulator:
                 rows = at[found]
                 # Text compared, so two texts with one hash are never counted as one. Two kept texts with one hash
                 # (added in one chunk) cannot both match a chunk's value: the one not returned gives up here.
-                if not _same_text(values.filter(pa.array(found)), self.keys.take(pa.array(rows))):
+                if not _kernels.same_strings(
+                    *string_buffers(values), np.flatnonzero(found), *string_buffers(self.keys), rows
+                ):
                     self._give_up_exactness(values, counts, hashes)
                     return
                 kept_counts = kept_counts.copy()  # states share the arrays
@@ -217,12 +219,6 @@ class DistinctAccumulator:
             acc.frequent = frequent_strings_sketch.deserialize(state["frequent"])
         acc.bytes, acc.top_error, acc.repeats = state["bytes"], state["top_error"], state.get("repeats", False)
         return acc
-
-
-def _same_text(a: pa.Array, b: pa.Array) -> bool:
-    if len(a) <= 64:  # a few values (a categorical column's chunk): as Python text, quicker than two Arrow calls
-        return bool(a.to_pylist() == b.to_pylist())
-    return bool(pc.all(pc.equal(a.cast(pa.large_string()), b)).as_py())
 
 
 def _to_feed(counts: np.ndarray, keep: int, epsilon: float) -> tuple[np.ndarray, int]:
