@@ -55,12 +55,13 @@ def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: Prof
         frame = pd.DataFrame({name: _numbers(sample[name], config) for name in numeric})
         frame = frame.replace([np.inf, -np.inf], np.nan)
         for method in ("pearson", "spearman"):
-            matrix = frame.corr(method=method)
+            # By position in the matrix's array: matrix.loc cost ~40 us a pair (0.1 s of a 400-column file's finish).
+            matrix = frame.corr(method=method).to_numpy()
             for i, a in enumerate(numeric):
-                for b in numeric[i + 1 :]:
-                    value = float(matrix.loc[a, b])
+                for j in range(i + 1, len(numeric)):
+                    value = float(matrix[i, j])
                     if not math.isnan(value):
-                        result.append(Correlation(method, a, b, value))
+                        result.append(Correlation(method, a, numeric[j], value))
     categorical = [
         c.name
         for c in columns
