@@ -53,11 +53,14 @@ compared as text, so the grouping is exact), duplicate rows hashed, every column
 pattern-matched and its accumulators fed, in bounded memory. Distinct counts and duplicate rows beyond the exact
 limits go through Apache DataSketches' HLL, whose Python binding takes one value per call: once a sketch is in HLL
 mode, the library's own update is applied to its serialised image by a compiled loop (byte-equal to the library's;
-tests compare). A long chunk's rows (duplicate-row set, correlation sample) are accounted in the pool while the next
-chunk's columns are profiled. The value hash, the grouping, the dictionary's gather, the row-hash fold, the HLL
-update, the pre-filters' per-string byte counts, the number shapes, the e-mail pattern and the other patterns'
-pre-filters, a chunk's numeric moments, the reader's ASCII check and line count, and the scan for lines left in an
-open quote are compiled loops without the GIL (services/processor/engine/_kernels.pyx, Cython); DataSketches' KLL
+tests compare). Each column has a lane in the pool (its chunks in order): a chunk's columns start as threads free
+up, the costliest first, without waiting for the chunk before's last column, and a long chunk's rows (duplicate-row
+set, correlation sample) are accounted in the pool beside the next chunk's columns. The value hash, the grouping,
+the dictionary's gather, the duplicate-row hash set, the exact tables' look-ups (numbers by their bits, text by its
+hash, then compared), the HLL update, the pre-filters' per-string byte counts, the number shapes, the e-mail pattern
+and the other patterns' pre-filters, a chunk's numeric moments, the reader's ASCII check and line count, and the
+scan for lines left in an open quote are compiled loops without the GIL (services/processor/engine/_kernels.pyx,
+Cython); DataSketches' KLL
 update holds it (fed batches sorted in runs of 256, its compactions sort quicker); the rest is Arrow, numpy and
 pandas calls per chunk and column: within 3x of the floor leaves about 70 ns a cell for everything, reading
 included.
@@ -66,7 +69,11 @@ into text 0.21 of it; the rest reading, the ASCII check, the block copies), the 
 thread (value hash and grouping 0.17, type parsing 0.11, distinct sketches 0.09, numeric statistics and KLL 0.13,
 text statistics 0.07, the rest numpy and Arrow calls), the rows 0.09, the finish 0.06; the floor takes about
 0.36 CPU s. In the steady state both cores are busy (an 85,000-row chunk every ~50 ms for ~90 ms of CPU), so the
-ratio is set by the CPU seconds: 1.25 CPU s on two cores never idle would be 0.63 s, still about 3.5x.
+ratio is set by the CPU seconds: 1.25 CPU s on two cores never idle would be 0.63 s, still about 3.5x. On the AMD
+EPYC of the run above (fifth session, in one process, after a first run): the reader 0.30-0.33 CPU s, the columns
+about 0.60 on one thread (the value hash and grouping a fifth of it), the rows 0.07-0.10, the finish 0.03; 1.05-1.15
+CPU s in 0.59-0.66 s, 1.7 cores busy. Numpy's sort runs at about 40 ns a value on this EPYC (86,000 hashes 3-4 ms,
+a tenth of a chunk's work on one column), which is why the exact tables and the duplicate-row set are hash tables.
 Exact distinct counting goes to 100,000
 values per column (500,000 per table), in a table of Arrow text with counts found by the values' hashes
 (a pandas object index made a file of 2 million rows and five columns of 99,000 values take 44.2 s at that
@@ -88,9 +95,32 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-06 (third session), an Intel Xeon (ydata 55.5 s, like the AMD EPYC's 62.7 s); its floors
-  were slow (100 MiB 0.21 s, 1 GiB 2.18 s; 0.18 s for the 100 MiB file in most runs that hour) and so was its
-  engine (0.89 s; 0.75-0.79 s in the interleaved runs beside it). A run at f35a18c an hour earlier (the rows in
+- The run above, 2026-12-06 (fifth session), an AMD EPYC. A run at caef2a4 an hour earlier (all but the last
+  commit) read 100 MiB 0.66 s = 3.8x (floor 0.17 s), 1 GiB 6.71 s = 3.2x, 400 columns 5.80 s = 8.4x, ydata 111.2x
+  (73.6 s), 2 parts 1.83x; its 400-column peak, 451 MiB, came from letting the sample's waiting rows grow to the
+  sample's size, undone since (420-423 MiB, as before the session). New since a2915f2 (the fourth session's
+  b135dea and this one's): the exact numeric table keeps numbers in order of first sight, finds a chunk's by their
+  bits in a compiled hash table and sums new ones by bits (sum_by_key), sorting only when asked (a numeric
+  column's first two chunks 18 -> 9 ms); the exact distinct table finds values by a compiled hash look-up and
+  checks them as text in one compiled pass (19-21 -> 5-8 ms for a column's first two chunks at a 100,000 limit;
+  the 400-column file's exact-table updates 0.32 -> 0.12 s under cProfile); the duplicate-row set is a compiled
+  open-addressing set at most 70% full, not sorted runs (13 chunks 45-58 ms plus an 18-31 ms fold -> 21-30 ms);
+  column lanes and costliest-first starts (in one process, 16 interleaved pairs: 0.611 -> 0.589 s median); the
+  KLL feed copies a chunk of numbers seen once instead of repeating them (2.28 -> 1.49 ms a chunk); branchless
+  compensated sums (0.90 -> 0.77 ms); the e-mail check by vectorised scans (2.4-3.8 -> 1.1 ms a chunk); the
+  sample's entering rows taken and cast in one Arrow call; correlations read by position (the 400-column
+  finish 0.42 -> 0.30 s). Interleaved as the processor runs it, same minutes, against b64da39 (the fourth
+  session's last commit): 100 MiB wall ratio median 0.898 over ten pairs (each pair quicker: 0.815-0.989), CPU
+  0.918; 400 columns 0.959 over four pairs (noisy: 0.72-1.13). Peaks rose for the 100 MiB file (310 -> 340-348
+  MiB: two chunks' columns can run at once, and the row-hash set takes 16 MiB for its 1.1 million rows). Measured
+  and not adopted: the sample's rows gathered by the compiled take (6 ms less on 100 MiB, 0.4 s more on 400
+  columns: ~55 us of Python per column), Spearman from ranks computed once (no gain for 3 columns; 45 -> 29 ms for
+  50), Arrow's CPU count at 1 (-1.4%, but process-wide), Arrow parsing a whole 8 MiB block on one thread (0.40
+  CPU s of reading against 0.33 threaded: the 1 MiB pieces stay in cache).
+- a2915f2, 2026-12-06 (third session), an Intel Xeon (ydata 55.5 s, like the AMD EPYC's 62.7 s): 103 MiB 0.89 s =
+  4.3x the floor; 1 GiB 7.58 s = 3.5x; 400 columns 5.98 s = 8.0x (396 MiB); ydata minimal 62.0x ours; 2 parts
+  1.88x. Its floors were slow (100 MiB 0.21 s, 1 GiB 2.18 s; 0.18 s for the 100 MiB file in most runs that hour)
+  and so was its engine (0.89 s; 0.75-0.79 s in the interleaved runs beside it). A run at f35a18c an hour earlier (the rows in
   the pool and the finish's overlap only) read 100 MiB 0.80 s = 4.5x (floor 0.18 s), 1 GiB 7.24 s = 4.0x, 400
   columns 5.93 s = 8.5x (422 MiB), ydata 71.7x, 2 parts 1.92x. New since 610c2a4: a long chunk's rows (row hashes,
   duplicate set, correlation sample) are accounted in the pool beside the next chunk's columns, and the finish
