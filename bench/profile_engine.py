@@ -120,8 +120,9 @@ Reading it, and earlier runs (compare ratios; each machine is different and this
 - a2915f2, 2026-12-06 (third session), an Intel Xeon (ydata 55.5 s, like the AMD EPYC's 62.7 s): 103 MiB 0.89 s =
   4.3x the floor; 1 GiB 7.58 s = 3.5x; 400 columns 5.98 s = 8.0x (396 MiB); ydata minimal 62.0x ours; 2 parts
   1.88x. Its floors were slow (100 MiB 0.21 s, 1 GiB 2.18 s; 0.18 s for the 100 MiB file in most runs that hour)
-  and so was its engine (0.89 s; 0.75-0.79 s in the interleaved runs beside it). A run at f35a18c an hour earlier (the rows in
-  the pool and the finish's overlap only) read 100 MiB 0.80 s = 4.5x (floor 0.18 s), 1 GiB 7.24 s = 4.0x, 400
+  and so was its engine (0.89 s; 0.75-0.79 s in the interleaved runs beside it). A run at f35a18c an hour
+  earlier (the rows in the pool and the finish's overlap only) read 100 MiB 0.80 s = 4.5x (floor 0.18 s), 1 GiB
+  7.24 s = 4.0x, 400
   columns 5.93 s = 8.5x (422 MiB), ydata 71.7x, 2 parts 1.92x. New since 610c2a4: a long chunk's rows (row hashes,
   duplicate set, correlation sample) are accounted in the pool beside the next chunk's columns, and the finish
   counts duplicates (a sort without the GIL) while it computes correlations; the HLL_8 update runs on the sketch's
