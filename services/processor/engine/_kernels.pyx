@@ -753,82 +753,78 @@ def same_strings(
     return same
 
 
-def key_positions(const uint64_t[::1] keys, const uint64_t[::1] queries):
-    """For each query, the position of the key equal to it (the first, of equal keys), or -1. Keys are any 64-bit
-    words (a double's bits): their slots come from splitmix64 of them.
+cdef inline Py_ssize_t find_slot(
+    const uint64_t* keys, const int64_t* slots, uint64_t mask, uint64_t key
+) noexcept nogil:
+    # An open-addressing table of positions into `keys` (linear probing from splitmix64 of the key, -1 empty): the
+    # slot holding the position of a key equal to `key`, or the empty slot where it goes.
+    cdef uint64_t position = splitmix64(key) & mask
+    while slots[position] >= 0 and keys[slots[position]] != key:
+        position = (position + 1) & mask
+    return position
 
-    An open-addressing table of the keys' positions (linear probing, at most half full), built per call: an exact
-    table of 100,000 values looked up in O(n) where a binary search into it (a random read per step) cost 8.6 ms
-    for a chunk's 86,000 values on an AMD EPYC."""
-    cdef Py_ssize_t n = keys.shape[0], m = queries.shape[0], i
+
+cdef inline object empty_slots(Py_ssize_t n):
+    # At most half full: a power of two at least 2n (16 at least).
     cdef Py_ssize_t size = 16
     while size < 2 * n:
         size *= 2
-    cdef uint64_t mask = size - 1
-    slots_array = np.full(size, -1, dtype=np.int64)
+    return np.full(size, -1, dtype=np.int64)
+
+
+def key_positions(const uint64_t[::1] keys, const uint64_t[::1] queries):
+    """For each query, the position of the key equal to it (the first, of equal keys), or -1. Keys are any 64-bit
+    words (a double's bits).
+
+    A table of the keys' positions (find_slot), built per call: an exact table of 100,000 values looked up in O(n)
+    where a binary search into it (a random read per step) cost 8.6 ms for a chunk's 86,000 values on an AMD
+    EPYC."""
+    cdef Py_ssize_t n = keys.shape[0], m = queries.shape[0], i, at
+    slots_array = empty_slots(n)
     positions_array = np.empty(m, dtype=np.int64)
     cdef int64_t[::1] slots = slots_array
     cdef int64_t[::1] positions = positions_array
-    cdef uint64_t key, position
-    cdef int64_t slot
+    cdef uint64_t mask = slots.shape[0] - 1
+    cdef const uint64_t* key_words = &keys[0] if n else NULL
     with nogil:
         for i in range(n):
-            key = keys[i]
-            position = splitmix64(key) & mask
-            while True:
-                slot = slots[position]
-                if slot < 0:
-                    slots[position] = i
-                    break
-                if keys[slot] == key:
-                    break
-                position = (position + 1) & mask
+            at = find_slot(key_words, &slots[0], mask, keys[i])
+            if slots[at] < 0:
+                slots[at] = i
         for i in range(m):
-            key = queries[i]
-            position = splitmix64(key) & mask
-            while True:
-                slot = slots[position]
-                if slot < 0 or keys[slot] == key:
-                    positions[i] = slot
-                    break
-                position = (position + 1) & mask
+            positions[i] = slots[find_slot(key_words, &slots[0], mask, queries[i])]
     return positions_array
+
 
 def sum_by_key(const uint64_t[::1] keys, const int64_t[::1] counts):
     """Group 64-bit keys (a double's bits): (the position of each distinct key's first occurrence, in order of
-    first occurrence; the sum of its counts). The same open-addressing table as key_positions: a chunk's 86,000
-    numbers grouped in about a millisecond, where sorting them (np.unique, or argsort to sum equal ones) took 6."""
-    cdef Py_ssize_t n = keys.shape[0], i
-    cdef Py_ssize_t size = 16
-    while size < 2 * n:
-        size *= 2
-    cdef uint64_t mask = size - 1
-    slots_array = np.full(size, -1, dtype=np.int64)  # the group number of a slot's key
+    first occurrence; the sum of its counts). The table of key_positions (find_slot): a chunk's 86,000 numbers
+    grouped in about a millisecond, where sorting them (np.unique, or argsort to sum equal ones) took 6."""
+    cdef Py_ssize_t n = keys.shape[0], i, at
+    slots_array = empty_slots(n)
     first_array = np.empty(n, dtype=np.int64)
     sums_array = np.empty(n, dtype=np.int64)
+    group_array = np.empty(n, dtype=np.int64)  # the group of a first occurrence
     cdef int64_t[::1] slots = slots_array
     cdef int64_t[::1] first = first_array
     cdef int64_t[::1] sums = sums_array
-    cdef uint64_t key, position
-    cdef int64_t slot
+    cdef int64_t[::1] group = group_array
+    cdef uint64_t mask = slots.shape[0] - 1
+    cdef const uint64_t* key_words = &keys[0] if n else NULL
     cdef Py_ssize_t groups = 0
     with nogil:
         for i in range(n):
-            key = keys[i]
-            position = splitmix64(key) & mask
-            while True:
-                slot = slots[position]
-                if slot < 0:
-                    slots[position] = groups
-                    first[groups] = i
-                    sums[groups] = counts[i]
-                    groups += 1
-                    break
-                if keys[first[slot]] == key:
-                    sums[slot] += counts[i]
-                    break
-                position = (position + 1) & mask
+            at = find_slot(key_words, &slots[0], mask, keys[i])
+            if slots[at] < 0:
+                slots[at] = i
+                group[i] = groups
+                first[groups] = i
+                sums[groups] = counts[i]
+                groups += 1
+            else:
+                sums[group[slots[at]]] += counts[i]
     return first_array[:groups].copy(), sums_array[:groups].copy()
+
 
 def set_insert(uint64_t[::1] slots, const uint64_t[::1] keys, Py_ssize_t start, Py_ssize_t room):
     """Insert keys[start:] into an open-addressing set of 64-bit keys (0 marks an empty slot, so a key 0 is left
