@@ -96,12 +96,15 @@ class TableProfiler:
     def _init_columns(self, names: list[str]) -> None:
         if self.columns is None:
             config = self.config.for_columns(len(names))
-            self.columns = [ColumnAccumulator(name, i, config) for i, name in enumerate(names)]
-            self._column_seconds = [0.0] * len(names)
-            self._lanes = Lanes(len(names))
+            self._set_columns([ColumnAccumulator(name, i, config) for i, name in enumerate(names)])
             self.sample = RowSample(config.correlation_sample_size, config.sample_seed, names)
         elif [c.name for c in self.columns] != names:
             raise ValueError(f"chunk columns {names} differ from {[c.name for c in self.columns]}")
+
+    def _set_columns(self, columns: list[ColumnAccumulator]) -> None:
+        self.columns = columns
+        self._column_seconds = [0.0] * len(columns)
+        self._lanes = Lanes(len(columns))
 
     def update(self, chunk: Chunk, pool: Executor | None = None) -> None:
         """`pool`: threads to profile the columns of a long chunk at once (see PARALLEL_MIN_ROWS). Its columns may
@@ -243,9 +246,7 @@ class TableProfiler:
         profiler.rows = state["rows"]
         if state["columns"] is not None:
             config = profiler.config.for_columns(len(state["columns"]))
-            profiler.columns = [ColumnAccumulator.from_state(s, config) for s in state["columns"]]
-            profiler._column_seconds = [0.0] * len(profiler.columns)
-            profiler._lanes = Lanes(len(profiler.columns))
+            profiler._set_columns([ColumnAccumulator.from_state(s, config) for s in state["columns"]])
         c = profiler.config
         profiler.distinct_rows = DistinctRowHashes.from_state(
             c.exact_duplicate_limit, c.hll_lg_k, state["row_hashes"], state["row_hll"]
