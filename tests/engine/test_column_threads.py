@@ -183,3 +183,20 @@ def test_one_thread_means_no_pool() -> None:
     with column_pool(1) as none, column_pool(2) as two:
         assert none is None and isinstance(two, ThreadPoolExecutor)
     assert [column_threads(cpus) for cpus in (0.5, 1, 1.5, 2, 3, 16)] == [1, 1, 1, 2, 3, 4]
+
+
+def test_a_profile_finished_after_the_pool_is_shut_down_holds_every_chunk() -> None:
+    """The processor leaves the pool's `with` before it finishes the profile: the last chunk's columns may still
+    have been running then (shutting the pool down waits for them), and its rows are accounted at the finish."""
+    df = _frame(2 * PARALLEL_MIN_ROWS)
+    alone, threaded = TableProfiler(), TableProfiler()
+    for _ in range(3):
+        alone.update(df)
+    with column_pool(2) as pool:
+        for _ in range(3):
+            threaded.update(df, pool)
+    expected = alone.finish()
+    got = threaded.finish()
+    assert got.rows == expected.rows == 3 * len(df)
+    assert got.duplicate_rows == expected.duplicate_rows
+    assert_same(got.to_dict(), expected.to_dict())
