@@ -14,7 +14,7 @@ CHUNKS = st.lists(st.lists(st.integers(0, 300), max_size=80), max_size=12)
 def feed(chunks: list[list[int]], limit: int) -> DistinctRowHashes:
     rows = DistinctRowHashes(limit, lg_k=12)
     for chunk in chunks:  # as a table offers them: a chunk's row hashes unsorted, repeats included
-        rows.add_chunk(np.array(chunk, np.uint64))
+        rows.add(np.array(chunk, np.uint64))
     return rows
 
 

@@ -51,10 +51,6 @@ class DistinctRowHashes:
     def approximate(self) -> bool:
         return self.hll is not None
 
-    def add_chunk(self, hashes: np.ndarray) -> None:
-        """Offer one chunk's row hashes, in any order and repeated."""
-        self.add(hashes)
-
     def add(self, hashes: np.ndarray) -> None:
         """Offer hashes in any order, repeated or not (a chunk's, or another set's)."""
         if self.hll is not None:
@@ -81,7 +77,6 @@ class DistinctRowHashes:
     def _grow(self, slots: int) -> None:
         kept = self._slots[self._slots != 0]
         self._slots = np.zeros(min(slots, self._most_slots), np.uint64)
-        self._stored = 0
         _, self._stored = _kernels.set_insert(self._slots, kept, 0, _room(len(self._slots)))
 
     def _to_sketch(self, rest: np.ndarray) -> None:

@@ -157,7 +157,7 @@ class TableProfiler:
         row_hashes = np.zeros(len(arrays[0]), np.uint64)
         for hashes in column_hashes:  # in column order: the row hash depends on it
             row_hashes = combine(row_hashes, hashes)
-        self.distinct_rows.add_chunk(row_hashes)
+        self.distinct_rows.add(row_hashes)
         self.sample.offer(arrays, row_hashes)
 
     def _settled(self) -> TableProfiler:
