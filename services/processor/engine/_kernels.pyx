@@ -10,7 +10,7 @@ against it, so part states written by processors of two versions stay interchang
 the GIL.
 """
 
-from libc.math cimport INFINITY, NAN, fabs, isfinite, ldexp
+from libc.math cimport INFINITY, NAN, fabs, isfinite, ldexp, sqrt
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 
@@ -1030,3 +1030,90 @@ def numeric_summary(const double[::1] values, const int64_t[::1] counts):
         finite, other, zeros, negatives, low, high, mean,
         m2.total + m2.lost, m3.total + m3.lost, m4.total + m4.lost,
     )
+
+
+cdef void rank_rows(
+    const double* ordered, const int64_t* order, Py_ssize_t n, const double* other, double* ranks
+) noexcept nogil:
+    # Average ranks (1-based, ties sharing their mean) of a column's finite values, given in ascending order
+    # (`ordered`, non-finite values last) with their rows (`order`), leaving out the rows where `other` (when
+    # given) is not finite; written at each row's place.
+    cdef Py_ssize_t start = 0, stop, j
+    cdef int64_t kept, below = 0
+    cdef double value, rank
+    while start < n and isfinite(ordered[start]):
+        value = ordered[start]
+        stop = start
+        kept = 0
+        while stop < n and ordered[stop] == value:
+            if other == NULL or isfinite(other[order[stop]]):
+                kept += 1
+            stop += 1
+        rank = <double>below + <double>(kept + 1) / 2.0  # the mean of below + 1 .. below + kept: exact
+        for j in range(start, stop):
+            ranks[order[j]] = rank
+        below += kept
+        start = stop
+
+
+def spearman_matrix(const double[:, ::1] columns, const int64_t[:, ::1] orders):
+    """Spearman's rank correlation of every pair of `columns` (one per row of the array) over the rows where both
+    are finite, as pandas' DataFrame.corr(method="spearman") computes it, to the bit: average ranks of those rows,
+    then their Pearson correlation with the ranks' mean (nobs + 1) / 2, summed in row order; NaN without rows or
+    when a column is constant over them. `orders`: each column's argsort (non-finite values last).
+
+    pandas ranks every pair's rows again with a sort of each column whenever missing values differ between the
+    two (~4 ms a pair of 20,000 rows, 4.5 s for 50 columns); here a pair's ranks come from one walk of each
+    column's order, sorted once."""
+    cdef Py_ssize_t k = columns.shape[0], n = columns.shape[1], x, y, i
+    result_array = np.full((k, k), np.nan)
+    own_array = np.zeros((k, n))
+    ordered_array = np.take_along_axis(np.asarray(columns), np.asarray(orders), axis=1)
+    cdef double[:, ::1] result = result_array
+    cdef double[:, ::1] own = own_array
+    cdef const double[:, ::1] ordered = ordered_array
+    cdef double[::1] rx = np.zeros(n)
+    cdef double[::1] ry = np.zeros(n)
+    cdef int64_t[::1] valid = np.zeros(k, np.int64)
+    cdef int64_t nobs
+    cdef const double* a
+    cdef const double* b
+    cdef double* ra
+    cdef double* rb
+    cdef double mean, dx, dy, sxy, sxx, syy, divisor
+    if n == 0:
+        return result_array
+    with nogil:
+        for x in range(k):
+            rank_rows(&ordered[x, 0], &orders[x, 0], n, NULL, &own[x, 0])
+            for i in range(n):
+                if isfinite(columns[x, i]):
+                    valid[x] += 1
+        for x in range(k):
+            a = &columns[x, 0]
+            for y in range(x + 1):
+                b = &columns[y, 0]
+                nobs = 0
+                for i in range(n):
+                    nobs += isfinite(a[i]) and isfinite(b[i])
+                if nobs == 0:
+                    continue
+                if nobs == valid[x] and nobs == valid[y]:  # the same rows: each column's own ranks
+                    ra, rb = &own[x, 0], &own[y, 0]
+                else:
+                    rank_rows(&ordered[x, 0], &orders[x, 0], n, b, &rx[0])
+                    rank_rows(&ordered[y, 0], &orders[y, 0], n, a, &ry[0])
+                    ra, rb = &rx[0], &ry[0]
+                mean = (<double>nobs + 1.0) / 2.0
+                sxy = sxx = syy = 0.0
+                for i in range(n):
+                    if isfinite(a[i]) and isfinite(b[i]):
+                        dx = ra[i] - mean
+                        dy = rb[i] - mean
+                        sxy += dx * dy
+                        sxx += dx * dx
+                        syy += dy * dy
+                divisor = sqrt(sxx * syy)
+                if divisor != 0:
+                    result[x, y] = result[y, x] = sxy / divisor
+    return result_array
