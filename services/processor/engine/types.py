@@ -116,8 +116,6 @@ def byte_table(chars: str | bytes) -> np.ndarray:
     return table
 
 
-DIGITS = byte_table("0123456789")
-_FLOAT_FIRST = byte_table("0123456789+-.iI")
 _COMMA_FIRST = byte_table("0123456789+-,")
 _COMMA_LAST = byte_table("0123456789,")
 
@@ -201,14 +199,15 @@ def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -
     n = len(trimmed)
     view = view if view is not None else ByteView(trimmed)
     # One compiled pass finds boolean words, integers (INTEGER_RE is exactly "no dot, 1 to 18 digits", which it
-    # also parses) and other plain decimals (an optional sign, digits, at most one dot, a digit at least), which
-    # match FLOAT_RE. Only the rest (exponents, inf, ...) that could still be a float go through the regex.
-    shapes, numbers = _kernels.number_shapes(view.offsets, view.data)
+    # also parses, exactly) and other plain decimals (an optional sign, digits, at most one dot, a digit at least),
+    # which match FLOAT_RE, and marks the rest that could still be a float (exponents, inf, ...: the regex decides)
+    # or a date.
+    shapes, numbers, integers, float_candidates, date_candidates = _kernels.number_shapes(view.offsets, view.data)
     is_true = shapes == 1
     is_bool = is_true | (shapes == 2)
     is_int = shapes == 3
     plain = is_int | (shapes == 4)
-    is_float = plain | _regex(view, ~plain & _FLOAT_FIRST[view.first], FLOAT_RE)
+    is_float = plain | _regex(view, float_candidates, FLOAT_RE)
     # The kernel parsed the plain decimals within Clinger's fast path; Arrow's cast reads the rest.
     pending = is_float & np.isnan(numbers)
     if pending.any():
@@ -218,12 +217,11 @@ def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -
         numbers[comma] = comma_numbers[comma]
         is_int = (is_int & ~comma) | comma_integer
         is_float |= comma
-
-    integers = np.zeros(n, dtype=np.int64)
-    integers[is_int] = numbers[is_int].astype(np.int64)
-    long = is_int & (view.lengths > 15)  # past 2**53 a float64 is not exact: those are read again as integers
-    if long.any():
-        integers[long] = _exact_integers(view.subset(long), decimal)
+        if comma_integer.any():
+            integers[comma_integer] = numbers[comma_integer].astype(np.int64)
+            long = comma_integer & (view.lengths > 15)  # past 2**53 a float64 is not exact: read again
+            if long.any():
+                integers[long] = _exact_integers(view.subset(long), decimal)
 
     stamps = np.zeros(n, dtype=np.int64)
     date = np.zeros(n, dtype=bool)
@@ -231,7 +229,7 @@ def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -
     iso = np.zeros(n, dtype=bool)
     far = np.zeros(n, dtype=bool)
     # Every date layout starts with a digit and is at least 8 bytes long, and no float is a date.
-    maybe_date = DIGITS[view.first] & (view.lengths >= 8) & ~is_float
+    maybe_date = date_candidates & ~is_float
     if maybe_date.any():
         # Plain YYYY-MM-DD dates in a compiled pass; pandas parses the rest (other years, impossible days, ...).
         ten = maybe_date & (view.lengths == 10)
