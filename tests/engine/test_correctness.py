@@ -182,6 +182,28 @@ def test_a_value_repeated_in_every_chunk_of_a_high_cardinality_column_stands_out
     assert chunks <= col.top_values_error  # "B", not listed, is within it
 
 
+def test_values_seen_twice_by_the_hundred_are_left_out_so_a_moderately_frequent_value_stands_out() -> None:
+    # Each chunk: 1,000 values twice (too many for the sketch's map, and each a Python call to feed), 2,840 once,
+    # "WARM" 5 times and "HOT" 100 times. The values seen twice are left out (2 per chunk to the error, where
+    # feeding them churned the sketch and took its error past 50), so "WARM" (50 in all) stands out too.
+    chunks, rng = 10, np.random.default_rng(4)
+    values: list[str] = []
+    for c in range(chunks):
+        rows = [f"p{c}-{i}" for i in range(1000)] * 2 + [f"u{c}-{i}" for i in range(2840)]
+        rows += ["WARM"] * 5 + ["HOT"] * 100
+        values += [rows[i] for i in rng.permutation(len(rows))]
+    df = pd.DataFrame({"v": values}).astype("string")
+    profiler = TableProfiler(ProfileConfig(exact_distinct_limit=100))
+    size = len(values) // chunks
+    for start in range(0, len(df), size):
+        profiler.update(df.iloc[start : start + size])
+    col = profiler.finish().column("v")
+    assert col.top_values_approximate and [t.value for t in col.top_values] == ["HOT", "WARM"]
+    for top, truth in zip(col.top_values, (100 * chunks, 5 * chunks), strict=True):
+        assert abs(top.count - truth) <= col.top_values_error
+    assert 2 * chunks <= col.top_values_error < 5 * chunks
+
+
 def test_missing_tokens_configurable() -> None:
     df = pd.DataFrame({"a": ["1", "missing", "NA", " ", "2"]}).astype("string")
     config = ProfileConfig(na_tokens=frozenset({"missing"}))

@@ -190,8 +190,9 @@ def test_approximate_marks() -> None:
         {
             "x": rng.normal(size=n),
             "y": rng.integers(0, 100_000, size=n),
-            # Every value twice, more values than the sketch holds: no value stands out.
-            "s": [f"v{i}" for i in rng.permutation(np.arange(n) % 1500)],
+            # Every value twice (the first 100 rows' again below), more values than the sketch holds: no value
+            # stands out.
+            "s": [f"u{i}" for i in range(100)] + [f"v{i}" for i in rng.permutation(np.arange(n - 100) % 1450)],
             "k": ["hot" if i % 3 == 0 else f"w{i}" for i in range(n)],  # one value does
         }
     )
