@@ -12,6 +12,7 @@ the GIL.
 
 from libc.math cimport INFINITY, NAN, fabs, isfinite, ldexp, sqrt
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.string cimport memchr, memcmp, memcpy
 
 import numpy as np
@@ -612,6 +613,34 @@ def byte_facts(const uint8_t[::1] data, uint8_t byte):
             count += p[i] == byte
             i += 1
     return (high & (ONES << 7)) == 0, count
+
+
+def joined(const uint8_t[::1] head, const uint8_t[::1] tail, Py_ssize_t size):
+    """head + tail[:size] as one bytes object, copied without the GIL: bytes.join holds it for the whole copy when a
+    piece is not a bytes object (the reader's lines of a block, a memoryview), ~1.6 ms per 8 MiB block while the
+    profiler's threads wait."""
+    cdef Py_ssize_t a = head.shape[0]
+    if size < 0 or size > tail.shape[0]:
+        raise ValueError("size must be within the tail")
+    out = PyBytes_FromStringAndSize(NULL, a + size)
+    cdef char* p = PyBytes_AS_STRING(out)
+    with nogil:
+        if a:
+            memcpy(p, &head[0], a)
+        if size:
+            memcpy(p + a, &tail[0], size)
+    return out
+
+
+def find_byte(const uint8_t[::1] data, uint8_t byte, Py_ssize_t start=0):
+    """The first position of `byte` in data[start:], or -1 (memchr without the GIL: bytes.find holds it)."""
+    cdef Py_ssize_t n = data.shape[0]
+    cdef const void* found = NULL
+    if start < 0 or start >= n:
+        return -1
+    with nogil:
+        found = memchr(&data[start], byte, n - start)
+    return -1 if found == NULL else <Py_ssize_t>(<const uint8_t*>found - &data[0])
 
 
 def blank_lines(const uint8_t[::1] data, Py_ssize_t start=0):

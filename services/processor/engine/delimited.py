@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from services.processor.engine import _kernels
 from services.processor.engine import dialect as sniffing
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.line_numbers import BlockLines, after_lines
@@ -142,6 +143,11 @@ def _keep_bom(data: bytes) -> bytes:
     return b"\n" + data if data.startswith(_UTF8_BOM) else data
 
 
+def _find(data: bytes, text: bytes, start: int) -> int:
+    """data.find(text, start), a single byte without the GIL (a block without quotes is scanned to its end)."""
+    return _kernels.find_byte(data, text[0], start) if len(text) == 1 else data.find(text, start)
+
+
 def _batches(part: pa.RecordBatch | pa.Table) -> list[pa.RecordBatch]:
     return part.to_batches() if isinstance(part, pa.Table) else [part]
 
@@ -226,8 +232,8 @@ class DelimitedChunks:
             if cut < 0:
                 carry += data  # a line longer than a block: keep reading
                 continue
-            # One copy of the block, not two (`carry + data[: cut + 1]`), while holding the GIL.
-            block, carry = (b"".join((carry, memoryview(data)[: cut + 1])), data[cut + 1 :]) if data else (carry, b"")
+            # One copy of the block, not two (`carry + data[: cut + 1]`), without the GIL.
+            block, carry = (_kernels.joined(carry, data, cut + 1), data[cut + 1 :]) if data else (carry, b"")
             if block:
                 block, spans, tail = self._spans(block, final=not data, data_from=after_lines(block, skip))
                 carry = tail + carry
@@ -244,7 +250,7 @@ class DelimitedChunks:
         several bytes)."""
         dialect = self._dialect
         # A quote only in the lines skipped (a quoted header) leaves no data line inside a quoted field.
-        self._may_swallow = bool(dialect.quotechar) and block.find(dialect.quotechar.encode(), data_from) >= 0
+        self._may_swallow = bool(dialect.quotechar) and _find(block, dialect.quotechar.encode(), data_from) >= 0
         if not self._may_swallow:
             return block, BlockSpans.none(), b""
         flags = sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
