@@ -58,11 +58,11 @@ up, the costliest first, without waiting for the chunk before's last column, and
 set, correlation sample) are accounted in the pool beside the next chunk's columns. The value hash, the grouping,
 the dictionary's gather, the duplicate-row hash set, the exact tables' look-ups (numbers by their bits, text by its
 hash, then compared), the HLL update, the pre-filters' per-string byte counts, the number shapes, the e-mail pattern
-and the other patterns' pre-filters, a chunk's numeric moments, the reader's ASCII check and line count, and the
-scan for lines left in an open quote are compiled loops without the GIL (services/processor/engine/_kernels.pyx,
-Cython); DataSketches' KLL
-update holds it (fed batches sorted in runs of 256, its compactions sort quicker); the rest is Arrow, numpy and
-pandas calls per chunk and column: within 3x of the floor leaves about 70 ns a cell for everything, reading
+and the other patterns' pre-filters, a chunk's numeric moments, the reader's ASCII check, line count, block copy and
+quote search, the scan for lines left in an open quote and the finish's Spearman ranks are compiled loops without
+the GIL (services/processor/engine/_kernels.pyx, Cython); DataSketches' KLL update holds it (fed batches sorted in
+runs of 256, its compactions sort quicker; about a fifth of the time the GIL is held, by py-spy); the rest is Arrow,
+numpy and pandas calls per chunk and column: within 3x of the floor leaves about 70 ns a cell for everything, reading
 included.
 Where the 100 MiB run's time goes (Intel Xeon, 2026-12-06, measured apart): the reader 0.41 CPU s (Arrow's parse
 into text 0.21 of it; the rest reading, the ASCII check, the block copies), the columns 0.69 CPU s on one
@@ -95,28 +95,48 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-06 (fifth session), an AMD EPYC. A run at caef2a4 an hour earlier (all but the last
-  commit) read 100 MiB 0.66 s = 3.8x (floor 0.17 s), 1 GiB 6.71 s = 3.2x, 400 columns 5.80 s = 8.4x, ydata 111.2x
-  (73.6 s), 2 parts 1.83x; its 400-column peak, 451 MiB, came from letting the sample's waiting rows grow to the
-  sample's size, undone since (420-423 MiB, as before the session). New since a2915f2 (the fourth session's
+- The run above, 2026-12-06 (sixth session), an AMD EPYC at 2.6 GHz, slower than the fifth session's and noisier:
+  the 100 MiB engine run took 0.60-0.90 s within minutes, and a fresh process pays the VM's first touch of memory
+  (256 MiB: 0.56 s the first time, 0.04 s after). A run at 4d0aa5f twenty minutes earlier read 100 MiB 0.68 s =
+  3.9x (floor 0.18 s), 1 GiB 7.11 s = 2.6x (its floor 2.75 s), 400 columns 7.02 s = 7.7x, ydata 127.9x (86.6 s),
+  2 parts 1.55x: best of two each, where its one-process runs took 16.2 s and, measured apart just after,
+  17.4-19.4 s against 9.6-10.0 s for the parts (1.86-2.00x); the parts now take the best of three. New since
+  d8ccac2: the number-shapes kernel gives exact integers and the float-regex and date candidates (the parse of
+  86,000 values: id 2.2 -> 1.5 ms, text 1.2 -> 0.7 ms); a chunk's values counted at most c stay out of the
+  frequent-items sketch when hundreds share those counts (a random column's ~1,600 values seen twice a chunk were
+  a Python call each; CPU 1.138 -> 1.118 s in one process, ten interleaved pairs); the row-hash set grows
+  sixteenfold (the 100 MiB file's last growth moved 367,000 hashes, 12-30 ms; now 92,000 once); the reader's
+  block copy and quote search run without the GIL (bytes.join holds it when a piece is a memoryview); Spearman by
+  a compiled pass, pandas' result to the bit (the 100 MiB finish 28 -> 15 ms; 50 numeric columns with 5% missing
+  values 4.5 -> 0.35 s). Interleaved against 3003153 (the fifth session's last), fresh processes as the bench
+  runs them: 100 MiB wall ratio median 0.954 over fourteen pairs (0.940 over twelve before the reader change);
+  400 columns 1.02 over four (0.92-1.18: no change). py-spy's GIL samples put DataSketches' KLL update, which
+  holds the GIL, at about a fifth of the time the GIL is held. Measured and not adopted: glibc's malloc
+  thresholds raised (1.009x), jemalloc's decay at 1 s or 5 s (no change), a GIL switch interval of 1 or 0.2 ms
+  (no change).
+- d8ccac2, 2026-12-06 (fifth session), an AMD EPYC: 100 MiB 0.63 s = 3.2x (floor 0.20 s), 1 GiB 5.17 s = 3.3x, 400
+  columns 5.13 s = 7.8x (422 MiB at most), ydata 92.7x, 2 parts 1.88x. A run at caef2a4 an hour earlier (all but the
+  last commit) read 100 MiB 0.66 s = 3.8x (floor 0.17 s), 1 GiB 6.71 s = 3.2x, 400 columns 5.80 s = 8.4x, ydata
+  111.2x (73.6 s), 2 parts 1.83x; its 400-column peak, 451 MiB, came from letting the sample's waiting rows grow to
+  the sample's size, undone since (420-423 MiB, as before the session). New since a2915f2 (the fourth session's
   b135dea and this one's): the exact numeric table keeps numbers in order of first sight, finds a chunk's by their
-  bits in a compiled hash table and sums new ones by bits (sum_by_key), sorting only when asked (a numeric
-  column's first two chunks 18 -> 9 ms); the exact distinct table finds values by a compiled hash look-up and
-  checks them as text in one compiled pass (19-21 -> 5-8 ms for a column's first two chunks at a 100,000 limit;
-  the 400-column file's exact-table updates 0.32 -> 0.12 s under cProfile); the duplicate-row set is a compiled
-  open-addressing set at most 70% full, not sorted runs (13 chunks 45-58 ms plus an 18-31 ms fold -> 21-30 ms);
-  column lanes and costliest-first starts (in one process, 16 interleaved pairs: 0.611 -> 0.589 s median); the
-  KLL feed copies a chunk of numbers seen once instead of repeating them (2.28 -> 1.49 ms a chunk); branchless
-  compensated sums (0.90 -> 0.77 ms); the e-mail check by vectorised scans (2.4-3.8 -> 1.1 ms a chunk); the
-  sample's entering rows taken and cast in one Arrow call; correlations read by position (the 400-column
-  finish 0.42 -> 0.30 s). Interleaved as the processor runs it, same minutes, against b64da39 (the fourth
-  session's last commit): 100 MiB wall ratio median 0.898 over ten pairs (each pair quicker: 0.815-0.989), CPU
-  0.918; 400 columns 0.959 over four pairs (noisy: 0.72-1.13). Peaks rose for the 100 MiB file (310 -> 340-348
-  MiB: two chunks' columns can run at once, and the row-hash set takes 16 MiB for its 1.1 million rows). Measured
-  and not adopted: the sample's rows gathered by the compiled take (6 ms less on 100 MiB, 0.4 s more on 400
-  columns: ~55 us of Python per column), Spearman from ranks computed once (no gain for 3 columns; 45 -> 29 ms for
-  50), Arrow's CPU count at 1 (-1.4%, but process-wide), Arrow parsing a whole 8 MiB block on one thread (0.40
-  CPU s of reading against 0.33 threaded: the 1 MiB pieces stay in cache).
+  bits in a compiled hash table and sums new ones by bits (sum_by_key), sorting only when asked (a numeric column's
+  first two chunks 18 -> 9 ms); the exact distinct table finds values by a compiled hash look-up and checks them as
+  text in one compiled pass (19-21 -> 5-8 ms for a column's first two chunks at a 100,000 limit; the 400-column
+  file's exact-table updates 0.32 -> 0.12 s under cProfile); the duplicate-row set is a compiled open-addressing set
+  at most 70% full, not sorted runs (13 chunks 45-58 ms plus an 18-31 ms fold -> 21-30 ms); column lanes and
+  costliest-first starts (in one process, 16 interleaved pairs: 0.611 -> 0.589 s median); the KLL feed copies a
+  chunk of numbers seen once instead of repeating them (2.28 -> 1.49 ms a chunk); branchless compensated sums (0.90
+  -> 0.77 ms); the e-mail check by vectorised scans (2.4-3.8 -> 1.1 ms a chunk); the sample's entering rows taken
+  and cast in one Arrow call; correlations read by position (the 400-column finish 0.42 -> 0.30 s). Interleaved as
+  the processor runs it, same minutes, against b64da39 (the fourth session's last commit): 100 MiB wall ratio median
+  0.898 over ten pairs (each pair quicker: 0.815-0.989), CPU 0.918; 400 columns 0.959 over four pairs (noisy:
+  0.72-1.13). Peaks rose for the 100 MiB file (310 -> 340-348 MiB: two chunks' columns can run at once, and the
+  row-hash set takes 16 MiB for its 1.1 million rows). Measured and not adopted: the sample's rows gathered by the
+  compiled take (6 ms less on 100 MiB, 0.4 s more on 400 columns: ~55 us of Python per column), Spearman from ranks
+  computed once (no gain for 3 columns; 45 -> 29 ms for 50), Arrow's CPU count at 1 (-1.4%, but process-wide), Arrow
+  parsing a whole 8 MiB block on one thread (0.40 CPU s of reading against 0.33 threaded: the 1 MiB pieces stay in
+  cache).
 - a2915f2, 2026-12-06 (third session), an Intel Xeon (ydata 55.5 s, like the AMD EPYC's 62.7 s): 103 MiB 0.89 s =
   4.3x the floor; 1 GiB 7.58 s = 3.5x; 400 columns 5.98 s = 8.0x (396 MiB); ydata minimal 62.0x ours; 2 parts
   1.88x. Its floors were slow (100 MiB 0.21 s, 1 GiB 2.18 s; 0.18 s for the 100 MiB file in most runs that hour)
@@ -727,7 +747,7 @@ def main() -> None:
     path = dataset(huge)
     figures[f"size_{huge}"] = path.stat().st_size
     print(f"{huge} MiB: 1 process vs 2 parts ...", flush=True)
-    figures["parts"] = parts(path, 1 if args.quick else 2)
+    figures["parts"] = parts(path, 1 if args.quick else 3)
 
     text = report(sizes, figures)
     print()
