@@ -40,6 +40,13 @@ def test_pairs_missing_different_rows_are_ranked_over_their_common_rows() -> Non
     assert got[0, 1] != np.corrcoef(*own_ranks)[0, 1]
 
 
+def test_infinite_values_are_missing_values() -> None:
+    inf = np.inf
+    columns = np.array([[-inf, 1.0, 2.0, 3.0, 4.0], [5.0, 3.0, inf, 1.0, 2.0], [1.0, 2.0, 2.0, 0.5, -inf]])
+    missing = np.where(np.isfinite(columns), columns, np.nan)
+    np.testing.assert_array_equal(spearman(columns), pandas_spearman(missing))
+
+
 def test_no_common_rows_or_a_constant_column_give_no_correlation() -> None:
     nan = np.nan
     columns = np.array([[1.0, 2.0, nan, nan], [nan, nan, 3.0, 4.0], [5.0, 5.0, 5.0, 5.0], [1.0, 3.0, 2.0, 4.0]])
