@@ -296,33 +296,33 @@ def test_top_counted_values_are_those_a_full_stable_sort_picks(counts: list[int]
     st.integers(1, 20),
     st.sampled_from([0.01, 0.1, 0.2, 0.5, 0.9]),
 )
+@example(counts=[1, 1, 2, 2], keep=3, epsilon=0.5)  # the values seen once that fill the keep: no gain beyond L
 def test_the_values_fed_to_the_frequent_items_sketch_are_the_keep_most_counted(
     counts: list[int], keep: int, epsilon: float
 ) -> None:
     """The definition: all values in given order when they fit, else the `keep` most counted (a full stable sort)
-    and the largest count left out, L; then, of the counts c those values have, the one where epsilon times how
-    many are counted at most c, less max(c - L, 0), is largest (the smallest such c on ties): when that is not
-    negative, the values counted at most c are left out too, and the largest count left out is max(L, c). The
-    sketch's a-priori bound (epsilon times the weight fed, plus the counts left out) never rises by it."""
+    and the largest count left out, L; then the values counted at most L are left out too, and of the counts c
+    above L that the others have, the one where epsilon times how many are counted above L and at most c, less
+    c - L, is largest (the smallest such c on ties): when that is not negative, the values counted at most c are
+    left out too, and c is the largest count left out. The sketch's a-priori bound (epsilon times the weight fed,
+    plus the counts left out) never rises by it."""
     array = np.array(counts)
     order, left_out = np.arange(len(array)), 0
     if len(array) > keep:
         ranked = np.argsort(-array, kind="stable")
         order, left_out = ranked[:keep], int(array[ranked[keep]])
     fed = [int(array[i]) for i in order]
-    best, best_gain = 0, -1.0
-    for c in sorted(set(fed)):
-        gain = epsilon * sum(1 for f in fed if f <= c) - max(c - left_out, 0)
+    cut, best_gain = left_out, -1.0
+    for c in sorted({f for f in fed if f > left_out}):
+        gain = epsilon * sum(1 for f in fed if left_out < f <= c) - (c - left_out)
         if gain > best_gain:
-            best, best_gain = c, gain
-    expected_left_out = left_out
-    if fed and best_gain >= 0:
-        order, expected_left_out = np.array([i for i in order if array[i] > best], dtype=np.int64), max(left_out, best)
-        bound_before = epsilon * sum(fed) + left_out
-        bound_after = epsilon * sum(int(array[i]) for i in order) + expected_left_out
-        assert bound_after <= bound_before + 1e-9
+            cut, best_gain = c, gain
+    if best_gain < 0:
+        cut = left_out
+    expected = [int(i) for i in order if array[i] > cut]
+    assert epsilon * sum(int(array[i]) for i in expected) + cut <= epsilon * sum(fed) + left_out + 1e-9
     got, got_left_out = _to_feed(array, keep, epsilon)
-    assert (got.tolist(), got_left_out) == (list(order), expected_left_out)
+    assert (got.tolist(), got_left_out) == (expected, cut)
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,11 +6,12 @@ distinct count comes from a HyperLogLog sketch of the values' 64-bit hashes (hll
 approximate, with bounds at three standard deviations), and top values from a frequent-items sketch. To bound
 the per-chunk cost only each chunk's `4 * max_map_size` most frequent values feed that sketch: a count can then
 be low by at most the sketch's own error plus the sum over chunks of the largest count left out (`top_error`,
-reported). A chunk's values counted at most c are left out too, for the c where epsilon times how many such values
-there are, less what leaving them out adds to the largest count left out, is largest and not negative: the bound
-then does not rise (feeding them would add at least that to the sketch's own error, epsilon times the weight fed),
-and a value is left out only at a count that hundreds of the chunk's values share (1 / epsilon per count: 293 at
-the default map size), which the sketch could not track apart anyway. Those are most of a high-cardinality
+reported). A chunk's values counted at most the largest count left out are left out too (free: the bound already
+covers them), and so are those counted at most some c above it, for the c where epsilon times how many values are
+counted above it and at most c, less what c adds to the largest count left out, is largest and not negative: the
+bound then does not rise (feeding them would add at least that to the sketch's own error, epsilon times the weight
+fed), and a value is left out only at a count that hundreds of the chunk's values share (1 / epsilon per count:
+293 at the default map size), which the sketch could not track apart anyway. Those are most of a high-cardinality
 column: values seen once, and twice (a random integer column's 86,000-value chunk repeats ~1,600 values twice,
 each a Python call into the sketch, 1.4 ms of the column's 12 on one core).
 """
@@ -242,20 +243,22 @@ def _to_feed(counts: np.ndarray, keep: int, epsilon: float) -> tuple[np.ndarray,
     fed = counts[order]
     cut = _left_out(fed, left_out, epsilon)
     if cut:
-        order, left_out = order[fed > cut], max(left_out, cut)
+        order, left_out = order[fed > cut], cut
     return order, left_out
 
 
 def _left_out(fed: np.ndarray, left_out: int, epsilon: float) -> int:
-    """The count c up to which the values about to be fed are left out too (0: none): of the counts they have, the
-    one where epsilon times how many are counted at most c, less what c adds to the largest count left out
-    (`left_out`), is largest and not negative (ties: the smallest c)."""
-    if len(fed) == 0:
-        return 0
-    levels, sizes = np.unique(fed, return_counts=True)
-    gain = epsilon * np.cumsum(sizes) - np.maximum(levels - left_out, 0)
+    """The count c up to which the values about to be fed are left out too: at least `left_out` (the largest count
+    left out already: leaving out values counted at most it costs the bound nothing), and beyond it the c where
+    epsilon times how many of them are counted above `left_out` and at most c, less c - `left_out`, is largest and
+    not negative (ties: the smallest c)."""
+    above = fed[fed > left_out]
+    if len(above) == 0:
+        return left_out
+    levels, sizes = np.unique(above, return_counts=True)
+    gain = epsilon * np.cumsum(sizes) - (levels - left_out)
     best = int(np.argmax(gain))
-    return int(levels[best]) if gain[best] >= 0 else 0
+    return int(levels[best]) if gain[best] >= 0 else left_out
 
 
 def _most_counted(counts: np.ndarray, n: int) -> np.ndarray:
