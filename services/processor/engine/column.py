@@ -80,23 +80,23 @@ class ColumnAccumulator:
 
         parsed = parse(trimmed, view, self.config.decimal)
         fit_masks = fits(parsed)
+        present_count = int(counts.sum())
         for type_name, mask in fit_masks.items():
-            self.fit_counts[type_name] += int(counts[mask].sum())
+            self.fit_counts[type_name] += _weight(counts, mask, present_count)
         for misfit, type_names in _misfit_groups(fit_masks):
             self._keep_examples(type_names, dictionary, hashes, misfit)
-        self.integers.update(
-            parsed.numbers[parsed.integer], counts[parsed.integer], exact=parsed.integers[parsed.integer]
-        )
-        self.floats.update(parsed.numbers[parsed.float_only], counts[parsed.float_only])
+        self.integers.update(*_picked(parsed.integer, parsed.numbers, counts, parsed.integers))
+        self.floats.update(*_picked(parsed.float_only, parsed.numbers, counts))
         any_far = bool(parsed.far.any())  # stamps in microseconds there
         for accumulator, mask in ((self.dates, parsed.date), (self.datetimes, parsed.datetime_only)):
             if any_far:
                 far = mask & parsed.far
                 accumulator.update(parsed.stamps[far], counts[far], unit="us")
                 mask = mask & ~parsed.far
-            accumulator.update(parsed.stamps[mask], counts[mask])
-        self.iso_dates += int(counts[parsed.iso & parsed.date].sum())
-        self.iso_datetimes += int(counts[parsed.iso & parsed.datetime_only].sum())
+            accumulator.update(*_picked(mask, parsed.stamps, counts))
+        if parsed.iso.any():
+            self.iso_dates += int(counts[parsed.iso & parsed.date].sum())
+            self.iso_datetimes += int(counts[parsed.iso & parsed.datetime_only].sum())
         untyped = ~(parsed.boolean | parsed.integer | parsed.float_only | parsed.date | parsed.datetime_only)
         self.text.update(dictionary, trimmed, counts, untyped, view)
         self.distinct.update(dictionary, counts, hashes)
@@ -340,6 +340,24 @@ def _misfit_groups(fit_masks: dict[str, np.ndarray]) -> list[tuple[np.ndarray, l
         else:
             groups[key] = (~mask, [type_name])
     return list(groups.values())
+
+
+def _weight(counts: np.ndarray, mask: np.ndarray, total: int) -> int:
+    """counts[mask].sum(), without the gather when the mask holds all or none (a column's usual type masks)."""
+    selected = np.count_nonzero(mask)
+    return total if selected == len(mask) else 0 if selected == 0 else int(counts[mask].sum())
+
+
+def _picked(mask: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+    """Each array at `mask`, without the gathers when it holds all or none: a column of one type gathers its
+    numbers, counts and exact integers from nothing into its other types' accumulators otherwise (~0.3 ms a chunk
+    of 86,000 values)."""
+    selected = np.count_nonzero(mask)
+    if selected == len(mask):
+        return list(arrays)
+    if selected == 0:
+        return [array[:0] for array in arrays]
+    return [array[mask] for array in arrays]
 
 
 def _group(array: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
