@@ -85,7 +85,8 @@ class ColumnAccumulator:
             self.fit_counts[type_name] += _weight(counts, mask, present_count)
         for misfit, type_names in _misfit_groups(fit_masks):
             self._keep_examples(type_names, dictionary, hashes, misfit)
-        self.integers.update(*_picked(parsed.integer, parsed.numbers, counts, parsed.integers))
+        numbers, number_counts, integers = _picked(parsed.integer, parsed.numbers, counts, parsed.integers)
+        self.integers.update(numbers, number_counts, exact=integers)
         self.floats.update(*_picked(parsed.float_only, parsed.numbers, counts))
         any_far = bool(parsed.far.any())  # stamps in microseconds there
         for accumulator, mask in ((self.dates, parsed.date), (self.datetimes, parsed.datetime_only)):
@@ -93,7 +94,8 @@ class ColumnAccumulator:
                 far = mask & parsed.far
                 accumulator.update(parsed.stamps[far], counts[far], unit="us")
                 mask = mask & ~parsed.far
-            accumulator.update(*_picked(mask, parsed.stamps, counts))
+            stamps, stamp_counts = _picked(mask, parsed.stamps, counts)
+            accumulator.update(stamps, stamp_counts)
         if parsed.iso.any():
             self.iso_dates += int(counts[parsed.iso & parsed.date].sum())
             self.iso_datetimes += int(counts[parsed.iso & parsed.datetime_only].sum())
