@@ -213,13 +213,19 @@ def test_grouping_equals_arrows_dictionary_encoding(values: list[str | None], ha
     """Also with the hash cut to 3 bits or none, so different values really share a hash: they are compared
     as text and stay apart."""
     array = pa.array(values, pa.string())
-    first, counts, hashes, row_hashes = group_strings(array, hash_bits)
+    first, counts, hashes, row_hashes, empties = group_strings(array, hash_bits)
     dictionary, want_counts, want_row_hashes = _grouped_by_arrow(array)
     assert array.take(pa.array(first, pa.int64())).to_pylist() == dictionary
-    assert counts.tolist() == want_counts
+    assert counts.tolist() == want_counts and empties == 0
     if hash_bits == 64:
         assert hashes.tolist() == hash_strings(pa.array(dictionary, pa.string())).tolist()
         assert row_hashes.tolist() == want_row_hashes
+    # Empty strings left out of the groups (the column counts them as missing), hashed as before.
+    first, counts, hashes, skipped_row_hashes, empties = group_strings(array, hash_bits, skip_empty=True)
+    kept = [(value, count) for value, count in zip(dictionary, want_counts, strict=True) if value != ""]
+    assert array.take(pa.array(first, pa.int64())).to_pylist() == [value for value, _ in kept]
+    assert counts.tolist() == [count for _, count in kept] and empties == values.count("")
+    assert skipped_row_hashes.tolist() == row_hashes.tolist()
 
 
 @settings(max_examples=100, deadline=None)
@@ -238,7 +244,7 @@ def test_taking_strings_equals_arrows_take(values: list[str | None], data: st.Da
 def test_grouping_reads_sliced_and_large_string_arrays() -> None:
     values = ["x", None, "y", "x", "zz", None, "y", "x"]
     for array in (pa.array(values, pa.large_string()), pa.array(["pad", *values], pa.string()).slice(1)):
-        first, counts, _, row_hashes = group_strings(array)
+        first, counts, _, row_hashes, _ = group_strings(array)
         assert array.take(pa.array(first)).to_pylist() == ["x", "y", "zz"]
         assert counts.tolist() == [3, 2, 1]
         assert row_hashes[1] == row_hashes[5] == MISSING_HASH and row_hashes[0] == row_hashes[3] != row_hashes[2]

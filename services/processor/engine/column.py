@@ -58,7 +58,8 @@ class ColumnAccumulator:
         """Account one chunk of this column; returns each row's 64-bit value hash (for duplicate rows)."""
         self.count += len(array)
         self.nulls += array.null_count
-        dictionary, counts, hashes, row_hashes = _group(array)
+        dictionary, counts, hashes, row_hashes, empty_rows = _group(array)
+        self.empties += empty_rows
 
         trimmed, view, could_be_token = self._trim(dictionary)
         empty = view.lengths == 0
@@ -362,12 +363,13 @@ def _picked(mask: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
     return [array[mask] for array in arrays]
 
 
-def _group(array: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
-    """(distinct non-null values in order of first occurrence, their counts, their hashes, each row's hash)."""
-    first, counts, hashes, row_hashes = group_strings(array)
+def _group(array: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray, int]:
+    """(distinct non-null non-empty values in order of first occurrence, their counts, their hashes, each row's
+    hash, the rows of empty strings)."""
+    first, counts, hashes, row_hashes, empty_rows = group_strings(array, skip_empty=True)
     if len(first) == len(array):  # all present and distinct: the chunk is its own dictionary
-        return array, counts, hashes, row_hashes
-    return take_strings(array, first), counts, hashes, row_hashes
+        return array, counts, hashes, row_hashes, empty_rows
+    return take_strings(array, first), counts, hashes, row_hashes, empty_rows
 
 
 def _copy_numeric(acc: NumericAccumulator, config: ProfileConfig) -> NumericAccumulator:

@@ -48,15 +48,20 @@ def hash_strings(array: pa.Array) -> np.ndarray:
     return _kernels.hash_strings(*string_buffers(array))
 
 
-def group_strings(array: pa.Array, hash_bits: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def group_strings(
+    array: pa.Array, hash_bits: int = 64, *, skip_empty: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """(first row of each distinct non-null value, in order of first occurrence; its count; its hash; each row's
-    hash, MISSING_HASH for nulls) of a string/large_string array, exact (equal hashes are compared as text).
+    hash, MISSING_HASH for nulls; the empty strings left out) of a string/large_string array, exact (equal hashes
+    are compared as text). `skip_empty`: empty strings are in no group (counted apart, hashed as any value).
 
     `hash_bits` below 64 cuts the hash, so that tests can make different values collide."""
     valid = np.zeros(0, np.uint8)
     if array.null_count:
         valid = array.is_valid().to_numpy(zero_copy_only=False).view(np.uint8)
-    return _kernels.group_strings(*string_buffers(array), valid, int(MISSING_HASH), (1 << hash_bits) - 1)
+    return _kernels.group_strings(
+        *string_buffers(array), valid, int(MISSING_HASH), (1 << hash_bits) - 1, skip_empty
+    )
 
 
 def take_strings(array: pa.Array, rows: np.ndarray) -> pa.Array:
