@@ -59,9 +59,7 @@ def group_strings(
     valid = np.zeros(0, np.uint8)
     if array.null_count:
         valid = array.is_valid().to_numpy(zero_copy_only=False).view(np.uint8)
-    return _kernels.group_strings(
-        *string_buffers(array), valid, int(MISSING_HASH), (1 << hash_bits) - 1, skip_empty
-    )
+    return _kernels.group_strings(*string_buffers(array), valid, int(MISSING_HASH), (1 << hash_bits) - 1, skip_empty)
 
 
 def take_strings(array: pa.Array, rows: np.ndarray) -> pa.Array:
