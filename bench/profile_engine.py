@@ -96,24 +96,28 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
 - The run above, 2026-12-06 (sixth session), an AMD EPYC at 2.6 GHz, slower than the fifth session's and noisier:
-  the 100 MiB engine run took 0.60-0.90 s within minutes, and a fresh process pays the VM's first touch of memory
-  (256 MiB: 0.56 s the first time, 0.04 s after). A run at 4d0aa5f twenty minutes earlier read 100 MiB 0.68 s =
-  3.9x (floor 0.18 s), 1 GiB 7.11 s = 2.6x (its floor 2.75 s), 400 columns 7.02 s = 7.7x, ydata 127.9x (86.6 s),
-  2 parts 1.55x: best of two each, where its one-process runs took 16.2 s and, measured apart just after,
-  17.4-19.4 s against 9.6-10.0 s for the parts (1.86-2.00x); the parts now take the best of three. New since
-  d8ccac2: the number-shapes kernel gives exact integers and the float-regex and date candidates (the parse of
-  86,000 values: id 2.2 -> 1.5 ms, text 1.2 -> 0.7 ms); a chunk's values counted at most c stay out of the
-  frequent-items sketch when hundreds share those counts (a random column's ~1,600 values seen twice a chunk were
-  a Python call each; CPU 1.138 -> 1.118 s in one process, ten interleaved pairs); the row-hash set grows
-  sixteenfold (the 100 MiB file's last growth moved 367,000 hashes, 12-30 ms; now 92,000 once); the reader's
-  block copy and quote search run without the GIL (bytes.join holds it when a piece is a memoryview); Spearman by
-  a compiled pass, pandas' result to the bit (the 100 MiB finish 28 -> 15 ms; 50 numeric columns with 5% missing
-  values 4.5 -> 0.35 s). Interleaved against 3003153 (the fifth session's last), fresh processes as the bench
-  runs them: 100 MiB wall ratio median 0.954 over fourteen pairs (0.940 over twelve before the reader change);
-  400 columns 1.02 over four (0.92-1.18: no change). py-spy's GIL samples put DataSketches' KLL update, which
-  holds the GIL, at about a fifth of the time the GIL is held. Measured and not adopted: glibc's malloc
-  thresholds raised (1.009x), jemalloc's decay at 1 s or 5 s (no change), a GIL switch interval of 1 or 0.2 ms
-  (no change).
+  the 100 MiB engine run took 0.55-0.90 s within the hour, and a fresh process pays the VM's first touch of memory
+  (256 MiB: 0.56 s the first time, 0.04 s after). Runs earlier that hour: at c2824e3 (the same engine code, just
+  before) 100 MiB 0.55 s = 2.9x (floor 0.19 s), 1 GiB 4.87 s = 2.7x (floor 1.78 s), 400 columns 5.59 s = 8.0x,
+  ydata 107.4x, 2 parts 1.83x, every target met; at e81bf3d (before the last four changes below) 3.1x, 2.3x
+  (floor 2.13 s), 8.1x, 96.7x, 1.89x; at 4d0aa5f 3.9x (0.68 s), 2.6x (floor 2.75 s), 7.7x, 127.9x, 1.55x, where
+  the best of two one-process runs took 16.2 s and, measured apart just after, 17.4-19.4 s against 9.6-10.0 s for
+  the parts (1.86-2.00x): the parts now take the best of three. New since d8ccac2: the number-shapes kernel gives
+  exact integers and the float-regex and date candidates, and only values whose decimal stops at an e or an i go to
+  the float regex (the parse of 86,000 values: id 2.2 -> 1.5 ms, text 1.2 -> 0.7 ms; a date column's dates no
+  longer go every chunk); a chunk's values counted at most c stay out of the frequent-items sketch when hundreds
+  share those counts (a random column's ~1,600 values seen twice a chunk were a Python call each; CPU 1.138 ->
+  1.118 s in one process, ten interleaved pairs); type masks that hold all or none of a chunk's values skip their
+  gathers (CPU 1.262 -> 1.209 s, twelve pairs); empty strings are grouped apart, so a column's missing '' no
+  longer filters its whole dictionary (CPU ratio 0.962, twelve pairs); the row-hash set grows sixteenfold (the 100
+  MiB file's last growth moved 367,000 hashes, 12-30 ms; now 92,000 once); the reader's block copy and quote
+  search run without the GIL (bytes.join holds it when a piece is a memoryview); Spearman by a compiled pass,
+  pandas' result to the bit (the 100 MiB finish 28 -> 15 ms; 50 numeric columns with 5% missing values 4.5 ->
+  0.35 s). Interleaved against 3003153 (the fifth session's last), fresh processes as the bench runs them, before
+  the last four changes: 100 MiB wall ratio median 0.954 over fourteen pairs; 400 columns 1.02 over four
+  (0.92-1.18: no change). py-spy's GIL samples put DataSketches' KLL update, which holds the GIL, at about a fifth
+  of the time the GIL is held. Measured and not adopted: glibc's malloc thresholds raised (1.009x), jemalloc's
+  decay at 1 s or 5 s (no change), a GIL switch interval of 1 or 0.2 ms (no change).
 - d8ccac2, 2026-12-06 (fifth session), an AMD EPYC: 100 MiB 0.63 s = 3.2x (floor 0.20 s), 1 GiB 5.17 s = 3.3x, 400
   columns 5.13 s = 7.8x (422 MiB at most), ydata 92.7x, 2 parts 1.88x. A run at caef2a4 an hour earlier (all but the
   last commit) read 100 MiB 0.66 s = 3.8x (floor 0.17 s), 1 GiB 6.71 s = 3.2x, 400 columns 5.80 s = 8.4x, ydata
