@@ -381,6 +381,30 @@ def test_plain_decimals_parse_exactly_as_arrow(values: list[str]) -> None:
     assert parsed.numbers.view(np.uint64).tolist() == arrow.view(np.uint64).tolist()
 
 
+SHORT_NUMBER = st.builds(
+    lambda sign, text: sign + text,
+    st.sampled_from(["", "-", "+"]),
+    st.text("0123456789" * 4 + ".,eé a", min_size=1, max_size=9),
+)
+SHORT_EDGES = ["12345678", "-12345678", "+00000000", "99999999", "1234.567", ".1234567", "1234567.", "-0", "-0.0"]
+SHORT_EDGES += ["1.2", "12.34.5", "123456789", "1234567.8", ".", "+.", "1é", "12 4", "-", "0.0000001", "9999999.9"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SHORT_NUMBER, min_size=1, max_size=30))
+@example(SHORT_EDGES)
+def test_short_numbers_read_eight_bytes_at_a_time_parse_as_the_regexes_and_arrow_do(values: list[str]) -> None:
+    # Values of at most eight bytes after the sign are read in one load wherever eight bytes follow them in the
+    # buffer (a longer last value makes that hold for every one of them): the shapes, every number's bits and
+    # the exact integers must be those the regexes, Arrow's cast and Python's int give.
+    values = [*values, "#" * 8]
+    check(values)
+    parsed = types.parse(pa.array(values, pa.string()))
+    for value, integer, exact in zip(values, parsed.integer, parsed.integers, strict=True):
+        if integer:
+            assert exact == int(value), value
+
+
 DATE_LIKE = st.one_of(
     st.builds(
         lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}",

@@ -162,6 +162,30 @@ for _c in range(256):
     FLOAT_FIRST[_c] = chr(_c) in "0123456789+-.iI"
 
 
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long x) noexcept nogil
+
+cdef uint64_t ALL_BYTES = 0xFFFFFFFFFFFFFFFFULL
+cdef uint64_t ZEROS = 0x3030303030303030ULL  # eight '0' bytes
+cdef uint64_t LOW_SEVEN_BITS = 0x7F7F7F7F7F7F7F7FULL
+cdef uint64_t TOP_BITS = 0x8080808080808080ULL
+cdef uint64_t SIX_AND_SEVENTIES = 0x7676767676767676ULL  # 0x76 + a byte's low seven bits sets its top bit from 10 on
+
+
+cdef inline uint64_t non_digits(uint64_t x) noexcept nogil:
+    # `x`: eight bytes xor '0' (a digit becomes 0-9). The top bit of each byte that was not a digit; no carry
+    # crosses a byte (at most 0x7F + 0x76).
+    return (((x & LOW_SEVEN_BITS) + SIX_AND_SEVENTIES) | x) & TOP_BITS
+
+
+cdef inline uint64_t eight_digits(uint64_t x) noexcept nogil:
+    # The number written by eight digit values 0-9, the first in the low byte (leading zeros as 0 bytes): pairs,
+    # then fours, then the eight, in three multiplications (Lemire, "Fast conversion of ASCII digits").
+    x = x * 10 + (x >> 8)
+    return (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32)))
+            + (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32
+
+
 def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
     """(shape, value, integer, float candidate, date candidate) of each string, in one pass.
 
@@ -189,8 +213,9 @@ def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
     cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
     cdef const uint8_t* p
     cdef Py_ssize_t i
-    cdef int64_t size, k, start, digits, dots, magnitude, fraction
-    cdef uint64_t mantissa
+    cdef const uint8_t* end = base + data.shape[0]
+    cdef int64_t size, k, start, digits, dots, magnitude, fraction, length, dot
+    cdef uint64_t mantissa, word, kept, odd, below
     cdef uint64_t step_max = _MANTISSA_STEP_MAX
     cdef uint8_t c
     cdef bint plain, exact
@@ -211,6 +236,30 @@ def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
                     shapes[i] = 2
                 continue
             start = 1 if (p[0] == 43 or p[0] == 45) else 0  # + -
+            length = size - start
+            if 0 < length <= 8 and p + start + 8 <= end:
+                # Up to eight bytes after the sign in one load: all digits (an integer), or digits and one dot
+                # (a plain decimal of at most seven digits, exact in Clinger's fast path). Anything else is
+                # scanned byte by byte below.
+                memcpy(&word, p + start, 8)
+                word ^= ZEROS
+                kept = ALL_BYTES >> (8 * (8 - length))
+                odd = non_digits(word) & kept
+                if odd == 0:
+                    magnitude = <int64_t>eight_digits(word << (8 * (8 - length)))  # bytes past it shifted out
+                    shapes[i] = 3
+                    integers[i] = -magnitude if p[0] == 45 else magnitude
+                    values[i] = -<double>magnitude if p[0] == 45 else <double>magnitude
+                    continue
+                if length >= 2 and (odd & (odd - 1)) == 0:
+                    dot = __builtin_ctzll(odd) >> 3
+                    if p[start + dot] == 46:
+                        below = (<uint64_t>1 << (8 * dot)) - 1  # the digits before the dot stay, those after move
+                        word = (word & below) | ((word >> 8) & ~below)  # down one byte over it
+                        value = <double>eight_digits(word << (8 * (9 - length))) / POW10[length - 1 - dot]
+                        shapes[i] = 4
+                        values[i] = -value if p[0] == 45 else value
+                        continue
             digits = 0
             dots = 0
             magnitude = 0
