@@ -1093,7 +1093,7 @@ def numeric_summary(const double[::1] values, const int64_t[::1] counts):
     The sums are compensated (Neumaier): a skewness near zero is a difference of large cubes, and plain running
     sums lost digits that numpy's pairwise sums kept."""
     cdef Py_ssize_t n = values.shape[0], i
-    cdef int64_t finite = 0, other = 0, zeros = 0, negatives = 0
+    cdef int64_t finite = 0, other = 0, zeros = 0, negatives = 0, count
     cdef double v, w, d, d2, mean
     cdef double low = INFINITY, high = -INFINITY
     cdef Sum total = Sum(0.0, 0.0), correction = Sum(0.0, 0.0)
@@ -1104,16 +1104,15 @@ def numeric_summary(const double[::1] values, const int64_t[::1] counts):
             if not isfinite(v):
                 other += counts[i]
                 continue
-            finite += counts[i]
-            add(&total, <double>counts[i] * v)
-            if v == 0:
-                zeros += counts[i]
-            elif v < 0:
-                negatives += counts[i]
-            if v < low:
-                low = v
-            if v > high:
-                high = v
+            # Branchless: a column's signs come at random (a branch on them was mispredicted half the time,
+            # 20-30% of the loop).
+            count = counts[i]
+            finite += count
+            add(&total, <double>count * v)
+            zeros += count * (v == 0)
+            negatives += count * (v < 0)
+            low = v if v < low else low
+            high = v if v > high else high
     if finite == 0:
         return 0, other, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN
     with nogil:
