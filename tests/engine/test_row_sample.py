@@ -41,3 +41,28 @@ def test_the_sample_is_the_rows_with_the_smallest_priorities(
     assert table.column("y").to_pylist() == [rows[i][1] for i in expected]
     assert table.schema.field("x").type == pa.large_string()
     assert priority.tolist() == sorted(priority.tolist())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 12), min_size=1, max_size=150),
+    st.lists(st.integers(1, 40), min_size=1, max_size=8),
+    st.integers(1, 30),
+)
+def test_copies_of_a_row_share_a_priority_and_the_sample_still_holds_exactly_size_rows(
+    keys: list[int], cuts: list[int], size: int
+) -> None:
+    # Copies of one row have one hash, so one priority: which copies stay does not matter, but how many does. As
+    # the bound falls between chunks, the pieces kept must still add up to the `size` smallest.
+    hashes = (np.asarray(keys, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+    sample = RowSample(size, 3, ["k"])
+    start = 0
+    for cut in [*cuts, len(keys)]:
+        end = min(len(keys), start + cut)
+        if end > start:
+            sample.offer([pa.array([str(k) for k in keys[start:end]])], hashes[start:end])
+        start = end
+    table, priority = sample.state()
+    expected = np.argsort(splitmix64(hashes ^ np.uint64(3)), kind="stable")[:size]
+    assert table.column("k").to_pylist() == [str(keys[i]) for i in expected]
+    assert len(sample) == len(expected) and priority.tolist() == sorted(priority.tolist())
