@@ -720,6 +720,26 @@ def blank_lines(const uint8_t[::1] data, Py_ssize_t start=0):
     return count
 
 
+cdef inline bint same_bytes(const uint8_t* a, const uint8_t* b, int64_t n, const uint8_t* end) noexcept nogil:
+    # memcmp(a, b, n) == 0 inline: words while eight bytes remain, the rest as one masked load wherever eight
+    # bytes can be read before `end` (a call to memcmp per row cost a chunk's low-cardinality column ~4%).
+    cdef uint64_t x, y
+    cdef int64_t i = 0
+    while i + 8 <= n:
+        memcpy(&x, a + i, 8)
+        memcpy(&y, b + i, 8)
+        if x != y:
+            return False
+        i += 8
+    if i == n:
+        return True
+    if a + i + 8 <= end and b + i + 8 <= end:
+        memcpy(&x, a + i, 8)
+        memcpy(&y, b + i, 8)
+        return ((x ^ y) & ((<uint64_t>1 << (8 * (n - i))) - 1)) == 0
+    return memcmp(a + i, b + i, n - i) == 0
+
+
 cdef uint64_t EMPTY = 0xFFFFFFFFFFFFFFFFULL
 DEF PREFETCH = 16  # rows ahead: a slot is a random read in a table larger than the core's cache
 
@@ -791,7 +811,7 @@ def group_strings(
                 if slot & 0xFFFFFFFF00000000ULL == high:
                     g = slot & 0xFFFFFFFFULL
                     other = offsets[first[g]]
-                    if offsets[first[g] + 1] - other == length and memcmp(base + start, base + other, length) == 0:
+                    if offsets[first[g] + 1] - other == length and same_bytes(base + start, base + other, length, end):
                         counts[g] += 1
                         break
                 position = (position + 1) & mask
