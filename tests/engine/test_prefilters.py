@@ -446,8 +446,8 @@ def test_dates_parse_as_pandas_parses_them(values: list[str]) -> None:
     st.integers(0, 9),
 )
 def test_byte_facts_are_isascii_and_a_count(head: bytes, byte: int, run: int, tail: int) -> None:
-    """The reader's compiled scan: a run of the counted byte longer than its 255-word lanes hold, ends that are not
-    whole words, and bytes at the ASCII boundary."""
+    """The reader's compiled scan: a run of the counted byte longer than a byte counter holds (it counts in runs
+    of 255), ends that are not whole vector widths, and bytes at the ASCII boundary."""
     data = head + bytes([byte]) * run + bytes(range(0x7E, 0x7E + tail))
     assert _kernels.byte_facts(data, byte) == (data.isascii(), data.count(bytes([byte])))
 

@@ -633,38 +633,26 @@ cdef extern from *:
     void __builtin_prefetch(const void* address) noexcept nogil
     int __builtin_clzll(unsigned long long x) noexcept nogil
 
-cdef uint64_t ONES = 0x0101010101010101ULL
-cdef uint64_t LOW_SEVEN = 0x7F7F7F7F7F7F7F7FULL
-
 
 def byte_facts(const uint8_t[::1] data, uint8_t byte):
-    """(whether every byte is ASCII, how many bytes equal `byte`) in one pass without the GIL, eight bytes at a
-    time: bytes.isascii and a numpy count held the GIL for about 8 ms per 8 MiB block."""
-    cdef Py_ssize_t n = data.shape[0], i = 0
+    """(whether every byte is ASCII, how many bytes equal `byte`) in one pass without the GIL: bytes.isascii and a
+    numpy count held the GIL for about 8 ms per 8 MiB block. A plain byte loop, counted in runs of 255 (a byte
+    counter cannot overflow), which the compiler vectorises: 0.44 ms per 8 MiB block, where eight bytes at a time
+    by hand took 1.02."""
+    cdef Py_ssize_t n = data.shape[0], i = 0, k, stop
     cdef const uint8_t* p = &data[0] if n else NULL
-    cdef uint64_t word, x, lanes, pairs, high = 0, pattern = ONES * byte
+    cdef uint8_t high = 0, run
     cdef int64_t count = 0
-    cdef int k
     with nogil:
-        while i + 8 <= n:
-            lanes = 0  # per byte lane, how many of the words so far held `byte` there (at most 255)
-            k = 0
-            while k < 255 and i + 8 <= n:
-                memcpy(&word, p + i, 8)
-                high |= word
-                x = word ^ pattern  # a zero byte where the byte is `byte`
-                # A lane's high bit survives the complement exactly where x's byte is zero: (b & 0x7F) + 0x7F
-                # sets it for any other low bits, `| x` for b = 0x80, and no sum carries into the next lane.
-                lanes += (~(((x & LOW_SEVEN) + LOW_SEVEN) | x | LOW_SEVEN)) >> 7
-                i += 8
-                k += 1
-            pairs = (lanes & 0x00FF00FF00FF00FFULL) + ((lanes >> 8) & 0x00FF00FF00FF00FFULL)
-            count += <int64_t>((pairs * 0x0001000100010001ULL) >> 48)
         while i < n:
-            high |= p[i]
-            count += p[i] == byte
-            i += 1
-    return (high & (ONES << 7)) == 0, count
+            stop = i + 255 if i + 255 < n else n
+            run = 0
+            for k in range(i, stop):
+                high |= p[k]
+                run += p[k] == byte
+            count += run
+            i = stop
+    return (high & 0x80) == 0, count
 
 
 def joined(const uint8_t[::1] head, const uint8_t[::1] tail, Py_ssize_t size):
