@@ -7,9 +7,10 @@ priority is below its largest can enter it, so later chunks add few rows.
 
 Rows are kept as Arrow text, in pieces: each chunk's entering rows are taken once, sorted by priority, and as
 the bound (the `size`-th smallest priority) falls each piece keeps a prefix, a slice that copies nothing. The
-pieces are joined and sorted when the sample is read (`state`), or when the rows their buffers hold pass twice
-the sample. Re-sorting the whole sample every chunk as pandas frames took 0.7 s of a 60-column file's 6 s;
-re-taking it whenever a quarter of it had waited took 30 ms of the 100 MiB bench file's 1.1 CPU s.
+pieces are joined and sorted when the sample is read (`state`), or when the rows their buffers hold pass the
+sample by a spare (another sample, at most 500,000 cells, at least a quarter of the sample). Re-sorting the
+whole sample every chunk as pandas frames took 0.7 s of a 60-column file's 6 s; re-taking it whenever a quarter
+of it had waited took 30 ms of the 100 MiB bench file's 1.1 CPU s.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from .codec import text_array
 from .hashing import splitmix64
 
 
+SPARE_CELLS = 500_000
+
+
 class RowSample:
     def __init__(self, size: int, seed: int, names: list[str]) -> None:
         self.size, self.seed, self.names = size, seed, names
@@ -29,6 +33,10 @@ class RowSample:
         self._pieces: list[tuple[pa.Table, np.ndarray, int]] = []
         self._rows = 0
         self._bound: np.uint64 | None = None  # once full: the largest priority kept; only rows below it enter
+        # Rows the pieces' buffers may hold beyond the sample (dropped rows still in a kept slice's buffer): up to
+        # another sample, a quarter of one where that is past SPARE_CELLS cells (a 400-column table's sample is
+        # 2,000,000 cells, and twice that raised its peak by 25 MiB).
+        self._spare = max(size // 4, min(size, SPARE_CELLS // max(1, len(names))))
 
     def offer(self, columns: list[pa.Array], row_hashes: np.ndarray) -> None:
         """A chunk's columns (text) and row hashes: the rows that may belong to the sample join it."""
@@ -75,7 +83,7 @@ class RowSample:
         self._rows += len(table)
         if self._rows >= self.size:
             self._cut()
-        if sum(held for _, _, held in self._pieces) > 2 * self.size:
+        if sum(held for _, _, held in self._pieces) > self.size + self._spare:
             self.state()  # the slices' buffers hold too many dropped rows: one copy of the live ones
 
     def _cut(self) -> None:
