@@ -22,7 +22,6 @@ import pyarrow as pa
 from .codec import text_array
 from .hashing import splitmix64
 
-
 SPARE_CELLS = 500_000
 
 
