@@ -243,6 +243,17 @@ def test_taking_strings_equals_arrows_take(values: list[str | None], data: st.Da
         assert taken.type == kind and taken.equals(array.take(pa.array(rows, pa.int64())))
 
 
+def test_short_strings_taken_by_words_are_cut_at_their_ends() -> None:
+    # Strings of up to 16 bytes are copied as two words where 16 bytes can be read (a long value last makes that
+    # hold for all the others); each word's tail is overwritten by the next string, or lies past the data.
+    values = ["", "a", "12345678", "123456789", "abcdefghijklmnop", "q", "x" * 17, "é", "y" * 40]
+    rows = np.array([6, 1, 4, 0, 3, 2, 5, 7, 1, 4, 8, 3], np.int64)
+    for kind in (pa.string(), pa.large_string()):
+        taken = take_strings(pa.array(values, kind), rows)
+        taken.validate(full=True)
+        assert taken.to_pylist() == [values[i] for i in rows]
+
+
 def test_grouping_reads_sliced_and_large_string_arrays() -> None:
     values = ["x", None, "y", "x", "zz", None, "y", "x"]
     for array in (pa.array(values, pa.large_string()), pa.array(["pad", *values], pa.string()).slice(1)):

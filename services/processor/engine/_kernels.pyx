@@ -817,24 +817,35 @@ def combine_rows(uint64_t[::1] row_hashes, const uint64_t[::1] column_hashes):
 
 def take_strings(const offset_t[::1] offsets, const uint8_t[::1] data, const int64_t[::1] rows):
     """(offsets, data) of the strings at `rows`, offsets of the input's width: Arrow's take for a chunk's
-    dictionary, about 3x quicker for lack of its general machinery."""
+    dictionary, about 3x quicker for lack of its general machinery. A string of at most 16 bytes is copied as two
+    8-byte words (its tail overwritten by the next string; the output has 16 bytes to spare) where 16 bytes can be
+    read: a call to memcpy per short string cost half of a numeric column's gather."""
     cdef Py_ssize_t n = rows.shape[0], i
     offsets_out = np.empty(n + 1, dtype=np.int32 if offset_t is int32_t else np.int64)
     cdef offset_t[::1] out = offsets_out
-    cdef int64_t total = 0
+    cdef int64_t total = 0, length
     with nogil:
         out[0] = 0
         for i in range(n):
             total += offsets[rows[i] + 1] - offsets[rows[i]]
             out[i + 1] = <offset_t>total
-    data_out = np.empty(total, dtype=np.uint8)
-    cdef uint8_t[::1] target = data_out
+    padded = np.empty(total + 16, dtype=np.uint8)
+    cdef uint8_t[::1] target = padded
     cdef const uint8_t* base = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t* end = base + data.shape[0]
+    cdef const uint8_t* source
+    cdef uint8_t* into
     with nogil:
         for i in range(n):
-            if out[i + 1] > out[i]:
-                memcpy(&target[out[i]], base + offsets[rows[i]], out[i + 1] - out[i])
-    return offsets_out, data_out
+            length = out[i + 1] - out[i]
+            source = base + offsets[rows[i]]
+            into = &target[out[i]]
+            if length <= 16 and source + 16 <= end:
+                memcpy(into, source, 8)
+                memcpy(into + 8, source + 8, 8)
+            elif length:
+                memcpy(into, source, length)
+    return offsets_out, padded[:total]
 
 
 
