@@ -70,10 +70,13 @@ thread (value hash and grouping 0.17, type parsing 0.11, distinct sketches 0.09,
 text statistics 0.07, the rest numpy and Arrow calls), the rows 0.09, the finish 0.06; the floor takes about
 0.36 CPU s. In the steady state both cores are busy (an 85,000-row chunk every ~50 ms for ~90 ms of CPU), so the
 ratio is set by the CPU seconds: 1.25 CPU s on two cores never idle would be 0.63 s, still about 3.5x. On the AMD
-EPYC of the run above (fifth session, in one process, after a first run): the reader 0.30-0.33 CPU s, the columns
-about 0.60 on one thread (the value hash and grouping a fifth of it), the rows 0.07-0.10, the finish 0.03; 1.05-1.15
-CPU s in 0.59-0.66 s, 1.7 cores busy. Numpy's sort runs at about 40 ns a value on this EPYC (86,000 hashes 3-4 ms,
-a tenth of a chunk's work on one column), which is why the exact tables and the duplicate-row set are hash tables.
+EPYC of the run above (seventh session, in one process, after a first run, in a fast phase): the reader 0.42-0.50
+CPU s (Arrow's all-text parse of the whole file alone 0.33-0.39), the columns 0.65-0.75 on one thread (the value
+hash and grouping a quarter of it, KLL updates an eighth), the rows 0.086, the finish 0.015 (correlations 12 ms);
+1.1-1.3 CPU s in 0.62-0.72 s, 1.8 cores busy, a fresh process paying 0.2-0.3 s of system time for 60,000 page
+faults (the VM's first touch of memory). Numpy's sort runs at about 40 ns a value on this EPYC (86,000 hashes 3-4
+ms, a tenth of a chunk's work on one column), which is why the exact tables and the duplicate-row set are hash
+tables.
 Exact distinct counting goes to 100,000
 values per column (500,000 per table), in a table of Arrow text with counts found by the values' hashes
 (a pandas object index made a file of 2 million rows and five columns of 99,000 values take 44.2 s at that
@@ -95,29 +98,45 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-06 (sixth session), an AMD EPYC at 2.6 GHz, slower than the fifth session's and noisier:
-  the 100 MiB engine run took 0.55-0.90 s within the hour, and a fresh process pays the VM's first touch of memory
-  (256 MiB: 0.56 s the first time, 0.04 s after). Runs earlier that hour: at c2824e3 (the same engine code, just
+- The run above, 2026-12-07 (seventh session), an AMD EPYC whose speed came in phases: the same engine code read the
+  100 MiB file in 0.62-0.72 s in a fast phase and 1.08-1.27 s in a slow one (the floor 0.18-0.23 s against 0.27-
+  0.72 s; the 400-column run 5 s in the sixth session, 10-12 s in this one's slow phase, its floor 0.64 -> 0.85 s),
+  and the engine slows more than Arrow's parse: the ratios rise in a slow phase. A run at 5e185bd in a slow phase
+  (all of this session's changes but the last three) read 100 MiB 0.84 s = 3.6x (floor 0.23 s), 1 GiB 7.50 s = 3.4x
+  (floor 2.21 s), 400 columns 8.79 s = 10.3x (422 MiB), ydata 104.3x, 2 parts 1.78x (one process 24.74 s, 15.21 in
+  the sixth session). New since 8ccc9f0: number_shapes reads a value of at most eight bytes after its sign in one
+  load and converts its digits by SWAR multiplications (an integer chunk of 86,000 values 2.05 -> 0.49 ms, floats
+  2.81 -> 0.73); numeric_summary counts zeros and negatives and keeps min and max without branches (random signs
+  were mispredicted half the time: 20-30% off the kernel, same results to the bit); the row sample is kept in
+  pieces sorted by priority, each keeping a prefix as the bound falls, so a chunk's entering rows are taken once
+  (the rows' CPU 0.11-0.13 -> 0.086 s on one thread); the grouping compares a hit's bytes inline, not by memcmp
+  (~4% of it); the reader's ASCII check and line count is a plain loop the compiler vectorises (1.02 -> 0.44 ms a
+  block); the dictionary gather copies strings of at most 16 bytes as two words (0.7-0.8 -> 0.4-0.5 ms a numeric
+  column's chunk). Interleaved fresh processes against 8ccc9f0 in a slow phase: CPU ratio median 0.96 over ten
+  pairs (imports included), wall 0.994 (0.89-1.09). Measured and not adopted: the columns of a block left in the
+  pieces Arrow's threads parse them in, grouped without joining them (group_pieces, exact, tested): 2-6% more CPU
+  (12,000 more page faults a run: the parse's buffers lived on instead of being reused by the next parse);
+  the e-mail and IPv6 checks' memchr calls replaced by eight-byte words (2.3x slower on text: glibc's memchr is
+  AVX2); KLL fed in 16,384-value batches yielding the GIL between them (wall ratio 0.984 over fourteen pairs,
+  within the noise); jemalloc decay 5 s (4,000 fewer faults of 60,000, no faster); the grouping table grown from
+  a small start (slower for high-cardinality columns) or prefetched 8-64 rows ahead (no change).
+- 4dce15a, 2026-12-06 (sixth session), an AMD EPYC at 2.6 GHz: 100 MiB 0.70 s = 3.4x (floor 0.20 s; one thread
+  0.36 s, 0.26-0.27 in the runs before: a slow stretch), 1 GiB 6.42 s = 2.9x (floor 2.21 s), 400 columns 4.97 s =
+  7.8x (401 MiB), ydata 87.3x, 2 parts 1.87x. Runs earlier that hour: at c2824e3 (the same engine code, just
   before) 100 MiB 0.55 s = 2.9x (floor 0.19 s), 1 GiB 4.87 s = 2.7x (floor 1.78 s), 400 columns 5.59 s = 8.0x,
-  ydata 107.4x, 2 parts 1.83x, every target met; at e81bf3d (before the last four changes below) 3.1x, 2.3x
-  (floor 2.13 s), 8.1x, 96.7x, 1.89x; at 4d0aa5f 3.9x (0.68 s), 2.6x (floor 2.75 s), 7.7x, 127.9x, 1.55x, where
-  the best of two one-process runs took 16.2 s and, measured apart just after, 17.4-19.4 s against 9.6-10.0 s for
-  the parts (1.86-2.00x): the parts now take the best of three. New since d8ccac2: the number-shapes kernel gives
-  exact integers and the float-regex and date candidates, and only values whose decimal stops at an e or an i go to
-  the float regex (the parse of 86,000 values: id 2.2 -> 1.5 ms, text 1.2 -> 0.7 ms; a date column's dates no
-  longer go every chunk); a chunk's values counted at most c stay out of the frequent-items sketch when hundreds
-  share those counts (a random column's ~1,600 values seen twice a chunk were a Python call each; CPU 1.138 ->
-  1.118 s in one process, ten interleaved pairs); type masks that hold all or none of a chunk's values skip their
-  gathers (CPU 1.262 -> 1.209 s, twelve pairs); empty strings are grouped apart, so a column's missing '' no
-  longer filters its whole dictionary (CPU ratio 0.962, twelve pairs); the row-hash set grows sixteenfold (the 100
-  MiB file's last growth moved 367,000 hashes, 12-30 ms; now 92,000 once); the reader's block copy and quote
-  search run without the GIL (bytes.join holds it when a piece is a memoryview); Spearman by a compiled pass,
-  pandas' result to the bit (the 100 MiB finish 28 -> 15 ms; 50 numeric columns with 5% missing values 4.5 ->
-  0.35 s). Interleaved against 3003153 (the fifth session's last), fresh processes as the bench runs them, before
-  the last four changes: 100 MiB wall ratio median 0.954 over fourteen pairs; 400 columns 1.02 over four
-  (0.92-1.18: no change). py-spy's GIL samples put DataSketches' KLL update, which holds the GIL, at about a fifth
-  of the time the GIL is held. Measured and not adopted: glibc's malloc thresholds raised (1.009x), jemalloc's
-  decay at 1 s or 5 s (no change), a GIL switch interval of 1 or 0.2 ms (no change).
+  ydata 107.4x, 2 parts 1.83x, every target met; at e81bf3d 3.1x, 2.3x (floor 2.13 s), 8.1x, 96.7x, 1.89x; at
+  4d0aa5f 3.9x (0.68 s), 2.6x (floor 2.75 s), 7.7x, 127.9x, 1.55x, where the best of two one-process runs took
+  16.2 s and, measured apart just after, 17.4-19.4 s against 9.6-10.0 s for the parts (1.86-2.00x): the parts now
+  take the best of three. New since d8ccac2: the number-shapes kernel gives exact integers and the float-regex and
+  date candidates, and only values whose decimal stops at an e or an i go to the float regex (the parse of 86,000
+  values: id 2.2 -> 1.5 ms, text 1.2 -> 0.7 ms); a chunk's values counted at most c stay out of the frequent-items
+  sketch when hundreds share those counts (CPU 1.138 -> 1.118 s, ten interleaved pairs); type masks that hold all
+  or none of a chunk's values skip their gathers (CPU 1.262 -> 1.209 s, twelve pairs); empty strings are grouped
+  apart (CPU ratio 0.962, twelve pairs); the row-hash set grows sixteenfold; the reader's block copy and quote
+  search run without the GIL; Spearman by a compiled pass, pandas' result to the bit (the 100 MiB finish 28 -> 15
+  ms). py-spy's GIL samples put DataSketches' KLL update, which holds the GIL, at about a fifth of the time the GIL
+  is held. Measured and not adopted: glibc's malloc thresholds raised (1.009x), jemalloc's decay at 1 s or 5 s,
+  a GIL switch interval of 1 or 0.2 ms (no change).
 - d8ccac2, 2026-12-06 (fifth session), an AMD EPYC: 100 MiB 0.63 s = 3.2x (floor 0.20 s), 1 GiB 5.17 s = 3.3x, 400
   columns 5.13 s = 7.8x (422 MiB at most), ydata 92.7x, 2 parts 1.88x. A run at caef2a4 an hour earlier (all but the
   last commit) read 100 MiB 0.66 s = 3.8x (floor 0.17 s), 1 GiB 6.71 s = 3.2x, 400 columns 5.80 s = 8.4x, ydata
