@@ -382,7 +382,6 @@ PATTERN_BITS = {
 }
 
 cdef uint64_t BELOW_33 = 0x2121212121212121ULL  # bytes below 33: the space and every control character
-cdef uint64_t HIGH_BITS = 0x8080808080808080ULL
 
 
 cdef inline bint has_space(const uint8_t* p, int64_t n) noexcept nogil:
@@ -392,7 +391,7 @@ cdef inline bint has_space(const uint8_t* p, int64_t n) noexcept nogil:
     cdef uint64_t word
     while k + 8 <= n:
         memcpy(&word, p + k, 8)
-        if (word - BELOW_33) & ~word & HIGH_BITS:
+        if (word - BELOW_33) & ~word & TOP_BITS:
             for j in range(k, k + 8):
                 if is_space(p[j]):
                     return True
