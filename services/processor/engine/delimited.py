@@ -34,6 +34,7 @@ import pyarrow.csv as pacsv
 
 from services.processor.engine import _kernels
 from services.processor.engine import dialect as sniffing
+from services.processor.engine.arrow_loans import Loans
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.line_numbers import BlockLines, after_lines
 from services.processor.engine.options import Dialect
@@ -338,12 +339,13 @@ class DelimitedChunks:
             return "skip"
 
         def read(data: bytes) -> pa.Table:
-            return pacsv.read_csv(
-                pa.BufferReader(_keep_bom(data)),
-                read_options=self._read_options(len(data) + 2, 0),
-                parse_options=self._parse_options(reject, newlines_in_values=True),
-                convert_options=self._convert_options(),
-            )
+            with Loans() as loans:
+                return pacsv.read_csv(
+                    loans.buffer(_keep_bom(data)),
+                    read_options=self._read_options(len(data) + 2, 0),
+                    parse_options=self._parse_options(loans.callback(reject), newlines_in_values=True),
+                    convert_options=self._convert_options(),
+                )
 
         table = read(b"\n".join(texts) + b"\n")
         numbers = range(1, len(texts) + 1)
@@ -397,12 +399,13 @@ class DelimitedChunks:
         # Threads take sub-blocks of _THREAD_BLOCK bytes; on one thread the block is one Arrow block.
         options = self._read_options(_THREAD_BLOCK if threads else len(block) + 1, skip, threads=threads)
         try:
-            return pacsv.read_csv(
-                pa.BufferReader(block),
-                read_options=options,
-                parse_options=self._parse_options(handler, newlines_in_values=newlines_in_values),
-                convert_options=self._convert_options(),
-            )
+            with Loans() as loans:  # Arrow's threads may hold the block and the handler a little past the call
+                return pacsv.read_csv(
+                    loans.buffer(block),
+                    read_options=options,
+                    parse_options=self._parse_options(loans.callback(handler), newlines_in_values=newlines_in_values),
+                    convert_options=self._convert_options(),
+                )
         except pa.ArrowInvalid as error:
             if "Empty CSV file" in str(error) or "Could not skip initial" in str(error):
                 return None  # nothing after the lines skipped (a header without rows and without a line break)
@@ -411,14 +414,15 @@ class DelimitedChunks:
     def _stream(self) -> Iterator[pa.RecordBatch]:
         """Arrow's streaming reader, for files not read blockwise (Dialect.blockwise)."""
         try:
-            yield from pacsv.open_csv(
-                EndsWithLineBreak(self._text),
-                # Arrow's streaming reader skips `skip_rows` as lines, which a quoted line break in the header
-                # would cut; rows after the (given) names are skipped as records.
-                read_options=self._read_options(self._block_size, 0, skip_after_names=self._skip),
-                parse_options=self._parse_options(),
-                convert_options=self._convert_options(),
-            )
+            with Loans() as loans:  # its read-ahead thread may hold the stream and the handler past the end
+                yield from pacsv.open_csv(
+                    loans.file(EndsWithLineBreak(self._text)),
+                    # Arrow's streaming reader skips `skip_rows` as lines, which a quoted line break in the header
+                    # would cut; rows after the (given) names are skipped as records.
+                    read_options=self._read_options(self._block_size, 0, skip_after_names=self._skip),
+                    parse_options=self._parse_options(loans.callback(self._repairs.handle)),
+                    convert_options=self._convert_options(),
+                )
         except pa.ArrowInvalid as error:
             if "Empty CSV file" not in str(error) and "Could not skip initial" not in str(error):
                 raise
@@ -435,7 +439,7 @@ class DelimitedChunks:
         )
 
     def _parse_options(
-        self, handler: Callable[[pacsv.InvalidRow], str] | None = None, *, newlines_in_values: bool = False
+        self, handler: Callable[[pacsv.InvalidRow], str], *, newlines_in_values: bool = False
     ) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(
             delimiter=self._dialect.delimiter,
@@ -444,7 +448,7 @@ class DelimitedChunks:
             escape_char=False,
             newlines_in_values=newlines_in_values or not self._dialect.blockwise,
             ignore_empty_lines=True,
-            invalid_row_handler=handler or self._repairs.handle,
+            invalid_row_handler=handler,
         )
 
     def _convert_options(self) -> pacsv.ConvertOptions:
