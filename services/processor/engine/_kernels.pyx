@@ -682,28 +682,45 @@ def find_byte(const uint8_t[::1] data, uint8_t byte, Py_ssize_t start=0):
     return -1 if found == NULL else <Py_ssize_t>(<const uint8_t*>found - &data[0])
 
 
-def blank_lines(const uint8_t[::1] data, Py_ssize_t start=0):
-    """How many lines of `data[start:]` are empty (line ends \\n and \\r\\n; `start` begins a line; the nothing after
-    a last line end is no line), one memchr per line without the GIL: Arrow skips such lines without numbering
-    them, and the reader counts them back into its line numbers."""
-    cdef Py_ssize_t n = data.shape[0], i = start
+def blank_lines(const uint8_t[::1] data, Py_ssize_t start=0, bint lone_cr=False):
+    """How many lines of `data[start:]` are empty (line ends \\n and \\r\\n, and a lone \\r too when `lone_cr`;
+    `start` begins a line; the nothing after a last line end is no line), one memchr per line without the GIL:
+    Arrow skips such lines without numbering them, and the reader counts them back into its line numbers."""
+    cdef Py_ssize_t n = data.shape[0], i = start, cr = -1, lf = -1
     cdef const uint8_t* p = &data[0] if n else NULL
     cdef const uint8_t* found
     cdef int64_t count = 0
     with nogil:
-        while i < n:  # i starts a line
-            if p[i] == 10:
-                count += 1
-                i += 1
-                continue
-            if p[i] == 13 and i + 1 < n and p[i + 1] == 10:
-                count += 1
-                i += 2
-                continue
-            found = <const uint8_t*>memchr(p + i, 10, n - i)
-            if found == NULL:
-                break
-            i = found - p + 1
+        if lone_cr:  # the next \r and the next \n, each searched again only once passed
+            while i < n:  # i starts a line
+                if cr < i:
+                    found = <const uint8_t*>memchr(p + i, 13, n - i)
+                    cr = n if found == NULL else found - p
+                if lf < i:
+                    found = <const uint8_t*>memchr(p + i, 10, n - i)
+                    lf = n if found == NULL else found - p
+                if cr == n and lf == n:
+                    break
+                if cr < lf:  # a \r ends the line, with the \n right after it if there is one
+                    count += cr == i
+                    i = cr + 2 if lf == cr + 1 else cr + 1
+                else:
+                    count += lf == i
+                    i = lf + 1
+        else:
+            while i < n:  # i starts a line
+                if p[i] == 10:
+                    count += 1
+                    i += 1
+                    continue
+                if p[i] == 13 and i + 1 < n and p[i + 1] == 10:
+                    count += 1
+                    i += 2
+                    continue
+                found = <const uint8_t*>memchr(p + i, 10, n - i)
+                if found == NULL:
+                    break
+                i = found - p + 1
     return count
 
 

@@ -9,12 +9,14 @@ Problem rows never stop the read:
   (dialect.open_quote_lines). Where the field closes cleanly a few lines on, they are one record (a quoted line
   break: quoted_lines), and a record still open at a block's end moves to the next block; otherwise the line is
   read alone, its quote taken literally (unterminated_quote). The lines between such spans are read by Arrow (a
-  block with more than _MAX_OPEN_LINES spans line by line). Files with a delimiter or quote of several bytes,
-  lone \r line ends or a header holding a line break go through Arrow's streaming reader instead
-  (Dialect.blockwise); there such a text comes back through the handler or as a field holding line breaks.
+  block with more than _MAX_OPEN_LINES spans line by line). Files with a delimiter or quote of several bytes
+  or a header holding a line break go through Arrow's streaming reader instead (Dialect.blockwise); there such
+  a text comes back through the handler or as a field holding line breaks.
 Arrow numbers rows 1-based with the header as row 1, skipping empty lines without numbering them; issue line
 numbers follow it, plus the line breaks inside quoted fields before them, plus the empty lines before them
-(line_numbers.BlockLines): physical lines. Arrow's streaming reader (not blockwise) leaves the empty lines out.
+(line_numbers.BlockLines): physical lines. Lines may end in \n, \r\n or, in a file whose lines end so
+(Dialect.bare_cr: classic Mac OS, Excel's "CSV (Macintosh)"), a lone \r, which Arrow reads as a line end too.
+Arrow's streaming reader (not blockwise) leaves the empty lines out.
 Blocks are parsed on Arrow's threads, which do not number rows: a block with a rejected row is parsed again on
 one thread (the repairs need the numbers).
 """
@@ -36,7 +38,7 @@ from services.processor.engine import _kernels
 from services.processor.engine import dialect as sniffing
 from services.processor.engine.arrow_loans import Loans
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
-from services.processor.engine.line_numbers import BlockLines, after_lines
+from services.processor.engine.line_numbers import BlockLines, after_lines, line_count
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, find_spans, spans_with_fields
@@ -138,6 +140,13 @@ class _Rejections:
         return "skip"
 
 
+def _last_line_end(data: bytes, *, lone_cr: bool) -> int:
+    """Where the last line of `data` ends (its last byte), -1 when no line does. With `lone_cr`, a lone \\r ends a
+    line too, except one at the very end of `data`: the next read may start with its \\n."""
+    cut = data.rfind(b"\n")
+    return max(cut, data.rfind(b"\r", cut + 1, len(data) - 1)) if lone_cr else cut
+
+
 def _keep_bom(data: bytes) -> bytes:
     """Arrow drops a BOM at the start of its input, which here may be a line in mid-file (two exports put one
     after the other): a blank line first keeps it, as in any other line (blank lines are no rows)."""
@@ -172,7 +181,8 @@ class DelimitedChunks:
     ) -> None:
         """`skip_lines`: lines before the first data row (the header, and Excel's "sep=" line before it)."""
         guess = EncodingGuess(dialect.encoding, bom, dialect.encoding_fallback)
-        self._text = TranscodingStream(source, guess)
+        # Lines ending in a lone \r: bad bytes are placed by counting \r.
+        self._text = TranscodingStream(source, guess, line_end=b"\r" if dialect.bare_cr else b"\n")
         self._dialect = dialect
         self._report = report
         self._repairs = _Repairs(dialect, report)
@@ -227,19 +237,21 @@ class DelimitedChunks:
         """
         carry = b""
         skip = self._skip  # lines still to skip: a first block may end before them (a file without a last break)
+        lone_cr = self._dialect.bare_cr
         while True:
             data = self._text.read(self._block_size)
-            cut = data.rfind(b"\n") if data else len(carry)
+            cut = _last_line_end(data, lone_cr=lone_cr) if data else len(carry)
             if cut < 0:
                 carry += data  # a line longer than a block: keep reading
                 continue
             # One copy of the block, not two (`carry + data[: cut + 1]`), without the GIL.
             block, carry = (_kernels.joined(carry, data, cut + 1), data[cut + 1 :]) if data else (carry, b"")
             if block:
-                block, spans, tail = self._spans(block, final=not data, data_from=after_lines(block, skip))
+                data_from = after_lines(block, skip, lone_cr=lone_cr)
+                block, spans, tail = self._spans(block, final=not data, data_from=data_from)
                 carry = tail + carry
             if block:
-                skipped = min(skip, block.count(b"\n") + (not block.endswith(b"\n"))) if skip else 0
+                skipped = min(skip, line_count(block, lone_cr=lone_cr)) if skip else 0
                 yield self._parse(block, skip=skipped, spans=spans)
                 skip -= skipped
             if not data:
@@ -304,7 +316,9 @@ class DelimitedChunks:
         if self._lines is not None:
             self._blank_before += self._lines.blank
         first = self._next_row - skip + self._repairs.shift  # the number of the block's first line
-        self._lines = BlockLines.of(block, first=first, blank_before=self._blank_before, skip=skip, spans=spans)
+        self._lines = BlockLines.of(
+            block, first=first, blank_before=self._blank_before, skip=skip, spans=spans, lone_cr=self._dialect.bare_cr
+        )
         if spans is None or not len(spans):
             yield from self._parse_lines(block, skip=skip, threads=spans is not None)
             return

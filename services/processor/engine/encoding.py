@@ -114,12 +114,16 @@ def sample_text(sample: bytes, guess: EncodingGuess) -> str:
 class TranscodingStream(_ReadOnly):
     """UTF-8 bytes from a stream in `encoding`; undecodable bytes become U+FFFD and their lines are noted.
 
-    `bad_lines` collects the 1-based line (counted in line breaks of the output) of each replaced byte run;
-    the reader drains it into the parse report. `lines` is how many line breaks were passed so far.
+    `bad_lines` collects the 1-based line (counted in `line_end` bytes of the output: \\r for a file whose lines
+    end in a lone \\r) of each replaced byte run; the reader drains it into the parse report. `lines` is how many
+    line breaks were passed so far.
     """
 
-    def __init__(self, source: BinaryIO, guess: EncodingGuess, read_bytes: int = READ_BYTES) -> None:
+    def __init__(
+        self, source: BinaryIO, guess: EncodingGuess, read_bytes: int = READ_BYTES, *, line_end: bytes = b"\n"
+    ) -> None:
         self._source = source
+        self._line_end = line_end
         self._decode = decoder_for(guess.name)
         self._passthrough = guess.name in ("utf-8", "utf-8-sig")
         self._bom_left = guess.bom
@@ -148,12 +152,12 @@ class TranscodingStream(_ReadOnly):
         self._eof = final
         data = self._pending + raw if self._pending else raw
         # One compiled pass without the GIL (the reader runs beside the profiler's threads).
-        is_ascii, lines = _kernels.byte_facts(data, 0x0A) if self._passthrough else (False, 0)
+        is_ascii, lines = _kernels.byte_facts(data, self._line_end[0]) if self._passthrough else (False, 0)
         if is_ascii:  # ASCII is UTF-8: no decoding (4x quicker than validating)
             out, used = data, len(data)
         else:
             out, used = self._transcode(data, final)
-            lines = _kernels.byte_facts(out, 0x0A)[1]
+            lines = _kernels.byte_facts(out, self._line_end[0])[1]
         self._pending = data[used:]
         self.lines += lines
         self._out = out
@@ -171,7 +175,7 @@ class TranscodingStream(_ReadOnly):
         text, used, bad = decode_replacing(data, self._decode, final)
         line, counted = self.lines + 1, 0
         for offset in bad:
-            line += text.count("\n", counted, offset)
+            line += text.count(self._line_end.decode(), counted, offset)
             counted = offset
             if not self.bad_lines or self.bad_lines[-1] != line:
                 self.bad_lines.append(line)

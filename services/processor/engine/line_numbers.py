@@ -8,6 +8,7 @@ once and the record's number is mapped to the line it stands on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,33 +16,46 @@ import numpy as np
 from services.processor.engine import _kernels
 from services.processor.engine.quoted_lines import BlockSpans, LineBounds
 
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
 
 @dataclass
 class BlockLines:
     """One block's lines. `first`: the number of its first line as the reader numbers them (empty lines left
     out); `blank_before`: the empty lines before the block; `skip`: lines at its start skipped as no rows (the
     header, lines above it), numbered even when empty; `records`: (first, last) lines of its records over several
-    lines, whose empty lines are inside a field and numbered."""
+    lines, whose empty lines are inside a field and numbered; `lone_cr`: a lone \\r ends a line too (a file whose
+    lines end in one: Dialect.bare_cr)."""
 
     block: bytes
     first: int
     blank_before: int
     skip: int = 0
+    lone_cr: bool = False
     records: list[tuple[int, int]] = field(default_factory=list)
     blank: int = 0  # the block's empty lines, past `skip`, outside records over several lines
     _numbered: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, block: bytes, *, first: int, blank_before: int, skip: int, spans: BlockSpans | None) -> BlockLines:
+    def of(
+        cls,
+        block: bytes,
+        *,
+        first: int,
+        blank_before: int,
+        skip: int,
+        spans: BlockSpans | None,
+        lone_cr: bool = False,
+    ) -> BlockLines:
         """`spans`: the block's lines ending inside a quoted field, as found before reading (a record that Arrow
         then reads as no row of the table's width is lines again: `set_records`)."""
-        lines = cls(block, first, blank_before, skip)
+        lines = cls(block, first, blank_before, skip, lone_cr)
         if spans is not None and len(spans):
             lines.set_records(
                 [(f, last) for f, last in zip(spans.firsts.tolist(), spans.lasts.tolist(), strict=True) if last > f]
             )
         else:  # the usual block: one compiled count, past the lines skipped
-            lines.blank = _kernels.blank_lines(block, after_lines(block, skip))
+            lines.blank = _kernels.blank_lines(block, after_lines(block, skip, lone_cr=lone_cr), lone_cr)
         return lines
 
     def set_records(self, records: list[tuple[int, int]]) -> None:
@@ -56,7 +70,7 @@ class BlockLines:
 
     def _lines(self) -> int:
         """How many lines the block holds (the nothing after its last line end is none)."""
-        return self.block.count(b"\n") + (not self.block.endswith(b"\n"))
+        return line_count(self.block, lone_cr=self.lone_cr)
 
     def numbered(self) -> np.ndarray:
         """The index in the block of each line the reader numbers, in order."""
@@ -80,10 +94,25 @@ class BlockLines:
         return self.first + self.blank_before + int(numbered[index])
 
 
-def after_lines(block: bytes, count: int) -> int:
+def line_count(block: bytes, *, lone_cr: bool = False) -> int:
+    """How many lines `block` holds: its line ends (\\n, \\r\\n, and a lone \\r when `lone_cr`) and the text after the
+    last one, if any."""
+    if not lone_cr:
+        return block.count(b"\n") + (not block.endswith(b"\n"))
+    ends = block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+    return ends + (not block.endswith((b"\n", b"\r")))
+
+
+def after_lines(block: bytes, count: int, *, lone_cr: bool = False) -> int:
     """Where the line after the first `count` lines of `block` starts (its end when it has fewer)."""
     start = 0
     for _ in range(count):
+        if lone_cr:
+            found = _LINE_END.search(block, start)
+            if found is None:
+                return len(block)
+            start = found.end()
+            continue
         end = block.find(b"\n", start)
         if end < 0:
             return len(block)

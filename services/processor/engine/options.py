@@ -64,17 +64,17 @@ class Dialect:
     sep_line: bool = False  # the file starts with Excel's "sep=X" line (before the header), which names the delimiter
     preamble: int = 0  # lines above the header (after any sep line) that are not the table: titles, notes, blanks
     data_start: int = 0  # bytes before the first data row (splittable files): no part may begin before it
-    bare_cr: bool = False  # lines end in a lone \r (old Mac): blocks cannot be cut at \n
+    bare_cr: bool = False  # lines end in a lone \r (old Mac): read with lone \r and \n swapped (line_ends.py)
 
     @property
     def blockwise(self) -> bool:
         """Whether the reader cuts the text into blocks at line breaks and reads records over lines itself: every
-        file but those with a delimiter or quote of several bytes, lone \r line ends or a header holding a line
-        break, which Arrow's streaming reader reads."""
+        file but those with a delimiter or quote of several bytes or a header holding a line break, which Arrow's
+        streaming reader reads (lines ending in a lone \r are read as \n lines: line_ends.py)."""
         if self.splittable:
             return True
         single = len(self.delimiter.encode()) == 1 and len(self.quotechar.encode()) <= 1
-        return single and not self.bare_cr and not any("\n" in c or "\r" in c for c in self.columns)
+        return single and not any("\n" in c or "\r" in c for c in self.columns)
 
     @property
     def lines_before_data(self) -> int:

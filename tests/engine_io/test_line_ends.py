@@ -1,0 +1,96 @@
+"""Files whose lines end in a lone \\r (classic Mac OS, Excel's "CSV (Macintosh)") read like any other: problem
+lines are physical lines (blank lines and quoted line breaks counted), values keep their own line breaks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.processor.engine import _kernels
+from tests.engine_io.reader_helpers import read_bytes, rows
+
+LINES = ["a,b", "1,2", "", "3,4", '"x{end}y",5', "6", "7,8", "", "9"]
+
+
+def _file(end: str) -> bytes:
+    return end.join(line.format(end=end) for line in LINES).encode() + end.encode()
+
+
+def test_problem_lines_of_a_lone_cr_file_are_its_physical_lines() -> None:
+    _, unix = read_bytes(_file("\n"), name="unix.csv")
+    frame, mac = read_bytes(_file("\r"), name="mac.csv")
+    issues = [(issue["kind"], issue["line"]) for issue in mac.report.to_dict()["issues"]]  # type: ignore[union-attr]
+    # The header is line 1, line 3 is blank, the quoted record spans lines 5-6: "6" is on line 7, "9" on line 10.
+    assert issues == [("ragged_row", 7), ("ragged_row", 10)]
+    assert issues == [(issue["kind"], issue["line"]) for issue in unix.report.to_dict()["issues"]]  # type: ignore[union-attr]
+    assert mac.report.lines_read == unix.report.lines_read == 10
+    assert rows(frame) == [["1", "2"], ["3", "4"], ["x\ry", "5"], ["6", None], ["7", "8"], ["9", None]]
+
+
+def test_bad_bytes_of_a_lone_cr_file_are_placed_on_their_physical_line() -> None:
+    good = "".join(f"{i},café\r" for i in range(2000)).encode()  # the sample is clean UTF-8
+    data = b"id,name\r" + good + b"\r2000,caf\xe9\r2001,ok\r"
+    frame, reader = read_bytes(data, name="mac.csv", sample_bytes=4096)
+    assert reader.report.encoding == "utf-8" and not reader.report.encoding_fallback
+    issues = [(issue["kind"], issue["line"]) for issue in reader.report.to_dict()["issues"]]  # type: ignore[union-attr]
+    assert issues == [("bad_encoding", 2003)]  # the header, 2,000 rows, a blank line, then the bad one
+    assert rows(frame)[-2:] == [["2000", "caf\ufffd"], ["2001", "ok"]]
+
+
+def test_values_keep_their_own_line_breaks() -> None:
+    """Inside quotes a lone \\r, a \\r\\n and a lone \\n stay what they were (the swap is undone value by value)."""
+    data = b'a,b\r"one\rtwo",x\r"three\r\nfour",y\r"five\nsix",z\r"\r",\r'
+    frame, reader = read_bytes(data, name="mac.csv")
+    assert rows(frame) == [["one\rtwo", "x"], ["three\r\nfour", "y"], ["five\nsix", "z"], ["\r", ""]]
+    assert reader.report.ragged_rows == 0
+
+
+def test_lines_ending_in_lone_crs_and_lfs_mixed_are_numbered_as_arrow_reads_them() -> None:
+    """A line ending in \\n, then a blank one ending in a lone \\r: two lines (the ragged row is on line 4)."""
+    frame, reader = read_bytes(b'a,b\r1,2\n\r3\r"x\n\ry",4\r', name="mac.csv")
+    issues = [(issue["kind"], issue["line"]) for issue in reader.report.to_dict()["issues"]]  # type: ignore[union-attr]
+    assert issues == [("ragged_row", 4)]
+    assert rows(frame) == [["1", "2"], ["3", None], ["x\n\ry", "4"]]
+
+
+_FIELD = st.lists(st.sampled_from(["a", "b,", '"', "\r", "\n", "\r\n", " "]), max_size=6).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_FIELD, min_size=3, max_size=3), min_size=1, max_size=40))
+def test_a_lone_cr_file_reads_as_pythons_csv_module_reads_it(table: list[list[str]]) -> None:
+    """Rows of three quoted fields holding delimiters, quotes and line breaks of every kind, lines ending in a
+    lone \\r, read through 1 KiB blocks from reads of 7,000 bytes (a \\r\\n may be cut between reads): the values are
+    the csv module's, the lines read the file's."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r", quoting=csv.QUOTE_ALL).writerows([["h1", "h2", "h3"], *table] * 60)
+    data = out.getvalue().encode()
+    frame, reader = read_bytes(data, name="mac.csv", block_size=1024, has_header=True, delimiter=",", quotechar='"')
+    expected = list(csv.reader(io.StringIO(out.getvalue(), newline="")))[1:]
+    assert rows(frame) == expected
+    assert reader.report.ragged_rows == reader.report.unterminated_quotes == 0
+    assert reader.report.lines_read == len(_LINE_END.findall(data))
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _blank_lines(data: bytes, start: int) -> int:
+    """The reference: lines split at every line end, the empty ones counted (none after the last end)."""
+    lines = _LINE_END.split(data[start:])
+    return sum(1 for line in lines[:-1] if not line)
+
+
+@given(st.lists(st.sampled_from([b"a", b"bc", b"\r", b"\n", b"\r\n"]), max_size=40), st.integers(0, 3))
+def test_blank_lines_counts_lines_ending_in_a_lone_cr(pieces: list[bytes], start: int) -> None:
+    data = b"".join(pieces)
+    start = min(start, len(data))
+    if 0 < start < len(data) and data[start - 1 : start + 1] == b"\r\n":
+        start += 1  # `start` begins a line
+    if start and data[start - 1 : start] not in (b"\r", b"\n"):
+        start = 0
+    assert _kernels.blank_lines(data, start, True) == _blank_lines(data, start)
