@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--wait", action="store_true", help="follow the job until it finishes")
     upload.add_argument("--media-type", help="e.g. text/csv (default: from the file extension)")
     upload.add_argument("--idempotency-key", help="makes a retried upload return the same job")
-    upload.add_argument("--delimiter", help="field delimiter (default: detected)")
+    upload.add_argument("--delimiter", help="field delimiter, one ASCII character (default: detected)")
     upload.add_argument("--decimal", choices=(".", ","), help="decimal mark of the numbers (default: detected)")
     upload.set_defaults(run=cmd_upload)
 

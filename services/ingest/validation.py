@@ -92,9 +92,10 @@ def check_declared_size(declared: int | None, limit: int) -> None:
 
 def check_read_options(delimiter: str, decimal: str) -> None:
     """The reading options a processor would refuse, refused at upload (not after the file is stored)."""
-    if len(delimiter) > 1 or delimiter in ('"', "\n", "\r"):
+    # Arrow's CSV parser takes a one-byte (ASCII) delimiter: "¦" or "§" would fail every processor's read.
+    if len(delimiter) > 1 or not delimiter.isascii() or delimiter in ('"', "\n", "\r"):
         raise InvalidArgument(
-            f"options.delimiter must be one character other than a quote or a line break, not {delimiter!r}",
+            f"options.delimiter must be one ASCII character other than a quote or a line break, not {delimiter!r}",
             field="header.options.delimiter",
             reason="DELIMITER_INVALID",
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 import threading
 import weakref
-from collections.abc import Iterator
 from typing import Any
 
 import pyarrow.csv as pacsv
@@ -67,11 +66,11 @@ def _released_late(held: list[Any], delay: float = 0.05) -> None:
     threading.Timer(delay, held.clear).start()
 
 
-def _held_late(monkeypatch: pytest.MonkeyPatch, name: str) -> list[weakref.ref[Any]]:
-    """Make every `pacsv.<name>` call keep its source and handler 50 ms past its end; weak references to the
+def _held_late(monkeypatch: pytest.MonkeyPatch) -> list[weakref.ref[Any]]:
+    """Make every `pacsv.read_csv` call keep its source and handler 50 ms past its end; weak references to the
     handlers."""
     handlers: list[weakref.ref[Any]] = []
-    real = getattr(pacsv, name)
+    real = pacsv.read_csv
 
     def read_csv(source: Any, **options: Any) -> Any:
         handler = options["parse_options"].invalid_row_handler
@@ -81,24 +80,12 @@ def _held_late(monkeypatch: pytest.MonkeyPatch, name: str) -> list[weakref.ref[A
         finally:
             _released_late([source, handler])
 
-    def open_csv(source: Any, **options: Any) -> Iterator[Any]:
-        held = [source, options["parse_options"].invalid_row_handler]
-        handlers.append(weakref.ref(held[1]))
-        reader = real(source, **options)
-        del source, options
-        try:
-            yield from reader
-        finally:
-            del reader
-            _released_late(held)
-            del held
-
-    monkeypatch.setattr(pacsv, name, read_csv if name == "read_csv" else open_csv)
+    monkeypatch.setattr(pacsv, "read_csv", read_csv)
     return handlers
 
 
 def test_the_reader_hands_out_a_block_only_once_arrow_let_go_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    handlers = _held_late(monkeypatch, "read_csv")
+    handlers = _held_late(monkeypatch)
     data = b"id,email,amount,note\n" + _lines(200_000)  # ~8 MiB: four blocks, each on Arrow's threads
     reader = open_table(stream(data), file_name="big.csv", options=ReadOptions(block_size=2 << 20))
     rows = 0
@@ -107,13 +94,3 @@ def test_the_reader_hands_out_a_block_only_once_arrow_let_go_of_it(monkeypatch: 
         assert [ref() for ref in handlers] == [None] * len(handlers)
     assert rows == 200_000
     assert len(handlers) >= 4
-
-
-def test_the_streaming_reader_ends_only_once_arrow_let_go_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    handlers = _held_late(monkeypatch, "open_csv")
-    # A header holding a line break: Arrow's streaming reader reads the file, not the reader's blocks.
-    data = b'"id\nnumber",email,amount,note\n' + _lines(5_000)
-    reader = open_table(stream(data), file_name="header.csv", options=ReadOptions(block_size=1 << 16))
-    assert sum(len(chunk) for chunk in reader.chunks()) == 5_000
-    assert len(handlers) == 1
-    assert handlers[0]() is None

@@ -215,6 +215,7 @@ def test_bad_uploads_get_a_status_with_details(client, tmp_path, content, media_
     ("options", "reason", "field"),
     [
         (job_pb2.JobOptions(delimiter=";;"), "DELIMITER_INVALID", "header.options.delimiter"),
+        (job_pb2.JobOptions(delimiter="¦"), "DELIMITER_INVALID", "header.options.delimiter"),
         (job_pb2.JobOptions(decimal="·"), "DECIMAL_INVALID", "header.options.decimal"),
         (job_pb2.JobOptions(delimiter=",", decimal=","), "DECIMAL_INVALID", "header.options.decimal"),
     ],

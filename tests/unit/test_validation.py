@@ -63,3 +63,17 @@ def test_sha256_must_be_hex():
     assert validation.check_sha256_format("AB" * 32) == "ab" * 32
     with pytest.raises(InvalidArgument):
         validation.check_sha256_format("xyz")
+
+
+@pytest.mark.parametrize("delimiter", [";;", "¦", "§", '"', "\n"])
+def test_a_delimiter_no_processor_can_read_is_refused_at_upload(delimiter):
+    with pytest.raises(InvalidArgument) as raised:
+        validation.check_read_options(delimiter, "")
+    assert raised.value.reason == "DELIMITER_INVALID"
+    assert raised.value.field == "header.options.delimiter"
+    assert "ASCII" in raised.value.message
+
+
+@pytest.mark.parametrize("delimiter", ["", ",", ";", "\t", "|"])
+def test_one_ascii_delimiter_is_accepted(delimiter):
+    validation.check_read_options(delimiter, "")

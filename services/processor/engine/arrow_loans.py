@@ -2,7 +2,7 @@
 
 Arrow's worker threads may drop their reference to a call's input buffer or callback a few milliseconds after
 the call returned (measured with pyarrow 26 on 2 cores: the input bytes of 20 in 300 threaded read_csv calls,
-the invalid_row_handler of about 1 in 3, the streaming reader's handler 1 in 5). Dropping a Python object takes
+the invalid_row_handler of about 1 in 3). Dropping a Python object takes
 the GIL, and CPython ends a thread that asks for the GIL while the interpreter exits (pthread_exit). Inside
 Arrow's C++ frames that is `std::terminate`: the process aborts (SIGABRT, "terminate called without an active
 exception") after its work is done: a CI run met it in a process that exited right after reading a file (1 run
@@ -20,11 +20,9 @@ import time
 import weakref
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import pyarrow as pa
-
-Stream = TypeVar("Stream")
 
 _POLL_S = 0.0005  # a sleep releases the GIL, which the worker needs to finish
 _TIMEOUT_S = 5.0  # a bound, never met in practice: leaving early only brings the race back
@@ -44,7 +42,7 @@ class _Callback:
 
 class Loans:
     """`with Loans() as loans:` around an Arrow call whose inputs come from `loans.buffer(...)`,
-    `loans.callback(...)` and `loans.file(...)`; leaving the block waits until Arrow let go of them."""
+    `loans.callback(...)`; leaving the block waits until Arrow let go of them."""
 
     def __init__(self, *, timeout: float = _TIMEOUT_S) -> None:
         self._timeout = timeout
@@ -59,11 +57,6 @@ class Loans:
         lent = _Callback(function)
         self._lent.append(weakref.ref(lent))
         return lent
-
-    def file(self, stream: Stream) -> Stream:
-        """`stream` itself: it must be an object only Arrow holds (a wrapper made for the call)."""
-        self._lent.append(weakref.ref(stream))
-        return stream
 
     def outstanding(self) -> int:
         """How many lent objects Arrow still holds."""

@@ -9,14 +9,12 @@ Problem rows never stop the read:
   (dialect.open_quote_lines). Where the field closes cleanly a few lines on, they are one record (a quoted line
   break: quoted_lines), and a record still open at a block's end moves to the next block; otherwise the line is
   read alone, its quote taken literally (unterminated_quote). The lines between such spans are read by Arrow (a
-  block with more than _MAX_OPEN_LINES spans line by line). Files with a delimiter or quote of several bytes
-  or a header holding a line break go through Arrow's streaming reader instead (Dialect.blockwise); there such
-  a text comes back through the handler or as a field holding line breaks.
+  block with more than _MAX_OPEN_LINES spans line by line). A header holding a line break takes the lines it
+  spans (Dialect.header_lines); delimiter and quote are one byte each (Arrow reads no other).
 Arrow numbers rows 1-based with the header as row 1, skipping empty lines without numbering them; issue line
 numbers follow it, plus the line breaks inside quoted fields before them, plus the empty lines before them
 (line_numbers.BlockLines): physical lines. Lines may end in \n, \r\n or, in a file whose lines end so
 (Dialect.bare_cr: classic Mac OS, Excel's "CSV (Macintosh)"), a lone \r, which Arrow reads as a line end too.
-Arrow's streaming reader (not blockwise) leaves the empty lines out.
 Blocks are parsed on Arrow's threads, which do not number rows: a block with a rejected row is parsed again on
 one thread (the repairs need the numbers).
 """
@@ -29,7 +27,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import BinaryIO, Literal
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -42,7 +39,6 @@ from services.processor.engine.line_numbers import BlockLines, after_lines, line
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, find_spans, spans_with_fields
-from services.processor.engine.streams import EndsWithLineBreak
 
 _STRING = pa.string()
 _LINE_END = re.compile(r"\r\n|\r|\n")  # Arrow's line ends
@@ -88,14 +84,10 @@ class _Repairs:
             return [self._fit(self._split(text, quote), line)]
         pieces = _LINE_END.split(text)
         dialect = self._dialect
-        flags = None
-        if dialect.blockwise:  # the text is one line, or lines a quote left open took
-            flags = sniffing.open_quote_lines(text.encode(), dialect.delimiter, dialect.quotechar)
-        if flags is None:  # a line break may sit in a quoted field: only an odd count of quotes means one is open
-            if text.count(quote) % 2 == 0:
-                return [self._fit(self._split(text, quote), line)]
-            flags = np.array([piece.count(quote) % 2 for piece in pieces], dtype=bool)
-        elif len(pieces) == 1:
+        # The text is one line, or lines a quote left open took.
+        flags = sniffing.open_quote_lines(text.encode(), dialect.delimiter, dialect.quotechar)
+        assert flags is not None  # a Dialect's delimiter and quote are one byte each
+        if len(pieces) == 1:
             return [self.line_row(text, line, open_quote=bool(flags[0]))]
         self.shift += len(pieces) - 1
         return [
@@ -192,7 +184,7 @@ class DelimitedChunks:
         # Whether a field of the block being parsed may have swallowed a line: the block holds a quote char (set
         # in _blocks), and no line-by-line check showed every quote closed (set in _parse).
         self._may_swallow = True
-        # The block being parsed, to put the empty lines Arrow skips back into line numbers (blockwise only).
+        # The block being parsed, to put the empty lines Arrow skips back into line numbers.
         self._lines: BlockLines | None = None
         self._blank_before = 0  # empty lines before that block
         self._repairs.physical = self._physical_line
@@ -210,8 +202,7 @@ class DelimitedChunks:
         return self._lines.physical(line) if self._lines is not None else line
 
     def _tables(self) -> Iterator[pa.RecordBatch | pa.Table]:
-        groups = self._blocks() if self._dialect.blockwise else ([batch] for batch in self._stream())
-        for group in groups:
+        for group in self._blocks():
             parts = []
             for batch in group:  # each batch's rows are numbered before the next one is parsed
                 self._drain_bad_encoding()
@@ -247,29 +238,31 @@ class DelimitedChunks:
             # One copy of the block, not two (`carry + data[: cut + 1]`), without the GIL.
             block, carry = (_kernels.joined(carry, data, cut + 1), data[cut + 1 :]) if data else (carry, b"")
             if block:
-                data_from = after_lines(block, skip, lone_cr=lone_cr)
-                block, spans, tail = self._spans(block, final=not data, data_from=data_from)
+                skipped = min(skip, line_count(block, lone_cr=lone_cr)) if skip else 0
+                data_from = after_lines(block, skipped, lone_cr=lone_cr)
+                block, spans, tail = self._spans(block, final=not data, data_from=data_from, skipped=skipped)
                 carry = tail + carry
             if block:
-                skipped = min(skip, line_count(block, lone_cr=lone_cr)) if skip else 0
                 yield self._parse(block, skip=skipped, spans=spans)
                 skip -= skipped
             if not data:
                 return
 
-    def _spans(self, block: bytes, *, final: bool, data_from: int = 0) -> tuple[bytes, BlockSpans | None, bytes]:
-        """(the block, the spans of its lines ending inside a quoted field, the tail moved to the next block);
-        spans None: the block may hold such lines, which the compiled scan cannot find (a delimiter or quote of
-        several bytes)."""
+    def _spans(
+        self, block: bytes, *, final: bool, data_from: int = 0, skipped: int = 0
+    ) -> tuple[bytes, BlockSpans | None, bytes]:
+        """(the block, the spans of its lines ending inside a quoted field, the tail moved to the next block).
+        The first `skipped` lines (from `data_from` on the data) are no records: a header cell's
+        line break is none of the data's."""
         dialect = self._dialect
         # A quote only in the lines skipped (a quoted header) leaves no data line inside a quoted field.
         self._may_swallow = bool(dialect.quotechar) and _find(block, dialect.quotechar.encode(), data_from) >= 0
         if not self._may_swallow:
             return block, BlockSpans.none(), b""
         flags = sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
-        if flags is None:
-            return block, None, b""
+        assert flags is not None  # a Dialect's delimiter and quote are one byte each
         self._may_swallow = False  # every line ending inside a quoted field is known
+        flags[:skipped] = False
         if not flags.any():
             return block, BlockSpans.none(), b""
         bounds = LineBounds.of(block)
@@ -425,31 +418,12 @@ class DelimitedChunks:
                 return None  # nothing after the lines skipped (a header without rows and without a line break)
             raise
 
-    def _stream(self) -> Iterator[pa.RecordBatch]:
-        """Arrow's streaming reader, for files not read blockwise (Dialect.blockwise)."""
-        try:
-            with Loans() as loans:  # its read-ahead thread may hold the stream and the handler past the end
-                yield from pacsv.open_csv(
-                    loans.file(EndsWithLineBreak(self._text)),
-                    # Arrow's streaming reader skips `skip_rows` as lines, which a quoted line break in the header
-                    # would cut; rows after the (given) names are skipped as records.
-                    read_options=self._read_options(self._block_size, 0, skip_after_names=self._skip),
-                    parse_options=self._parse_options(loans.callback(self._repairs.handle)),
-                    convert_options=self._convert_options(),
-                )
-        except pa.ArrowInvalid as error:
-            if "Empty CSV file" not in str(error) and "Could not skip initial" not in str(error):
-                raise
-
-    def _read_options(
-        self, block_size: int, skip: int, *, threads: bool = False, skip_after_names: int = 0
-    ) -> pacsv.ReadOptions:
+    def _read_options(self, block_size: int, skip: int, *, threads: bool = False) -> pacsv.ReadOptions:
         return pacsv.ReadOptions(
             block_size=block_size,
             use_threads=threads,  # Arrow numbers invalid rows only when single-threaded
             column_names=list(self._dialect.columns),
-            skip_rows=skip,
-            skip_rows_after_names=skip_after_names,
+            skip_rows=skip,  # lines, a header's quoted line breaks too
         )
 
     def _parse_options(
@@ -460,7 +434,7 @@ class DelimitedChunks:
             quote_char=self._dialect.quotechar or False,
             double_quote=True,
             escape_char=False,
-            newlines_in_values=newlines_in_values or not self._dialect.blockwise,
+            newlines_in_values=newlines_in_values,
             ignore_empty_lines=True,
             invalid_row_handler=handler,
         )
@@ -484,7 +458,7 @@ class DelimitedChunks:
         first = self._next_row
         self._next_row = end
         inserts: list[_Insert] = [(number - first - i, rows, False) for i, (number, rows) in enumerate(taken)]
-        if self._dialect.blockwise and self._may_swallow:
+        if self._may_swallow:
             inserts = self._split_swallowed(batch, inserts, first)
         if not inserts:
             return batch

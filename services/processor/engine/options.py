@@ -39,12 +39,17 @@ class ReadOptions:
     sample_bytes: int = MIB  # how much is peeked for format, encoding and dialect detection
 
     def __post_init__(self) -> None:
-        if len(self.delimiter) > 1 or len(self.quotechar) > 1:
-            raise ValueError("delimiter and quotechar are single characters")
+        _check_one_byte(self.delimiter, self.quotechar)
         if self.decimal not in ("", ".", ","):
             raise ValueError("decimal is '.' or ','")
         if self.block_size < 1024 or self.chunk_rows < 1 or self.sample_bytes < 1024:
             raise ValueError("block_size and sample_bytes must be at least 1 KiB, chunk_rows at least 1")
+
+
+def _check_one_byte(delimiter: str, quotechar: str) -> None:
+    """Arrow's CSV parser reads a one-byte delimiter and quote: one ASCII character each (or none)."""
+    if len(delimiter) > 1 or len(quotechar) > 1 or not (delimiter + quotechar).isascii():
+        raise ValueError(f"delimiter and quotechar are single ASCII characters, not {delimiter!r} and {quotechar!r}")
 
 
 @dataclass(frozen=True)
@@ -64,22 +69,16 @@ class Dialect:
     sep_line: bool = False  # the file starts with Excel's "sep=X" line (before the header), which names the delimiter
     preamble: int = 0  # lines above the header (after any sep line) that are not the table: titles, notes, blanks
     data_start: int = 0  # bytes before the first data row (splittable files): no part may begin before it
-    bare_cr: bool = False  # lines end in a lone \r (old Mac): read with lone \r and \n swapped (line_ends.py)
+    bare_cr: bool = False  # lines end in a lone \r (classic Mac OS), which ends a line as \n does
+    header_lines: int = 1  # the header's physical lines: more when a header cell holds a line break
 
-    @property
-    def blockwise(self) -> bool:
-        """Whether the reader cuts the text into blocks at line breaks and reads records over lines itself: every
-        file but those with a delimiter or quote of several bytes or a header holding a line break, which Arrow's
-        streaming reader reads (lines ending in a lone \r are read as \n lines: line_ends.py)."""
-        if self.splittable:
-            return True
-        single = len(self.delimiter.encode()) == 1 and len(self.quotechar.encode()) <= 1
-        return single and not any("\n" in c or "\r" in c for c in self.columns)
+    def __post_init__(self) -> None:
+        _check_one_byte(self.delimiter, self.quotechar)
 
     @property
     def lines_before_data(self) -> int:
         """Lines part 0 skips before its first data row."""
-        return int(self.sep_line) + self.preamble + int(self.has_header)
+        return int(self.sep_line) + self.preamble + (self.header_lines if self.has_header else 0)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

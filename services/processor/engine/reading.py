@@ -250,6 +250,8 @@ def _sniff(
     """`whole`: the sample is the whole file (its last line is complete, even without a line break)."""
     complete = lines = text if whole else sniffing.complete_lines(text)
     named, lines = sniffing.sep_line(lines)  # Excel's "sep=;" first line names the delimiter
+    if not named.isascii():  # Arrow's parser reads a one-byte delimiter only
+        raise NotATableError(f"The file's first line names {named!r} as its delimiter; only ASCII delimiters are read.")
     quotechar = sniffing.sniff_quotechar(lines, options.quotechar)
     prefer_tab = text_format(text, name, media_type) == "tsv"
     override = options.delimiter or named
@@ -263,8 +265,10 @@ def _sniff(
     if not rows:
         raise NotATableError("The file has no rows.")
     has_header = sniffing.looks_like_header(rows) if options.has_header is None else options.has_header
+    header_lines = 1
     if has_header:
         columns = unique_names(rows[0])
+        header_lines = sniffing.row_lines(rows[0])
     else:
         widths = [len(r) for r in rows]
         columns = [f"column_{i}" for i in range(1, max(set(widths), key=widths.count) + 1)]
@@ -293,6 +297,7 @@ def _sniff(
         preamble=preamble,
         data_start=data_start,
         bare_cr=bare_cr,
+        header_lines=header_lines,
     )
 
 

@@ -159,21 +159,3 @@ class RangeStream(_ReadOnly):
                 self._done = True
         self._pos += len(data)
         return data
-
-
-class EndsWithLineBreak(_ReadOnly):
-    """The stream, with a line break added to its last read when its last line has none (Arrow's streaming CSV
-    reader fails on a last record it was told to skip that no line break ends). Reads one read ahead."""
-
-    def __init__(self, source: io.RawIOBase | BinaryIO) -> None:
-        self._source = source
-        self._ahead: bytes | None = None
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._source.read(size) if self._ahead is None else self._ahead
-        if not data:
-            return b""
-        self._ahead = self._source.read(size)
-        if not self._ahead and not data.endswith((b"\n", b"\r")):
-            data += b"\n"
-        return data

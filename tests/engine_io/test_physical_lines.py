@@ -1,5 +1,6 @@
-"""Files whose lines end in a lone \\r (classic Mac OS, Excel's "CSV (Macintosh)") read like any other: problem
-lines are physical lines (blank lines and quoted line breaks counted), values keep their own line breaks."""
+"""Problem lines are the file's physical lines (blank lines and quoted line breaks counted) whatever ends them: a
+file whose lines end in a lone \\r (classic Mac OS, Excel's "CSV (Macintosh)") or a header holding a line break
+reads like any other, and values keep their own line breaks."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import csv
 import io
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.processor.engine import _kernels
+from services.processor.engine.options import NotATableError, ReadOptions
 from tests.engine_io.reader_helpers import read_bytes, rows
 
 LINES = ["a,b", "1,2", "", "3,4", '"x{end}y",5', "6", "7,8", "", "9"]
@@ -94,3 +97,35 @@ def test_blank_lines_counts_lines_ending_in_a_lone_cr(pieces: list[bytes], start
     if start and data[start - 1 : start] not in (b"\r", b"\n"):
         start = 0
     assert _kernels.blank_lines(data, start, True) == _blank_lines(data, start)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_a_header_holding_line_breaks_takes_its_lines(end: str) -> None:
+    header = f'"a{end}first","b{end}{end}x"'  # four physical lines
+    data = end.join([header, "1,2", "", "3,4", f'"x{end}y",5', "6", "7,8", "", "9"]).encode() + end.encode()
+    frame, reader = read_bytes(data, name="header.csv")
+    issues = [(issue["kind"], issue["line"]) for issue in reader.report.to_dict()["issues"]]  # type: ignore[union-attr]
+    assert issues == [("ragged_row", 10), ("ragged_row", 13)]
+    assert list(frame.columns) == [f"a{end}first", f"b{end}{end}x"]
+    assert rows(frame) == [["1", "2"], ["3", "4"], [f"x{end}y", "5"], ["6", None], ["7", "8"], ["9", None]]
+    assert reader.report.lines_read == 13
+
+
+def test_a_header_line_that_opens_a_quote_is_no_record_of_the_data() -> None:
+    """The header's second line, read alone, ends inside a quoted field ('b","c'): still the header's, not a record
+    over the data's lines (whose extra lines would push every later line number on)."""
+    clean = b'"a\nb","c\nd"\n1,"x"\n3,4\n'
+    frame, reader = read_bytes(clean, name="header.csv")
+    assert list(frame.columns) == ["a\nb", "c\nd"]
+    assert rows(frame) == [["1", "x"], ["3", "4"]]
+    assert reader.report.lines_read == 5
+    frame, reader = read_bytes(clean + b"5,6\n" * 400 + b"7\n", name="header.csv", block_size=1024)
+    issues = [(issue["kind"], issue["line"]) for issue in reader.report.to_dict()["issues"]]  # type: ignore[union-attr]
+    assert issues == [("ragged_row", 406)]
+
+
+def test_a_delimiter_arrow_cannot_read_is_refused_with_the_reason() -> None:
+    with pytest.raises(ValueError, match="ASCII"):
+        ReadOptions(delimiter="¦")
+    with pytest.raises(NotATableError, match="names '¦' as its delimiter"):
+        read_bytes("sep=¦\na¦b\n1¦2\n".encode(), name="excel.csv")
