@@ -141,6 +141,19 @@ def test_dialect_round_trips() -> None:
 
     dialect = sniff_dialect(b"a;b\n1;2\n")
     assert Dialect.from_dict(dialect.to_dict()) == dialect
+    tall = sniff_dialect(b'"a\nfirst";b\n1;2\n')
+    assert tall.header_lines == 2 and Dialect.from_dict(tall.to_dict()) == tall
+
+
+def test_a_dialect_reads_across_a_rolling_upgrade() -> None:
+    """Parts' dialects cross processor versions: a split file's (one header line) is written as the version before
+    wrote it, and keys a later version adds are left out."""
+    from services.processor.engine.options import Dialect
+
+    dialect = sniff_dialect(b"a;b\n1;2\n")
+    written = dialect.to_dict()
+    assert "header_lines" not in written
+    assert Dialect.from_dict({**written, "added_later": 3}) == dialect
 
 
 @pytest.mark.parametrize(

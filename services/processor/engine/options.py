@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import TypeAlias, cast
 
 import pandas as pd
@@ -81,11 +81,18 @@ class Dialect:
         return int(self.sep_line) + self.preamble + (self.header_lines if self.has_header else 0)
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The dialect as split files' parts carry it. `header_lines` only when not 1 (a split file's header has no
+        line break): processors of the version before, which do not know it, read the parts of a rolling upgrade."""
+        data = asdict(self)
+        if data["header_lines"] == 1:
+            del data["header_lines"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Dialect:
-        values = dict(data)
+        """A dialect from `to_dict`; keys a later version added are left out."""
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
         values["columns"] = tuple(cast(Iterable[str], values.get("columns", ())))
         return cls(**values)  # type: ignore[arg-type]
 
