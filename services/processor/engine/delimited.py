@@ -252,8 +252,8 @@ class DelimitedChunks:
         self, block: bytes, *, final: bool, data_from: int = 0, skipped: int = 0
     ) -> tuple[bytes, BlockSpans | None, bytes]:
         """(the block, the spans of its lines ending inside a quoted field, the tail moved to the next block).
-        The first `skipped` lines (from `data_from` on the data) are no records: a header cell's
-        line break is none of the data's."""
+        The first `skipped` lines (the data from `data_from` on) are no records: a header cell's line break is none
+        of the data's."""
         dialect = self._dialect
         # A quote only in the lines skipped (a quoted header) leaves no data line inside a quoted field.
         self._may_swallow = bool(dialect.quotechar) and _find(block, dialect.quotechar.encode(), data_from) >= 0
