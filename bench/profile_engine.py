@@ -98,30 +98,36 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-07 (seventh session), an AMD EPYC whose speed came in phases: the same engine code read the
+- The run above, 2026-12-07 (eighth session). No change meant for speed since 9a33e63: the reader's Arrow calls now
+  wait until Arrow's threads let go of the block and the handler they were lent (a worker dropping one while the
+  interpreter exits aborted a process: SIGABRT after its work; the wait was needed in 1 of the 39 calls of three
+  100 MiB runs, 2 ms), files whose lines end in a lone \\r and headers holding line breaks are read in blocks like
+  the others (the streaming reader is gone; a 100 MiB lone-\\r file 1.24 -> 1.28 s, 341 -> 312 MiB peak).
+- 9a33e63, 2026-12-07 (seventh session): 100 MiB 1.05 s = 3.7x (floor 0.28 s), 1 GiB 8.38 s = 3.1x, 400 columns 8.56 s
+  = 7.6x (391 MiB), ydata 65.4x, 2 parts 1.86x. An AMD EPYC whose speed came in phases: the same engine code read the
   100 MiB file in 0.62-0.72 s in a fast phase and 1.08-1.27 s in a slow one (the floor 0.18-0.23 s against 0.27-0.72
   s; the 400-column run 5 s in the sixth session, 10-12 s in this one's slow phase, its floor 0.64 -> 0.85 s), and the
   engine slows more than Arrow's parse: the ratios rise in a slow phase. A run at 5e185bd in a slow phase (all of this
   session's changes but the sample's bound on spare rows and the short strings' gather) read 100 MiB 0.84 s = 3.6x
   (floor 0.23 s), 1 GiB 7.50 s = 3.4x (floor 2.21 s), 400 columns 8.79 s = 10.3x (422 MiB), ydata 104.3x, 2 parts
-  1.78x (one process 24.74 s, 15.21 in the sixth session). A first run at 9a33e63, the run above's commit, 25 minutes
-  before it: 100 MiB 1.19 s = 5.0x (floor 0.24 s; measured apart just after, the floor took 0.48-0.60 s and the engine
-  0.94-1.12 s), 1 GiB 8.58 s = 3.0x, 400 columns 12.36 s = 9.8x, ydata 75.5x, 2 parts 2.06x. New since 8ccc9f0:
-  number_shapes reads a value of at most eight bytes after its sign in one load and converts its digits by SWAR
-  multiplications (an integer chunk of 86,000 values 2.05 -> 0.49 ms, floats 2.81 -> 0.73); numeric_summary counts
-  zeros and negatives and keeps min and max without branches (random signs were mispredicted half the time: 20-30% off
-  the kernel, same results to the bit); the row sample is kept in pieces sorted by priority, each keeping a prefix as
-  the bound falls, so a chunk's entering rows are taken once (the rows' CPU 0.11-0.13 -> 0.086 s on one thread); the
-  grouping compares a hit's bytes inline, not by memcmp (~4% of it); the reader's ASCII check and line count is a
-  plain loop the compiler vectorises (1.02 -> 0.44 ms a block); the dictionary gather copies strings of at most 16
-  bytes as two words (0.7-0.8 -> 0.4-0.5 ms a numeric column's chunk). Interleaved fresh processes against 8ccc9f0 in
-  a slow phase: CPU ratio median 0.96 over ten pairs (imports included), wall 0.994 (0.89-1.09). Measured and not
-  adopted: the columns of a block left in the pieces Arrow's threads parse them in, grouped without joining them
-  (group_pieces, exact, tested): 2-6% more CPU (12,000 more page faults a run: the parse's buffers lived on instead of
-  being reused by the next parse); the e-mail and IPv6 checks' memchr calls replaced by eight-byte words (2.3x slower
-  on text: glibc's memchr is AVX2); KLL fed in 16,384-value batches yielding the GIL between them (wall ratio 0.984
-  over fourteen pairs, within the noise); jemalloc decay 5 s (4,000 fewer faults of 60,000, no faster); the grouping
-  table grown from a small start (slower for high-cardinality columns) or prefetched 8-64 rows ahead (no change).
+  1.78x (one process 24.74 s, 15.21 in the sixth session). A first run at 9a33e63, 25 minutes before: 100 MiB 1.19 s =
+  5.0x (floor 0.24 s; measured apart just after, the floor took 0.48-0.60 s and the engine 0.94-1.12 s), 1 GiB 8.58 s
+  = 3.0x, 400 columns 12.36 s = 9.8x, ydata 75.5x, 2 parts 2.06x. New since 8ccc9f0: number_shapes reads a value of at
+  most eight bytes after its sign in one load and converts its digits by SWAR multiplications (an integer chunk of
+  86,000 values 2.05 -> 0.49 ms, floats 2.81 -> 0.73); numeric_summary counts zeros and negatives and keeps min and
+  max without branches (random signs were mispredicted half the time: 20-30% off the kernel, same results to the bit);
+  the row sample is kept in pieces sorted by priority, each keeping a prefix as the bound falls, so a chunk's entering
+  rows are taken once (the rows' CPU 0.11-0.13 -> 0.086 s on one thread); the grouping compares a hit's bytes inline,
+  not by memcmp (~4% of it); the reader's ASCII check and line count is a plain loop the compiler vectorises (1.02 ->
+  0.44 ms a block); the dictionary gather copies strings of at most 16 bytes as two words (0.7-0.8 -> 0.4-0.5 ms a
+  numeric column's chunk). Interleaved fresh processes against 8ccc9f0 in a slow phase: CPU ratio median 0.96 over ten
+  pairs (imports included), wall 0.994 (0.89-1.09). Measured and not adopted: the columns of a block left in the
+  pieces Arrow's threads parse them in, grouped without joining them (group_pieces, exact, tested): 2-6% more CPU
+  (12,000 more page faults a run: the parse's buffers lived on instead of being reused by the next parse); the e-mail
+  and IPv6 checks' memchr calls replaced by eight-byte words (2.3x slower on text: glibc's memchr is AVX2); KLL fed in
+  16,384-value batches yielding the GIL between them (wall ratio 0.984 over fourteen pairs, within the noise);
+  jemalloc decay 5 s (4,000 fewer faults of 60,000, no faster); the grouping table grown from a small start (slower
+  for high-cardinality columns) or prefetched 8-64 rows ahead (no change).
 - 4dce15a, 2026-12-06 (sixth session), an AMD EPYC at 2.6 GHz: 100 MiB 0.70 s = 3.4x (floor 0.20 s; one thread
   0.36 s, 0.26-0.27 in the runs before: a slow stretch), 1 GiB 6.42 s = 2.9x (floor 2.21 s), 400 columns 4.97 s =
   7.8x (401 MiB), ydata 87.3x, 2 parts 1.87x. Runs earlier that hour: at c2824e3 (the same engine code, just
