@@ -41,7 +41,7 @@ class _Callback:
 
 
 class Loans:
-    """`with Loans() as loans:` around an Arrow call whose inputs come from `loans.buffer(...)`,
+    """`with Loans() as loans:` around an Arrow call whose inputs come from `loans.buffer(...)` and
     `loans.callback(...)`; leaving the block waits until Arrow let go of them."""
 
     def __init__(self, *, timeout: float = _TIMEOUT_S) -> None:
