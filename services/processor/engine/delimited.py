@@ -22,7 +22,6 @@ one thread (the repairs need the numbers).
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import BinaryIO, Literal
@@ -41,7 +40,6 @@ from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, find_spans, spans_with_fields
 
 _STRING = pa.string()
-_LINE_END = re.compile(r"\r\n|\r|\n")  # Arrow's line ends
 # Past this many lines with a quote left open in one block, the block is read line by line (one Arrow call
 # between each two of them would cost more).
 _MAX_OPEN_LINES = 256
@@ -82,7 +80,7 @@ class _Repairs:
         quote = self._dialect.quotechar
         if not quote:
             return [self._fit(self._split(text, quote), line)]
-        pieces = _LINE_END.split(text)
+        pieces = sniffing.LINE_END.split(text)
         dialect = self._dialect
         # The text is one line, or lines a quote left open took.
         flags = sniffing.open_quote_lines(text.encode(), dialect.delimiter, dialect.quotechar)

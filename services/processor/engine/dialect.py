@@ -123,12 +123,12 @@ def rows_above_header(head: Sequence[Sequence[str]], table: Sequence[Sequence[st
     return count if header_votes(rest, by_length=False) > 0 or (set_apart and looks_like_header(rest)) else 0
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+LINE_END = re.compile(r"\r\n|\r|\n")  # Arrow's line ends
 
 
 def row_lines(row: list[str]) -> int:
     """How many physical lines a parsed row takes: one, and one more for each line break inside its cells."""
-    return 1 + sum(len(_LINE_BREAK.findall(cell)) for cell in row)
+    return 1 + sum(len(LINE_END.findall(cell)) for cell in row)
 
 
 def first_line(text: str) -> str:

@@ -8,15 +8,12 @@ once and the record's number is mapped to the line it stands on.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from services.processor.engine import _kernels
-from services.processor.engine.quoted_lines import BlockSpans, LineBounds
-
-_LINE_END = re.compile(rb"\r\n|\r|\n")
+from services.processor.engine.quoted_lines import LINE_END_BYTES, BlockSpans, LineBounds
 
 
 @dataclass
@@ -108,7 +105,7 @@ def after_lines(block: bytes, count: int, *, lone_cr: bool = False) -> int:
     start = 0
     for _ in range(count):
         if lone_cr:
-            found = _LINE_END.search(block, start)
+            found = LINE_END_BYTES.search(block, start)
             if found is None:
                 return len(block)
             start = found.end()

@@ -19,7 +19,7 @@ import numpy as np
 
 from services.processor.engine import _kernels
 
-_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")  # Arrow's line ends
+LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")  # Arrow's line ends
 # How far a record may run from the start of its first line (as the csv module's default field size limit).
 MAX_RECORD_BYTES = 128 * 1024
 
@@ -36,7 +36,7 @@ class LineBounds:
     @classmethod
     def of(cls, block: bytes) -> LineBounds:
         if b"\r" in block:
-            spans = [(m.start(), m.end()) for m in _LINE_END_BYTES.finditer(block)]
+            spans = [(m.start(), m.end()) for m in LINE_END_BYTES.finditer(block)]
             text_ends = np.array([s for s, _ in spans] + [len(block)], dtype=np.int64)
             next_starts = np.array([e for _, e in spans] + [len(block)], dtype=np.int64)
         else:
