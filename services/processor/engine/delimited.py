@@ -27,7 +27,6 @@ from dataclasses import replace
 from typing import BinaryIO, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from services.processor.engine import _kernels
@@ -46,15 +45,6 @@ _MAX_OPEN_LINES = 256
 _UTF8_BOM = "\ufeff".encode()
 _THREAD_BLOCK = 1 << 20  # a block's share for one of Arrow's threads: 8 per 8 MiB block, enough for both cores
 Rows = list[list[str | None]]
-_Insert = tuple[int, Rows, bool]  # (index of the batch row it goes before, rows, whether it replaces that row)
-
-
-def _may_hold_line_break(column: pa.Array) -> bool:
-    """Whether a text column may hold a line break: one scan of its character buffer at memchr speed, about 20x
-    quicker than matching value by value. The buffer may reach past a slice's values: a false yes only costs the
-    exact check."""
-    data = column.buffers()[2]
-    return data is not None and data.to_pybytes().find(b"\n") >= 0
 
 
 class _Repairs:
@@ -179,9 +169,6 @@ class DelimitedChunks:
         self._block_size = block_size
         self._skip = skip_lines
         self._next_row = 1 + skip_lines  # Arrow's number of the next record
-        # Whether a field of the block being parsed may have swallowed a line: the block holds a quote char (set
-        # in _blocks), and no line-by-line check showed every quote closed (set in _parse).
-        self._may_swallow = True
         # The block being parsed, to put the empty lines Arrow skips back into line numbers.
         self._lines: BlockLines | None = None
         self._blank_before = 0  # empty lines before that block
@@ -248,18 +235,16 @@ class DelimitedChunks:
 
     def _spans(
         self, block: bytes, *, final: bool, data_from: int = 0, skipped: int = 0
-    ) -> tuple[bytes, BlockSpans | None, bytes]:
+    ) -> tuple[bytes, BlockSpans, bytes]:
         """(the block, the spans of its lines ending inside a quoted field, the tail moved to the next block).
         The first `skipped` lines (the data from `data_from` on) are no records: a header cell's line break is none
         of the data's."""
         dialect = self._dialect
         # A quote only in the lines skipped (a quoted header) leaves no data line inside a quoted field.
-        self._may_swallow = bool(dialect.quotechar) and _find(block, dialect.quotechar.encode(), data_from) >= 0
-        if not self._may_swallow:
+        if not dialect.quotechar or _find(block, dialect.quotechar.encode(), data_from) < 0:
             return block, BlockSpans.none(), b""
         flags = sniffing.open_quote_lines(block, dialect.delimiter, dialect.quotechar)
         assert flags is not None  # a Dialect's delimiter and quote are one byte each
-        self._may_swallow = False  # every line ending inside a quoted field is known
         flags[:skipped] = False
         if not flags.any():
             return block, BlockSpans.none(), b""
@@ -299,7 +284,7 @@ class DelimitedChunks:
         self._report.splittable = False  # byte-range parts could cut such a record
         return list(span.fields)
 
-    def _parse(self, block: bytes, *, skip: int, spans: BlockSpans | None) -> Iterator[pa.RecordBatch]:
+    def _parse(self, block: bytes, *, skip: int, spans: BlockSpans) -> Iterator[pa.RecordBatch]:
         """The block's rows. A line ending inside a quoted field would make Arrow read on into the following
         lines (and on its threads drop rows without a word). When every such line starts a record whose quoted
         field closes cleanly, Arrow reads the block with line breaks in quoted fields; otherwise each span is read
@@ -310,8 +295,8 @@ class DelimitedChunks:
         self._lines = BlockLines.of(
             block, first=first, blank_before=self._blank_before, skip=skip, spans=spans, lone_cr=self._dialect.bare_cr
         )
-        if spans is None or not len(spans):
-            yield from self._parse_lines(block, skip=skip, threads=spans is not None)
+        if not len(spans):
+            yield from self._parse_lines(block, skip=skip)
             return
         if spans.all_closed and (records := self._records(block, spans, skip)) is not None:
             yield from records
@@ -377,14 +362,13 @@ class DelimitedChunks:
             return []
         return table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
 
-    def _parse_lines(self, lines: bytes, *, skip: int, threads: bool = True) -> Iterator[pa.RecordBatch]:
-        """Rows of whole lines, on Arrow's threads when `threads` (the lines hold no quote left open); lines with
-        a rejected row again on one thread (Arrow numbers rows only there, and the repairs need the numbers)."""
+    def _parse_lines(self, lines: bytes, *, skip: int) -> Iterator[pa.RecordBatch]:
+        """Rows of whole lines that hold no quote left open, on Arrow's threads; lines with a rejected row again
+        on one thread (Arrow numbers rows only there, and the repairs need the numbers)."""
         self._repairs.base = self._next_row - 1 - skip  # Arrow counts the skipped lines (the header) as rows
-        table, rejected = None, _Rejections()
-        if threads:
-            table = self._read_block(lines, skip, threads=True, handler=rejected)
-        if not threads or rejected.seen:
+        rejected = _Rejections()
+        table = self._read_block(lines, skip, threads=True, handler=rejected)
+        if rejected.seen:
             table = self._read_block(lines, skip, threads=False, handler=self._repairs.handle)
         if table is None:
             return
@@ -446,7 +430,7 @@ class DelimitedChunks:
         )
 
     def _with_repairs(self, batch: pa.RecordBatch) -> pa.RecordBatch | pa.Table:
-        """The batch with rejected rows put back at their places, and swallowed lines split out again."""
+        """The batch with rejected rows put back at their places."""
         end = self._next_row + batch.num_rows
         taken: list[tuple[int, list[list[str | None]]]] = []
         pending = self._repairs.pending
@@ -455,41 +439,18 @@ class DelimitedChunks:
             end += 1
         first = self._next_row
         self._next_row = end
-        inserts: list[_Insert] = [(number - first - i, rows, False) for i, (number, rows) in enumerate(taken)]
-        if self._may_swallow:
-            inserts = self._split_swallowed(batch, inserts, first)
+        # (index of the batch row they go before, rows)
+        inserts = [(number - first - i, rows) for i, (number, rows) in enumerate(taken)]
         if not inserts:
             return batch
         pieces: list[pa.RecordBatch] = []
         used = 0
-        for index, rows, replaces in inserts:
+        for index, rows in inserts:
             pieces.append(batch.slice(used, index - used))
             pieces.append(self._rows_batch(rows))
-            used = index + 1 if replaces else index
+            used = index
         pieces.append(batch.slice(used))
         return pa.Table.from_batches([p for p in pieces if p.num_rows], schema=batch.schema)
-
-    def _split_swallowed(self, batch: pa.RecordBatch, inserts: list[_Insert], first: int) -> list[_Insert]:
-        """Rows holding a line break in a file whose sample had none: an unterminated quote took the next lines.
-
-        Arrow accepts such a row when the field count happens to fit, so it never reaches the handler.
-        """
-        if batch.num_rows == 0 or not any(_may_hold_line_break(column) for column in batch.columns):
-            return inserts
-        hits = None
-        for column in batch.columns:
-            found = pc.match_substring(column, "\n")
-            hits = found if hits is None else pc.or_(hits, found)
-        if not pc.any(hits).as_py():
-            return inserts
-        quote = self._dialect.quotechar or '"'
-        added = []
-        for index in pc.indices_nonzero(hits).to_pylist():
-            fields = [str(column[index]) for column in batch.columns]
-            fields = [quote + f if "\n" in f else f for f in fields]  # the quote Arrow consumed
-            number = first + index + sum(1 for i, _, _ in inserts if i <= index)
-            added.append((index, self._repairs.repair(self._dialect.delimiter.join(fields), number), True))
-        return sorted(inserts + added, key=lambda item: (item[0], item[2]))
 
     def _rows_batch(self, rows: list[list[str | None]]) -> pa.RecordBatch:
         columns = [pa.array([r[i] for r in rows], _STRING) for i in range(len(self._dialect.columns))]

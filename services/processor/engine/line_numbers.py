@@ -41,13 +41,13 @@ class BlockLines:
         first: int,
         blank_before: int,
         skip: int,
-        spans: BlockSpans | None,
+        spans: BlockSpans,
         lone_cr: bool = False,
     ) -> BlockLines:
         """`spans`: the block's lines ending inside a quoted field, as found before reading (a record that Arrow
         then reads as no row of the table's width is lines again: `set_records`)."""
         lines = cls(block, first, blank_before, skip, lone_cr)
-        if spans is not None and len(spans):
+        if len(spans):
             lines.set_records(
                 [(f, last) for f, last in zip(spans.firsts.tolist(), spans.lasts.tolist(), strict=True) if last > f]
             )
