@@ -65,10 +65,12 @@ class BlockSpans:
     lasts: np.ndarray
     goes_on: int | None = None  # the line from which a record may go on into the next block (spans end before)
     open_at_end: bool = False  # the last block ends inside a quoted field (a part's end cut into a record?)
+    # No quote char in the block past the lines skipped: Arrow may read it with quoting off, its quicker parser.
+    unquoted: bool = False
 
     @classmethod
-    def none(cls) -> BlockSpans:
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    def none(cls, *, unquoted: bool = False) -> BlockSpans:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), unquoted=unquoted)
 
     def __len__(self) -> int:
         return len(self.firsts)
