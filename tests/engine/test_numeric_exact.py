@@ -82,3 +82,19 @@ def test_quantiles_of_numbers_seen_out_of_order_are_those_of_the_sorted_table() 
     assert acc.quantiles((0.0, 0.5, 0.75, 1.0)) == [1.0, 2.0, 4.5, 9.0]  # pandas' linear interpolation
     state = acc.to_state()
     assert state["values"].tolist() == [1.0, 3.0, 5.0, 9.0]  # states keep the table sorted, as earlier versions
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3000), st.integers(1, 2000))
+def test_the_sketch_gets_each_number_as_often_as_counted(counts: list[int], heavy: int) -> None:
+    """Numbers mostly seen once, a few repeated and one counted `heavy` times: the sketch holds each as often as
+    counted, and its ranks stay within twice its error bound (a 99% bound, per rank) of the exact weighted ones."""
+    weights = np.array([*counts, heavy], dtype=np.int64)
+    values = np.random.default_rng(len(counts)).permutation(len(weights)).astype(np.float64)
+    acc = NumericAccumulator(0, 200, integer=False)  # limit 0: straight into the sketch
+    acc.update(values, weights)
+    assert acc.sketch is not None and acc.sketch.n == int(weights.sum())
+    order = np.argsort(values)
+    exact_rank = np.cumsum(weights[order]) / weights.sum()  # share of the weight at or below each number
+    got = np.array([acc.sketch.get_rank(v, inclusive=True) for v in values[order]])
+    assert np.abs(got - exact_rank).max() <= 2 * acc.sketch.normalized_rank_error(False)  # as test_merge allows

@@ -226,8 +226,13 @@ def _feed(sketch: kll_doubles_sketch, values: np.ndarray, counts: np.ndarray) ->
     """KLL has no weighted update: repeat each value by its count, in bounded batches. Each batch goes in with
     every run of _RUN values sorted (_sort_runs): the sketch's compactions sort small buffers, quicker on ordered
     input; the error bound holds for any order of the input."""
-    if len(values) <= _REPEAT_BATCH and int(counts.max()) == 1:  # a chunk of distinct numbers, the usual large one
-        sketch.update(_sort_runs(values.copy()))  # np.repeat took 0.5 ms of a chunk's 2.3 to copy them
+    repeated = np.flatnonzero(counts > 1)
+    if len(values) + int(counts[repeated].sum()) - len(repeated) <= _REPEAT_BATCH:
+        # The usual large chunk: numbers mostly seen once. Each number once, then the repeated ones' other copies
+        # (np.repeat of every count, with the batching's cumsum, cost a float column's chunk of 86,000 values 1.75
+        # ms against 1.5).
+        extra = np.repeat(values[repeated], counts[repeated] - 1) if len(repeated) else values[:0]
+        sketch.update(_sort_runs(np.concatenate([values, extra])))
         return
     start = 0
     cumulative = np.cumsum(counts)
