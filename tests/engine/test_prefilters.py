@@ -394,11 +394,11 @@ def test_plain_decimals_parse_exactly_as_arrow(values: list[str]) -> None:
     assert parsed.numbers.view(np.uint64).tolist() == arrow.view(np.uint64).tolist()
 
 
-SHORT_NUMBER = st.builds(
-    lambda sign, text: sign + text,
+SHORT_NUMBER = st.builds(  # trimmed, as the column hands values to the parser and the patterns (VALUE too)
+    lambda sign, text: (sign + text).strip(),
     st.sampled_from(["", "-", "+"]),
     st.text("0123456789" * 4 + ".,eé a", min_size=1, max_size=9),
-)
+).filter(bool)
 SHORT_EDGES = ["12345678", "-12345678", "+00000000", "99999999", "1234.567", ".1234567", "1234567.", "-0", "-0.0"]
 SHORT_EDGES += ["1.2", "12.34.5", "123456789", "1234567.8", ".", "+.", "1é", "12 4", "-", "0.0000001", "9999999.9"]
 
