@@ -85,6 +85,37 @@ def test_parts_concatenate_to_the_whole(
     assert all(physical[i.line - 1] for i in merged.issues)  # a problem is never on an empty line
 
 
+@settings(max_examples=100, deadline=None)
+@given(table, st.lists(st.floats(0, 1), max_size=6), st.integers(1, 5))
+def test_a_file_of_lf_lines_with_stray_lone_crs_is_split_and_its_parts_concatenate_to_the_whole(
+    records: list[list[str]], cuts: list[float], stray_every: int
+) -> None:
+    """A \\r pasted into unquoted values (Arrow ends a line there) leaves every \\n a line end: the file is still
+    split at \\n, and the parts read what the whole file reads, lines counted as Arrow ends them."""
+    for i, record in enumerate(records):
+        if i % stray_every == 0:
+            record[0] = "p\rq"
+    data = to_csv(records, 0)
+    dialect = sniff_dialect(data[:1024], options=SMALL)
+    assert dialect.bare_cr and dialect.splittable
+    offsets = sorted({int(c * len(data)) for c in cuts} - {0, len(data)})
+    bounds = list(zip([0, *offsets], [*offsets, len(data)], strict=True))
+    whole = open_table(io.BytesIO(data), options=SMALL)
+    expected = rows(read_all(whole))
+    got, merged = read_parts(data, bounds)
+    assert got == expected
+    assert merged.rows_read == whole.report.rows_read
+    assert merged.lines_read == whole.report.lines_read == data.count(b"\n") + data.count(b"\r")
+    assert [(i.kind, i.line) for i in merged.issues] == [(i.kind, i.line) for i in whole.report.issues]
+
+
+def test_a_file_of_lone_cr_lines_is_not_split() -> None:
+    data = b"a,b\r" + b"".join(b"%d,%d\r" % (i, i) for i in range(10000))
+    dialect = sniff_dialect(data[:4096])
+    assert dialect.bare_cr and not dialect.splittable
+    assert plan_parts(len(data), dialect, part_bytes=len(data) // 4) == [(0, len(data))]
+
+
 def test_plan_parts_covers_the_file() -> None:
     data = b"a,b\n" + b"".join(b"%d,%d\n" % (i, i) for i in range(10000))
     dialect = sniff_dialect(data[:4096])

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.processor.engine import _kernels
+from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import NotATableError, ReadOptions
 from tests.engine_io.reader_helpers import read_bytes, rows
 
@@ -42,6 +43,44 @@ def test_bad_bytes_of_a_lone_cr_file_are_placed_on_their_physical_line() -> None
     issues = [(issue["kind"], issue["line"]) for issue in reader.report.to_dict()["issues"]]  # type: ignore[union-attr]
     assert issues == [("bad_encoding", 2003)]  # the header, 2,000 rows, a blank line, then the bad one
     assert rows(frame)[-2:] == [["2000", "caf\ufffd"], ["2001", "ok"]]
+
+
+def test_bad_bytes_after_a_stray_lone_cr_in_a_file_of_lf_lines_are_placed_as_arrow_numbers_lines() -> None:
+    """A \\r pasted into a value of a \\n file: Arrow ends a line there (two ragged rows), and the bad bytes far on
+    are counted past it, on their line, not among the lone \\r only (which put them on line 2)."""
+    good = "".join(f"{i},café,x\n" for i in range(3, 2000)).encode()
+    data = b"id,name,v\n1,pasted\rtext,x\n2,ok,y\n" + good + b"2000,caf\xe9,z\n2001,ok,w\n"
+    frame, reader = read_bytes(data, name="pasted.csv", sample_bytes=4096)
+    assert reader.report.encoding == "utf-8"
+    issues = [(issue["kind"], issue["line"]) for issue in reader.report.to_dict()["issues"]]  # type: ignore[union-attr]
+    # The header, "1,pasted", "text,x", "2,ok,y", 1,997 rows: "2000,caf" is line 2,002.
+    assert issues == [("ragged_row", 2), ("ragged_row", 3), ("bad_encoding", 2002)]
+    assert reader.report.lines_read == 2003
+    assert rows(frame)[:3] == [["1", "pasted", None], ["text", "x", None], ["2", "ok", "y"]]
+
+
+_PIECE = st.sampled_from([b"ab", b"\xe9", b"\r", b"\n", b"\r\n", "é".encode()])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECE, max_size=60), st.integers(1, 9), st.booleans())
+def test_the_transcoder_places_bad_bytes_on_lines_as_arrow_ends_them(
+    pieces: list[bytes], read_bytes_: int, lone_cr: bool
+) -> None:
+    """Reads of a few bytes cut \\r\\n pairs and characters apart: each bad byte run is still on the line that the
+    line ends before it give (\\n and \\r\\n, and a lone \\r when `lone_cr`)."""
+    data = b"".join(pieces)
+    stream = TranscodingStream(io.BytesIO(data), EncodingGuess("utf-8", 0, False), read_bytes_, lone_cr=lone_cr)
+    while stream.read(5):
+        pass
+    ends = re.compile(rb"\r\n|\r|\n" if lone_cr else rb"\n")
+    expected: list[int] = []
+    for bad in re.finditer(rb"\xe9+", data.replace("é".encode(), b"..")):  # a run of bad bytes is one U+FFFD each
+        line = len(ends.findall(data, 0, bad.start())) + 1
+        if not expected or expected[-1] != line:
+            expected.append(line)
+    assert stream.bad_lines == expected
+    assert stream.lines == len(ends.findall(data))
 
 
 def test_values_keep_their_own_line_breaks() -> None:

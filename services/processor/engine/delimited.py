@@ -14,7 +14,8 @@ Problem rows never stop the read:
 Arrow numbers rows 1-based with the header as row 1, skipping empty lines without numbering them; issue line
 numbers follow it, plus the line breaks inside quoted fields before them, plus the empty lines before them
 (line_numbers.BlockLines): physical lines. Lines may end in \n, \r\n or, in a file whose lines end so
-(Dialect.bare_cr: classic Mac OS, Excel's "CSV (Macintosh)"), a lone \r, which Arrow reads as a line end too.
+(Dialect.bare_cr: classic Mac OS, Excel's "CSV (Macintosh)") or where some stray one was seen (text pasted into a
+value), a lone \r, which Arrow reads as a line end too.
 Blocks are parsed on Arrow's threads, which do not number rows: a block with a rejected row is parsed again on
 one thread (the repairs need the numbers).
 """
@@ -161,8 +162,8 @@ class DelimitedChunks:
     ) -> None:
         """`skip_lines`: lines before the first data row (the header, and Excel's "sep=" line before it)."""
         guess = EncodingGuess(dialect.encoding, bom, dialect.encoding_fallback)
-        # Lines ending in a lone \r: bad bytes are placed by counting \r.
-        self._text = TranscodingStream(source, guess, line_end=b"\r" if dialect.bare_cr else b"\n")
+        # Lone \r ending lines too: bad bytes are placed by counting them as well.
+        self._text = TranscodingStream(source, guess, lone_cr=dialect.bare_cr)
         self._dialect = dialect
         self._report = report
         self._repairs = _Repairs(dialect, report)

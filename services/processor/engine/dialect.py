@@ -267,5 +267,11 @@ def open_quote_lines(data: bytes, delimiter: str, quotechar: str) -> np.ndarray 
 
 
 def has_bare_carriage_returns(text: str) -> bool:
-    """Old Mac line ends: the byte-range splitter only cuts at \\n."""
+    """A lone \\r in the text: Arrow ends a line there, so the reader counts such line ends too."""
     return text.count("\r") > text.count("\r\n")
+
+
+def ends_lines_in_bare_carriage_returns(text: str) -> bool:
+    """Old Mac line ends: more lines end in a lone \\r than in \\n. The byte-range splitter cuts only at \\n; a
+    few stray \\r in a file of \\n lines (pasted text) leave every \\n a line end, so it may still cut there."""
+    return text.count("\r") - text.count("\r\n") > text.count("\n")

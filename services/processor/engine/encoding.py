@@ -114,16 +114,17 @@ def sample_text(sample: bytes, guess: EncodingGuess) -> str:
 class TranscodingStream(_ReadOnly):
     """UTF-8 bytes from a stream in `encoding`; undecodable bytes become U+FFFD and their lines are noted.
 
-    `bad_lines` collects the 1-based line (counted in `line_end` bytes of the output: \\r for a file whose lines
-    end in a lone \\r) of each replaced byte run; the reader drains it into the parse report. `lines` is how many
-    line breaks were passed so far.
+    `bad_lines` collects the 1-based line of each replaced byte run, lines ending in \\n or \\r\\n, and with `lone_cr`
+    in a lone \\r too (as Arrow reads them: Dialect.bare_cr); the reader drains it into the parse report. `lines` is
+    how many line breaks were passed so far.
     """
 
     def __init__(
-        self, source: BinaryIO, guess: EncodingGuess, read_bytes: int = READ_BYTES, *, line_end: bytes = b"\n"
+        self, source: BinaryIO, guess: EncodingGuess, read_bytes: int = READ_BYTES, *, lone_cr: bool = False
     ) -> None:
         self._source = source
-        self._line_end = line_end
+        self._lone_cr = lone_cr
+        self._after_cr = False  # the output so far ends in \r: a \n next completes that line end, no new one
         self._decode = decoder_for(guess.name)
         self._passthrough = guess.name in ("utf-8", "utf-8-sig")
         self._bom_left = guess.bom
@@ -152,15 +153,25 @@ class TranscodingStream(_ReadOnly):
         self._eof = final
         data = self._pending + raw if self._pending else raw
         # One compiled pass without the GIL (the reader runs beside the profiler's threads).
-        is_ascii, lines = _kernels.byte_facts(data, self._line_end[0]) if self._passthrough else (False, 0)
+        is_ascii, lines = _kernels.byte_facts(data, 10) if self._passthrough else (False, 0)
         if is_ascii:  # ASCII is UTF-8: no decoding (4x quicker than validating)
             out, used = data, len(data)
         else:
             out, used = self._transcode(data, final)
-            lines = _kernels.byte_facts(out, self._line_end[0])[1]
+            lines = _kernels.byte_facts(out, 10)[1]
         self._pending = data[used:]
+        if self._lone_cr:
+            lines += self._lone_crs(out)
         self.lines += lines
         self._out = out
+
+    def _lone_crs(self, out: bytes) -> int:
+        """The lone \\r in `out`. A \\r ending the output before it was counted as one: a \\n next completes it."""
+        if not out:
+            return 0
+        count = out.count(b"\r") - out.count(b"\r\n") - (self._after_cr and out.startswith(b"\n"))
+        self._after_cr = out.endswith(b"\r")
+        return count
 
     def _transcode(self, data: bytes, final: bool) -> tuple[bytes, int]:
         try:
@@ -175,7 +186,10 @@ class TranscodingStream(_ReadOnly):
         text, used, bad = decode_replacing(data, self._decode, final)
         line, counted = self.lines + 1, 0
         for offset in bad:
-            line += text.count(self._line_end.decode(), counted, offset)
+            line += text.count("\n", counted, offset)
+            if self._lone_cr:  # a U+FFFD stands at each offset: no \r\n spans one
+                line += text.count("\r", counted, offset) - text.count("\r\n", counted, offset)
+                line -= counted == 0 and self._after_cr and text.startswith("\n")
             counted = offset
             if not self.bad_lines or self.bad_lines[-1] != line:
                 self.bad_lines.append(line)

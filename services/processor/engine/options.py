@@ -69,7 +69,8 @@ class Dialect:
     sep_line: bool = False  # the file starts with Excel's "sep=X" line (before the header), which names the delimiter
     preamble: int = 0  # lines above the header (after any sep line) that are not the table: titles, notes, blanks
     data_start: int = 0  # bytes before the first data row (splittable files): no part may begin before it
-    bare_cr: bool = False  # lines end in a lone \r (classic Mac OS), which ends a line as \n does
+    # A lone \r ends a line as \n does, as Arrow reads it: lines end so (classic Mac OS), or some stray ones do.
+    bare_cr: bool = False
     header_lines: int = 1  # the header's physical lines: more when a header cell holds a line break
 
     def __post_init__(self) -> None:
