@@ -98,7 +98,26 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-07 (eighth session). No change meant for speed since 9a33e63: the reader's Arrow calls now
+- The run above, 2026-12-07 (ninth session), an Intel Xeon. New since ba97eaa: a block without a quote char past its
+  skipped lines is read with Arrow's quoting off (its quicker parser; the same rows): reading the 100 MiB file alone
+  0.365 -> 0.357 CPU s, medians of eight; the KLL feed takes a chunk's numbers once each and then only the repeated
+  ones' other copies (a float column's chunk 1.75 -> 1.5 ms, with the GIL held). Interleaved in one process against
+  7f1430c: no change beyond the noise (CPU medians 1.003-1.046 against 1.018-1.055 s). Measured apart this session
+  (perf, line_profiler, thread CPU times): the engine 1.11-1.17 CPU s in 0.62-0.67 s (imports excluded; the floor
+  0.18-0.19 s in most runs, 0.41-0.60 s in some); the columns 0.56 CPU s (grouping 0.17 with the dictionary gather,
+  the numeric accumulators 0.11 with KLL 0.065, text 0.05, distinct sketches 0.05, type parsing 0.05), the rows
+  0.11-0.13 (the sample's Arrow take 0.026, the duplicate-row set 0.02, the row-hash fold 0.03 on arrays gone cold),
+  the reader 0.36 CPU s alone; both cores busy at 1.8 in the steady state, 1.2-1.3 in the first 50 ms (the sniff,
+  12 ms, and the first block) and the last 40 ms (the last chunk's rows, the finish: 24 ms with correlations 13).
+  Measured and not adopted: three column threads (wall +2-5%), a first block of 2 MiB (no change), DataSketches'
+  classic quantiles sketch for KLL (1.31 against 1.54 ms a batch: not worth a new state format), the grouping table
+  3/4 or 1/4 full at most instead of 1/2 (5% slower either way), glibc's mmap threshold raised to 64 MiB (9,000 of
+  73,000 page faults fewer, no faster), gc.freeze (no full collection happens in a run, nor in twelve in one process),
+  the sample's rows taken by the compiled take (3-4 ms a run). Within 3x on this machine would need about 15% off
+  the engine's time; no single part left offers more than the KLL updates' 8%.
+- ba97eaa, 2026-12-07 (eighth session), an AMD EPYC: 100 MiB 0.79 s = 3.2x (floor 0.25 s), 1 GiB 8.47 s = 3.2x, 400
+  columns 9.11 s = 6.7x (393 MiB), ydata 122.2x, 2 parts 2.02x. No change meant for speed since 9a33e63: the reader's
+  Arrow calls now
   wait until Arrow's threads let go of the block and the handler they were lent (a worker dropping one while the
   interpreter exits aborted a process: SIGABRT after its work; the wait was needed in 1 of the 39 calls of three
   100 MiB runs, 2 ms), files whose lines end in a lone \\r and headers holding line breaks are read in blocks like
