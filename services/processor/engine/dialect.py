@@ -268,7 +268,8 @@ def open_quote_lines(data: bytes, delimiter: str, quotechar: str) -> np.ndarray 
 
 def has_bare_carriage_returns(text: str) -> bool:
     """A lone \\r in the text: Arrow ends a line there, so the reader counts such line ends too."""
-    return text.count("\r") > text.count("\r\n")
+    crs = text.count("\r")
+    return crs > 0 and crs > text.count("\r\n")
 
 
 def ends_lines_in_bare_carriage_returns(text: str) -> bool:

@@ -275,7 +275,7 @@ def _sniff(
     bare_cr = sniffing.has_bare_carriage_returns(lines)
     splittable = (
         not sniffing.has_quoted_line_break(lines, delimiter, quotechar)
-        and not sniffing.ends_lines_in_bare_carriage_returns(lines)
+        and not (bare_cr and sniffing.ends_lines_in_bare_carriage_returns(lines))
         and guess.name in ("utf-8", "utf-8-sig", "cp1252")
     )
     data_start = 0
