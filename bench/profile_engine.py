@@ -113,8 +113,14 @@ Reading it, and earlier runs (compare ratios; each machine is different and this
   classic quantiles sketch for KLL (1.31 against 1.54 ms a batch: not worth a new state format), the grouping table
   3/4 or 1/4 full at most instead of 1/2 (5% slower either way), glibc's mmap threshold raised to 64 MiB (9,000 of
   73,000 page faults fewer, no faster), gc.freeze (no full collection happens in a run, nor in twelve in one process),
-  the sample's rows taken by the compiled take (3-4 ms a run). Within 3x on this machine would need about 15% off
-  the engine's time; no single part left offers more than the KLL updates' 8%.
+  the sample's rows taken by the compiled take (3-4 ms a run), a first block of 1 MiB (20 fresh pairs: 0.676 against
+  0.674 s), glibc's malloc on huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1: 13,000 fewer faults, 0.658 against
+  0.662 s over 20 pairs), jemalloc's thp:always (54,000 faults, slower: 0.69 s). Why the 1 GiB file meets the target
+  and the 100 MiB one does not: best of three fresh runs, 25/50/100 MiB took 0.254/0.384/0.647 s (the floor
+  0.061/0.102/0.187 s), so about 0.12 s of every run is fixed, and per MiB the engine is 3.06x the floor. Most of the
+  fixed part is the kernel faulting a fresh process's working set in (perf: ~0.11 CPU s of kernel time at any size,
+  60,000 of the 70,000 faults of a 100 MiB run happen on a 25 MiB one too); the rest is the sniff (7 ms), the first
+  block before any profiling (~40 ms) and the tail (the last chunk's columns and rows, the finish: ~40 ms).
 - ba97eaa, 2026-12-07 (eighth session), an AMD EPYC: 100 MiB 0.79 s = 3.2x (floor 0.25 s), 1 GiB 8.47 s = 3.2x, 400
   columns 9.11 s = 6.7x (393 MiB), ydata 122.2x, 2 parts 2.02x. No change meant for speed since 9a33e63: the reader's
   Arrow calls now
