@@ -456,11 +456,12 @@ def test_dates_parse_as_pandas_parses_them(values: list[str]) -> None:
     st.integers(0, 3000),
     st.integers(0, 9),
 )
-def test_byte_facts_are_isascii_and_a_count(head: bytes, byte: int, run: int, tail: int) -> None:
+def test_byte_facts_are_isascii_and_two_counts(head: bytes, byte: int, run: int, tail: int) -> None:
     """The reader's compiled scan: a run of the counted byte longer than a byte counter holds (it counts in runs
     of 255), ends that are not whole vector widths, and bytes at the ASCII boundary."""
     data = head + bytes([byte]) * run + bytes(range(0x7E, 0x7E + tail))
-    assert _kernels.byte_facts(data, byte) == (data.isascii(), data.count(bytes([byte])))
+    for other in (0x0D, 0x7F, byte):
+        assert _kernels.byte_facts(data, byte, other) == (data.isascii(), data.count(byte), data.count(other))
 
 
 @pytest.mark.parametrize("n", [0, 1, 255, 256, 257, 1000])

@@ -17,6 +17,7 @@ from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import NotATableError, ReadOptions
 from tests.engine_io.reader_helpers import read_bytes, rows
 
+_LINE_END = re.compile(rb"\r\n|\r|\n")  # Arrow's line ends
 LINES = ["a,b", "1,2", "", "3,4", '"x{end}y",5', "6", "7,8", "", "9"]
 
 
@@ -59,28 +60,45 @@ def test_bad_bytes_after_a_stray_lone_cr_in_a_file_of_lf_lines_are_placed_as_arr
     assert rows(frame)[:3] == [["1", "pasted", None], ["text", "x", None], ["2", "ok", "y"]]
 
 
+@pytest.mark.parametrize("block_size", [8 << 20, 1024])
+def test_lines_after_a_stray_lone_cr_past_the_sample_are_numbered_as_arrow_numbers_them(block_size: int) -> None:
+    """A \\n file whose first \\r comes after the sniffed sample, in the first block or a later one: the empty line
+    two pasted \\r make, and the bad bytes far on, are numbered past them as Arrow ends lines (counted by the \\n
+    alone, the bad bytes were two lines short)."""
+    head = "".join(f"{i},café,x\n" for i in range(1, 1000)).encode()  # well past the 4 KiB sample
+    tail = "".join(f"{i},café,x\n" for i in range(1001, 2000)).encode()
+    data = b"id,name,v\n" + head + b"1000,pasted\r\rtext,x\n" + tail + b"2000,caf\xe9,z\n2001,ok\n"
+    frame, reader = read_bytes(data, name="pasted.csv", sample_bytes=4096, block_size=block_size)
+    issues = [(issue["kind"], issue["line"]) for issue in reader.report.to_dict()["issues"]]  # type: ignore[union-attr]
+    # The header, 999 rows, "1000,pasted" on line 1,001, a blank line, "text,x" on 1,003, 999 rows: "2000,caf" is
+    # line 2,003 and "2001,ok" (ragged too) line 2,004. Before, the bad bytes were put on line 2,001, the last row
+    # on 2,003.
+    expected = [("ragged_row", 1001), ("ragged_row", 1003), ("bad_encoding", 2003), ("ragged_row", 2004)]
+    assert sorted(issues, key=lambda issue: issue[1]) == expected  # (bad bytes are found as the file is decoded)
+    assert reader.report.lines_read == len(_LINE_END.findall(data)) == 2004
+    assert rows(frame)[998:1001] == [["999", "café", "x"], ["1000", "pasted", None], ["text", "x", None]]
+
+
 _PIECE = st.sampled_from([b"ab", b"\xe9", b"\r", b"\n", b"\r\n", "é".encode()])
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_PIECE, max_size=60), st.integers(1, 9), st.booleans())
-def test_the_transcoder_places_bad_bytes_on_lines_as_arrow_ends_them(
-    pieces: list[bytes], read_bytes_: int, lone_cr: bool
-) -> None:
+@given(st.lists(_PIECE, max_size=60), st.integers(1, 9))
+def test_the_transcoder_places_bad_bytes_on_lines_as_arrow_ends_them(pieces: list[bytes], read_bytes_: int) -> None:
     """Reads of a few bytes cut \\r\\n pairs and characters apart: each bad byte run is still on the line that the
-    line ends before it give (\\n and \\r\\n, and a lone \\r when `lone_cr`)."""
+    line ends before it give (\\n, \\r\\n and a lone \\r), whether or not a \\r came in an earlier read."""
     data = b"".join(pieces)
-    stream = TranscodingStream(io.BytesIO(data), EncodingGuess("utf-8", 0, False), read_bytes_, lone_cr=lone_cr)
+    stream = TranscodingStream(io.BytesIO(data), EncodingGuess("utf-8", 0, False), read_bytes_)
     while stream.read(5):
         pass
-    ends = re.compile(rb"\r\n|\r|\n" if lone_cr else rb"\n")
     expected: list[int] = []
     for bad in re.finditer(rb"\xe9+", data.replace("é".encode(), b"..")):  # a run of bad bytes is one U+FFFD each
-        line = len(ends.findall(data, 0, bad.start())) + 1
+        line = len(_LINE_END.findall(data, 0, bad.start())) + 1
         if not expected or expected[-1] != line:
             expected.append(line)
     assert stream.bad_lines == expected
-    assert stream.lines == len(ends.findall(data))
+    assert stream.lines == len(_LINE_END.findall(data))
+    assert stream.saw_cr == (b"\r" in data)
 
 
 def test_values_keep_their_own_line_breaks() -> None:
@@ -116,9 +134,6 @@ def test_a_lone_cr_file_reads_as_pythons_csv_module_reads_it(table: list[list[st
     assert rows(frame) == expected
     assert reader.report.ragged_rows == reader.report.unterminated_quotes == 0
     assert reader.report.lines_read == len(_LINE_END.findall(data))
-
-
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 def _blank_lines(data: bytes, start: int) -> int:

@@ -163,7 +163,7 @@ class DelimitedChunks:
         """`skip_lines`: lines before the first data row (the header, and Excel's "sep=" line before it)."""
         guess = EncodingGuess(dialect.encoding, bom, dialect.encoding_fallback)
         # Lone \r ending lines too: bad bytes are placed by counting them as well.
-        self._text = TranscodingStream(source, guess, lone_cr=dialect.bare_cr)
+        self._text = TranscodingStream(source, guess)
         self._dialect = dialect
         self._report = report
         self._repairs = _Repairs(dialect, report)
@@ -183,6 +183,12 @@ class DelimitedChunks:
         self._drain_bad_encoding()
         blank = self._blank_before + (self._lines.blank if self._lines is not None else 0)
         self._report.lines_read = self._next_row - 1 + self._repairs.shift + blank
+
+    @property
+    def _counts_cr(self) -> bool:
+        """Whether lone \\r are counted as line ends, as Arrow ends lines: in a file whose lines end so, and from the
+        first \\r read on (a stray one in a file of \\n lines may come after the sniffed sample)."""
+        return self._dialect.bare_cr or self._text.saw_cr
 
     def _physical_line(self, line: int) -> int:
         return self._lines.physical(line) if self._lines is not None else line
@@ -214,7 +220,7 @@ class DelimitedChunks:
         """
         carry = b""
         skip = self._skip  # lines still to skip: a first block may end before them (a file without a last break)
-        lone_cr = self._dialect.bare_cr
+        lone_cr = self._dialect.bare_cr  # where blocks may end: a \n always ends a line
         while True:
             data = self._text.read(self._block_size)
             cut = _last_line_end(data, lone_cr=lone_cr) if data else len(carry)
@@ -224,8 +230,8 @@ class DelimitedChunks:
             # One copy of the block, not two (`carry + data[: cut + 1]`), without the GIL.
             block, carry = (_kernels.joined(carry, data, cut + 1), data[cut + 1 :]) if data else (carry, b"")
             if block:
-                skipped = min(skip, line_count(block, lone_cr=lone_cr)) if skip else 0
-                data_from = after_lines(block, skipped, lone_cr=lone_cr)
+                skipped = min(skip, line_count(block, lone_cr=self._counts_cr)) if skip else 0
+                data_from = after_lines(block, skipped, lone_cr=self._counts_cr)
                 block, spans, tail = self._spans(block, final=not data, data_from=data_from, skipped=skipped)
                 carry = tail + carry
             if block:
@@ -294,7 +300,7 @@ class DelimitedChunks:
             self._blank_before += self._lines.blank
         first = self._next_row - skip + self._repairs.shift  # the number of the block's first line
         self._lines = BlockLines.of(
-            block, first=first, blank_before=self._blank_before, skip=skip, spans=spans, lone_cr=self._dialect.bare_cr
+            block, first=first, blank_before=self._blank_before, skip=skip, spans=spans, lone_cr=self._counts_cr
         )
         if not len(spans):
             yield from self._parse_lines(block, skip=skip, quoting=not spans.unquoted)

@@ -114,16 +114,14 @@ def sample_text(sample: bytes, guess: EncodingGuess) -> str:
 class TranscodingStream(_ReadOnly):
     """UTF-8 bytes from a stream in `encoding`; undecodable bytes become U+FFFD and their lines are noted.
 
-    `bad_lines` collects the 1-based line of each replaced byte run, lines ending in \\n or \\r\\n, and with `lone_cr`
-    in a lone \\r too (as Arrow reads them: Dialect.bare_cr); the reader drains it into the parse report. `lines` is
-    how many line breaks were passed so far.
+    `bad_lines` collects the 1-based line of each replaced byte run, lines ending as Arrow ends them: in \\n, \\r\\n
+    or a lone \\r; the reader drains it into the parse report. `lines` is how many line ends were passed so far;
+    `saw_cr` whether a \\r was (the reader then counts lone ones in its line numbers too).
     """
 
-    def __init__(
-        self, source: BinaryIO, guess: EncodingGuess, read_bytes: int = READ_BYTES, *, lone_cr: bool = False
-    ) -> None:
+    def __init__(self, source: BinaryIO, guess: EncodingGuess, read_bytes: int = READ_BYTES) -> None:
         self._source = source
-        self._lone_cr = lone_cr
+        self.saw_cr = False  # a \r has been passed: lone ones end lines (a file of \n lines may hold a stray one)
         self._after_cr = False  # the output so far ends in \r: a \n next completes that line end, no new one
         self._decode = decoder_for(guess.name)
         self._passthrough = guess.name in ("utf-8", "utf-8-sig")
@@ -153,23 +151,25 @@ class TranscodingStream(_ReadOnly):
         self._eof = final
         data = self._pending + raw if self._pending else raw
         # One compiled pass without the GIL (the reader runs beside the profiler's threads).
-        is_ascii, lines = _kernels.byte_facts(data, 10) if self._passthrough else (False, 0)
+        is_ascii, lines, crs = _kernels.byte_facts(data, 10, 13) if self._passthrough else (False, 0, 0)
         if is_ascii:  # ASCII is UTF-8: no decoding (4x quicker than validating)
             out, used = data, len(data)
         else:
             out, used = self._transcode(data, final)
-            lines = _kernels.byte_facts(out, 10)[1]
+            _, lines, crs = _kernels.byte_facts(out, 10, 13)
         self._pending = data[used:]
-        if self._lone_cr:
-            lines += self._lone_crs(out)
+        self.saw_cr |= crs > 0
+        if crs or self._after_cr:  # (a \r\n cut by the last read counts once)
+            lines += self._lone_crs(out, crs)
         self.lines += lines
         self._out = out
 
-    def _lone_crs(self, out: bytes) -> int:
-        """The lone \\r in `out`. A \\r ending the output before it was counted as one: a \\n next completes it."""
+    def _lone_crs(self, out: bytes, crs: int) -> int:
+        """The lone \\r among the `crs` in `out`. A \\r ending the output before it was counted as one: a \\n next
+        completes it."""
         if not out:
             return 0
-        count = out.count(b"\r") - out.count(b"\r\n") - (self._after_cr and out.startswith(b"\n"))
+        count = crs - (out.count(b"\r\n") if crs else 0) - (self._after_cr and out.startswith(b"\n"))
         self._after_cr = out.endswith(b"\r")
         return count
 
@@ -187,9 +187,9 @@ class TranscodingStream(_ReadOnly):
         line, counted = self.lines + 1, 0
         for offset in bad:
             line += text.count("\n", counted, offset)
-            if self._lone_cr:  # a U+FFFD stands at each offset: no \r\n spans one
-                line += text.count("\r", counted, offset) - text.count("\r\n", counted, offset)
-                line -= counted == 0 and self._after_cr and text.startswith("\n")
+            # Lone \r end lines too (a U+FFFD stands at each offset: no \r\n spans one).
+            line += text.count("\r", counted, offset) - text.count("\r\n", counted, offset)
+            line -= counted == 0 and self._after_cr and text.startswith("\n")
             counted = offset
             if not self.bad_lines or self.bad_lines[-1] != line:
                 self.bad_lines.append(line)

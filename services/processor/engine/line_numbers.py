@@ -22,7 +22,7 @@ class BlockLines:
     out); `blank_before`: the empty lines before the block; `skip`: lines at its start skipped as no rows (the
     header, lines above it), numbered even when empty; `records`: (first, last) lines of its records over several
     lines, whose empty lines are inside a field and numbered; `lone_cr`: a lone \\r ends a line too (a file whose
-    lines end in one: Dialect.bare_cr)."""
+    lines end in one, Dialect.bare_cr, or one where a \\r was read)."""
 
     block: bytes
     first: int
