@@ -4,6 +4,7 @@ number and appended, and the table gives way to the KLL sketch exactly when it w
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,3 +99,14 @@ def test_the_sketch_gets_each_number_as_often_as_counted(counts: list[int], heav
     exact_rank = np.cumsum(weights[order]) / weights.sum()  # share of the weight at or below each number
     got = np.array([acc.sketch.get_rank(v, inclusive=True) for v in values[order]])
     assert np.abs(got - exact_rank).max() <= 2 * acc.sketch.normalized_rank_error(False)  # as test_merge allows
+
+
+@pytest.mark.parametrize("exact_limit", [100, 2])  # the exact table's histogram, and the sketch's
+def test_a_column_spanning_more_than_the_largest_float_has_a_histogram(exact_limit: int) -> None:
+    """-1e308 to 1e308 is wider than any float: the bin edges were NaN and numpy's histogram raised (the profile
+    stopped with a stack trace). The edges are halved first, exactly for such numbers."""
+    acc = NumericAccumulator(exact_limit, 200, integer=False)
+    acc.update(np.array([-1e308, 1.0, 9e307, 1e308]), np.array([1, 2, 1, 1], dtype=np.int64))
+    edges, counts = acc.histogram(4)
+    assert edges == [-1e308, -5e307, 0.0, 5e307, 1e308]
+    assert counts == [1, 0, 2, 2]

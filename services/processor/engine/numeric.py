@@ -70,8 +70,9 @@ class NumericAccumulator:
             self.minimum = min(self.minimum, low)
             self.maximum = max(self.maximum, high)
             # Pairwise, as pandas sums. Not np.dot: OpenBLAS threads it, and its spinning threads make it 100x slower
-            # on a busy machine.
-            self.total += float(np.multiply(values, counts).sum())
+            # on a busy machine. Numbers near 1e308 may sum to inf or nan, as in pandas: no warning on stderr.
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.total += float(np.multiply(values, counts).sum())
         self._add_distribution(values, counts)
 
     def _add_distribution(self, values: np.ndarray, counts: np.ndarray) -> None:
@@ -179,7 +180,7 @@ class NumericAccumulator:
             bins = max(len(self.values), 1)
         if low == high:
             return [low, high], [self.finite_count]
-        edges = np.linspace(low, high, bins + 1)
+        edges = _edges(low, high, bins)
         if self.values is not None:
             counts, _ = np.histogram(self.values, bins=edges, weights=self.counts)
             return edges.tolist(), [int(c) for c in counts]
@@ -262,3 +263,11 @@ def _sort_runs(values: np.ndarray) -> np.ndarray:
     values[:whole].reshape(-1, _RUN).sort(axis=1)
     values[whole:].sort()
     return values
+
+
+def _edges(low: float, high: float, bins: int) -> np.ndarray:
+    """`bins + 1` equal-width edges from `low` to `high`, as numpy.linspace; halved first when the width overflows
+    (a column holding both -1e308 and 1e308), which is exact for such numbers."""
+    if np.isfinite(high - low):
+        return np.linspace(low, high, bins + 1)
+    return np.linspace(low / 2, high / 2, bins + 1) * 2
