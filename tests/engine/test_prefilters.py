@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -14,7 +16,7 @@ from services.processor.engine import _kernels, types
 from services.processor.engine.distinct import DistinctAccumulator, _most_counted, _to_feed
 from services.processor.engine.hashing import MISSING_HASH, group_strings, hash_strings, string_buffers, take_strings
 from services.processor.engine.numeric import _RUN, _sort_runs
-from services.processor.engine.text import PATTERNS, TextAccumulator
+from services.processor.engine.text import PATTERNS, TextAccumulator, pattern_matches
 
 PIECES = [
     *"0123456789",
@@ -151,8 +153,8 @@ def check(values: list[str]) -> None:
     untyped = np.ones(len(values), dtype=bool)
     acc = TextAccumulator()
     acc.update(trimmed, trimmed, counts, untyped)
-    for name, pattern in PATTERNS.items():
-        hit = types.bool_mask(pc.match_substring_regex(trimmed, pattern))
+    for name in PATTERNS:
+        hit = pattern_matches(trimmed, name)
         assert acc.patterns[name] == int(counts[hit].sum()), name
 
 
@@ -164,6 +166,37 @@ def test_examples_agree_with_regexes() -> None:
 @given(st.lists(VALUE.filter(bool), min_size=1, max_size=40))
 def test_generated_values_agree_with_regexes(values: list[str]) -> None:
     check(values)
+
+
+def _patterns(values: list[str]) -> dict[str, int]:
+    acc = TextAccumulator()
+    array = pa.array(values, pa.string())
+    acc.update(array, array, np.ones(len(values), np.int64), np.ones(len(values), bool))
+    return {name: count for name, count in acc.patterns.items() if count}
+
+
+def test_times_versions_and_codes_are_no_addresses_or_phone_numbers() -> None:
+    """A time of day matched the old IPv6 pattern, a version or a six-digit code the phone one: a column of them
+    was labelled ip_address or phone."""
+    assert _patterns(["08:30:00", "23:59", "12:00:00.5"]) == {}
+    assert _patterns(["1.2.3", "3.11.4", "12-34-56", "10.0.1"]) == {}
+    assert _patterns(["::1", "fe80::1ff:fe23:4567:890a", "2001:DB8:0:0:8:800:200C:417A", "1::"]) == {"ip_address": 4}
+    assert _patterns(["+1 (555) 123-4567", "555-123-4567", "+442071838750", "030 1234 5678"]) == {"phone": 4}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**128 - 1), st.lists(st.integers(0, 7), max_size=8), st.sampled_from(["c", "e", "u"]))
+def test_ipv6_addresses_are_those_pythons_ipaddress_reads(bits: int, zero: list[int], form: str) -> None:
+    for group in zero:  # runs of zero groups, which "::" stands for
+        bits &= ~(0xFFFF << (16 * group))
+    address = ipaddress.IPv6Address(bits)
+    text = {"c": address.compressed, "e": address.exploded, "u": address.compressed.upper()}[form]
+    assert _patterns([text]) == {"ip_address": 1}
+    for broken in (text + ":1", text.replace(":", ":::", 1), text + "g", text.rsplit(":", 1)[0]):
+        try:
+            ipaddress.IPv6Address(broken)
+        except ValueError:
+            assert "ip_address" not in _patterns([broken]), broken
 
 
 # Long pieces too: the check reads eight bytes at a time, whitespace inside a word of them must still count.

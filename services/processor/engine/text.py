@@ -19,14 +19,21 @@ import pyarrow.compute as pc
 from . import _kernels
 from .types import GROUPED_THOUSANDS, ByteView, bool_mask
 
+_HEX = "[0-9a-fA-F]{1,4}"
+# IPv6 in full or with one "::" standing for the zero groups (RE2 has no look-ahead: one branch per place of the
+# "::"); the same addresses as Python's ipaddress module. A time of day such as 08:30:00 is none.
+_IPV6 = (
+    rf"({_HEX}:){{7}}{_HEX}|({_HEX}:){{1,7}}:|({_HEX}:){{1,6}}:{_HEX}|({_HEX}:){{1,5}}(:{_HEX}){{1,2}}"
+    rf"|({_HEX}:){{1,4}}(:{_HEX}){{1,3}}|({_HEX}:){{1,3}}(:{_HEX}){{1,4}}|({_HEX}:){{1,2}}(:{_HEX}){{1,5}}"
+    rf"|{_HEX}:(:{_HEX}){{1,6}}|:((:{_HEX}){{1,7}}|:)"
+)
 PATTERNS: dict[str, str] = {
     "email": r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
     "url": r"^(?i:https?|ftp)://[^\s/$.?#][^\s]*$",
     "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-    "ip_address": (
-        r"^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$"
-        r"|^([0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}$"
-    ),
+    "ip_address": (r"^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$" + rf"|^({_IPV6})$"),
+    # Also 7 to 15 digits in all (PHONE_DIGITS; E.164 numbers have at most 15): a version 3.11.4 or a code
+    # 12-34-56 is none.
     "phone": r"^\+?\(?\d{1,4}\)?([\s.-]\(?\d{1,4}\)?){2,5}$|^\+\d{7,15}$",
     "numeric_text": (
         r"^[+-]?[$€£¥]?\s?\d{1,3}(,\d{3})+(\.\d+)?\s?%?$|^[+-]?[$€£¥]\s?\d+(\.\d+)?$|^[+-]?\d+([.,]\d+)?\s?%$"
@@ -41,6 +48,18 @@ PATTERNS: dict[str, str] = {
 # condition on bytes.
 _EMAIL_BIT = _kernels.PATTERN_BITS["email"]
 _FLAG_BITS = {name: bit for name, bit in _kernels.PATTERN_BITS.items() if name != "email"}
+
+
+PHONE_DIGITS = (7, 15)
+
+
+def pattern_matches(values: pa.Array, name: str) -> np.ndarray:
+    """Which `values` (trimmed text) match the pattern `name` (PATTERNS' regex, and for a phone its digit count)."""
+    matched = bool_mask(pc.match_substring_regex(values, PATTERNS[name]))
+    if name == "phone" and matched.any():
+        digits = pc.count_substring_regex(values, r"\d").to_numpy(zero_copy_only=False)
+        matched &= (digits >= PHONE_DIGITS[0]) & (digits <= PHONE_DIGITS[1])
+    return matched
 
 
 class TextAccumulator:
@@ -72,8 +91,8 @@ class TextAccumulator:
             for name, bit in _FLAG_BITS.items():
                 candidates = (flags & bit) != 0
                 if candidates.any():
-                    matched = pc.match_substring_regex(view.subset(candidates), PATTERNS[name])
-                    self.patterns[name] += int(weights[candidates][bool_mask(matched)].sum())
+                    matched = pattern_matches(view.subset(candidates), name)
+                    self.patterns[name] += int(weights[candidates][matched].sum())
 
     def merge(self, other: TextAccumulator) -> None:
         self.count += other.count
