@@ -205,3 +205,27 @@ def test_the_iso_share_of_a_date_column_counts_its_dates_only() -> None:
     assert (col.inferred_type, col.invalid) == ("date", 1)
     assert col.datetime is not None and col.datetime.iso_share == 0.0
     assert [a.code for a in column_alerts(col, ProfileConfig()) if a.code == "TYPE_DATE"] == ["TYPE_DATE"]
+
+
+def test_duplicates_counted_by_a_sketch_alert_only_beyond_its_error_and_say_so() -> None:
+    """Past `exact_duplicate_limit` distinct rows, duplicates are rows minus a sketch's distinct estimate: a table
+    of unique rows got a few dozen "exact duplicates" from the estimate's error alone, and a sketched count was
+    worded as an exact one."""
+    unique = pd.DataFrame({"a": np.arange(100_000) + 12_345, "b": np.arange(100_000) * 31 % 7})
+    profile = profile_dataframe(unique, ProfileConfig(exact_duplicate_limit=1000))
+    assert profile.duplicates_approximate
+    assert "DUPLICATES" not in {a.code for a in profile.alerts}
+
+    rng = np.random.default_rng(5)
+    repeated = pd.DataFrame({"a": rng.integers(0, 40_000, 50_000), "b": rng.integers(0, 2, 50_000)})
+    truth = int(repeated.duplicated().sum())
+    profile = profile_dataframe(repeated, ProfileConfig(exact_duplicate_limit=1000))
+    (alert,) = [a for a in profile.alerts if a.code == "DUPLICATES"]
+    assert alert.message.startswith(f"About {profile.duplicate_rows} rows")
+    assert "estimated from a sketch" in alert.message
+    at_least = int(alert.message.split("at least ")[1].split(")")[0])
+    assert at_least <= truth <= profile.duplicate_rows + (profile.duplicate_rows - at_least)
+
+    exact = profile_dataframe(repeated)  # under the default limit: counted exactly, worded so
+    (alert,) = [a for a in exact.alerts if a.code == "DUPLICATES"]
+    assert alert.message.startswith(f"{truth} rows (") and "exact duplicates" in alert.message

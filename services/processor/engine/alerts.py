@@ -17,7 +17,8 @@ Column alerts (thresholds in ProfileConfig):
   UNSUPPORTED      at least type_threshold of values are nested JSON-like text, profiled only as text
   TYPE_DATE        date/datetime column written (partly) in a non-ISO 8601 text layout
   MIXED_TYPES      typed column with invalid values, or a text column at least half of which fits one type
-Table alerts: EMPTY (a header and no rows), DUPLICATES (duplicate-row share > duplicates_alert), HIGH_CORRELATION
+Table alerts: EMPTY (a header and no rows), DUPLICATES (duplicate-row share > duplicates_alert; when the rows
+are too many to count exactly, the share certain beyond the sketch's error), HIGH_CORRELATION
 (|r| or V >= high_correlation), and from the ParseReport RAGGED_ROWS, UNTERMINATED_QUOTES, BAD_ENCODING,
 ENCODING_FALLBACK.
 """
@@ -160,22 +161,26 @@ def table_alerts(
     correlations: Sequence[Correlation],
     parse: ParseReport | None,
     config: ProfileConfig,
+    *,
+    duplicates_at_least: int | None = None,
 ) -> list[Alert]:
+    """`duplicates_at_least`: the duplicate rows for certain when `duplicate_rows` is a sketch's estimate (None:
+    counted exactly); the alert needs that many, so a sketch's error alone raises none."""
     out: list[Alert] = []
     if rows == 0:
         message = "The table has a header but no rows; check that the export or the query behind it is complete."
         out.append(Alert("EMPTY", "", "warning", message, 0))
     share = duplicate_rows / rows if rows else 0.0
-    if duplicate_rows and share > config.duplicates_alert:
-        out.append(
-            Alert(
-                "DUPLICATES",
-                "",
-                "warning",
-                f"{duplicate_rows} rows ({share:.1%}) are exact duplicates; deduplicate before analysis.",
-                duplicate_rows,
-            )
+    exact = duplicates_at_least is None
+    certain = duplicate_rows if duplicates_at_least is None else duplicates_at_least
+    if certain and certain / rows > config.duplicates_alert:
+        message = (
+            f"{duplicate_rows} rows ({share:.1%}) are exact duplicates; deduplicate before analysis."
+            if exact
+            else f"About {duplicate_rows} rows ({share:.1%}) are exact duplicates, estimated from a sketch of the "
+            f"row hashes (at least {certain}); deduplicate before analysis."
         )
+        out.append(Alert("DUPLICATES", "", "warning", message, duplicate_rows))
     for corr in correlations:
         if corr.method != "spearman" and abs(corr.value) >= config.high_correlation:
             out.append(

@@ -198,6 +198,11 @@ class TableProfiler:
     def duplicate_rows(self) -> int:
         return max(0, self.rows - self._settled().distinct_rows.count())
 
+    def duplicate_rows_at_least(self) -> int:
+        """Duplicate rows for certain: all of them when counted exactly, else what the sketch's upper bound on
+        distinct rows leaves (at three standard deviations)."""
+        return max(0, self.rows - self._settled().distinct_rows.count_bounds()[1])
+
     def finish(self, parse_report: ParseReport | None = None) -> TableProfile:
         self._settled()
         c = self.config
@@ -207,7 +212,8 @@ class TableProfiler:
         duplicates = self.duplicate_rows()
         # A table without rows gets one alert saying so, not one per column.
         alerts = [a for col in columns for a in column_alerts(col, c)] if self.rows else []
-        alerts += table_alerts(self.rows, duplicates, correlations, parse_report, c)
+        at_least = self.duplicate_rows_at_least() if self.duplicates_approximate else None
+        alerts += table_alerts(self.rows, duplicates, correlations, parse_report, c, duplicates_at_least=at_least)
         cells = self.rows * len(columns)
         missing = sum(col.missing for col in columns)
         return TableProfile(
