@@ -45,7 +45,7 @@ class PartStore:
         headers: Mapping[str, str],
     ) -> list[Row]:
         """Record the parts (once: a retried job keeps its plan and its DONE parts) and publish one
-        message per part for other processors. Only the job's lease holder may plan."""
+        message per part not DONE for other processors. Only the job's lease holder may plan."""
         with self._pool.connection() as conn, conn.transaction():
             job = conn.execute(
                 "SELECT * FROM jobs WHERE id = %s AND state = 'RUNNING' AND lease_owner = %s FOR UPDATE",
@@ -63,6 +63,12 @@ class PartStore:
                     "UPDATE jobs SET part_count = %s, parts_done = 0, dialect = %s WHERE id = %s",
                     (len(ranges), Jsonb(dict(dialect)), job["id"]),
                 )
+            # A retried job tries again the parts that failed on a defect (bad input fails the same way again).
+            conn.execute(
+                """UPDATE job_parts SET state = 'QUEUED', error_message = NULL, error_reason = NULL
+                    WHERE job_id = %s AND state = 'FAILED' AND error_reason = 'INTERNAL'""",
+                (job["id"],),
+            )
             parts = conn.execute("SELECT * FROM job_parts WHERE job_id = %s ORDER BY part", (job["id"],)).fetchall()
             for part in parts:
                 if part["state"] != "DONE":
@@ -161,15 +167,19 @@ class PartStore:
         self._on_change(job_id)
         return True
 
-    def give_back(self, job_id: str, part: int, *, worker: str, error: str = "", failed: bool = False) -> None:
-        """Shutdown or a transient error: QUEUED again (the coordinator takes it). Bad input: FAILED."""
+    def give_back(
+        self, job_id: str, part: int, *, worker: str, error: str = "", failed: bool = False, reason: str = ""
+    ) -> None:
+        """Shutdown or a transient error: QUEUED again (the coordinator takes it). Bad input or a defect: FAILED,
+        with the `reason` the job then fails with (NOT_A_TABLE, UPLOAD_MISSING, INTERNAL)."""
         with self._pool.connection() as conn:
             cur = conn.execute(
                 """
-                UPDATE job_parts SET state = %s, lease_owner = NULL, lease_expires_at = NULL, error_message = %s
+                UPDATE job_parts SET state = %s, lease_owner = NULL, lease_expires_at = NULL, error_message = %s,
+                       error_reason = %s
                  WHERE job_id = %s AND part = %s AND state = 'RUNNING' AND lease_owner = %s
                 """,
-                ("FAILED" if failed else "QUEUED", error or None, _uuid(job_id), part, worker),
+                ("FAILED" if failed else "QUEUED", error or None, reason or None, _uuid(job_id), part, worker),
             )
             if cur.rowcount == 1:
                 _announce(conn, job_id)

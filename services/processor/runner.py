@@ -57,6 +57,14 @@ class Outcome(enum.Enum):
     SKIPPED = "skipped"  # not claimable: finished, held by another worker, or not due
 
 
+def defect_message(error: Exception) -> str:
+    """What a job that failed on a defect tells its user: the error's type and first line, not a stack trace
+    (that goes to the processor's log and the job's trace)."""
+    text = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    what = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return f"the profiler failed unexpectedly ({what}); this is a defect, not a problem with the file"
+
+
 class _Stop(Exception):
     """Raised inside the read loop to abandon the job (lease lost or shutdown)."""
 
@@ -205,17 +213,25 @@ class JobRunner:
             log.info("job %s: failed, bad input: %s", job_id, error.message)
             return Outcome.FAILED
         except TransientJobError as error:
-            state = self._store.retry_or_fail(
-                job_id, worker=cfg.worker_id, reason=error.reason, message=error.message, policy=cfg.retry
-            )
-            log.warning("job %s: %s (%s) -> %s", job_id, error.reason, error.message, state)
-            return Outcome.RETRYING if state is not None and state.value == "RETRYING" else Outcome.FAILED
+            return self._retry_or_fail(job_id, error.reason, error.message)
+        except Exception as error:  # a defect (ours or a library's), not bad input: retried, then dead-lettered
+            log.exception("job %s: unexpected error", job_id)
+            trace.get_current_span().record_exception(error)
+            return self._retry_or_fail(job_id, "INTERNAL", defect_message(error))
         finally:
             keeper.stop()
             # Whatever ended this attempt (success, failure, a cancel seen as a lost lease), a finished job's
             # part states are no longer needed; a job that will be retried keeps them.
             self._sweeper.sweep_quietly(job_id)
             self._release_memory()
+
+    def _retry_or_fail(self, job_id: str, reason: str, message: str) -> Outcome:
+        cfg = self._config
+        state = self._store.retry_or_fail(
+            job_id, worker=cfg.worker_id, reason=reason, message=message, policy=cfg.retry
+        )
+        log.warning("job %s: %s (%s) -> %s", job_id, reason, message, state)
+        return Outcome.RETRYING if state is not None and state.value == "RETRYING" else Outcome.FAILED
 
     def _profile_job(self, job: Row, progress: _Progress, should_abandon: Callable[[], Outcome | None]) -> Profiled:
         """In one pass, or in parts by any processors when the file is large (see parts.py)."""
@@ -361,9 +377,12 @@ class JobRunner:
                 progress.bytes_done = sum(p["end_byte"] - p["start_byte"] for p in done)
                 progress.rows_done = sum(p["rows_read"] or 0 for p in done)
                 failed = [p for p in parts if p["state"] == "FAILED"]
-                if failed:
+                if failed:  # the job fails as its first failed part did
+                    reason = failed[0]["error_reason"] or "NOT_A_TABLE"
                     message = failed[0]["error_message"] or "a part of the file is not a table"
-                    raise JobInputError("NOT_A_TABLE", message)
+                    if reason == "INTERNAL":  # a defect: retried as the job is (the retry takes the part again)
+                        raise TransientJobError(reason, message)
+                    raise JobInputError(reason, message)
                 while next_part < len(parts) and parts[next_part]["state"] == "DONE":
                     cut_in_field = cut_in_field or (merged is not None and merged[1].open_quote_at_end)
                     merged = self._merge_part(job, parts[next_part], merged)
@@ -481,12 +500,20 @@ class JobRunner:
                 self._parts.give_back(job_id, part, worker=cfg.worker_id)
             return stopped.outcome
         except JobInputError as error:
-            self._parts.give_back(job_id, part, worker=cfg.worker_id, error=error.message, failed=True)
+            self._parts.give_back(
+                job_id, part, worker=cfg.worker_id, error=error.message, failed=True, reason=error.reason
+            )
             return Outcome.FAILED
         except TransientJobError as error:
             log.warning("job %s part %d: %s; given back", job_id, part, error.message)
             self._parts.give_back(job_id, part, worker=cfg.worker_id, error=error.message)
             return Outcome.RETRYING
+        except Exception as error:  # a defect: the part fails, and its job is retried or fails with it
+            log.exception("job %s part %d: unexpected error", job_id, part)
+            trace.get_current_span().record_exception(error)
+            message = defect_message(error)
+            self._parts.give_back(job_id, part, worker=cfg.worker_id, error=message, failed=True, reason="INTERNAL")
+            return Outcome.FAILED
         finally:
             keeper.stop()
 
