@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from psycopg import Connection
 from psycopg.types.json import Jsonb
@@ -21,6 +21,7 @@ from sluice.jobstate import RetryPolicy, State, after_transient_failure
 
 Row = dict[str, Any]
 OUTBOX_CHANNEL = "sluice_outbox"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,19 @@ class ProfileResult:
 def job_message(job: Row, *, attempt: int) -> dict[str, Any]:
     """The Kafka payload for a job: just enough to find the row; PostgreSQL holds the truth."""
     return {"job_id": str(job["id"]), "tenant": job["tenant_id"], "attempt": attempt}
+
+
+def without_nul(value: T) -> T:
+    """`value` with every NUL character in its text (keys too) replaced by U+FFFD, the mark the profiler gives
+    undecodable bytes: PostgreSQL's text and jsonb hold no NUL, and a file may (a value past the sniffed sample).
+    The JSON and HTML reports in object storage keep the file's text as it is."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list | tuple):
+        return type(value)(without_nul(v) for v in value)  # type: ignore[return-value]
+    return value
 
 
 class JobStore:
@@ -214,10 +228,10 @@ class JobStore:
                     profile.column_count,
                     profile.missing_cells,
                     profile.size_bytes,
-                    profile.delimiter,
+                    without_nul(profile.delimiter),
                     profile.report_key,
                     profile.duration_seconds,
-                    Jsonb(dict(profile.detail)),
+                    Jsonb(without_nul(dict(profile.detail))),
                     profile.html_report_key,
                     profile.part_count,
                 ),
@@ -234,16 +248,16 @@ class JobStore:
                         (
                             row["id"],
                             c.position,
-                            c.name,
+                            without_nul(c.name),
                             c.inferred_type,
                             c.count,
                             c.missing,
                             c.distinct,
                             c.distinct_approximate,
-                            c.min_value,
-                            c.max_value,
+                            without_nul(c.min_value),
+                            without_nul(c.max_value),
                             c.mean,
-                            Jsonb(dict(c.detail)),
+                            Jsonb(without_nul(dict(c.detail))),
                         )
                         for c in profile.columns
                     ],

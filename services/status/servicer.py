@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any, TypeVar
 
 import grpc
 
@@ -18,6 +19,8 @@ from sluice.errors import FailedPrecondition, InvalidArgument, NotFound
 from sluice.jobstate import State
 from sluice.jobstore import JobStore
 from sluice.v1 import job_pb2, profile_pb2, status_service_pb2, status_service_pb2_grpc
+
+T = TypeVar("T")
 
 TERMINAL_PROTO = {convert.state_to_proto(s.value) for s in State if s.terminal}
 
@@ -39,14 +42,27 @@ def _encode_token(payload: dict[str, object]) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
 
 
-def _decode_token(token: str, *, kind: str) -> dict[str, object]:
+def _decode_token(token: str, *, kind: str, read: Callable[[dict[str, Any]], T]) -> T:
+    """`read` applied to the token's fields: a token this method did not return (garbage, another method's, or
+    one whose fields were edited) is INVALID_ARGUMENT, not an error from deeper down."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if payload.get("k") != kind:
+        if not isinstance(payload, dict) or payload.get("k") != kind:
             raise ValueError
-        return dict(payload)
-    except (ValueError, TypeError):
+        return read(payload)
+    except (ValueError, TypeError, KeyError):
         raise InvalidArgument("page_token is not one this method returned", field="page_token") from None
+
+
+def _jobs_position(token: dict[str, Any]) -> tuple[datetime, str]:
+    return datetime.fromisoformat(str(token["t"])), str(uuid.UUID(str(token["id"])))
+
+
+def _columns_position(token: dict[str, Any]) -> tuple[str, int]:
+    offset = int(str(token["o"]))
+    if offset < 0:
+        raise ValueError
+    return str(token["job"]), offset
 
 
 class StatusServicer(status_service_pb2_grpc.StatusServiceServicer):
@@ -92,8 +108,7 @@ class StatusServicer(status_service_pb2_grpc.StatusServiceServicer):
             states.append(State(convert.state_from_proto(value)))
         after = None
         if request.page_token:
-            token = _decode_token(request.page_token, kind="jobs")
-            after = (datetime.fromisoformat(str(token["t"])), str(token["id"]))
+            after = _decode_token(request.page_token, kind="jobs", read=_jobs_position)
         rows = self._store.list_jobs(tenant=tenant, states=states, limit=size + 1, after=after)
         response = status_service_pb2.ListJobsResponse(jobs=[convert.job_to_proto(r) for r in rows[:size]])
         if len(rows) > size:
@@ -158,10 +173,9 @@ class StatusServicer(status_service_pb2_grpc.StatusServiceServicer):
         size = _page_size(request.page_size, 100, 1000)
         offset = 0
         if request.page_token:
-            token = _decode_token(request.page_token, kind="columns")
-            if token.get("job") != job.id:
+            token_job, offset = _decode_token(request.page_token, kind="columns", read=_columns_position)
+            if token_job != job.id:
                 raise InvalidArgument("page_token belongs to another job", field="page_token")
-            offset = int(str(token["o"]))
         if self._store.profile(job.id) is None:
             raise FailedPrecondition(f"job {job.id} has no profile yet", reason="PROFILE_NOT_READY")
         rows, total = self._store.columns(job.id, offset=offset, limit=size)

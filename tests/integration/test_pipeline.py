@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -351,6 +352,18 @@ def test_ragged_rows_are_counted_and_reported_not_fatal(client: SluiceClient, cs
     assert profile.quality.parse_health < 1.0
 
 
+def test_a_nul_character_in_a_value_is_stored_and_served_as_a_replacement_mark(client: SluiceClient, csv_file):
+    """PostgreSQL holds no NUL in text or jsonb: a value with one (past the sample the sniff looks at for binary
+    data) made storing the profile fail. The served profile shows U+FFFD in its place, as for undecodable
+    bytes."""
+    rows = "".join(f"{i},x{i % 5}\n" for i in range(20_000))  # ~170 KB before the NUL
+    job = client.upload(csv_file(f"id,name\n{rows}20000,y\x00z\n20001,y\x00z\n", name="nul.csv")).job
+    done = client.wait(job.id, timeout=60)
+    assert done.state == STATE.Value("JOB_STATE_SUCCEEDED"), done.error.message
+    name = {c.name: c for c in client.list_columns(job.id)}["name"]
+    assert ("y\ufffdz", 2) in [(t.value, t.count) for t in name.top_values]
+
+
 def test_another_tenants_job_is_not_found(client: SluiceClient, other_client: SluiceClient, csv_file):
     job = client.upload(csv_file("a\n1\n")).job
     for call in (other_client.get_job, other_client.get_profile, other_client.cancel):
@@ -427,6 +440,34 @@ def test_status_errors_are_statuses_not_stack_traces(client: SluiceClient):
     with pytest.raises(grpc.RpcError) as raised:
         client.list_jobs(page_token="garbage")
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def _token(fields: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
+
+
+def test_a_page_token_with_edited_fields_is_an_invalid_argument(client: SluiceClient, csv_file):
+    """A token is opaque, but it is base64 JSON a caller can edit: fields of the wrong kind or range were read
+    past the check and came back as INTERNAL (a negative offset reached SQL)."""
+    job = client.upload(csv_file("a,b\n1,2\n", name="t.csv")).job
+    assert client.wait(job.id, timeout=60).state == STATE.Value("JOB_STATE_SUCCEEDED")
+    for fields in (
+        {"k": "columns", "job": job.id, "o": -5},
+        {"k": "columns", "job": job.id, "o": "x"},
+        {"k": "columns", "job": job.id},
+        ["columns"],
+    ):
+        with pytest.raises(grpc.RpcError) as raised:
+            client.status.ListColumnProfiles(
+                status_service_pb2.ListColumnProfilesRequest(job_id=job.id, page_token=_token(fields)),  # type: ignore[arg-type]
+                metadata=client._metadata,
+            )
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT, fields
+        assert _details(raised.value)[1] == ["page_token"]
+    for fields in ({"k": "jobs", "t": "yesterday", "id": job.id}, {"k": "jobs", "t": "2026-01-01T00:00:00", "id": "1"}):
+        with pytest.raises(grpc.RpcError) as raised:
+            client.list_jobs(page_token=_token(fields))
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT, fields
 
 
 def _csv_bytes(rows: int) -> bytes:
