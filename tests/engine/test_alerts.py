@@ -229,3 +229,22 @@ def test_duplicates_counted_by_a_sketch_alert_only_beyond_its_error_and_say_so()
     exact = profile_dataframe(repeated)  # under the default limit: counted exactly, worded so
     (alert,) = [a for a in exact.alerts if a.code == "DUPLICATES"]
     assert alert.message.startswith(f"{truth} rows (") and "exact duplicates" in alert.message
+
+
+def _numbers_with_junk(junk: int) -> pd.DataFrame:
+    return pd.DataFrame({"v": [str(i) for i in range(100 - junk)] + [f"oops{i}" for i in range(junk)]})
+
+
+def test_a_text_column_mostly_of_one_type_counts_the_rest_invalid_with_examples() -> None:
+    """94 integers and 6 words make a text column (a type needs 95%): its 6 words were valid text, so the
+    quality score went up as a column got dirtier (4 words: integer, 4 invalid, validity 0.96; 6: 1.0), and
+    MIXED_TYPES showed no example of them."""
+    profile = profile_dataframe(_numbers_with_junk(6))
+    (col,) = profile.column_profiles
+    assert col.inferred_type == "text"
+    assert (col.invalid, col.invalid_examples[:2]) == (6, ("oops0", "oops1"))
+    (alert,) = [a for a in profile.alerts if a.code == "MIXED_TYPES"]
+    assert "94.0% of 'v' is integer" in alert.message and "'oops0'" in alert.message
+    validities = [profile_dataframe(_numbers_with_junk(k)).quality.validity for k in (0, 4, 6, 30, 49)]
+    assert validities == [1.0, 0.96, 0.94, 0.70, 0.51]  # falls as the junk grows, across the 95% line
+    assert profile_dataframe(_numbers_with_junk(51)).column_profiles[0].invalid == 0  # words mostly: plain text

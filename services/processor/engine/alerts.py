@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from .config import ProfileConfig
 from .model import Alert, ColumnProfile, Correlation
 from .parse_report import ParseReport
-from .types import TYPE_ORDER
+from .types import MOSTLY, TYPE_ORDER
 
 
 def column_alerts(col: ColumnProfile, config: ProfileConfig) -> list[Alert]:
@@ -145,11 +145,13 @@ def column_alerts(col: ColumnProfile, config: ProfileConfig) -> list[Alert]:
     elif col.inferred_type in ("categorical", "text") and present:
         best = max(TYPE_ORDER, key=lambda t: col.type_counts[t])
         share = col.type_counts[best] / present
-        if share >= 0.5:
+        if share >= MOSTLY:
+            examples = ", ".join(repr(e) for e in col.invalid_examples)
             add(
                 "MIXED_TYPES",
                 "warning",
-                f"{share:.1%} of '{name}' is {best} but the rest is not; clean the other values to type it.",
+                f"{share:.1%} of '{name}' is {best} but the rest is not (e.g. {examples}); clean the other values "
+                "to type it.",
                 share,
             )
     return out

@@ -1,7 +1,8 @@
 """Quality score, 0-100: a weighted mean of four components, each between 0 and 1.
 
   completeness = 1 - missing cells / (rows x columns)
-  validity     = 1 - invalid values / present values       (values not fitting their column's inferred type)
+  validity     = 1 - invalid values / present values       (values not fitting their column's inferred type, or
+                                                           for a text column mostly of one type, that type)
   uniqueness   = 1 - duplicate rows / rows
   parse_health = (1 - min(1, problem rows / rows)) x (0.9 if the encoding fell back else 1)
                                                            (problem rows: ragged, unterminated quote, bad bytes)

@@ -42,6 +42,9 @@ OTHER_DATES: list[tuple[str, str]] = [
 ]
 
 TYPE_ORDER = ("boolean", "integer", "float", "date", "datetime")
+# A text column at least this share of whose present values fit one type is of mixed types (MIXED_TYPES): the
+# others are counted invalid, with examples, as in a typed column.
+MOSTLY = 0.5
 
 # A number written with a decimal comma, or with dots or spaces (plain, no-break or narrow no-break, as French
 # and Nordic exports write them) between groups of three digits (thousands), or both.
