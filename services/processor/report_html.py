@@ -276,7 +276,10 @@ def _parse(parse: Mapping[str, Any] | None) -> str:
         pairs.insert(4, ("Lines above the table (skipped)", _num(parse.get("preamble_lines"))))
     if parse.get("member"):
         pairs.insert(1, ("Archive member", _e(parse.get("member"))))
-    problems = sum(int(parse.get(k) or 0) for k in ("ragged_rows", "unterminated_quotes", "bad_encoding_rows"))
+    if parse.get("invalid_records"):  # JSON Lines lines holding no object
+        pairs.append(("Lines left out (no JSON object)", _num(parse.get("invalid_records"))))
+    kinds = ("ragged_rows", "unterminated_quotes", "bad_encoding_rows", "invalid_records")
+    problems = sum(int(parse.get(k) or 0) for k in kinds)
     issues = parse.get("issues") or []
     title = "Parse problems" if problems or issues else "Parsing"
     out = f'<h2 id="parse">{title}</h2>{_kv(pairs)}'

@@ -104,7 +104,7 @@ class Correlation(_message.Message):
     def __init__(self, method: _Optional[str] = ..., column_a: _Optional[str] = ..., column_b: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
 
 class ParseSummary(_message.Message):
-    __slots__ = ("format", "compression", "encoding", "encoding_fallback", "delimiter", "quotechar", "has_header", "rows_read", "ragged_rows", "unterminated_quotes", "bad_encoding_rows", "issues", "splittable", "lines_read", "member", "decimal", "preamble_lines")
+    __slots__ = ("format", "compression", "encoding", "encoding_fallback", "delimiter", "quotechar", "has_header", "rows_read", "ragged_rows", "unterminated_quotes", "bad_encoding_rows", "issues", "splittable", "lines_read", "member", "decimal", "preamble_lines", "invalid_records")
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     COMPRESSION_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
@@ -122,6 +122,7 @@ class ParseSummary(_message.Message):
     MEMBER_FIELD_NUMBER: _ClassVar[int]
     DECIMAL_FIELD_NUMBER: _ClassVar[int]
     PREAMBLE_LINES_FIELD_NUMBER: _ClassVar[int]
+    INVALID_RECORDS_FIELD_NUMBER: _ClassVar[int]
     format: str
     compression: str
     encoding: str
@@ -139,7 +140,8 @@ class ParseSummary(_message.Message):
     member: str
     decimal: str
     preamble_lines: int
-    def __init__(self, format: _Optional[str] = ..., compression: _Optional[str] = ..., encoding: _Optional[str] = ..., encoding_fallback: _Optional[bool] = ..., delimiter: _Optional[str] = ..., quotechar: _Optional[str] = ..., has_header: _Optional[bool] = ..., rows_read: _Optional[int] = ..., ragged_rows: _Optional[int] = ..., unterminated_quotes: _Optional[int] = ..., bad_encoding_rows: _Optional[int] = ..., issues: _Optional[_Iterable[_Union[ParseIssue, _Mapping]]] = ..., splittable: _Optional[bool] = ..., lines_read: _Optional[int] = ..., member: _Optional[str] = ..., decimal: _Optional[str] = ..., preamble_lines: _Optional[int] = ...) -> None: ...
+    invalid_records: int
+    def __init__(self, format: _Optional[str] = ..., compression: _Optional[str] = ..., encoding: _Optional[str] = ..., encoding_fallback: _Optional[bool] = ..., delimiter: _Optional[str] = ..., quotechar: _Optional[str] = ..., has_header: _Optional[bool] = ..., rows_read: _Optional[int] = ..., ragged_rows: _Optional[int] = ..., unterminated_quotes: _Optional[int] = ..., bad_encoding_rows: _Optional[int] = ..., issues: _Optional[_Iterable[_Union[ParseIssue, _Mapping]]] = ..., splittable: _Optional[bool] = ..., lines_read: _Optional[int] = ..., member: _Optional[str] = ..., decimal: _Optional[str] = ..., preamble_lines: _Optional[int] = ..., invalid_records: _Optional[int] = ...) -> None: ...
 
 class ParseIssue(_message.Message):
     __slots__ = ("kind", "line", "detail")

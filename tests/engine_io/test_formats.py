@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from reader_helpers import read_bytes, rows
 
-from services.processor.engine import TableProfiler
+from services.processor.engine import TableProfiler, profile_dataframe
 from services.processor.engine.reading import ReadOptions, open_table
 
 PEOPLE = "name,age,city\nAda,36,London\nLinus,54,Helsinki\n"
@@ -156,11 +156,18 @@ def test_jsonl_nested_null_and_late_keys() -> None:
     ]
 
 
-def test_jsonl_bad_lines_are_counted() -> None:
+def test_jsonl_lines_holding_no_object_are_counted_as_left_out() -> None:
+    """Such lines are no rows at all: they were counted as ragged rows ("padded or cut; check the delimiter"),
+    and, left out of the rows they were divided by, half the lines bad gave a parse health of 0."""
     frame, reader = read_bytes(b'{"a": 1}\nnot json\n[1, 2]\n\n{"a": 2}\n')
     assert rows(frame) == [["1"], ["2"]]
-    assert reader.report.ragged_rows == 2
-    assert [i.line for i in reader.report.issues] == [2, 3]
+    assert (reader.report.invalid_records, reader.report.ragged_rows) == (2, 0)
+    assert [(i.kind, i.line) for i in reader.report.issues] == [("invalid_record", 2), ("invalid_record", 3)]
+    profile = profile_dataframe(frame, parse_report=reader.report)
+    assert profile.quality.parse_health == 0.5  # 2 of the 4 records
+    (alert,) = [a for a in profile.alerts if a.code == "INVALID_RECORDS"]
+    assert alert.message.startswith("2 lines hold no JSON object and were left out")
+    assert "RAGGED_ROWS" not in {a.code for a in profile.alerts}
 
 
 def test_parquet_values_become_text_and_nulls_stay_null(tmp_path: Path) -> None:

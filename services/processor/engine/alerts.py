@@ -20,7 +20,7 @@ Column alerts (thresholds in ProfileConfig):
 Table alerts: EMPTY (a header and no rows), DUPLICATES (duplicate-row share > duplicates_alert; when the rows
 are too many to count exactly, the share certain beyond the sketch's error), HIGH_CORRELATION
 (|r| or V >= high_correlation), and from the ParseReport RAGGED_ROWS, UNTERMINATED_QUOTES, BAD_ENCODING,
-ENCODING_FALLBACK.
+INVALID_RECORDS (JSON Lines lines holding no object, left out), ENCODING_FALLBACK.
 """
 
 from __future__ import annotations
@@ -226,6 +226,17 @@ def table_alerts(
                     f"{parse.bad_encoding_rows} rows held bytes invalid in {parse.encoding} (replaced); "
                     "re-export the file as UTF-8.",
                     parse.bad_encoding_rows,
+                )
+            )
+        if parse.invalid_records:
+            out.append(
+                Alert(
+                    "INVALID_RECORDS",
+                    "",
+                    "error",
+                    f"{parse.invalid_records} lines hold no JSON object and were left out of the table; fix or "
+                    "remove them (the first are listed with their line numbers).",
+                    parse.invalid_records,
                 )
             )
         if parse.encoding_fallback:

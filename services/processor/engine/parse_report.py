@@ -38,6 +38,7 @@ class ParseReport:
     ragged_rows: int = 0  # rows with more or fewer fields than the header (padded or truncated)
     unterminated_quotes: int = 0
     bad_encoding_rows: int = 0  # rows holding bytes undecodable in `encoding` (replaced)
+    invalid_records: int = 0  # records left out: JSON Lines lines holding no JSON object
     issues: list[ParseIssue] = field(default_factory=list)  # the first MAX_ISSUES problems
     # False when quoted fields hold line breaks, in the sample or further on (byte-range parts would cut them).
     splittable: bool = True
@@ -51,7 +52,12 @@ class ParseReport:
 
     @property
     def problem_rows(self) -> int:
-        return self.ragged_rows + self.unterminated_quotes + self.bad_encoding_rows
+        return self.ragged_rows + self.unterminated_quotes + self.bad_encoding_rows + self.invalid_records
+
+    @property
+    def records(self) -> int:
+        """The records the file holds: the rows read and those left out."""
+        return self.rows_read + self.invalid_records
 
     def add_issue(self, kind: str, line: int, detail: str) -> None:
         """Count a problem and keep it if fewer than MAX_ISSUES are kept."""
@@ -61,6 +67,8 @@ class ParseReport:
             self.unterminated_quotes += 1
         elif kind == "bad_encoding":
             self.bad_encoding_rows += 1
+        elif kind == "invalid_record":
+            self.invalid_records += 1
         else:
             raise ValueError(f"unknown parse issue kind {kind!r}")
         if len(self.issues) < MAX_ISSUES:
@@ -73,6 +81,7 @@ class ParseReport:
         self.ragged_rows += later.ragged_rows
         self.unterminated_quotes += later.unterminated_quotes
         self.bad_encoding_rows += later.bad_encoding_rows
+        self.invalid_records += later.invalid_records
         self.encoding_fallback = self.encoding_fallback or later.encoding_fallback
         self.splittable = self.splittable and later.splittable
         self.open_quote_at_end = later.open_quote_at_end
@@ -94,6 +103,7 @@ class ParseReport:
             "ragged_rows": self.ragged_rows,
             "unterminated_quotes": self.unterminated_quotes,
             "bad_encoding_rows": self.bad_encoding_rows,
+            "invalid_records": self.invalid_records,
             "issues": [vars(i) for i in self.issues],
             "splittable": self.splittable,
             "lines_read": self.lines_read,

@@ -4,8 +4,9 @@
   validity     = 1 - invalid values / present values       (values not fitting their column's inferred type, or
                                                            for a text column mostly of one type, that type)
   uniqueness   = 1 - duplicate rows / rows
-  parse_health = (1 - min(1, problem rows / rows)) x (0.9 if the encoding fell back else 1)
-                                                           (problem rows: ragged, unterminated quote, bad bytes)
+  parse_health = (1 - min(1, problem rows / records)) x (0.9 if the encoding fell back else 1)
+                                                           (problem rows: ragged, unterminated quote, bad bytes,
+                                                           records left out; records: rows and those left out)
   score        = 100 x sum(weight_i x component_i) / sum(weight_i), rounded to 2 decimals
 
 An empty table scores 100 on every component. Weights are ProfileConfig.weight_*.
@@ -36,8 +37,8 @@ def quality_score(
     uniqueness = 1.0 - duplicate_rows / rows if rows else 1.0
     parse_health = 1.0
     if parse is not None:
-        if rows:
-            parse_health = 1.0 - min(1.0, parse.problem_rows / rows)
+        if parse.records:  # the rows read and the records left out (a JSON Lines line holding no object)
+            parse_health = 1.0 - min(1.0, parse.problem_rows / parse.records)
         if parse.encoding_fallback:
             parse_health *= 0.9
     weights = {

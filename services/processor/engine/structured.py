@@ -109,10 +109,11 @@ class JsonLinesChunks:
         try:
             value = _parse_line(line)
         except ValueError as error:
-            self._report.add_issue("ragged_row", number, f"not valid JSON ({error.args[0][:60]}): {line[:80]}")
+            self._report.add_issue("invalid_record", number, f"not valid JSON ({error.args[0][:60]}): {line[:80]}")
             return None
         if not isinstance(value, dict):
-            self._report.add_issue("ragged_row", number, f"a JSON {type(value).__name__}, not an object: {line[:80]}")
+            kind = type(value).__name__
+            self._report.add_issue("invalid_record", number, f"a JSON {kind}, not an object: {line[:80]}")
             return None
         for key in value:
             if key not in self._known:
