@@ -42,6 +42,14 @@ def _print_json(document: object) -> None:
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
+def _progress(job: job_pb2.Job) -> str:
+    """The share of bytes done and the rows, and for a file profiled in parts the parts done."""
+    progress = job.progress
+    done = progress.bytes_done / progress.bytes_total * 100 if progress.bytes_total else 0
+    parts = f"  parts {progress.parts_done}/{progress.parts_total}" if progress.parts_total > 1 else ""
+    return f"{done:5.1f}%  {progress.rows_done:,} rows{parts}"
+
+
 def _describe_job(job: job_pb2.Job) -> str:
     lines = [
         f"job        {job.id}",
@@ -49,8 +57,7 @@ def _describe_job(job: job_pb2.Job) -> str:
         f"file       {job.file_name}  {job.size_bytes:,} bytes  {job.media_type}",
     ]
     if job.progress.bytes_total and job.state == job_pb2.JOB_STATE_RUNNING:
-        share = 100 * job.progress.bytes_done / job.progress.bytes_total
-        lines.append(f"progress   {share:5.1f}%  {job.progress.rows_done:,} rows")
+        lines.append(f"progress   {_progress(job)}")
     if job.HasField("error"):
         lines.append(f"error      {job.error.reason}: {job.error.message}")
     for event in job.events:
@@ -135,11 +142,7 @@ def _follow(client: SluiceClient, job_id: str, *, quiet: bool) -> job_pb2.Job:
     job = None
     for job in client.watch(job_id):
         if not quiet:
-            done = job.progress.bytes_done / job.progress.bytes_total * 100 if job.progress.bytes_total else 0
-            print(
-                f"  {state_name(job.state):<9} attempt {job.attempt}  {done:5.1f}%  {job.progress.rows_done:,} rows",
-                file=sys.stderr,
-            )
+            print(f"  {state_name(job.state):<9} attempt {job.attempt}  {_progress(job)}", file=sys.stderr)
     assert job is not None
     return job
 
@@ -157,8 +160,7 @@ def cmd_watch(client: SluiceClient, args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.write(json.dumps(to_dict(job)) + "\n")  # one document per line (NDJSON)
         else:
-            done = job.progress.bytes_done / job.progress.bytes_total * 100 if job.progress.bytes_total else 0
-            print(f"{state_name(job.state):<9} attempt {job.attempt}  {done:5.1f}%  {job.progress.rows_done:,} rows")
+            print(f"{state_name(job.state):<9} attempt {job.attempt}  {_progress(job)}")
         sys.stdout.flush()
     return 0 if final is not None and final.state == job_pb2.JOB_STATE_SUCCEEDED else EXIT_FAILED_JOB
 

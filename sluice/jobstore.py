@@ -185,12 +185,14 @@ class JobStore:
         return row
 
     def renew(self, job_id: str, *, worker: str, lease_seconds: float, bytes_done: int, rows_done: int) -> bool:
-        """Extend the lease and record progress; False when the lease is no longer ours."""
+        """Extend the lease and record progress, which never goes back within an attempt (a job in parts: the
+        parts other processors finish count at once, the coordinator's figure only between its own parts);
+        False when the lease is no longer ours."""
         with self._pool.connection() as conn, conn.transaction():
             cur = conn.execute(
                 """
                 UPDATE jobs SET lease_expires_at = now() + make_interval(secs => %s),
-                       bytes_done = %s, rows_done = %s, updated_at = now()
+                       bytes_done = greatest(bytes_done, %s), rows_done = greatest(rows_done, %s), updated_at = now()
                  WHERE id = %s AND state = 'RUNNING' AND lease_owner = %s
                 """,
                 (lease_seconds, bytes_done, rows_done, _uuid(job_id), worker),

@@ -134,3 +134,15 @@ def test_profile_exports_the_column_table_as_csv_and_the_report_as_html(run_cli,
 
     human = run_cli("profile", job["id"])
     assert "quality" in human.stdout and "MISSING" in human.stdout  # a third of `score` is missing
+
+
+def test_progress_of_a_job_in_parts_counts_its_parts() -> None:
+    from sluice.cli import _progress
+    from sluice.v1 import job_pb2
+
+    whole = job_pb2.Job(progress=job_pb2.JobProgress(bytes_done=50, bytes_total=200, rows_done=1234))
+    assert _progress(whole) == " 25.0%  1,234 rows"
+    parts = job_pb2.Job(
+        progress=job_pb2.JobProgress(bytes_done=150, bytes_total=200, rows_done=9, parts_done=3, parts_total=4)
+    )
+    assert _progress(parts) == " 75.0%  9 rows  parts 3/4"

@@ -486,3 +486,28 @@ def test_a_coordinator_is_woken_as_soon_as_a_part_of_its_job_changes(pool, s3, a
         assert watch.wait(0.3) is False
         assert time.monotonic() - started >= 0.3  # slept, so the coordinator's loop does not spin
     assert "not listening for part changes" in caplog.text
+
+
+def test_progress_never_goes_back_while_the_coordinator_works_on_its_own_part(
+    pool, s3, api_key, tenant, tmp_path: Path
+):
+    """The coordinator renews its job's lease with its own figure, the parts done when it last looked; parts
+    other processors finish in the meantime count at once. Its renewals overwrote them: a job 3 parts of 4 done
+    went back to 0% until the coordinator's own part was done."""
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=20_000)
+    assert count >= 4
+    helper, _ = _runner(pool, s3, policy)
+    for part in (1, 2):
+        assert helper.run_part(job_id, part, shutting_down=lambda: False, take_more=lambda: False) is Outcome.SUCCEEDED
+    store = JobStore(pool=pool, topics=Topics(jobs="unused", dlq="unused"))
+    before = store.get(job_id)
+    assert before is not None and before["parts_done"] == 2 and before["bytes_done"] > 0
+    # The coordinator, busy with part 0 since before they finished, renews with its figure: nothing done.
+    assert store.renew(job_id, worker="coordinator-elsewhere", lease_seconds=30, bytes_done=0, rows_done=0)
+    after = store.get(job_id)
+    assert after is not None
+    assert (after["bytes_done"], after["rows_done"], after["parts_done"]) == (
+        before["bytes_done"],
+        before["rows_done"],
+        2,
+    )
