@@ -362,16 +362,26 @@ class JobRunner:
         merged: tuple[TableProfiler, ParseReport] | None = None
         next_part = 0  # parts before this one are merged
         cut_in_field = False  # a part ended inside a quoted field: the cut after it may split a record
+        claim_after = 0.0  # after a part of ours failed on storage: no claim before this (monotonic time)
         with self._parts.watch(job_id) as watch:  # listening before the first look at the parts
             while True:
                 abandon = should_abandon()
                 if abandon is not None:
                     raise _Stop(abandon)
-                row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
+                row = None
+                if time.monotonic() >= claim_after:
+                    row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
                 if row is not None:
                     outcome = self._work_part(row, shutting_down=lambda: should_abandon() is not None)
-                    if outcome is Outcome.RETRYING:  # storage failing: retry the job with backoff, not spin
-                        raise TransientJobError("STORAGE_UNAVAILABLE", "a part of the file could not be read or stored")
+                    if outcome is Outcome.RETRYING:
+                        # Storage failed on our part, which is queued again: the job goes on (a job retry would
+                        # drop the parts other processors are working on) and the part is tried again after a
+                        # backoff, by us or another, until it has had the job's attempts.
+                        if row["attempts"] >= job["max_attempts"]:
+                            message = f"part {row['part']} could not be read or stored in {row['attempts']} tries"
+                            raise TransientJobError("STORAGE_UNAVAILABLE", message)
+                        claim_after = time.monotonic() + cfg.retry.delay(row["attempts"])
+                        row = None
                 parts = self._parts.parts(job_id)
                 done = [p for p in parts if p["state"] == "DONE"]
                 progress.bytes_done = sum(p["end_byte"] - p["start_byte"] for p in done)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from psycopg.types.json import Jsonb
@@ -511,3 +512,43 @@ def test_progress_never_goes_back_while_the_coordinator_works_on_its_own_part(
         before["rows_done"],
         2,
     )
+
+
+class _OnePutFails:
+    """The S3 client, but the first PUT of a part's state fails as an unreachable endpoint would: a hiccup at one
+    moment of one call, a fault we cannot cause for real with the S3 server up for everything else."""
+
+    def __init__(self, s3: object) -> None:
+        self._s3 = s3
+        self.failed = 0
+
+    def put_object(self, **kwargs: object) -> object:
+        if str(kwargs["Key"]).startswith("parts/") and not self.failed:
+            self.failed += 1
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+        return self._s3.put_object(**kwargs)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._s3, name)
+
+
+def test_a_storage_hiccup_on_the_coordinators_part_retries_that_part_not_the_job(
+    pool, s3, api_key, tenant, tmp_path: Path
+):
+    """Before, it retried the whole job: RETRYING with backoff, an attempt spent, and the parts other processors
+    were working on dropped (their renewals need a RUNNING job). Now the part is queued again and taken after a
+    backoff; the job goes on in the same attempt."""
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
+    with pool.connection() as conn:  # its coordinator is gone: the job is taken over
+        conn.execute(
+            "UPDATE jobs SET state = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL WHERE id = %s", (job_id,)
+        )
+    flaky = _OnePutFails(s3)
+    coordinator, _ = _runner(pool, flaky, policy, worker_id="coordinator-under-test")
+    assert coordinator.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED
+    assert flaky.failed == 1
+    with pool.connection() as conn:
+        job = conn.execute("SELECT state, attempt FROM jobs WHERE id = %s", (job_id,)).fetchone()
+        attempts = conn.execute("SELECT attempts FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)).fetchall()
+    assert (job["state"], job["attempt"]) == ("SUCCEEDED", 2)  # the takeover's attempt, the first was elsewhere
+    assert [a["attempts"] for a in attempts] == [2] + [1] * (count - 1)  # the first part, tried twice
