@@ -248,3 +248,19 @@ def test_a_text_column_mostly_of_one_type_counts_the_rest_invalid_with_examples(
     validities = [profile_dataframe(_numbers_with_junk(k)).quality.validity for k in (0, 4, 6, 30, 49)]
     assert validities == [1.0, 0.96, 0.94, 0.70, 0.51]  # falls as the junk grows, across the 95% line
     assert profile_dataframe(_numbers_with_junk(51)).column_profiles[0].invalid == 0  # words mostly: plain text
+
+
+@pytest.mark.parametrize("tail", [["1.5", "2.25", "-3.5"], ["inf", "inf", "-inf"]])
+def test_numbers_with_a_fraction_or_infinities_among_integers_make_a_float_column(tail: list[str]) -> None:
+    """As pandas reads them: before, 97 integers made an integer column and these three were invalid, left out of
+    its mean and sum, and an infinity was never counted as one."""
+    values = [str(i) for i in range(97)] + tail
+    col = profile_dataframe(pd.DataFrame({"v": values})).column("v")
+    assert (col.inferred_type, col.invalid) == ("float", 0)
+    expected = pd.Series(values).astype(float)
+    assert col.numeric is not None
+    finite = expected[np.isfinite(expected)]  # moments are over finite values; infinities are counted
+    assert col.numeric.mean == pytest.approx(finite.mean())
+    assert col.numeric.sum == pytest.approx(finite.sum())
+    assert col.numeric.infinite == int(np.isinf(expected).sum())
+    assert ("INFINITE" in codes(pd.DataFrame({"v": values}))) == (tail[0] == "inf")

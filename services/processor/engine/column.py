@@ -23,7 +23,7 @@ from .hashing import group_strings, hash_strings, take_strings
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
-from .types import MOSTLY, TYPE_ORDER, ByteView, bool_mask, byte_table, fits, parse
+from .types import MOSTLY, TYPE_ORDER, WIDER, ByteView, bool_mask, byte_table, fits, parse
 
 
 class ColumnAccumulator:
@@ -171,6 +171,9 @@ class ColumnAccumulator:
         if present == 0:
             return "empty"
         for type_name in TYPE_ORDER:
+            wider = WIDER.get(type_name)
+            if wider is not None and self.fit_counts[wider] > self.fit_counts[type_name]:
+                continue  # 1.5 among integers: a float column, as pandas reads it (not integers and 1.5 invalid)
             if self.fit_counts[type_name] >= self.config.type_threshold * present:
                 return type_name
         distinct = self.distinct.distinct()[0]

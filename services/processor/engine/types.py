@@ -12,7 +12,9 @@ thousands="."); other numbers read as they would anyway.
 
 Decision rule (at finish, from totals, so chunking cannot change it): the first of boolean, integer, float, date,
 datetime that at least `type_threshold` of present values fit is the type; the other present values are invalid
-(MIXED_TYPES). A column no type fits is categorical (few distinct values, see ProfileConfig) or text;
+(MIXED_TYPES). Integer only while no value is a float alone: a number with a fraction (or inf) among integers
+makes a float column whose statistics count it, as pandas reads it. (A date and time among dates stays an
+invalid value of a date column.) A column no type fits is categorical (few distinct values, see ProfileConfig) or text;
 "empty" when it has no present value.
 """
 
@@ -42,6 +44,7 @@ OTHER_DATES: list[tuple[str, str]] = [
 ]
 
 TYPE_ORDER = ("boolean", "integer", "float", "date", "datetime")
+WIDER = {"integer": "float"}  # every value of the key's type fits the value's type too
 # A text column at least this share of whose present values fit one type is of mixed types (MIXED_TYPES): the
 # others are counted invalid, with examples, as in a typed column.
 MOSTLY = 0.5
