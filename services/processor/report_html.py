@@ -276,6 +276,8 @@ def _parse(parse: Mapping[str, Any] | None) -> str:
         pairs.insert(4, ("Lines above the table (skipped)", _num(parse.get("preamble_lines"))))
     if parse.get("member"):
         pairs.insert(1, ("Archive member", _e(parse.get("member"))))
+    if parse.get("sheet"):
+        pairs.insert(1, ("Worksheet", _e(parse.get("sheet"))))
     if parse.get("invalid_records"):  # JSON Lines lines holding no object
         pairs.append(("Lines left out (no JSON object)", _num(parse.get("invalid_records"))))
     kinds = ("ragged_rows", "unterminated_quotes", "bad_encoding_rows", "invalid_records")

@@ -104,7 +104,7 @@ class Correlation(_message.Message):
     def __init__(self, method: _Optional[str] = ..., column_a: _Optional[str] = ..., column_b: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
 
 class ParseSummary(_message.Message):
-    __slots__ = ("format", "compression", "encoding", "encoding_fallback", "delimiter", "quotechar", "has_header", "rows_read", "ragged_rows", "unterminated_quotes", "bad_encoding_rows", "issues", "splittable", "lines_read", "member", "decimal", "preamble_lines", "invalid_records")
+    __slots__ = ("format", "compression", "encoding", "encoding_fallback", "delimiter", "quotechar", "has_header", "rows_read", "ragged_rows", "unterminated_quotes", "bad_encoding_rows", "issues", "splittable", "lines_read", "member", "decimal", "preamble_lines", "invalid_records", "sheet")
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     COMPRESSION_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +123,7 @@ class ParseSummary(_message.Message):
     DECIMAL_FIELD_NUMBER: _ClassVar[int]
     PREAMBLE_LINES_FIELD_NUMBER: _ClassVar[int]
     INVALID_RECORDS_FIELD_NUMBER: _ClassVar[int]
+    SHEET_FIELD_NUMBER: _ClassVar[int]
     format: str
     compression: str
     encoding: str
@@ -141,7 +142,8 @@ class ParseSummary(_message.Message):
     decimal: str
     preamble_lines: int
     invalid_records: int
-    def __init__(self, format: _Optional[str] = ..., compression: _Optional[str] = ..., encoding: _Optional[str] = ..., encoding_fallback: _Optional[bool] = ..., delimiter: _Optional[str] = ..., quotechar: _Optional[str] = ..., has_header: _Optional[bool] = ..., rows_read: _Optional[int] = ..., ragged_rows: _Optional[int] = ..., unterminated_quotes: _Optional[int] = ..., bad_encoding_rows: _Optional[int] = ..., issues: _Optional[_Iterable[_Union[ParseIssue, _Mapping]]] = ..., splittable: _Optional[bool] = ..., lines_read: _Optional[int] = ..., member: _Optional[str] = ..., decimal: _Optional[str] = ..., preamble_lines: _Optional[int] = ..., invalid_records: _Optional[int] = ...) -> None: ...
+    sheet: str
+    def __init__(self, format: _Optional[str] = ..., compression: _Optional[str] = ..., encoding: _Optional[str] = ..., encoding_fallback: _Optional[bool] = ..., delimiter: _Optional[str] = ..., quotechar: _Optional[str] = ..., has_header: _Optional[bool] = ..., rows_read: _Optional[int] = ..., ragged_rows: _Optional[int] = ..., unterminated_quotes: _Optional[int] = ..., bad_encoding_rows: _Optional[int] = ..., issues: _Optional[_Iterable[_Union[ParseIssue, _Mapping]]] = ..., splittable: _Optional[bool] = ..., lines_read: _Optional[int] = ..., member: _Optional[str] = ..., decimal: _Optional[str] = ..., preamble_lines: _Optional[int] = ..., invalid_records: _Optional[int] = ..., sheet: _Optional[str] = ...) -> None: ...
 
 class ParseIssue(_message.Message):
     __slots__ = ("kind", "line", "detail")

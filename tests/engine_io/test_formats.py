@@ -18,7 +18,7 @@ import pytest
 from reader_helpers import read_bytes, rows
 
 from services.processor.engine import TableProfiler, profile_dataframe
-from services.processor.engine.reading import ReadOptions, open_table
+from services.processor.engine.reading import NotATableError, ReadOptions, open_table
 
 PEOPLE = "name,age,city\nAda,36,London\nLinus,54,Helsinki\n"
 
@@ -207,6 +207,35 @@ def test_xlsx(tmp_path: Path) -> None:
     assert list(frame.columns) == ["name", "score", "when", "ok"]
     assert rows(frame) == [["Ada", "1.5", None, "TRUE"], ["Bob", "2", "2024-01-02", "FALSE"]]
     assert reader.report.ragged_rows == 1 and reader.report.issues[0].line == 4
+
+
+def test_xlsx_reads_the_active_sheet_or_else_the_first_with_cells(tmp_path: Path) -> None:
+    """An empty first sheet (a cover left blank) made the workbook "not a table"; and the first sheet was read
+    even where the workbook opens on another. The report names the sheet read."""
+    book = openpyxl.Workbook()
+    assert book.active is not None
+    book.active.title = "Cover"  # left empty
+    data = book.create_sheet("Data")
+    data.append(["id", "city"])
+    data.append([1, "Oslo"])
+    notes = book.create_sheet("Notes")
+    notes.append(["note"])
+    notes.append(["checked"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    frame, reader = read_bytes(path.read_bytes(), name="book.xlsx")
+    assert (reader.report.sheet, list(frame.columns), rows(frame)) == ("Data", ["id", "city"], [["1", "Oslo"]])
+
+    book.active = notes  # the workbook opens on Notes: that is the sheet its user sees and means
+    book.save(path)
+    frame, reader = read_bytes(path.read_bytes(), name="book.xlsx")
+    assert (reader.report.sheet, rows(frame)) == ("Notes", [["checked"]])
+
+    empty = openpyxl.Workbook()
+    empty.create_sheet("Also empty")
+    empty.save(path)
+    with pytest.raises(NotATableError, match="Every worksheet of the workbook is empty"):
+        read_bytes(path.read_bytes(), name="book.xlsx")
 
 
 def test_chunks_are_bounded_by_block_size() -> None:

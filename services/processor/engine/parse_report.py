@@ -46,6 +46,7 @@ class ParseReport:
     # and the archive member that was read when compression is zip.
     lines_read: int = 0
     member: str = ""
+    sheet: str = ""  # the worksheet read, for an Excel workbook
     # The text ends inside a quoted field: at a part's end, the cut after it may lie inside a record whose
     # quoted line breaks the sample did not show (a merge then takes the later part's).
     open_quote_at_end: bool = False
@@ -108,6 +109,7 @@ class ParseReport:
             "splittable": self.splittable,
             "lines_read": self.lines_read,
             "member": self.member,
+            "sheet": self.sheet,
             "open_quote_at_end": self.open_quote_at_end,
         }
 

@@ -209,7 +209,8 @@ def _trimmed(row: Iterable[Any]) -> list[str | None]:
 
 
 class XlsxChunks:
-    """The first worksheet, streamed row by row (openpyxl read-only); empty rows are skipped."""
+    """The workbook's active worksheet, or when it is empty the first that is not, streamed row by row (openpyxl
+    read-only; `ParseReport.sheet` names it); empty rows are skipped."""
 
     def __init__(self, source: BinaryIO, report: ParseReport, *, chunk_rows: int, has_header: bool | None) -> None:
         import openpyxl
@@ -220,10 +221,19 @@ class XlsxChunks:
             raise NotATableError(f"This looks like an Excel workbook, but it cannot be read: {error}") from error
         self._report = report
         self._chunk_rows = chunk_rows
-        self._rows = self._numbered_rows()
-        self._head = self._take_head(50)
-        if not self._head:
-            raise NotATableError("The first worksheet of the workbook is empty.")
+        active = self._book.active
+        sheets = [active] if active in self._book.worksheets else []  # (the active sheet may be a chart)
+        sheets += [sheet for sheet in self._book.worksheets if sheet is not active]
+        for sheet in sheets:
+            self._rows = self._numbered_rows(sheet)
+            self._head = self._take_head(50)
+            if self._head:
+                report.sheet = sheet.title
+                break
+        else:
+            self._book.close()
+            reason = "Every worksheet of the workbook is empty." if sheets else "The workbook has no worksheet."
+            raise NotATableError(reason)
         texts = [[c or "" for c in row] for _, row in self._head]
         if has_header is None and (above := rows_above_header(_with_empty_rows(self._head), texts)):
             # A title and notes above the table (`above` counts the sheet's rows up to the header, empty ones too).
@@ -240,8 +250,7 @@ class XlsxChunks:
             self.columns = [f"column_{i}" for i in range(1, width + 1)]
         report.has_header = self.has_header
 
-    def _numbered_rows(self) -> Iterator[tuple[int, list[str | None]]]:
-        sheet = self._book.worksheets[0]
+    def _numbered_rows(self, sheet: Any) -> Iterator[tuple[int, list[str | None]]]:
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = _trimmed(row)
             if cells:
