@@ -264,3 +264,21 @@ def test_numbers_with_a_fraction_or_infinities_among_integers_make_a_float_colum
     assert col.numeric.sum == pytest.approx(finite.sum())
     assert col.numeric.infinite == int(np.isinf(expected).sum())
     assert ("INFINITE" in codes(pd.DataFrame({"v": values}))) == (tail[0] == "inf")
+
+
+def test_a_boolean_column_counts_values_not_spellings() -> None:
+    """ "True" and "true" alternating were two distinct values, balanced, and no CONSTANT alert though every value
+    is true; five spellings of two values made a UNIQUE column, "likely an identifier"."""
+    constant = profile_dataframe(pd.DataFrame({"flag": ["True", "true"] * 50}))
+    col = constant.column("flag")
+    assert (col.inferred_type, col.distinct, [(t.value, t.count) for t in col.top_values]) == (
+        "boolean",
+        1,
+        [("true", 100)],
+    )
+    assert "CONSTANT" in {a.code for a in constant.alerts}
+    spelled = profile_dataframe(pd.DataFrame({"flag": ["true", "yes", "Y", "False", "no", " n "] * 20 + ["maybe"]}))
+    col = spelled.column("flag")
+    assert [(t.value, t.count) for t in col.top_values] == [("false", 60), ("true", 60), ("maybe", 1)]  # ties by value
+    assert col.distinct == 3 and col.uniqueness == pytest.approx(3 / 121)
+    assert not {"UNIQUE", "CONSTANT"} & {a.code for a in spelled.alerts}

@@ -189,6 +189,12 @@ class ColumnAccumulator:
         distinct, low, high = self.distinct.distinct()
         # A sketch can overshoot, but there are never more distinct values than present ones.
         distinct, low, high = min(distinct, present), min(low, present), min(high, present)
+        booleans = self._boolean_values() if kind == "boolean" else None
+        if booleans is not None:  # values, not spellings: "True" and "yes" are one value
+            distinct = low = high = len(booleans[0])
+            top = sorted(zip(booleans[0], booleans[1].tolist(), strict=True), key=lambda vc: (-vc[1], vc[0]))
+        else:
+            top = self.distinct.top(c.top_values)
         # The values not of the inferred type, or for text at least half of which fits one type (MIXED_TYPES),
         # not of that type: 94% integers among text are as invalid as 4% text among integers.
         fitted = kind if kind in TYPE_ORDER else self._mostly(present)
@@ -217,7 +223,7 @@ class ColumnAccumulator:
             type_counts=dict(self.fit_counts),
             invalid=invalid,
             invalid_examples=tuple(sorted(v for _, v in self.misfit_examples[fitted])) if fitted and invalid else (),
-            top_values=tuple(TopValue(v, n) for v, n in self.distinct.top(c.top_values)),
+            top_values=tuple(TopValue(v, n) for v, n in top[: c.top_values]),
             top_values_approximate=not self.distinct.exact,
             top_values_error=self.distinct.top_bound,
             text=TextProfile(int(self.text.length_min), self.text.length_mean, int(self.text.length_max))
@@ -225,7 +231,7 @@ class ColumnAccumulator:
             else None,
             numeric=self._numeric(kind),
             datetime=self._datetime(kind),
-            **self._balance(kind),
+            **self._balance(kind, booleans[1] if booleans is not None else None),
         )
 
     def _mostly(self, present: int) -> str | None:
@@ -233,12 +239,27 @@ class ColumnAccumulator:
         best = max(TYPE_ORDER, key=lambda t: self.fit_counts[t])
         return best if present and self.fit_counts[best] >= MOSTLY * present else None
 
-    def _balance(self, kind: str) -> dict[str, float | None]:
-        exact = self.distinct.value_counts()
+    def _boolean_values(self) -> tuple[list[str], np.ndarray] | None:
+        """A boolean column's values and counts, each spelling of true (True, yes, Y, t...) counted as "true" and
+        of false as "false", the other values as they are; None once the values are sketched."""
+        if not self.distinct.exact:
+            return None
+        keys = self.distinct.keys
+        parsed = parse(pc.utf8_trim_whitespace(keys))
+        text = np.asarray(keys.to_pylist(), dtype=object)
+        named = np.where(parsed.boolean, np.where(parsed.boolean_true, "true", "false"), text)
+        values, inverse = np.unique(named.astype(str), return_inverse=True)
+        counts = np.bincount(inverse, weights=self.distinct.counts, minlength=len(values)).astype(np.int64)
+        return values.tolist(), counts
+
+    def _balance(self, kind: str, values: np.ndarray | None = None) -> dict[str, float | None]:
+        """`values`: the counts of a boolean column's values (not of its spellings)."""
+        if values is None and (exact := self.distinct.value_counts()) is not None:
+            values = exact[1]
         counts: np.ndarray | None = None
         result: dict[str, float | None] = {"imbalance": None, "uniformity_p": None}
-        if exact is not None and kind in ("categorical", "boolean"):
-            counts = exact[1].astype(np.float64)
+        if values is not None and kind in ("categorical", "boolean"):
+            counts = values.astype(np.float64)
             if len(counts) >= 2:
                 share = counts / counts.sum()
                 result["imbalance"] = float(1.0 + (share * np.log(share)).sum() / math.log(len(counts)))
