@@ -29,7 +29,14 @@ def check_column(col: ColumnProfile, raw: pd.Series, config: ProfileConfig) -> N
     present = present_values(raw, config)
     assert col.count == len(raw)
     assert col.missing == len(raw) - len(present)
+    text = raw.astype("string")
+    trimmed = text.str.strip()
+    assert col.missing_nulls == int(text.isna().sum())
+    assert col.missing_empty == int(trimmed.eq("").fillna(False).sum())
+    assert col.missing_tokens == int((trimmed.isin(config.na_tokens) & ~trimmed.eq("")).fillna(False).sum())
     assert col.distinct == present.nunique()
+    if len(present):
+        assert close(col.uniqueness, present.nunique() / len(present))
     lengths = present.str.len()
     if len(present):
         assert col.text is not None
@@ -60,11 +67,15 @@ def check_column(col: ColumnProfile, raw: pd.Series, config: ProfileConfig) -> N
         if not n.quantiles_approximate:
             for q, v in n.quantiles.items():
                 assert close(v, numbers.quantile(float(q)), rtol=1e-12), q
+            if len(numbers) and n.histogram.edges:  # numpy's histogram over the profile's edges
+                expected, _ = np.histogram(numbers.to_numpy(), bins=np.asarray(n.histogram.edges))
+                assert list(n.histogram.counts) == expected.tolist()
 
 
 def check_table(profile: TableProfile, df: pd.DataFrame, config: ProfileConfig) -> None:
     assert profile.rows == len(df)
     assert profile.columns == df.shape[1]
     assert profile.duplicate_rows == int(df.astype("string").duplicated().sum())
+    assert profile.missing_cells == sum(len(df) - len(present_values(df[name], config)) for name in df.columns)
     for name in df.columns:
         check_column(profile.column(str(name)), df[name], config)
