@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from services.processor.engine import ColumnProfile, ProfileConfig, TableProfile
+from services.processor.engine.types import BOOLEAN_FALSE, BOOLEAN_TRUE
 
 RTOL = 1e-9
 
@@ -25,8 +26,17 @@ def present_values(raw: pd.Series, config: ProfileConfig) -> pd.Series:
     return text[~missing.fillna(True)].astype(object)
 
 
+def boolean_values(present: pd.Series) -> pd.Series:
+    """A boolean column's values as the profile counts them: every spelling of true "true", of false "false"."""
+    word = present.str.strip().str.lower()
+    return present.where(~word.isin(BOOLEAN_TRUE), "true").where(~word.isin(BOOLEAN_FALSE), "false")
+
+
 def check_column(col: ColumnProfile, raw: pd.Series, config: ProfileConfig) -> None:
     present = present_values(raw, config)
+    lengths = present.str.len()
+    if col.inferred_type == "boolean":
+        present = boolean_values(present)
     assert col.count == len(raw)
     assert col.missing == len(raw) - len(present)
     text = raw.astype("string")
@@ -37,7 +47,6 @@ def check_column(col: ColumnProfile, raw: pd.Series, config: ProfileConfig) -> N
     assert col.distinct == present.nunique()
     if len(present):
         assert close(col.uniqueness, present.nunique() / len(present))
-    lengths = present.str.len()
     if len(present):
         assert col.text is not None
         assert col.text.length_min == lengths.min()
