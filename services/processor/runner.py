@@ -300,8 +300,8 @@ class JobRunner:
                     byte_range=byte_range,
                     dialect=dialect,
                 )
-                # Numbers are read with the decimal mark of the file's dialect (sniffed on part 0, or given).
-                profiler = TableProfiler(replace(self._profile_config(job), decimal=reader.report.decimal))
+                # Numbers and dates are read as the file's dialect writes them (sniffed on part 0, or given).
+                profiler = TableProfiler(self._profile_config(job).as_read(reader.report))
                 with (
                     ReadAhead(gathered(reader.chunks()), enabled=cfg.read_ahead) as chunks,
                     column_pool(cfg.profile_threads) as pool,

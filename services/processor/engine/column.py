@@ -79,7 +79,7 @@ class ColumnAccumulator:
         if len(dictionary) == 0:
             return row_hashes
 
-        parsed = parse(trimmed, view, self.config.decimal)
+        parsed = parse(trimmed, view, self.config.decimal, day_first=self.config.day_first)
         fit_masks = fits(parsed)
         present_count = int(counts.sum())
         for type_name, mask in fit_masks.items():

@@ -8,6 +8,10 @@ like pandas does).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .parse_report import ParseReport
 
 # pandas.io.parsers' default na_values (STR_NA_VALUES), minus "" which is always missing here.
 DEFAULT_NA_TOKENS: frozenset[str] = frozenset(
@@ -46,6 +50,8 @@ class ProfileConfig:
     # The file's decimal mark: "," also reads "1,5" and "1.234,50" as numbers (see types.py). The processor sets
     # it from the dialect of delimited text; a profile's parts must agree on it.
     decimal: str = "."
+    # Dates written D/M/YYYY are day first (13/01/2020) rather than month first; set like `decimal`.
+    day_first: bool = False
     # A text column is categorical when it has at most this many distinct values, and they are at most
     # this share of its present values.
     categorical_max_distinct: int = 50
@@ -103,6 +109,10 @@ class ProfileConfig:
     def __post_init__(self) -> None:
         if self.decimal not in (".", ","):
             raise ValueError(f"decimal must be '.' or ',', not {self.decimal!r}")
+
+    def as_read(self, report: ParseReport) -> ProfileConfig:
+        """This configuration for a table read as `report` says: with its decimal mark and its date order."""
+        return replace(self, decimal=report.decimal, day_first=report.day_first)
 
     def for_columns(self, columns: int) -> ProfileConfig:
         """The configuration of each column of a table with this many columns: the tables' budgets shared out."""

@@ -202,6 +202,23 @@ def sniff_decimal(rows: Sequence[Sequence[str]], delimiter: str, override: str =
     return "," if commas >= 2 and commas > points else "."
 
 
+_SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}\s*$")
+
+
+def sniff_day_first(rows: Sequence[Sequence[str]]) -> bool:
+    """Whether the sample's dates written D/M/YYYY put the day first: a cell's first number is a day beyond 12
+    (13/01/2020) and no cell's second is (01/13/2020 is month first). Only ambiguous ones (03/04/2020) read month
+    first, as pandas does."""
+    day = month = False
+    for row in rows:
+        for cell in row:
+            if found := _SLASH_DATE.match(cell):
+                first, second = int(found.group(1)), int(found.group(2))
+                day |= first > 12 >= second
+                month |= second > 12
+    return day and not month
+
+
 def is_number(value: str) -> bool:
     """A number in either notation: "1,234.5", "1.5e3", or with a decimal comma, "1.234,5" and "1 234,5"."""
     return bool(_NUMBER.match(value) or _DECIMAL_COMMA.match(value))

@@ -66,6 +66,7 @@ class Dialect:
     splittable: bool = True
     bom: int = 0  # bytes of byte-order mark at offset 0
     decimal: str = "."  # the decimal mark of the numbers: "." or ","
+    day_first: bool = False  # dates written D/M/YYYY put the day first (13/01/2020), as the sample's showed
     sep_line: bool = False  # the file starts with Excel's "sep=X" line (before the header), which names the delimiter
     preamble: int = 0  # lines above the header (after any sep line) that are not the table: titles, notes, blanks
     data_start: int = 0  # bytes before the first data row (splittable files): no part may begin before it

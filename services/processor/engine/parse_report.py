@@ -32,6 +32,7 @@ class ParseReport:
     delimiter: str = ""  # for delimited text
     quotechar: str = '"'
     decimal: str = "."  # the decimal mark numbers were read with (delimited text)
+    day_first: bool = False  # dates written D/M/YYYY were read day first (delimited text whose sample showed it)
     preamble_lines: int = 0  # lines above the header that were not read as the table (titles, notes, blanks)
     has_header: bool = True
     rows_read: int = 0  # data rows handed to the profiler
@@ -98,6 +99,7 @@ class ParseReport:
             "delimiter": self.delimiter,
             "quotechar": self.quotechar,
             "decimal": self.decimal,
+            "day_first": self.day_first,
             "preamble_lines": self.preamble_lines,
             "has_header": self.has_header,
             "rows_read": self.rows_read,

@@ -293,6 +293,7 @@ def _sniff(
         splittable=splittable,
         bom=guess.bom,
         decimal=sniffing.sniff_decimal(rows[1:] if has_header else rows, delimiter, options.decimal),
+        day_first=sniffing.sniff_day_first(rows[1:] if has_header else rows),
         sep_line=bool(named),
         preamble=preamble,
         data_start=data_start,
@@ -307,6 +308,7 @@ def _describe(report: ParseReport, found: Dialect) -> None:
     report.delimiter, report.quotechar, report.has_header = found.delimiter, found.quotechar, found.has_header
     report.splittable = found.splittable
     report.decimal = found.decimal
+    report.day_first = found.day_first
     report.preamble_lines = found.preamble
 
 

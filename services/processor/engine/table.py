@@ -178,13 +178,15 @@ class TableProfiler:
         if other.columns is None:
             return
         if self.columns is None:  # nothing read yet: the table is read as the other part read it
-            self.config = replace(self.config, decimal=other.config.decimal)
+            self.config = replace(self.config, decimal=other.config.decimal, day_first=other.config.day_first)
             self._init_columns([c.name for c in other.columns])
         assert self.columns is not None
         if [c.name for c in self.columns] != [c.name for c in other.columns]:
             raise ValueError("cannot merge profiles of tables with different columns")
         if self.config.decimal != other.config.decimal:
             raise ValueError("cannot merge profiles read with different decimal marks")
+        if self.config.day_first != other.config.day_first:
+            raise ValueError("cannot merge profiles read with different date orders")
         for mine, theirs in zip(self.columns, other.columns, strict=True):
             mine.merge(theirs)
         self.rows += other.rows
@@ -237,6 +239,7 @@ class TableProfiler:
         state: dict[str, Any] = {
             "rows": self.rows,
             "decimal": self.config.decimal,
+            "day_first": self.config.day_first,
             "columns": [col.to_state() for col in self.columns] if self.columns is not None else None,
             "row_hashes": self.distinct_rows.exact(),
             "row_hll": self.distinct_rows.hll.state if self.distinct_rows.hll is not None else None,
@@ -247,8 +250,9 @@ class TableProfiler:
     @classmethod
     def from_bytes(cls, blob: bytes, config: ProfileConfig | None = None) -> TableProfiler:
         state = codec.loads(blob)
-        # The part was read with its file's decimal mark; the merged profile reads its sample with the same.
-        profiler = cls(replace(config or ProfileConfig(), decimal=state.get("decimal", ".")))
+        # The part was read with its file's decimal mark and date order; the merged profile reads its sample so.
+        base = config or ProfileConfig()
+        profiler = cls(replace(base, decimal=state.get("decimal", "."), day_first=state.get("day_first", False)))
         profiler.rows = state["rows"]
         if state["columns"] is not None:
             config = profiler.config.for_columns(len(state["columns"]))

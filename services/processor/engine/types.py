@@ -2,8 +2,10 @@
 
 Candidate types, from the most specific: boolean (true/false/yes/no/t/f/y/n, any case), integer (optional sign
 and at most 18 digits, so it fits int64 exactly), float (decimal or scientific notation, inf/infinity), date
-(ISO 8601 YYYY-MM-DD, or YYYY/MM/DD, MM/DD/YYYY, DD.MM.YYYY), datetime (ISO 8601 date and time, optional fraction
-and zone; zoned values are converted to UTC). Integers are also floats; dates are also datetimes.
+(ISO 8601 YYYY-MM-DD, or YYYY/MM/DD, MM/DD/YYYY, DD.MM.YYYY; DD/MM/YYYY instead of MM/DD/YYYY in a file whose
+sample writes a day beyond 12 first, as 13/01/2020, and no month so: `day_first`), datetime (ISO 8601 date and
+time, optional fraction and zone; zoned values are converted to UTC). Integers are also floats; dates are also
+datetimes.
 
 Where the file writes numbers with a decimal comma (the dialect's `decimal`, sniffed or given: "1,5", "-0,25",
 "1.234,50", "1 234,50", ",5", "12,", "1,5e3"), such values are floats too, and a dot or a space between groups
@@ -42,6 +44,7 @@ OTHER_DATES: list[tuple[str, str]] = [
     (r"^\d{1,2}/\d{1,2}/\d{4}$", "%m/%d/%Y"),
     (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"),
 ]
+DAY_FIRST = {"%m/%d/%Y": "%d/%m/%Y"}  # the layout of a file whose sample writes days beyond 12 first
 
 TYPE_ORDER = ("boolean", "integer", "float", "date", "datetime")
 WIDER = {"integer": "float"}  # every value of the key's type fits the value's type too
@@ -200,8 +203,11 @@ def _exact_integers(text: pa.Array, decimal: str) -> np.ndarray:
     return np.asarray(pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -> ParsedValues:
-    """`view`: `trimmed`'s ByteView when the caller has it already; `decimal`: the file's decimal mark."""
+def parse(
+    trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".", *, day_first: bool = False
+) -> ParsedValues:
+    """`view`: `trimmed`'s ByteView when the caller has it already; `decimal`: the file's decimal mark;
+    `day_first`: D/M/YYYY dates put the day first."""
     n = len(trimmed)
     view = view if view is not None else ByteView(trimmed)
     # One compiled pass finds boolean words, integers (INTEGER_RE is exactly "no dot, 1 to 18 digits", which it
@@ -255,6 +261,7 @@ def parse(trimmed: pa.Array, view: ByteView | None = None, decimal: str = ".") -
                 iso[idx] = True
         short_date = maybe_date & (view.lengths <= 10) & ~plain  # no other layout matches a YYYY-MM-DD date
         for regex, fmt in OTHER_DATES:
+            fmt = DAY_FIRST.get(fmt, fmt) if day_first else fmt
             pattern_mask = _regex(view, short_date, regex)
             if pattern_mask.any():
                 ok, far_ones, parsed_stamps = _stamps(view.subset(pattern_mask), fmt, utc=False)
