@@ -424,6 +424,7 @@ class JobStore:
     def _retry_locked(
         self, conn: Connection[Any], row: Row, *, worker: str, reason: str, message: str, policy: RetryPolicy
     ) -> State:
+        message = without_nul(message)  # an error's text may quote the file
         target = after_transient_failure(row["attempt"], row["max_attempts"])
         if target is State.FAILED:
             self._finish_failed(
@@ -477,6 +478,7 @@ class JobStore:
         retryable: bool,
         dead_letter: bool,
     ) -> Row | None:
+        message = without_nul(message)  # an error's text may quote the file
         row = conn.execute(
             """
             UPDATE jobs SET state = 'FAILED', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL,
@@ -507,7 +509,7 @@ def _record(
     conn.execute(
         "INSERT INTO job_events (job_id, from_state, to_state, attempt, worker, message)"
         " VALUES (%s, %s, %s, %s, %s, %s)",
-        (job_id, source.value if source else None, target.value, attempt, worker, message),
+        (job_id, source.value if source else None, target.value, attempt, worker, without_nul(message)),
     )
 
 

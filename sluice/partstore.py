@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 
 from sluice.db import Pool
 from sluice.jobstate import TERMINAL
-from sluice.jobstore import Row, _enqueue_payload, _uuid
+from sluice.jobstore import Row, _enqueue_payload, _uuid, without_nul
 from sluice.telemetry import quiet
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,14 @@ class PartStore:
                        error_reason = %s
                  WHERE job_id = %s AND part = %s AND state = 'RUNNING' AND lease_owner = %s
                 """,
-                ("FAILED" if failed else "QUEUED", error or None, reason or None, _uuid(job_id), part, worker),
+                (
+                    "FAILED" if failed else "QUEUED",
+                    without_nul(error) or None,
+                    reason or None,
+                    _uuid(job_id),
+                    part,
+                    worker,
+                ),
             )
             if cur.rowcount == 1:
                 _announce(conn, job_id)

@@ -116,3 +116,19 @@ def test_a_part_whose_upload_is_gone_fails_the_job_as_upload_missing(pool, s3, a
     job = _job(pool, job_id)
     assert (job["state"], job["error_reason"]) == ("FAILED", "UPLOAD_MISSING")
     assert job["error_message"] == "the uploaded file is no longer in storage"
+
+
+def test_a_defect_whose_message_quotes_a_nul_from_the_file_is_recorded(
+    pool, s3, api_key, tenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's text holds no NUL: an error quoting a value with one could not be recorded, and the job was
+    left to its lease. It is recorded with U+FFFD in the NUL's place."""
+
+    def quoting(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("cannot read 'y\x00z'")
+
+    monkeypatch.setattr(TableProfiler, "update", quoting)
+    runner, _ = _runner(pool, s3, SplitPolicy(split_bytes=0, part_bytes=0))
+    job_id = _queued_job(pool, s3, tenant, tmp_path, attempt=0)
+    assert runner.run(job_id, shutting_down=lambda: False) is Outcome.RETRYING
+    assert "cannot read 'y\ufffdz'" in _job(pool, job_id)["error_message"]
