@@ -214,6 +214,13 @@ class ProcessorWorker:
                 log.warning("job %s: database unavailable (%s); will retry", job_id, error)
                 time.sleep(2.0)
                 return None
+            except Exception as error:  # outside the runner's own handling (it fails a job on a defect itself)
+                # The processor goes on with the next message; the job, if this attempt claimed it, comes back
+                # when its lease runs out, as after a crash, and its attempts bound how often.
+                span.record_exception(error)
+                span.set_status(Status(StatusCode.ERROR, "unexpected error"))
+                log.exception("job %s: unexpected error; left to its lease", job_id)
+                outcome = Outcome.LEASE_LOST
             finally:
                 self.stats.current_job_id = ""
                 if outcome_name != Outcome.SKIPPED.value:  # a redelivery of a job that is not ours to run

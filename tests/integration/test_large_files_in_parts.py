@@ -552,3 +552,49 @@ def test_a_storage_hiccup_on_the_coordinators_part_retries_that_part_not_the_job
         attempts = conn.execute("SELECT attempts FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)).fetchall()
     assert (job["state"], job["attempt"]) == ("SUCCEEDED", 2)  # the takeover's attempt, the first was elsewhere
     assert [a["attempts"] for a in attempts] == [2] + [1] * (count - 1)  # the first part, tried twice
+
+
+def test_an_error_outside_the_runners_handling_does_not_stop_the_processor(
+    stack: Stack, pool, s3, api_key, tenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """An exception the runner does not handle (here made by the test: its first call raises, a fault we cannot
+    cause for real) left the worker's loop and stopped the processor. It goes on, and does the job's parts."""
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
+    runner, _ = _runner(pool, s3, policy)
+    real, calls = runner.run_part, []
+
+    def first_call_fails(*args: object, **kwargs: object) -> Outcome:
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("an error nobody handles")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "run_part", first_call_fails)
+    name = uuid.uuid4().hex[:8]
+    worker = ProcessorWorker(
+        consumer_factory=lambda listener: kafka.create_consumer(
+            stack.infra_env()["SLUICE_KAFKA_BOOTSTRAP"],
+            topic=f"no-messages-{name}",
+            group=f"idle-{name}",
+            client_id="helper-under-test",
+            session_timeout_ms=6000,
+            max_poll_interval_ms=60_000,
+            listener=listener,
+        ),
+        runner=runner,
+        worker_id="helper-under-test",
+        drain_timeout=5,
+        telemetry=Telemetry.create(service_name="test", disabled=True),
+        part_poll_seconds=0.2,
+    )
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while _part_states(pool, job_id) != [("DONE", "helper-under-test")] * count and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.request_drain()
+        thread.join(30)
+    assert len(calls) >= 2 and not thread.is_alive()
+    assert _part_states(pool, job_id) == [("DONE", "helper-under-test")] * count
