@@ -342,12 +342,9 @@ def test_a_woken_processor_whose_part_is_taken_helps_with_another(pool, s3, api_
     assert _part_states(pool, job_id)[1:] == [("DONE", "helper-under-test")] * (count - 1)
 
 
-def test_an_idle_processor_finds_waiting_parts_in_the_database(stack: Stack, pool, s3, api_key, tenant, tmp_path: Path):
-    """A part message can wait behind a long job on a busy processor's partition, or in the broker. A processor
-    with nothing to do looks in PostgreSQL between polls: here its topic is empty, no part message exists at all,
-    and it still does every part of the waiting job."""
-    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
-    runner, _ = _runner(pool, s3, policy)
+def _run_idle_worker_until_done(stack: Stack, runner: JobRunner, pool, job_id: str, count: int) -> threading.Thread:
+    """A processor on a topic with no messages, left running until the job's parts are DONE (at most 60 s), then
+    drained; returns its thread."""
     name = uuid.uuid4().hex[:8]
     worker = ProcessorWorker(
         consumer_factory=lambda listener: kafka.create_consumer(
@@ -374,6 +371,16 @@ def test_an_idle_processor_finds_waiting_parts_in_the_database(stack: Stack, poo
     finally:
         worker.request_drain()
         thread.join(30)
+    return thread
+
+
+def test_an_idle_processor_finds_waiting_parts_in_the_database(stack: Stack, pool, s3, api_key, tenant, tmp_path: Path):
+    """A part message can wait behind a long job on a busy processor's partition, or in the broker. A processor
+    with nothing to do looks in PostgreSQL between polls: here its topic is empty, no part message exists at all,
+    and it still does every part of the waiting job."""
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
+    runner, _ = _runner(pool, s3, policy)
+    thread = _run_idle_worker_until_done(stack, runner, pool, job_id, count)
     assert not thread.is_alive()
     assert _part_states(pool, job_id) == [("DONE", "helper-under-test")] * count
 
@@ -570,31 +577,6 @@ def test_an_error_outside_the_runners_handling_does_not_stop_the_processor(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(runner, "run_part", first_call_fails)
-    name = uuid.uuid4().hex[:8]
-    worker = ProcessorWorker(
-        consumer_factory=lambda listener: kafka.create_consumer(
-            stack.infra_env()["SLUICE_KAFKA_BOOTSTRAP"],
-            topic=f"no-messages-{name}",
-            group=f"idle-{name}",
-            client_id="helper-under-test",
-            session_timeout_ms=6000,
-            max_poll_interval_ms=60_000,
-            listener=listener,
-        ),
-        runner=runner,
-        worker_id="helper-under-test",
-        drain_timeout=5,
-        telemetry=Telemetry.create(service_name="test", disabled=True),
-        part_poll_seconds=0.2,
-    )
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        while _part_states(pool, job_id) != [("DONE", "helper-under-test")] * count and time.monotonic() < deadline:
-            time.sleep(0.2)
-    finally:
-        worker.request_drain()
-        thread.join(30)
+    thread = _run_idle_worker_until_done(stack, runner, pool, job_id, count)
     assert len(calls) >= 2 and not thread.is_alive()
     assert _part_states(pool, job_id) == [("DONE", "helper-under-test")] * count
