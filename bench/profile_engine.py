@@ -98,29 +98,44 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-07 (ninth session), an Intel Xeon. New since ba97eaa: a block without a quote char past its
-  skipped lines is read with Arrow's quoting off (its quicker parser; the same rows): reading the 100 MiB file alone
+- The run above, 2026-12-07 (tenth session), an Intel Xeon like 2f6a0b1's. Nothing meant for speed since 2f6a0b1: the
+  reader's one pass over a block counts \\r beside \\n (0.42 -> 0.53 ms per 8 MiB block), so that a lone \\r past the
+  sample still ends a line in the line numbers; the rest of the session's changes are in the finish and the processor.
+  Interleaved fresh processes against 8250360 (the ninth session's last commit), 100 MiB, ten pairs: medians 0.674 ->
+  0.676 s (ratio 1.001). Where the fixed part of a run goes, measured apart (perf's page-fault and CPU samples of the
+  timed region only, and a timeline of the chunks): a fresh process faults 46,000 pages in (0.10 CPU s of system time)
+  on the 25 MiB file and 57,000 on the 100 MiB one (0.13-0.19 s): its resident memory grows from 124 MiB after the
+  imports to 317 MiB by the sixth chunk and then stays (Arrow's pool peaks at 54 MiB of it); half the faults are copies
+  into fresh pages (Arrow's combine_chunks of a block's pieces, the block joined to the line carried over, the read
+  buffers). The first chunk is ready 52 ms into the run (the sniff 11 ms, then the first block at 1.3 cores busy); the
+  last is read at 600 ms, and its columns and rows, then the finish (19 ms, correlations 12 of it), take 70 ms at 1.4
+  cores; in between both cores run at 1.8. The columns measured one at a time over the 13 chunks: 447 CPU ms, of which
+  the three numeric ones 265 (the float column 102: grouping 21, KLL 18, type parse 8), text 78, e-mail 70, date 22,
+  category 14; the rows 116 ms.
+- 2f6a0b1, 2026-12-07 (ninth session), an Intel Xeon: 100 MiB 0.63 s = 3.3x (floor 0.19 s), 1 GiB 5.31 s = 2.6x (floor
+  2.06 s), 400 columns 6.70 s = 8.1x, ydata 92.6x, 2 parts 1.87x. New since ba97eaa: a block without a quote char past
+  its skipped lines is read with Arrow's quoting off (its quicker parser; the same rows): reading the 100 MiB file alone
   0.365 -> 0.357 CPU s, medians of eight; the KLL feed takes a chunk's numbers once each and then only the repeated
   ones' other copies (a float column's chunk 1.75 -> 1.5 ms, with the GIL held). Interleaved in one process against
   7f1430c: no change beyond the noise (CPU medians 1.003-1.046 against 1.018-1.055 s). Measured apart this session
   (perf, line_profiler, thread CPU times): the engine 1.11-1.17 CPU s in 0.62-0.67 s (imports excluded; the floor
-  0.18-0.19 s in most runs, 0.41-0.60 s in some); the columns 0.56 CPU s (grouping 0.17 with the dictionary gather,
-  the numeric accumulators 0.11 with KLL 0.065, text 0.05, distinct sketches 0.05, type parsing 0.05), the rows
-  0.11-0.13 (the sample's Arrow take 0.026, the duplicate-row set 0.02, the row-hash fold 0.03 on arrays gone cold),
-  the reader 0.36 CPU s alone; both cores busy at 1.8 in the steady state, 1.2-1.3 in the first 50 ms (the sniff,
-  12 ms, and the first block) and the last 40 ms (the last chunk's rows, the finish: 24 ms with correlations 13).
-  Measured and not adopted: three column threads (wall +2-5%), a first block of 2 MiB (no change), DataSketches'
-  classic quantiles sketch for KLL (1.31 against 1.54 ms a batch: not worth a new state format), the grouping table
-  3/4 or 1/4 full at most instead of 1/2 (5% slower either way), glibc's mmap threshold raised to 64 MiB (9,000 of
-  73,000 page faults fewer, no faster), gc.freeze (no full collection happens in a run, nor in twelve in one process),
-  the sample's rows taken by the compiled take (3-4 ms a run), a first block of 1 MiB (20 fresh pairs: 0.676 against
-  0.674 s), glibc's malloc on huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1: 13,000 fewer faults, 0.658 against
-  0.662 s over 20 pairs), jemalloc's thp:always (54,000 faults, slower: 0.69 s). Why the 1 GiB file meets the target
-  and the 100 MiB one does not: best of three fresh runs, 25/50/100 MiB took 0.254/0.384/0.647 s (the floor
-  0.061/0.102/0.187 s), so about 0.12 s of every run is fixed, and per MiB the engine is 3.06x the floor. Most of the
-  fixed part is the kernel faulting a fresh process's working set in (perf: ~0.11 CPU s of kernel time at any size,
-  60,000 of the 70,000 faults of a 100 MiB run happen on a 25 MiB one too); the rest is the sniff (7 ms), the first
-  block before any profiling (~40 ms) and the tail (the last chunk's columns and rows, the finish: ~40 ms).
+  0.18-0.19 s in most runs, 0.41-0.60 s in some); the columns 0.56 CPU s (grouping 0.17 with the dictionary gather, the
+  numeric accumulators 0.11 with KLL 0.065, text 0.05, distinct sketches 0.05, type parsing 0.05), the rows 0.11-0.13
+  (the sample's Arrow take 0.026, the duplicate-row set 0.02, the row-hash fold 0.03 on arrays gone cold), the reader
+  0.36 CPU s alone; both cores busy at 1.8 in the steady state, 1.2-1.3 in the first 50 ms (the sniff, 12 ms, and the
+  first block) and the last 40 ms (the last chunk's rows, the finish: 24 ms with correlations 13). Measured and not
+  adopted: three column threads (wall +2-5%), a first block of 2 MiB (no change), DataSketches' classic quantiles sketch
+  for KLL (1.31 against 1.54 ms a batch: not worth a new state format), the grouping table 3/4 or 1/4 full at most
+  instead of 1/2 (5% slower either way), glibc's mmap threshold raised to 64 MiB (9,000 of 73,000 page faults fewer, no
+  faster), gc.freeze (no full collection happens in a run, nor in twelve in one process), the sample's rows taken by the
+  compiled take (3-4 ms a run), a first block of 1 MiB (20 fresh pairs: 0.676 against 0.674 s), glibc's malloc on huge
+  pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1: 13,000 fewer faults, 0.658 against 0.662 s over 20 pairs), jemalloc's
+  thp:always (54,000 faults, slower: 0.69 s). Why the 1 GiB file meets the target and the 100 MiB one does not: best of
+  three fresh runs, 25/50/100 MiB took 0.254/0.384/0.647 s (the floor 0.061/0.102/0.187 s), so about 0.12 s of every run
+  is fixed, and per MiB the engine is 3.06x the floor. Most of the fixed part is the kernel faulting a fresh process's
+  working set in (perf: ~0.11 CPU s of kernel time at any size, 60,000 of the 70,000 faults of a 100 MiB run happen on a
+  25 MiB one too); the rest is the sniff (7 ms), the first block before any profiling (~40 ms) and the tail (the last
+  chunk's columns and rows, the finish: ~40 ms).
 - ba97eaa, 2026-12-07 (eighth session), an AMD EPYC: 100 MiB 0.79 s = 3.2x (floor 0.25 s), 1 GiB 8.47 s = 3.2x, 400
   columns 9.11 s = 6.7x (393 MiB), ydata 122.2x, 2 parts 2.02x. No change meant for speed since 9a33e63: the reader's
   Arrow calls now
