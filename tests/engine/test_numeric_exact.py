@@ -3,12 +3,15 @@ number and appended, and the table gives way to the KLL sketch exactly when it w
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.processor.engine import _kernels
+from services.processor.engine import _kernels, profile_dataframe
 from services.processor.engine.numeric import NumericAccumulator
 
 chunks = st.lists(
@@ -110,3 +113,14 @@ def test_a_column_spanning_more_than_the_largest_float_has_a_histogram(exact_lim
     edges, counts = acc.histogram(4)
     assert edges == [-1e308, -5e307, 0.0, 5e307, 1e308]
     assert counts == [1, 0, 2, 2]
+
+
+@pytest.mark.parametrize("values", [["9e307", "-9e307", "1"], ["1e200", "2e200", "3", "4"]])
+def test_a_variance_too_large_for_a_float_is_inf_as_in_pandas(values: list[str]) -> None:
+    """The squared deviations overflow: the variance and standard deviation were NaN, as if undefined."""
+    numeric = profile_dataframe(pd.DataFrame({"x": values})).column("x").numeric
+    expected = pd.Series(values).astype(float)
+    assert numeric is not None
+    with np.errstate(over="ignore"):
+        assert (numeric.variance, numeric.std) == (expected.var(), expected.std()) == (math.inf, math.inf)
+    assert math.isnan(numeric.skewness) and math.isnan(numeric.kurtosis)  # as pandas: no finite moments

@@ -51,7 +51,11 @@ class Moments:
 
     @property
     def variance(self) -> float:
-        return self.m2 / (self.n - 1) if self.n >= 2 else math.nan
+        if self.n < 2:
+            return math.nan
+        # The moments are of finite numbers: an M2 gone NaN is squares that overflowed (1e200 beside 3) and
+        # inf - inf after them. The variance is then too large for a float, inf, as pandas gives it.
+        return math.inf if math.isnan(self.m2) else self.m2 / (self.n - 1)
 
     @property
     def std(self) -> float:
@@ -60,7 +64,7 @@ class Moments:
     @property
     def skewness(self) -> float:
         n = self.n
-        if n < 3:
+        if n < 3 or not math.isfinite(self.variance):
             return math.nan
         m2 = self.m2 / n
         if m2 <= _tiny(self.mean):
@@ -70,7 +74,7 @@ class Moments:
     @property
     def kurtosis(self) -> float:
         n = self.n
-        if n < 4:
+        if n < 4 or not math.isfinite(self.variance):
             return math.nan
         if self.m2 / n <= _tiny(self.mean):
             return 0.0
