@@ -1,6 +1,7 @@
 """The profiling engine: pure computation over table chunks, no service I/O.
 
-profiler = TableProfiler(ProfileConfig())
+reader = open_table(stream, file_name=name)           # reading.py: sniffs the format, encoding and dialect
+profiler = TableProfiler(ProfileConfig().as_read(reader.report))  # the file's decimal mark and date order
 for chunk in reader.chunks(): profiler.update(chunk)  # Arrow tables or DataFrames of text columns
 for chunk in gathered(reader.chunks()): ...       # a wide table's short chunks joined (fewer calls per cell)
 with column_pool(2) as pool: profiler.update(chunk, pool)  # a long chunk's columns on two threads
