@@ -282,3 +282,13 @@ def test_a_boolean_column_counts_values_not_spellings() -> None:
     assert [(t.value, t.count) for t in col.top_values] == [("false", 60), ("true", 60), ("maybe", 1)]  # ties by value
     assert col.distinct == 3 and col.uniqueness == pytest.approx(3 / 121)
     assert not {"UNIQUE", "CONSTANT"} & {a.code for a in spelled.alerts}
+
+
+def test_a_whole_number_too_long_for_int64_leaves_an_integer_column_integer() -> None:
+    """A 19-digit whole number is a float to the parser but no fraction: it must not turn 18-digit integers into
+    a float column, whose min, max and sum would be rounded (123456789012345678 -> 1.2345678901234568e+17)."""
+    values = [str(123_456_789_012_345_678 + i) for i in range(99)] + ["1234567890123456789"]
+    col = profile_dataframe(pd.DataFrame({"v": values})).column("v")
+    assert (col.inferred_type, col.invalid, col.invalid_examples) == ("integer", 1, ("1234567890123456789",))
+    assert col.numeric is not None
+    assert (col.numeric.min, col.numeric.max) == (123_456_789_012_345_678, 123_456_789_012_345_776)

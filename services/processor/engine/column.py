@@ -23,7 +23,7 @@ from .hashing import group_strings, hash_strings, take_strings
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
-from .types import MOSTLY, TYPE_ORDER, WIDER, ByteView, bool_mask, byte_table, fits, parse
+from .types import MOSTLY, TYPE_ORDER, ByteView, bool_mask, byte_table, fits, long_integers, parse
 
 
 class ColumnAccumulator:
@@ -34,6 +34,7 @@ class ColumnAccumulator:
         self.empties = 0
         self.tokens = 0
         self.fit_counts: dict[str, int] = dict.fromkeys(TYPE_ORDER, 0)
+        self.long_integers = 0  # floats to the parser that are whole numbers of more than 18 digits
         # Per type: up to `mixed_examples` (value hash, value) of values not fitting it, smallest first.
         self.misfit_examples: dict[str, list[tuple[int, str]]] = {t: [] for t in TYPE_ORDER}
         self.iso_dates = 0  # values written in ISO 8601: dates without a time
@@ -84,6 +85,8 @@ class ColumnAccumulator:
         present_count = int(counts.sum())
         for type_name, mask in fit_masks.items():
             self.fit_counts[type_name] += _weight(counts, mask, present_count)
+        if parsed.float_only.any():
+            self.long_integers += _weight(counts, long_integers(view, parsed.float_only), present_count)
         for misfit, type_names in _misfit_groups(fit_masks):
             self._keep_examples(type_names, dictionary, hashes, misfit)
         numbers, number_counts, integers = _picked(parsed.integer, parsed.numbers, counts, parsed.integers)
@@ -152,6 +155,7 @@ class ColumnAccumulator:
         self.iso_dates += other.iso_dates
         self.iso_datetimes += other.iso_datetimes
         k = self.config.mixed_examples
+        self.long_integers += other.long_integers
         for t in TYPE_ORDER:
             self.fit_counts[t] += other.fit_counts[t]
             self.misfit_examples[t] = sorted(set(self.misfit_examples[t]).union(other.misfit_examples[t]))[:k]
@@ -170,9 +174,9 @@ class ColumnAccumulator:
         present = self.count - self.missing
         if present == 0:
             return "empty"
+        fractions = self.fit_counts["float"] - self.fit_counts["integer"] - self.long_integers
         for type_name in TYPE_ORDER:
-            wider = WIDER.get(type_name)
-            if wider is not None and self.fit_counts[wider] > self.fit_counts[type_name]:
+            if type_name == "integer" and fractions:
                 continue  # 1.5 among integers: a float column, as pandas reads it (not integers and 1.5 invalid)
             if self.fit_counts[type_name] >= self.config.type_threshold * present:
                 return type_name
@@ -323,6 +327,7 @@ class ColumnAccumulator:
             "position": self.position,
             "counts": [self.count, self.nulls, self.empties, self.tokens, self.iso_dates, self.iso_datetimes],
             "fits": self.fit_counts,
+            "long_integers": self.long_integers,
             "examples": {t: [v for _, v in examples] for t, examples in self.misfit_examples.items()},
             "integers": self.integers.to_state(),
             "floats": self.floats.to_state(),
@@ -339,6 +344,7 @@ class ColumnAccumulator:
         acc.count, acc.nulls, acc.empties, acc.tokens, acc.iso_dates, *datetimes = state["counts"]
         acc.iso_datetimes = datetimes[0] if datetimes else 0  # a state written before they were counted apart
         acc.fit_counts = dict(state["fits"])
+        acc.long_integers = state.get("long_integers", 0)  # a state written before they were counted
         acc.misfit_examples = {t: _with_hashes(values) for t, values in state["examples"].items()}
         acc.integers = NumericAccumulator.from_state(state["integers"], c.exact_quantile_limit, c.kll_k)
         acc.floats = NumericAccumulator.from_state(state["floats"], c.exact_quantile_limit, c.kll_k)

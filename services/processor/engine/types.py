@@ -14,10 +14,11 @@ thousands="."); other numbers read as they would anyway.
 
 Decision rule (at finish, from totals, so chunking cannot change it): the first of boolean, integer, float, date,
 datetime that at least `type_threshold` of present values fit is the type; the other present values are invalid
-(MIXED_TYPES). Integer only while no value is a float alone: a number with a fraction (or inf) among integers
-makes a float column whose statistics count it, as pandas reads it. (A date and time among dates stays an
-invalid value of a date column.) A column no type fits is categorical (few distinct values, see ProfileConfig) or text;
-"empty" when it has no present value.
+(MIXED_TYPES). Integer only while no value is a float alone, but for whole numbers too long for int64 exactly
+(LONG_INTEGER_RE): a number with a fraction, an exponent or inf among integers makes a float column whose
+statistics count it, as pandas reads it. (A date and time among dates stays an invalid value of a date column.)
+A column no type fits is categorical (few distinct values, see ProfileConfig) or text; "empty" when it has no
+present value.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ OTHER_DATES: list[tuple[str, str]] = [
 DAY_FIRST = {"%m/%d/%Y": "%d/%m/%Y"}  # the layout of a file whose sample writes days beyond 12 first
 
 TYPE_ORDER = ("boolean", "integer", "float", "date", "datetime")
-WIDER = {"integer": "float"}  # every value of the key's type fits the value's type too
 # A text column at least this share of whose present values fit one type is of mixed types (MIXED_TYPES): the
 # others are counted invalid, with examples, as in a typed column.
 MOSTLY = 0.5
@@ -127,6 +127,14 @@ def byte_table(chars: str | bytes) -> np.ndarray:
 
 _COMMA_FIRST = byte_table("0123456789+-,")
 _COMMA_LAST = byte_table("0123456789,")
+
+
+LONG_INTEGER_RE = r"^[+-]?\d{19,}$"  # a float to the parser (more than 18 digits), a whole number to a person
+
+
+def long_integers(view: ByteView, floats: np.ndarray) -> np.ndarray:
+    """Mask of the `floats` written as whole numbers of more than 18 digits (LONG_INTEGER_RE)."""
+    return _regex(view, floats, LONG_INTEGER_RE)
 
 
 def _regex(view: ByteView, candidates: np.ndarray, pattern: str) -> np.ndarray:
