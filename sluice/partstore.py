@@ -167,6 +167,33 @@ class PartStore:
         self._on_change(job_id)
         return True
 
+    def read_again(self, job_id: str, part: int) -> bool:
+        """A DONE part QUEUED again, its state forgotten: it was read by a processor that did not know all of its
+        dialect (a rolling upgrade). The caller deletes the stored state."""
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT 1 FROM jobs WHERE id = %s FOR UPDATE", (_uuid(job_id),))  # as `finish` counts
+            cur = conn.execute(
+                """
+                UPDATE job_parts SET state = 'QUEUED', state_key = NULL, rows_read = NULL, finished_by = NULL,
+                       finished_at = NULL
+                 WHERE job_id = %s AND part = %s AND state = 'DONE'
+                """,
+                (_uuid(job_id), part),
+            )
+            if cur.rowcount != 1:
+                return False
+            conn.execute(
+                """
+                UPDATE jobs j SET parts_done = d.n, updated_at = now()
+                  FROM (SELECT count(*) AS n FROM job_parts WHERE job_id = %s AND state = 'DONE') d
+                 WHERE j.id = %s
+                """,
+                (_uuid(job_id), _uuid(job_id)),
+            )
+            _announce(conn, job_id)
+        self._on_change(job_id)
+        return True
+
     def give_back(
         self, job_id: str, part: int, *, worker: str, error: str = "", failed: bool = False, reason: str = ""
     ) -> None:

@@ -61,7 +61,7 @@ def split_plan(
 
 def pack_state(report: ParseReport, state: bytes) -> bytes:
     """A part's partial profile as stored in S3: its parse report as a JSON line, then the profiler state."""
-    return json.dumps(report.to_dict()).encode() + b"\n" + state
+    return json.dumps(report.to_part_dict()).encode() + b"\n" + state
 
 
 def unpack_state(blob: bytes) -> tuple[ParseReport, bytes]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 from opentelemetry import trace
 
@@ -214,6 +215,8 @@ class JobRunner:
             return Outcome.FAILED
         except TransientJobError as error:
             return self._retry_or_fail(job_id, error.reason, error.message)
+        except psycopg.OperationalError:
+            raise  # the database is down: nothing can be recorded; the worker waits, the lease brings the job back
         except Exception as error:  # a defect (ours or a library's), not bad input: retried, then dead-lettered
             log.exception("job %s: unexpected error", job_id)
             trace.get_current_span().record_exception(error)
@@ -359,6 +362,8 @@ class JobRunner:
         the end are the last parts', not all of them (a merged profiler, tens of MiB, is held meanwhile)."""
         cfg, job_id = self._config, str(job["id"])
         started = time.monotonic()
+        planned = self._store.get(job_id)  # the dialect the parts are read with (a retried job keeps its first)
+        day_first = planned is not None and Dialect.from_dict(planned["dialect"]).day_first
         merged: tuple[TableProfiler, ParseReport] | None = None
         next_part = 0  # parts before this one are merged
         cut_in_field = False  # a part ended inside a quoted field: the cut after it may split a record
@@ -394,8 +399,11 @@ class JobRunner:
                         raise TransientJobError(reason, message)
                     raise JobInputError(reason, message)
                 while next_part < len(parts) and parts[next_part]["state"] == "DONE":
+                    folded = self._merge_part(job, parts[next_part], merged, day_first=day_first)
+                    if folded is None:  # to be read again
+                        break
                     cut_in_field = cut_in_field or (merged is not None and merged[1].open_quote_at_end)
-                    merged = self._merge_part(job, parts[next_part], merged)
+                    merged = folded
                     next_part += 1
                 if next_part == len(parts):
                     break
@@ -413,15 +421,23 @@ class JobRunner:
         return Profiled(profile=profile, duration_seconds=time.monotonic() - started, part_count=len(parts))
 
     def _merge_part(
-        self, job: Row, part: Row, merged: tuple[TableProfiler, ParseReport] | None
-    ) -> tuple[TableProfiler, ParseReport]:
-        """Fold a finished part's stored state into the parts merged so far (which come before it in the file)."""
+        self, job: Row, part: Row, merged: tuple[TableProfiler, ParseReport] | None, *, day_first: bool
+    ) -> tuple[TableProfiler, ParseReport] | None:
+        """Fold a finished part's stored state into the parts merged so far (which come before it in the file);
+        None when the part is to be read again instead (see below). `day_first`: the dialect's date order."""
         with self._tracer.start_as_current_span("job.merge_part", attributes={"sluice.part": part["part"]}):
             try:
                 blob = self._s3.get_object(Bucket=self._config.bucket, Key=part["state_key"])["Body"].read()
             except (BotoCoreError, ClientError) as error:
                 raise TransientJobError("STORAGE_UNAVAILABLE", f"reading a part's profile failed: {error}") from error
             part_report, state = unpack_state(blob)
+            if day_first and not part_report.day_first:
+                # Read by a processor of the version before day-first dates (a rolling upgrade): its dates were
+                # read month first. It is read again, by whichever processor takes it.
+                log.info("job %s: part %d was read without its date order; reading it again", job["id"], part["part"])
+                if self._parts.read_again(str(job["id"]), part["part"]):
+                    self._s3.delete_object(Bucket=self._config.bucket, Key=part["state_key"])
+                return None
             profiler = TableProfiler.from_bytes(state, self._profile_config(job))
             if merged is None:
                 return profiler, part_report
@@ -518,6 +534,8 @@ class JobRunner:
             log.warning("job %s part %d: %s; given back", job_id, part, error.message)
             self._parts.give_back(job_id, part, worker=cfg.worker_id, error=error.message)
             return Outcome.RETRYING
+        except psycopg.OperationalError:
+            raise  # the database is down: the part comes back when its lease runs out
         except Exception as error:  # a defect: the part fails, and its job is retried or fails with it
             log.exception("job %s part %d: unexpected error", job_id, part)
             trace.get_current_span().record_exception(error)

@@ -8,11 +8,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from services.processor.engine import TableProfiler
 from services.processor.parts import SplitPolicy
 from services.processor.runner import Outcome
+from sluice.jobstore import JobStore
 from tests.integration.test_large_files_in_parts import _job_planned_elsewhere, _runner, _write_csv
 
 
@@ -132,3 +134,22 @@ def test_a_defect_whose_message_quotes_a_nul_from_the_file_is_recorded(
     job_id = _queued_job(pool, s3, tenant, tmp_path, attempt=0)
     assert runner.run(job_id, shutting_down=lambda: False) is Outcome.RETRYING
     assert "cannot read 'y\ufffdz'" in _job(pool, job_id)["error_message"]
+
+
+def test_the_database_going_down_is_no_defect(
+    pool, s3, api_key, tenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing the result meets a database that went away (made here by the test: the shared PostgreSQL cannot
+    go down under the other tests). That is no defect to retry and dead-letter: the error goes to the worker,
+    which waits, and the job's lease brings it back. It was recorded as INTERNAL, an attempt spent."""
+
+    def down(*_args: object, **_kwargs: object) -> bool:
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(JobStore, "succeed", down)
+    runner, _ = _runner(pool, s3, SplitPolicy(split_bytes=0, part_bytes=0))
+    job_id = _queued_job(pool, s3, tenant, tmp_path, attempt=0)
+    with pytest.raises(psycopg.OperationalError):
+        runner.run(job_id, shutting_down=lambda: False)
+    job = _job(pool, job_id)
+    assert (job["state"], job["error_reason"]) == ("RUNNING", None)  # left to its lease

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -16,8 +17,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from psycopg.types.json import Jsonb
 
-from services.processor.engine import ProfileConfig, profile_dataframe
+from services.processor.engine import ProfileConfig, codec, profile_dataframe
 from services.processor.engine.options import ReadOptions
+from services.processor.engine.parse_report import ParseReport
 from services.processor.parts import SplitPolicy, split_plan
 from services.processor.runner import JobRunner, Outcome, RunnerConfig
 from services.processor.sweeper import PartStateSweeper
@@ -580,3 +582,51 @@ def test_an_error_outside_the_runners_handling_does_not_stop_the_processor(
     thread = _run_idle_worker_until_done(stack, runner, pool, job_id, count)
     assert len(calls) >= 2 and not thread.is_alive()
     assert _part_states(pool, job_id) == [("DONE", "helper-under-test")] * count
+
+
+def test_a_part_read_without_the_files_date_order_is_read_again(pool, s3, api_key, tenant, tmp_path: Path):
+    """In a rolling upgrade a processor of the version before day-first dates may do a part of a day-first file:
+    it reads that part's dates month first, and its stored report has no `day_first`. Merging it failed the job
+    (parts of different date orders) on every attempt. The coordinator has such a part read again. The old
+    processor is stood in for by rewriting a part's stored report as that version wrote it (no such version runs
+    here)."""
+    rows = [f"{i},{(i % 28) + 1:02d}/{(i % 12) + 1:02d}/2021,{i % 7}" for i in range(12_000)]
+    text = "id,day,n\n" + "\n".join(rows) + "\n"
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=0, text=text)
+    helper, _ = _runner(pool, s3, policy)
+    assert helper.run_part(job_id, 0, shutting_down=lambda: False) is Outcome.SUCCEEDED  # every part, day first
+    with pool.connection() as conn:
+        key = conn.execute("SELECT state_key FROM job_parts WHERE job_id = %s AND part = 1", (job_id,)).fetchone()[
+            "state_key"
+        ]
+    head, _, state = s3.get_object(Bucket="sluice", Key=key)["Body"].read().partition(b"\n")
+    old = {k: v for k, v in json.loads(head).items() if k not in ("day_first", "invalid_records", "sheet")}
+    profiler_state = codec.loads(state)
+    del profiler_state["day_first"]  # that version's profiler knew only the decimal mark
+    s3.put_object(Bucket="sluice", Key=key, Body=json.dumps(old).encode() + b"\n" + codec.dumps(profiler_state))
+    with pool.connection() as conn:  # its coordinator is gone: the job is taken over
+        conn.execute(
+            "UPDATE jobs SET state = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL WHERE id = %s", (job_id,)
+        )
+    coordinator, _ = _runner(pool, s3, policy, worker_id="coordinator-under-test")
+    assert coordinator.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED
+    finished_by = [by for _, by in _part_states(pool, job_id)]
+    assert finished_by[1] == "coordinator-under-test" and finished_by.count("helper-under-test") == count - 1
+    with pytest.raises(s3.exceptions.NoSuchKey):  # the old state is gone, not left for nobody to sweep
+        s3.get_object(Bucket="sluice", Key=key)
+    with pool.connection() as conn:
+        detail = conn.execute(
+            "SELECT inferred_type, detail FROM column_profiles WHERE job_id = %s AND name = 'day'", (job_id,)
+        ).fetchone()
+    assert detail["inferred_type"] == "date" and detail["detail"]["invalid"] == 0
+
+
+def test_a_parts_report_reads_in_the_version_before_and_the_next() -> None:
+    """The report a part stores leaves this version's new fields out at their defaults (the version before takes
+    only the fields it knows), and a report with fields of a later version reads."""
+    report = ParseReport(format="csv", rows_read=3)
+    assert not {"day_first", "invalid_records", "sheet"} & set(report.to_part_dict())
+    report.day_first = True
+    assert report.to_part_dict()["day_first"] is True
+    later = {**report.to_dict(), "a_field_of_a_later_version": 1}
+    assert ParseReport.from_dict(later) == report

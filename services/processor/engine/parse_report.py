@@ -6,7 +6,7 @@ Reports of byte-range parts of one file merge with `merge`, in part order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 # How many problems are kept with their line numbers; the counters keep counting beyond.
 MAX_ISSUES = 10
@@ -115,8 +115,19 @@ class ParseReport:
             "open_quote_at_end": self.open_quote_at_end,
         }
 
+    def to_part_dict(self) -> dict[str, object]:
+        """`to_dict` as a part's stored state carries it: the fields added since the version before left out at
+        their defaults, since that version, reading parts in a rolling upgrade, takes only the fields it knows."""
+        return {k: v for k, v in self.to_dict().items() if k not in _ADDED or v != _ADDED[k]}
+
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> ParseReport:
-        fields = dict(data)
-        issues = [ParseIssue(**i) for i in fields.pop("issues", [])]  # type: ignore[attr-defined]
-        return cls(**fields, issues=issues)  # type: ignore[arg-type]
+        """A report from `to_dict`; keys a later version added are left out."""
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        issues = [ParseIssue(**i) for i in values.pop("issues", [])]  # type: ignore[attr-defined]
+        return cls(**values, issues=issues)  # type: ignore[arg-type]
+
+
+# Fields added on 2026-12-07 (their defaults): see `to_part_dict`.
+_ADDED: dict[str, object] = {"invalid_records": 0, "sheet": "", "day_first": False}
