@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
 import pandas as pd
 
-from services.processor.engine import ColumnProfile, ProfileConfig, TableProfile
+from services.processor.engine import ColumnProfile, ParseReport, ProfileConfig, TableProfile, TableProfiler
+from services.processor.engine.options import Dialect
+from services.processor.engine.reading import ReadOptions, open_table
 from services.processor.engine.types import BOOLEAN_FALSE, BOOLEAN_TRUE
 
 RTOL = 1e-9
@@ -88,3 +91,24 @@ def check_table(profile: TableProfile, df: pd.DataFrame, config: ProfileConfig) 
     assert profile.missing_cells == sum(len(df) - len(present_values(df[name], config)) for name in df.columns)
     for name in df.columns:
         check_column(profile.column(str(name)), df[name], config)
+
+
+def profile_in_byte_ranges(
+    data: bytes, dialect: Dialect, bounds: list[tuple[int, int]], options: ReadOptions
+) -> tuple[TableProfiler, ParseReport]:
+    """The file's byte-range parts read and profiled apart (each as its report says it was read), stored, and
+    merged by a parent with its own default configuration, as the processor's coordinator merges them."""
+    merged = TableProfiler(ProfileConfig())
+    merged_report: ParseReport | None = None
+    for start, end in bounds:
+        reader = open_table(io.BytesIO(data[start:]), byte_range=(start, end), dialect=dialect, options=options)
+        part = TableProfiler(ProfileConfig().as_read(reader.report))
+        for chunk in reader.chunks():
+            part.update(chunk)
+        merged.merge(TableProfiler.from_bytes(part.to_bytes(), ProfileConfig()))
+        if merged_report is None:
+            merged_report = reader.report
+        else:
+            merged_report.merge(reader.report, line_offset=merged_report.lines_read)
+    assert merged_report is not None
+    return merged, merged_report

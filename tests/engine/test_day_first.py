@@ -16,6 +16,7 @@ from services.processor.engine import ProfileConfig, TableProfiler
 from services.processor.engine.dialect import sniff_day_first
 from services.processor.engine.reading import ReadOptions, open_table, plan_parts, sniff_dialect
 
+from .helpers import profile_in_byte_ranges
 from .test_merge import assert_same
 
 
@@ -70,19 +71,8 @@ def test_parts_of_a_day_first_file_merge_to_the_one_pass_profile() -> None:
     dialect = sniff_dialect(data[:65536], options=options)
     assert dialect.day_first
     bounds = plan_parts(len(data), dialect, part_bytes=len(data) // 3 + 1)
-    merged = TableProfiler(ProfileConfig())
-    merged_report = None
-    for start, end in bounds:
-        reader = open_table(io.BytesIO(data[start:]), byte_range=(start, end), dialect=dialect, options=options)
-        assert reader.report.day_first
-        part = TableProfiler(ProfileConfig().as_read(reader.report))
-        for chunk in reader.chunks():
-            part.update(chunk)
-        merged.merge(TableProfiler.from_bytes(part.to_bytes(), ProfileConfig()))
-        if merged_report is None:
-            merged_report = reader.report
-        else:
-            merged_report.merge(reader.report, line_offset=merged_report.lines_read)
+    merged, merged_report = profile_in_byte_ranges(data, dialect, bounds, options)
+    assert merged_report.day_first and merged.config.day_first
     one, report = _profile(data, block_size=4096)
     assert_same(merged.finish(merged_report).to_dict(), one.finish(report).to_dict())  # type: ignore[arg-type]
     day_first, month_first = TableProfiler(replace(ProfileConfig(), day_first=True)), TableProfiler()

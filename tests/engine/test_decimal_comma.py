@@ -13,7 +13,7 @@ import pytest
 from services.processor.engine import ProfileConfig, TableProfiler, profile_dataframe
 from services.processor.engine.reading import ReadOptions, open_table, plan_parts, sniff_dialect
 
-from .helpers import close
+from .helpers import close, profile_in_byte_ranges
 from .test_merge import assert_same
 
 
@@ -80,18 +80,7 @@ def test_parts_carry_the_decimal_mark_into_the_merged_profile() -> None:
     assert dialect.decimal == ","
     bounds = plan_parts(len(data), dialect, part_bytes=len(data) // 3 + 1)
     assert len(bounds) == 3
-    merged = TableProfiler(ProfileConfig())
-    merged_report = None
-    for start, end in bounds:
-        reader = open_table(io.BytesIO(data[start:]), byte_range=(start, end), dialect=dialect, options=options)
-        part = TableProfiler(ProfileConfig(decimal=reader.report.decimal))
-        for chunk in reader.chunks():
-            part.update(chunk)
-        merged.merge(TableProfiler.from_bytes(part.to_bytes(), ProfileConfig()))
-        if merged_report is None:
-            merged_report = reader.report
-        else:
-            merged_report.merge(reader.report, line_offset=merged_report.lines_read)
+    merged, merged_report = profile_in_byte_ranges(data, dialect, bounds, options)
     one, report = _profile(data, block_size=4096)
     expected = one.finish(report).to_dict()
     got = merged.finish(merged_report).to_dict()
