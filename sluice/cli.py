@@ -70,6 +70,8 @@ def _describe_job(job: job_pb2.Job) -> str:
 
 def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb2.ColumnProfile]) -> str:
     decimal = f"   decimal mark {profile.parse.decimal!r}" if profile.parse.decimal == "," else ""
+    if profile.parse.day_first:
+        decimal += "   dates day first"
     if profile.parse.preamble_lines:
         decimal += f"   {profile.parse.preamble_lines} lines above the header skipped"
     lines = [
@@ -111,7 +113,12 @@ def cmd_upload(client: SluiceClient, args: argparse.Namespace) -> int:
         return 2
     from tqdm import tqdm
 
-    options = job_pb2.JobOptions(delimiter=args.delimiter or "", decimal=args.decimal or "")
+    date_order = {"day-first": job_pb2.DATE_ORDER_DAY_FIRST, "month-first": job_pb2.DATE_ORDER_MONTH_FIRST}
+    options = job_pb2.JobOptions(
+        delimiter=args.delimiter or "",
+        decimal=args.decimal or "",
+        date_order=date_order.get(args.date_order or "", job_pb2.DATE_ORDER_UNSPECIFIED),
+    )
     with tqdm(
         total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, file=sys.stderr, disable=None, leave=False
     ) as bar:
@@ -259,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--idempotency-key", help="makes a retried upload return the same job")
     upload.add_argument("--delimiter", help="field delimiter, one ASCII character (default: detected)")
     upload.add_argument("--decimal", choices=(".", ","), help="decimal mark of the numbers (default: detected)")
+    upload.add_argument(
+        "--date-order",
+        choices=("day-first", "month-first"),
+        help="how dates with slashes read: 03/04/2020 is April 3rd (day-first) or March 4th (default: detected)",
+    )
     upload.set_defaults(run=cmd_upload)
 
     for name, func, text in (

@@ -22,6 +22,22 @@ def state_from_proto(value: int) -> str:
     return job_pb2.JobState.Name(value).removeprefix("JOB_STATE_")
 
 
+# JobOptions.date_order as the job row's options store it ("" detects).
+_DATE_ORDERS = {job_pb2.DATE_ORDER_MONTH_FIRST: "month_first", job_pb2.DATE_ORDER_DAY_FIRST: "day_first"}
+
+
+def date_order_option(value: int) -> str | None:
+    """The stored form of a DateOrder; None for a number this version does not know."""
+    if value == job_pb2.DATE_ORDER_UNSPECIFIED:
+        return ""
+    return _DATE_ORDERS.get(cast(job_pb2.DateOrder, value))
+
+
+def date_order_to_proto(option: str) -> job_pb2.DateOrder:
+    stored = {text: value for value, text in _DATE_ORDERS.items()}
+    return stored.get(option, job_pb2.DATE_ORDER_UNSPECIFIED)
+
+
 def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
     if value is None:
         return None
@@ -47,6 +63,7 @@ def job_to_proto(row: Row, events: Iterable[Row] = ()) -> job_pb2.Job:
         options=job_pb2.JobOptions(
             delimiter=options.get("delimiter", ""),
             decimal=options.get("decimal", ""),
+            date_order=date_order_to_proto(options.get("date_order", "")),
             na_values=options.get("na_values", []),
             max_attempts=options.get("max_attempts", 0),
         ),

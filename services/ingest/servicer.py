@@ -103,6 +103,7 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
         if header.options.max_attempts < 0:
             raise InvalidArgument("options.max_attempts cannot be negative", field="header.options.max_attempts")
         validation.check_read_options(header.options.delimiter, header.options.decimal)
+        validation.check_date_order(header.options.date_order)
 
         job_id = str(uuid.uuid4())
         span = trace.get_current_span()
@@ -169,6 +170,7 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
             options={
                 "delimiter": header.options.delimiter,
                 "decimal": header.options.decimal,
+                "date_order": validation.check_date_order(header.options.date_order),
                 "na_values": list(header.options.na_values),
                 "max_attempts": header.options.max_attempts,
             },

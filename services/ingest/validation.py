@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from sluice.convert import date_order_option
 from sluice.errors import FailedPrecondition, InvalidArgument
 
 # Media types the processor can profile, and their accepted aliases.
@@ -111,6 +112,19 @@ def check_read_options(delimiter: str, decimal: str) -> None:
             field="header.options.decimal",
             reason="DECIMAL_INVALID",
         )
+
+
+def check_date_order(value: int) -> str:
+    """The stored form of options.date_order (see sluice.convert)."""
+    option = date_order_option(value)
+    if option is None:
+        raise InvalidArgument(
+            f"options.date_order {value} is no DateOrder: leave it unspecified (detect it), or give"
+            " DATE_ORDER_MONTH_FIRST or DATE_ORDER_DAY_FIRST",
+            field="header.options.date_order",
+            reason="DATE_ORDER_INVALID",
+        )
+    return option
 
 
 def check_sha256_format(value: str) -> str:

@@ -251,6 +251,7 @@ class JobRunner:
         return ReadOptions(
             delimiter=options.get("delimiter", ""),
             decimal=options.get("decimal", ""),
+            day_first={"day_first": True, "month_first": False}.get(options.get("date_order", "")),
             block_size=self._config.block_bytes,
             chunk_rows=self._config.chunk_rows,
         )

@@ -20,6 +20,12 @@ class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_STATE_SUCCEEDED: _ClassVar[JobState]
     JOB_STATE_FAILED: _ClassVar[JobState]
     JOB_STATE_CANCELLED: _ClassVar[JobState]
+
+class DateOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DATE_ORDER_UNSPECIFIED: _ClassVar[DateOrder]
+    DATE_ORDER_MONTH_FIRST: _ClassVar[DateOrder]
+    DATE_ORDER_DAY_FIRST: _ClassVar[DateOrder]
 JOB_STATE_UNSPECIFIED: JobState
 JOB_STATE_QUEUED: JobState
 JOB_STATE_RUNNING: JobState
@@ -27,6 +33,9 @@ JOB_STATE_RETRYING: JobState
 JOB_STATE_SUCCEEDED: JobState
 JOB_STATE_FAILED: JobState
 JOB_STATE_CANCELLED: JobState
+DATE_ORDER_UNSPECIFIED: DateOrder
+DATE_ORDER_MONTH_FIRST: DateOrder
+DATE_ORDER_DAY_FIRST: DateOrder
 
 class Job(_message.Message):
     __slots__ = ("id", "tenant", "state", "file_name", "media_type", "size_bytes", "sha256", "options", "attempt", "max_attempts", "progress", "error", "idempotency_key", "create_time", "update_time", "start_time", "end_time", "events", "status_path", "next_attempt_time", "trace_id")
@@ -75,16 +84,18 @@ class Job(_message.Message):
     def __init__(self, id: _Optional[str] = ..., tenant: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., file_name: _Optional[str] = ..., media_type: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., options: _Optional[_Union[JobOptions, _Mapping]] = ..., attempt: _Optional[int] = ..., max_attempts: _Optional[int] = ..., progress: _Optional[_Union[JobProgress, _Mapping]] = ..., error: _Optional[_Union[JobError, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[JobEvent, _Mapping]]] = ..., status_path: _Optional[str] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trace_id: _Optional[str] = ...) -> None: ...
 
 class JobOptions(_message.Message):
-    __slots__ = ("delimiter", "na_values", "max_attempts", "decimal")
+    __slots__ = ("delimiter", "na_values", "max_attempts", "decimal", "date_order")
     DELIMITER_FIELD_NUMBER: _ClassVar[int]
     NA_VALUES_FIELD_NUMBER: _ClassVar[int]
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     DECIMAL_FIELD_NUMBER: _ClassVar[int]
+    DATE_ORDER_FIELD_NUMBER: _ClassVar[int]
     delimiter: str
     na_values: _containers.RepeatedScalarFieldContainer[str]
     max_attempts: int
     decimal: str
-    def __init__(self, delimiter: _Optional[str] = ..., na_values: _Optional[_Iterable[str]] = ..., max_attempts: _Optional[int] = ..., decimal: _Optional[str] = ...) -> None: ...
+    date_order: DateOrder
+    def __init__(self, delimiter: _Optional[str] = ..., na_values: _Optional[_Iterable[str]] = ..., max_attempts: _Optional[int] = ..., decimal: _Optional[str] = ..., date_order: _Optional[_Union[DateOrder, str]] = ...) -> None: ...
 
 class JobProgress(_message.Message):
     __slots__ = ("bytes_done", "bytes_total", "rows_done", "parts_done", "parts_total")

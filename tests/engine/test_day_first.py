@@ -80,3 +80,44 @@ def test_parts_of_a_day_first_file_merge_to_the_one_pass_profile() -> None:
     month_first.update(pd.DataFrame({"d": ["01/13/2020"]}).astype("string"))
     with pytest.raises(ValueError, match="different date orders"):
         day_first.merge(month_first)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [(None, ("2020-01-12", "2021-11-02")), (True, ("2020-04-03", "2021-02-11"))]
+)
+def test_a_caller_who_knows_the_order_sets_it_where_the_sample_cannot_show_it(
+    given: bool | None, expected: tuple[str, str]
+) -> None:
+    data = b"shipped\n03/04/2020\n11/02/2021\n01/12/2020\n"
+    profiler, report = _profile(data, day_first=given)
+    assert report.day_first is bool(given)  # type: ignore[attr-defined]
+    when = profiler.finish(report).column("shipped")  # type: ignore[arg-type]
+    assert when.datetime is not None and (when.datetime.min[:10], when.datetime.max[:10]) == expected
+
+
+def test_a_caller_who_says_month_first_is_taken_at_their_word() -> None:
+    """The sample shows day first, the caller says otherwise: dates with a day beyond 12 first are then invalid
+    dates, counted and shown, not silently re-read."""
+    ambiguous = [f"{a:02d}/{b:02d}/2020" for a in range(3, 13) for b in range(1, 13)]  # 03/01 .. 12/12
+    data = ("when\n" + "\n".join(ambiguous) + "\n13/01/2020\n25/12/2020\n").encode()
+    assert sniff_dialect(data).day_first
+    assert sniff_dialect(data, options=ReadOptions(day_first=False)).day_first is False
+    profiler, report = _profile(data, day_first=False)
+    assert report.day_first is False  # type: ignore[attr-defined]
+    when = profiler.finish(report).column("when")  # type: ignore[arg-type]
+    assert (when.inferred_type, when.invalid) == ("date", 2)
+    assert when.datetime is not None  # month first: 03/01 is March 1st (day first it would be January 3rd)
+    assert (when.datetime.min[:10], when.datetime.max[:10]) == ("2020-03-01", "2020-12-12")
+
+
+def test_the_order_given_applies_to_json_lines_too() -> None:
+    """Only delimited text has a sample to sniff; the order a caller gives reaches every format."""
+    data = b'{"shipped": "03/04/2020"}\n{"shipped": "11/02/2021"}\n'
+    for given, expected in ((None, "2020-03-04"), (True, "2020-04-03")):
+        reader = open_table(io.BytesIO(data), file_name="s.jsonl", options=ReadOptions(day_first=given))
+        profiler = TableProfiler(ProfileConfig().as_read(reader.report))
+        for chunk in reader.chunks():
+            profiler.update(chunk)
+        when = profiler.finish(reader.report).column("shipped")
+        assert reader.report.day_first is bool(given)
+        assert when.datetime is not None and when.datetime.min[:10] == expected

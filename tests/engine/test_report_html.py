@@ -133,11 +133,20 @@ def test_seattle_weather_details() -> None:
     assert "Correlations (all 1,461 rows)" in text
     assert "2012-01-01" in text and "2015-12-31" in text and "day" in text  # date range and granularity
     assert "approximate" not in text  # everything is exact at this size
+    assert "Dates with slashes" in text and "month first (01/13/2020)" in text
     # Errors come before warnings, warnings before info.
     severities = [a["severity"] for a in profile["alerts"]]
     assert "error" in severities
     order = [text.index(a["message"]) for a in sorted(profile["alerts"], key=lambda a: a["severity"] != "error")]
     assert order[0] == min(order)
+
+
+def test_the_parse_table_names_the_date_order_the_file_was_read_in() -> None:
+    frame = pd.DataFrame({"when": ["13/01/2020", "25/12/2021"]}, dtype="string")
+    parse = ParseReport(format="csv", delimiter=";", decimal=",", day_first=True, rows_read=2)
+    profile = profile_dataframe(frame, ProfileConfig().as_read(parse), parse_report=parse).to_dict()
+    text = text_of(render_html(report(profile, parse, "termine.csv")))
+    assert "day first (13/01/2020)" in text and "2021-12-25" in text
 
 
 # ---------------------------------------------------------------------------------------------------- escaping

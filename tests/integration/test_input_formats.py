@@ -96,6 +96,34 @@ def test_each_format_is_profiled(client: SluiceClient, tmp_path: Path, name: str
     assert columns["temp"].inferred_type == "float" and columns["temp"].mean == pytest.approx(FRAME["temp"].mean())
 
 
+AMBIGUOUS_DATES = "shipped,units\n03/04/2020,5\n11/02/2021,7\n01/12/2020,2\n"
+
+
+@pytest.mark.parametrize(
+    ("date_order", "first", "last"),
+    [
+        (job_pb2.DATE_ORDER_UNSPECIFIED, "2020-01-12", "2021-11-02"),  # month first, as pandas reads them
+        (job_pb2.DATE_ORDER_DAY_FIRST, "2020-04-03", "2021-02-11"),
+    ],
+)
+def test_dates_the_sample_leaves_ambiguous_are_read_in_the_order_the_uploader_gives(
+    client: SluiceClient, tmp_path: Path, date_order: int, first: str, last: str
+):
+    """No date shows its order (every day and month is at most 12): an uploader who knows the file is
+    day first says so, and the range is the one they expect."""
+    path = tmp_path / "shipments.csv"
+    path.write_text(AMBIGUOUS_DATES, encoding="utf-8")
+    job = client.upload(path, options=job_pb2.JobOptions(date_order=date_order)).job  # type: ignore[arg-type]
+    assert job.options.date_order == date_order
+    final = client.wait(job.id, timeout=60)
+    assert final.state == STATE.Value("JOB_STATE_SUCCEEDED"), final.error.message
+    assert final.options.date_order == date_order  # read back from the job row
+    assert client.get_profile(job.id).parse.day_first is (date_order == job_pb2.DATE_ORDER_DAY_FIRST)
+    shipped = {c.name: c for c in client.list_columns(job.id)}["shipped"]
+    assert (shipped.inferred_type, shipped.invalid) == ("date", 0)
+    assert (shipped.datetime.min[:10], shipped.datetime.max[:10]) == (first, last)
+
+
 DECIMAL_COMMA = "Artikel;Preis;Menge\nApfel;1,50;1.200\nBirne;2,25;3\nKiwi;-0,99;12\nMango;1.234,50;2\n"
 
 

@@ -205,10 +205,12 @@ def sniff_decimal(rows: Sequence[Sequence[str]], delimiter: str, override: str =
 _SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}\s*$")
 
 
-def sniff_day_first(rows: Sequence[Sequence[str]]) -> bool:
+def sniff_day_first(rows: Sequence[Sequence[str]], override: bool | None = None) -> bool:
     """Whether the sample's dates written D/M/YYYY put the day first: a cell's first number is a day beyond 12
     (13/01/2020) and no cell's second is (01/13/2020 is month first). Only ambiguous ones (03/04/2020) read month
-    first, as pandas does."""
+    first, as pandas does. `override`: the caller's order, taken as given."""
+    if override is not None:
+        return override
     day = month = False
     for row in rows:
         for cell in row:

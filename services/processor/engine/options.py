@@ -32,6 +32,9 @@ class ReadOptions:
     has_header: bool | None = None
     encoding: str = ""  # a Python codec name, e.g. "latin-1"; "" detects
     decimal: str = ""  # the decimal mark of delimited text, "." or ","; "" detects
+    # Whether D/M/YYYY dates put the day first, in any format; None detects it from a delimited file's sample
+    # (other formats then read month first).
+    day_first: bool | None = None
     # Bytes per Arrow CSV block, so roughly per chunk: reading and profiling at 8 MiB is as fast as at 16 MiB
     # with about 100 MiB less peak memory (4 MiB: slower, for 50 MiB less).
     block_size: int = 8 * MIB

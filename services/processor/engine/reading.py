@@ -125,7 +125,10 @@ def open_table(
         if dialect is None:
             raise ValueError("a byte-range part needs the dialect sniffed on the start of the file")
         return _open_part(source, counter, byte_range, dialect, options)
-    return _open(source, counter, file_name, media_type, options, compression="")
+    reader = _open(source, counter, file_name, media_type, options, compression="")
+    if options.day_first is not None:  # delimited text has it from its dialect; JSON Lines, Parquet, Excel here
+        reader.report.day_first = options.day_first
+    return reader
 
 
 def sniff_dialect(
@@ -293,7 +296,7 @@ def _sniff(
         splittable=splittable,
         bom=guess.bom,
         decimal=sniffing.sniff_decimal(rows[1:] if has_header else rows, delimiter, options.decimal),
-        day_first=sniffing.sniff_day_first(rows[1:] if has_header else rows),
+        day_first=sniffing.sniff_day_first(rows[1:] if has_header else rows, options.day_first),
         sep_line=bool(named),
         preamble=preamble,
         data_start=data_start,
