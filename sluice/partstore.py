@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 PARTS_CHANNEL = "sluice_parts"
 
 # A part row with what a processor needs of its job to read the range.
+# A part nobody works on: QUEUED, or RUNNING under a lease its worker stopped renewing (it died).
+_IDLE = "(p.state = 'QUEUED' OR (p.state = 'RUNNING' AND p.lease_expires_at < now()))"
 _PART_WITH_JOB = """
     p.*, j.tenant_id, j.object_key, j.file_name, j.media_type, j.options, j.dialect, j.trace_context, j.size_bytes
 """
@@ -63,10 +65,16 @@ class PartStore:
                     "UPDATE jobs SET part_count = %s, parts_done = 0, dialect = %s WHERE id = %s",
                     (len(ranges), Jsonb(dict(dialect)), job["id"]),
                 )
-            # A retried job tries again the parts that failed on a defect (bad input fails the same way again).
+            # A retried job tries again the parts that failed on a defect (bad input fails the same way again),
+            # and gives every part not DONE the job's attempts afresh: a part spent on a storage outage in the
+            # last attempt is tried again in this one, at once.
             conn.execute(
                 """UPDATE job_parts SET state = 'QUEUED', error_message = NULL, error_reason = NULL
                     WHERE job_id = %s AND state = 'FAILED' AND error_reason = 'INTERNAL'""",
+                (job["id"],),
+            )
+            conn.execute(
+                "UPDATE job_parts SET attempts = 0, not_before = NULL WHERE job_id = %s AND state <> 'DONE'",
                 (job["id"],),
             )
             parts = conn.execute("SELECT * FROM job_parts WHERE job_id = %s ORDER BY part", (job["id"],)).fetchall()
@@ -80,14 +88,14 @@ class PartStore:
         return parts
 
     def claim(self, job_id: str, *, worker: str, lease_seconds: float, part: int | None = None) -> Row | None:
-        """Take a part that is QUEUED or whose worker stopped renewing (the given one, or any of the job)
-        while the job is RUNNING; None when there is none."""
+        """Take a part that is idle (see _IDLE) and has tries left (the given one, or any of the job) while the
+        job is RUNNING; None when there is none."""
         with self._pool.connection() as conn, conn.transaction():
             candidate = conn.execute(
-                """
+                f"""
                 SELECT p.part FROM job_parts p JOIN jobs j ON j.id = p.job_id
                  WHERE p.job_id = %(job)s AND j.state = 'RUNNING' AND (%(part)s::int IS NULL OR p.part = %(part)s)
-                   AND (p.state = 'QUEUED' OR (p.state = 'RUNNING' AND p.lease_expires_at < now()))
+                   AND {_IDLE} AND (p.not_before IS NULL OR p.not_before <= now()) AND p.attempts < j.max_attempts
                  ORDER BY p.part LIMIT 1 FOR UPDATE OF p SKIP LOCKED
                 """,
                 {"job": _uuid(job_id), "part": part},
@@ -96,7 +104,7 @@ class PartStore:
                 return None
             conn.execute(
                 """
-                UPDATE job_parts SET state = 'RUNNING', lease_owner = %s, attempts = attempts + 1,
+                UPDATE job_parts SET state = 'RUNNING', lease_owner = %s, attempts = attempts + 1, not_before = NULL,
                        lease_expires_at = now() + make_interval(secs => %s)
                  WHERE job_id = %s AND part = %s
                 """,
@@ -118,7 +126,9 @@ class PartStore:
                 """
                 SELECT j.id, j.trace_context FROM jobs j
                  WHERE j.state = 'RUNNING' AND j.part_count > 0
-                   AND EXISTS (SELECT 1 FROM job_parts p WHERE p.job_id = j.id AND p.state = 'QUEUED')
+                   AND EXISTS (SELECT 1 FROM job_parts p WHERE p.job_id = j.id AND p.state = 'QUEUED'
+                                  AND (p.not_before IS NULL OR p.not_before <= now())
+                                  AND p.attempts < j.max_attempts)
                  ORDER BY j.created_at LIMIT 1
                 """
             ).fetchone()
@@ -195,21 +205,32 @@ class PartStore:
         return True
 
     def give_back(
-        self, job_id: str, part: int, *, worker: str, error: str = "", failed: bool = False, reason: str = ""
+        self,
+        job_id: str,
+        part: int,
+        *,
+        worker: str,
+        error: str = "",
+        failed: bool = False,
+        reason: str = "",
+        retry_after: float = 0.0,
     ) -> None:
-        """Shutdown or a transient error: QUEUED again (the coordinator takes it). Bad input or a defect: FAILED,
+        """Shutdown (no `reason`): QUEUED again, for anyone, the try not counted. A transient error (`reason`
+        STORAGE_UNAVAILABLE): QUEUED, taken by nobody for `retry_after` seconds. Bad input or a defect: FAILED,
         with the `reason` the job then fails with (NOT_A_TABLE, UPLOAD_MISSING, INTERNAL)."""
         with self._pool.connection() as conn:
             cur = conn.execute(
                 """
                 UPDATE job_parts SET state = %s, lease_owner = NULL, lease_expires_at = NULL, error_message = %s,
-                       error_reason = %s
+                       error_reason = %s, not_before = now() + make_interval(secs => %s), attempts = attempts - %s
                  WHERE job_id = %s AND part = %s AND state = 'RUNNING' AND lease_owner = %s
                 """,
                 (
                     "FAILED" if failed else "QUEUED",
                     without_nul(error) or None,
                     reason or None,
+                    retry_after,
+                    0 if reason else 1,
                     _uuid(job_id),
                     part,
                     worker,
@@ -224,8 +245,11 @@ class PartStore:
         return PartWatch(conninfo() if callable(conninfo) else conninfo, job_id)
 
     def parts(self, job_id: str) -> list[Row]:
+        """The job's parts in file order; `idle` says whether a part is QUEUED or its worker stopped renewing."""
         with self._pool.connection() as conn:
-            return conn.execute("SELECT * FROM job_parts WHERE job_id = %s ORDER BY part", (_uuid(job_id),)).fetchall()
+            return conn.execute(
+                f"SELECT p.*, {_IDLE} AS idle FROM job_parts p WHERE p.job_id = %s ORDER BY p.part", (_uuid(job_id),)
+            ).fetchall()
 
     def finished_states(self, *, limit: int, job_id: str | None = None) -> list[Row]:
         """Part states (job_id, part, state_key) that nothing will merge any more: their job has finished

@@ -5,7 +5,9 @@ and safely splittable (delimited text, single-byte line breaks, no quoted line b
 byte offsets fall between characters), records the parts and publishes one Kafka message per part. Any
 processor, the coordinator included, claims a part under a lease of its own, profiles its range (from the
 first line that starts inside it through the line that crosses its end), stores the partial state in S3
-and marks the part DONE. Parts whose worker died are taken back when their lease runs out. When every part
+and marks the part DONE. Parts whose worker died are taken back when their lease runs out. A storage error
+queues a part again after a backoff that every processor waits out; a part that has had the job's attempts
+fails the attempt (spent_part_error), and the job's retry gives its parts their attempts afresh. When every part
 is DONE the coordinator merges the partial states in part order (parse reports too, with line numbers
 shifted) and completes the job as usual. Progress counts parts (JobProgress.parts_done / parts_total).
 Quoted line breaks past the sample can still put a cut inside a record: a part then ends inside a quoted field
@@ -15,11 +17,13 @@ Quoted line breaks past the sample can still put a cut inside a record: a part t
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.processor.engine import ParseReport
 from services.processor.engine.options import Dialect, ReadOptions
 from services.processor.engine.reading import NotATableError, plan_parts, sniff_dialect
+from sluice.errors import TransientJobError
 from sluice.jobstore import Row
 
 # Encodings in which any byte offset at a line break is also a character boundary.
@@ -67,3 +71,18 @@ def pack_state(report: ParseReport, state: bytes) -> bytes:
 def unpack_state(blob: bytes) -> tuple[ParseReport, bytes]:
     head, _, state = blob.partition(b"\n")
     return ParseReport.from_dict(json.loads(head)), state
+
+
+def spent_part_error(parts: Sequence[Row], max_attempts: int) -> TransientJobError | None:
+    """The error that fails the job's attempt when a part nobody works on (`idle`) has had the job's attempts:
+    storage failed on each of its tries, or the processors that took it died (a part that kills its processor,
+    say by running it out of memory, would otherwise be taken again without end). None while every part has
+    tries left."""
+    for part in parts:
+        if part["idle"] and part["state"] != "DONE" and part["attempts"] >= max_attempts:
+            if part["error_reason"]:
+                message = f"part {part['part']} failed in each of its {part['attempts']} tries: {part['error_message']}"
+                return TransientJobError(part["error_reason"], message)
+            message = f"the processors that took part {part['part']} stopped working on it {part['attempts']} times"
+            return TransientJobError("WORKER_LOST", message)
+    return None

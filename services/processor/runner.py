@@ -35,7 +35,7 @@ from services.processor.engine.options import Dialect, ReadOptions
 from services.processor.engine.read_ahead import ReadAhead
 from services.processor.engine.reading import NotATableError, open_table
 from services.processor.lease import LeaseKeeper
-from services.processor.parts import SplitPolicy, pack_state, split_plan, unpack_state
+from services.processor.parts import SplitPolicy, pack_state, spent_part_error, split_plan, unpack_state
 from services.processor.report_html import render_html
 from services.processor.results import profile_result, report_document
 from services.processor.sweeper import PartStateSweeper
@@ -368,27 +368,21 @@ class JobRunner:
         merged: tuple[TableProfiler, ParseReport] | None = None
         next_part = 0  # parts before this one are merged
         cut_in_field = False  # a part ended inside a quoted field: the cut after it may split a record
-        claim_after = 0.0  # after a part of ours failed on storage: no claim before this (monotonic time)
         with self._parts.watch(job_id) as watch:  # listening before the first look at the parts
             while True:
                 abandon = should_abandon()
                 if abandon is not None:
                     raise _Stop(abandon)
-                row = None
-                if time.monotonic() >= claim_after:
-                    row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
+                # Storage failing on a part (ours or another's) queues it again after a backoff, and the job goes
+                # on: a job retry would drop the parts other processors are working on. Meanwhile we take others.
+                row = self._parts.claim(job_id, worker=cfg.worker_id, lease_seconds=cfg.lease_seconds)
                 if row is not None:
                     outcome = self._work_part(row, shutting_down=lambda: should_abandon() is not None)
-                    if outcome is Outcome.RETRYING:
-                        # Storage failed on our part, which is queued again: the job goes on (a job retry would
-                        # drop the parts other processors are working on) and the part is tried again after a
-                        # backoff, by us or another, until it has had the job's attempts.
-                        if row["attempts"] >= job["max_attempts"]:
-                            message = f"part {row['part']} could not be read or stored in {row['attempts']} tries"
-                            raise TransientJobError("STORAGE_UNAVAILABLE", message)
-                        claim_after = time.monotonic() + cfg.retry.delay(row["attempts"])
+                    if outcome is not Outcome.SUCCEEDED:
                         row = None
                 parts = self._parts.parts(job_id)
+                if (spent := spent_part_error(parts, job["max_attempts"])) is not None:
+                    raise spent
                 done = [p for p in parts if p["state"] == "DONE"]
                 progress.bytes_done = sum(p["end_byte"] - p["start_byte"] for p in done)
                 progress.rows_done = sum(p["rows_read"] or 0 for p in done)
@@ -532,8 +526,11 @@ class JobRunner:
             )
             return Outcome.FAILED
         except TransientJobError as error:
-            log.warning("job %s part %d: %s; given back", job_id, part, error.message)
-            self._parts.give_back(job_id, part, worker=cfg.worker_id, error=error.message)
+            delay = cfg.retry.delay(row["attempts"])
+            log.warning("job %s part %d: %s; queued again in %.1f s", job_id, part, error.message, delay)
+            self._parts.give_back(
+                job_id, part, worker=cfg.worker_id, error=error.message, reason=error.reason, retry_after=delay
+            )
             return Outcome.RETRYING
         except psycopg.OperationalError:
             raise  # the database is down: the part comes back when its lease runs out

@@ -20,7 +20,7 @@ from psycopg.types.json import Jsonb
 from services.processor.engine import ProfileConfig, codec, profile_dataframe
 from services.processor.engine.options import ReadOptions
 from services.processor.engine.parse_report import ParseReport
-from services.processor.parts import SplitPolicy, split_plan
+from services.processor.parts import SplitPolicy, spent_part_error, split_plan
 from services.processor.runner import JobRunner, Outcome, RunnerConfig
 from services.processor.sweeper import PartStateSweeper
 from services.processor.worker import ProcessorWorker
@@ -485,7 +485,7 @@ def test_a_coordinator_is_woken_as_soon_as_a_part_of_its_job_changes(pool, s3, a
         finishing.join()
         assert parts.finish(job_id, 1, worker="p1", rows=1, state_key="k")  # before the wait: kept for it
         assert watch.wait(30) is True
-        parts.give_back(job_id, 2, worker="p2", error="storage failed")  # QUEUED again: the coordinator takes it
+        parts.give_back(job_id, 2, worker="p2", error="storage failed", reason="STORAGE_UNAVAILABLE")  # QUEUED again
         assert watch.wait(30) is True
         assert watch.wait(0.2) is False  # each change wakes it once
 
@@ -524,15 +524,18 @@ def test_progress_never_goes_back_while_the_coordinator_works_on_its_own_part(
 
 
 class _OnePutFails:
-    """The S3 client, but the first PUT of a part's state fails as an unreachable endpoint would: a hiccup at one
-    moment of one call, a fault we cannot cause for real with the S3 server up for everything else."""
+    """The S3 client, but PUTs of a part's state fail as an unreachable endpoint would: the first one (`times`
+    1), or the first `times` of part `part`'s: a hiccup at one moment of one call, or an outage for one key, faults
+    we cannot cause for real with the S3 server up for everything else."""
 
-    def __init__(self, s3: object) -> None:
-        self._s3 = s3
+    def __init__(self, s3: object, *, times: int = 1, part: int | None = None) -> None:
+        self._s3, self._times, self._part = s3, times, part
         self.failed = 0
 
     def put_object(self, **kwargs: object) -> object:
-        if str(kwargs["Key"]).startswith("parts/") and not self.failed:
+        key = str(kwargs["Key"])
+        ours = key.startswith("parts/") and (self._part is None or key.endswith(f"/{self._part:05d}.state"))
+        if ours and self.failed < self._times:
             self.failed += 1
             raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
         return self._s3.put_object(**kwargs)  # type: ignore[attr-defined]
@@ -558,9 +561,87 @@ def test_a_storage_hiccup_on_the_coordinators_part_retries_that_part_not_the_job
     assert flaky.failed == 1
     with pool.connection() as conn:
         job = conn.execute("SELECT state, attempt FROM jobs WHERE id = %s", (job_id,)).fetchone()
-        attempts = conn.execute("SELECT attempts FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)).fetchall()
+        parts = conn.execute(
+            "SELECT attempts, finished_at FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,)
+        ).fetchall()
     assert (job["state"], job["attempt"]) == ("SUCCEEDED", 2)  # the takeover's attempt, the first was elsewhere
-    assert [a["attempts"] for a in attempts] == [2] + [1] * (count - 1)  # the first part, tried twice
+    assert [p["attempts"] for p in parts] == [2] + [1] * (count - 1)  # the first part, tried twice
+    # While the first part waited out its backoff, the coordinator did the next one (it used to idle).
+    assert parts[1]["finished_at"] < parts[0]["finished_at"]
+
+
+def test_a_part_whose_storage_fails_waits_out_its_backoff_for_every_processor(
+    pool, s3, api_key, tenant, tmp_path: Path
+):
+    """Only the coordinator used to wait: a helper whose part failed gave it back for anyone to take at once,
+    and idle processors took it again every half second through an outage. The part's backoff is now kept with
+    the part, so no processor takes it before its time."""
+    job_id, policy, _ = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
+    flaky = _OnePutFails(s3, part=1)
+    helper, _ = _runner(pool, flaky, policy)  # a backoff of 0.5-1 s after the first try (RetryPolicy base 1 s)
+    assert helper.run_part(job_id, 1, shutting_down=lambda: False, take_more=lambda: False) is Outcome.RETRYING
+    given_back = time.monotonic()
+    parts = PartStore(pool=pool, jobs_topic="unused")
+    row = next(p for p in parts.parts(job_id) if p["part"] == 1)
+    assert (row["state"], row["error_reason"], row["attempts"]) == ("QUEUED", "STORAGE_UNAVAILABLE", 1)
+    assert parts.claim(job_id, worker="another", lease_seconds=30, part=1) is None  # not yet, for anyone
+    while (taken := parts.claim(job_id, worker="another", lease_seconds=30, part=1)) is None:
+        assert time.monotonic() - given_back < 5, "the part was never taken again"
+        time.sleep(0.05)
+    assert time.monotonic() - given_back > 0.4 and taken["attempts"] == 2
+
+
+def test_a_part_failing_on_every_try_retries_the_job_which_gives_it_its_tries_again(
+    pool, s3, api_key, tenant, tmp_path: Path
+):
+    """A part whose state cannot be stored in the job's 3 tries fails the attempt (the job retries, as a whole
+    job would); the parts done are kept, and the retry gives the part 3 tries again (they were spent for good,
+    so the retry failed at its first storage error)."""
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE jobs SET state = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL WHERE id = %s", (job_id,)
+        )
+    outage = _OnePutFails(s3, times=3, part=count - 1)
+    coordinator, _ = _runner(pool, outage, policy, worker_id="coordinator-under-test")
+    assert coordinator.run(job_id, shutting_down=lambda: False) is Outcome.RETRYING
+    assert outage.failed == 3
+    store = JobStore(pool=pool, topics=Topics(jobs="unused", dlq="unused"))
+    job = store.get(job_id)
+    assert job is not None and (job["state"], job["error_reason"]) == ("RETRYING", "STORAGE_UNAVAILABLE")
+    assert f"part {count - 1} failed in each of its 3 tries" in job["error_message"]
+    assert _part_states(pool, job_id)[:-1] == [("DONE", "coordinator-under-test")] * (count - 1)
+    with pool.connection() as conn:
+        conn.execute("UPDATE jobs SET next_attempt_at = now() WHERE id = %s", (job_id,))
+    retried, _ = _runner(pool, _OnePutFails(s3, times=1, part=count - 1), policy, worker_id="coordinator-under-test")
+    assert retried.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED  # one failure, then stored
+    with pool.connection() as conn:
+        last = conn.execute(
+            "SELECT attempts FROM job_parts WHERE job_id = %s AND part = %s", (job_id, count - 1)
+        ).fetchone()
+    assert last["attempts"] == 2  # counted afresh in the retry
+
+
+def test_a_part_whose_processors_died_on_every_try_is_not_taken_again(pool, s3, api_key, tenant, tmp_path: Path):
+    """A part that kills the processor working on it (one that runs it out of memory, say) was taken again
+    whenever its lease ran out, without end, each time by another processor. After the job's attempts it is left,
+    and the coordinator fails the attempt with WORKER_LOST. The dead processors are stood in for by the lease
+    they leave behind: a RUNNING part whose lease ran out (killing processors is not what this test is about)."""
+    job_id, _, _ = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
+    with pool.connection() as conn:
+        conn.execute(
+            """UPDATE job_parts SET state = 'RUNNING', lease_owner = 'died', attempts = 3,
+                      lease_expires_at = now() - interval '1 second' WHERE job_id = %s AND part = 0""",
+            (job_id,),
+        )
+    parts = PartStore(pool=pool, jobs_topic="unused")
+    assert parts.claim(job_id, worker="another", lease_seconds=30, part=0) is None
+    spent = parts.parts(job_id)[0]
+    assert spent["idle"] and spent["attempts"] == 3
+    error = spent_part_error(parts.parts(job_id), max_attempts=3)
+    assert error is not None and error.reason == "WORKER_LOST"
+    assert "stopped working on it 3 times" in error.message
+    assert spent_part_error(parts.parts(job_id), max_attempts=4) is None  # a try left: taken again
 
 
 def test_an_error_outside_the_runners_handling_does_not_stop_the_processor(
