@@ -711,3 +711,18 @@ def test_a_parts_report_reads_in_the_version_before_and_the_next() -> None:
     assert report.to_part_dict()["day_first"] is True
     later = {**report.to_dict(), "a_field_of_a_later_version": 1}
     assert ParseReport.from_dict(later) == report
+
+
+def test_a_part_given_back_at_shutdown_is_free_at_once_and_its_try_not_counted(
+    pool, s3, api_key, tenant, tmp_path: Path
+):
+    """A processor draining for a restart gives its part back: that was no failed try (a rolling restart must
+    not spend a part's attempts), and the part waits for no backoff."""
+    job_id, policy, _ = _job_planned_elsewhere(pool, s3, tenant, tmp_path, rows=8_000)
+    draining, _ = _runner(pool, s3, policy)
+    assert draining.run_part(job_id, 0, shutting_down=lambda: True) is Outcome.RELEASED
+    parts = PartStore(pool=pool, jobs_topic="unused")
+    row = parts.parts(job_id)[0]
+    assert (row["state"], row["attempts"], row["error_reason"]) == ("QUEUED", 0, None)
+    taken = parts.claim(job_id, worker="another", lease_seconds=30, part=0)
+    assert taken is not None and taken["attempts"] == 1
