@@ -124,3 +124,23 @@ def test_a_variance_too_large_for_a_float_is_inf_as_in_pandas(values: list[str])
     with np.errstate(over="ignore"):
         assert (numeric.variance, numeric.std) == (expected.var(), expected.std()) == (math.inf, math.inf)
     assert math.isnan(numeric.skewness) and math.isnan(numeric.kurtosis)  # as pandas: no finite moments
+
+
+def test_a_small_spread_far_from_zero_keeps_its_skewness_and_a_constant_has_none() -> None:
+    """Epoch seconds over five minutes have a spread tiny against their mean: a relative cut-off reported their
+    skewness as 0. A real outlier among near-equal values must read as skewed, and a constant column has no
+    skewness or kurtosis at all (NaN, as in pandas), not 0."""
+    epoch = [str(1_700_000_000 + (i * i) % 300) for i in range(1000)]
+    outlier = ["0.1"] * 999 + ["0.1000000001"]
+    frame = pd.DataFrame({"epoch": epoch, "outlier": outlier, "constant": ["5"] * 1000})
+    profile = profile_dataframe(frame)
+    for name in ("epoch", "outlier"):
+        numeric, expected = profile.column(name).numeric, frame[name].astype(float)
+        assert numeric is not None
+        assert math.isclose(numeric.skewness, expected.skew(), rel_tol=1e-6)
+        assert math.isclose(numeric.kurtosis, expected.kurt(), rel_tol=1e-6)
+    assert profile.column("outlier").numeric.skewness > 30  # type: ignore[union-attr]
+    assert {(a.code, a.column) for a in profile.alerts if a.code == "SKEWED"} == {("SKEWED", "outlier")}
+    constant = profile.column("constant").numeric
+    assert constant is not None and math.isnan(constant.skewness) and math.isnan(constant.kurtosis)
+    assert math.isnan(frame["constant"].astype(float).skew())

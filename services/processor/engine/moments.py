@@ -5,7 +5,10 @@ Definitions match pandas exactly:
   skewness  = sqrt(n (n - 1)) / (n - 2) * m3 / m2**1.5       (adjusted Fisher-Pearson G1; NaN when n < 3)
   kurtosis  = n (n + 1) (n - 1) M4 / ((n - 2)(n - 3) M2**2) - 3 (n - 1)**2 / ((n - 2)(n - 3))
                                                               (excess G2, bias-corrected; NaN when n < 4)
-with m_k = M_k / n; a constant column has skewness and kurtosis 0, as in pandas. A chunk's own moments come
+with m_k = M_k / n; a constant column (M2 = 0) has no skewness or kurtosis (NaN), as in pandas 3, and any spread
+however small has them (a relative cut-off zeroed those of epoch seconds over five minutes). A constant column's
+M2 is exactly 0 here: values are grouped, each distinct number's deviation from the mean is 0, and merging equal
+means adds nothing. A chunk's own moments come
 from a compiled loop (_kernels.numeric_summary): the mean, corrected by the mean of the deviations from it (which
 keeps it accurate when values are large and close together), then the centred sums.
 """
@@ -67,8 +70,8 @@ class Moments:
         if n < 3 or not math.isfinite(self.variance):
             return math.nan
         m2 = self.m2 / n
-        if m2 <= _tiny(self.mean):
-            return 0.0
+        if m2 == 0.0:
+            return math.nan
         return math.sqrt(n * (n - 1)) / (n - 2) * (self.m3 / n) / m2**1.5
 
     @property
@@ -76,8 +79,8 @@ class Moments:
         n = self.n
         if n < 4 or not math.isfinite(self.variance):
             return math.nan
-        if self.m2 / n <= _tiny(self.mean):
-            return 0.0
+        if self.m2 == 0.0:
+            return math.nan
         adj = 3.0 * (n - 1) ** 2 / ((n - 2) * (n - 3))
         return n * (n + 1) * (n - 1) * self.m4 / ((n - 2) * (n - 3) * self.m2**2) - adj
 
@@ -87,8 +90,3 @@ class Moments:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Moments:
         return cls(**state)
-
-
-def _tiny(mean: float) -> float:
-    # Below this the second moment is rounding noise of a constant column (pandas treats it as zero too).
-    return 1e-14 * max(1.0, mean * mean)
