@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 
 from services.processor.engine import ProfileConfig, TableProfiler, profile_dataframe
+from services.processor.engine.reading import ReadOptions, open_table
 
 from .helpers import check_table, close, present_values
 
@@ -110,6 +113,21 @@ def test_cramers_v_matches_the_crosstab_definition_when_unsampled() -> None:
     assert close(got[("colour", "relabelled")], 1.0, rtol=1e-12)  # one is the other renamed
     assert 0.5 < got[("colour", "size")] < 1.0 and got[("colour", "flag")] < 0.1
     assert any(a.code == "HIGH_CORRELATION" and "relabelled" in a.message for a in profile.alerts)
+
+
+def test_a_boolean_written_several_ways_is_one_pair_of_categories_for_cramers_v() -> None:
+    """A flag written yes/Y/true and no/N/false, and a tier that follows it exactly: V is 1 and the pair is
+    alerted on. Coded by spelling, the flag had six categories against the tier's two and V was 0.6."""
+    rng = np.random.default_rng(5)
+    flag = rng.random(3000) < 0.4
+    written = np.where(flag, rng.choice(["yes", "Y", "true"], 3000), rng.choice(["no", "N", "false"], 3000))
+    df = pd.DataFrame({"member": written, "tier": np.where(flag, "gold", "basic")}).astype("string")
+    profile = profile_dataframe(df)
+    assert profile.column("member").inferred_type == "boolean"
+    (v,) = [c.value for c in profile.correlations if c.method == "cramers_v"]
+    assert close(v, 1.0, rtol=1e-12)
+    assert close(v, _cramers_v_by_crosstab(pd.Series(flag), df["tier"]), rtol=1e-12)
+    assert any(a.code == "HIGH_CORRELATION" and "member" in a.message for a in profile.alerts)
 
 
 def test_sketched_statistics_within_bounds() -> None:
@@ -355,3 +373,18 @@ def test_numbers_configured_as_missing_stay_out_of_correlations() -> None:
     assert profile.column("x").missing_tokens == 40
     pearson = next(c for c in profile.correlations if c.method == "pearson")
     assert close(pearson.value, 1.0, rtol=1e-9)
+
+
+def test_rows_differing_only_in_how_a_missing_cell_is_written_are_duplicates() -> None:
+    """An empty cell, NA, NULL, null, a blank and a cell missing from a short row are all missing: rows that
+    differ only there are duplicates, as pandas counts them after reading the CSV (each spelling was hashed as
+    its text, so none of these rows were duplicates)."""
+    data = b"a,b\n1,\n1,NA\n1,NULL\n1,null\n1,  \n1\n2,x\n2,x\n"
+    reader = open_table(io.BytesIO(data), file_name="missing.csv", options=ReadOptions())
+    profiler = TableProfiler(ProfileConfig().as_read(reader.report))
+    for chunk in reader.chunks():
+        profiler.update(chunk)
+    profile = profiler.finish()
+    expected = pd.read_csv(io.BytesIO(data), skipinitialspace=True).duplicated().sum()
+    assert profile.duplicate_rows == expected == 6
+    assert profile.column("b").missing == 6

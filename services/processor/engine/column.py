@@ -17,13 +17,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _kernels
+from .chi_square import uniform_p
 from .config import ProfileConfig
 from .distinct import DistinctAccumulator
-from .hashing import group_strings, hash_strings, take_strings
+from .hashing import MISSING_HASH, group_strings, hash_strings, take_strings
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
 from .types import MOSTLY, TYPE_ORDER, ByteView, bool_mask, byte_table, fits, long_integers, parse
+
+_EMPTY_HASH = hash_strings(pa.array([""]))[0]  # an empty cell's value hash, in no group (_group skips empties)
 
 
 class ColumnAccumulator:
@@ -70,6 +73,8 @@ class ColumnAccumulator:
         self.empties += int(counts[empty].sum())
         self.tokens += int(counts[token].sum())
         present = ~(empty | token)
+        if empty_rows or not present.all():
+            _hash_as_missing(row_hashes, hashes[~present], any_empty=empty_rows > 0)
         if not present.all():
             keep = pa.array(present)
             same = trimmed is dictionary
@@ -273,7 +278,7 @@ class ColumnAccumulator:
                 acc.merge(self.floats)
             counts = np.asarray(acc.histogram(self.config.histogram_bins)[1], dtype=np.float64)
         if counts is not None and len(counts) >= self.config.uniform_min_distinct:
-            result["uniformity_p"] = chi_square_uniform_p(counts)
+            result["uniformity_p"] = uniform_p(counts)
         return result
 
     def _numeric(self, kind: str) -> NumericProfile | None:
@@ -409,17 +414,16 @@ def _group(array: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarra
     return take_strings(array, first), counts, hashes, row_hashes, empty_rows
 
 
+def _hash_as_missing(row_hashes: np.ndarray, missing: np.ndarray, *, any_empty: bool) -> None:
+    """Give the rows holding a missing value (empty, blank or an NA token) the null's hash, in place: a row is a
+    duplicate of another whatever spelling its missing cells have (as in pandas, which reads them all as NaN)."""
+    if any_empty:
+        missing = np.append(missing, _EMPTY_HASH)
+    row_hashes[np.isin(row_hashes, missing)] = MISSING_HASH
+
+
 def _copy_numeric(acc: NumericAccumulator, config: ProfileConfig) -> NumericAccumulator:
     return NumericAccumulator.from_state(acc.to_state(), config.exact_quantile_limit, config.kll_k)
-
-
-def chi_square_uniform_p(counts: np.ndarray) -> float:
-    """P(X >= chi2) for a chi-square test of equal counts, by the Wilson-Hilferty normal approximation."""
-    expected = counts.sum() / len(counts)
-    chi2 = float(((counts - expected) ** 2).sum() / expected)
-    df = len(counts) - 1
-    z = ((chi2 / df) ** (1 / 3) - (1 - 2 / (9 * df))) / math.sqrt(2 / (9 * df))
-    return 0.5 * math.erfc(z / math.sqrt(2))
 
 
 def _iso(nanoseconds: int) -> str:

@@ -34,9 +34,15 @@ def _present(series: pd.Series, config: ProfileConfig) -> tuple[pa.Array, np.nda
     return text, ~pc.fill_null(pc.is_in(text, value_set=tokens), True).to_numpy(zero_copy_only=False)
 
 
-def _codes(series: pd.Series, config: ProfileConfig) -> np.ndarray:
-    """Category codes of the present values, -1 for the others."""
+def _codes(series: pd.Series, config: ProfileConfig, *, boolean: bool) -> np.ndarray:
+    """Category codes of the present values, -1 for the others. A boolean column's values are coded by what they
+    say, as its profile counts them: "True", "yes" and "Y" are one category (each spelling was one before, so a
+    column written two ways split its rows and hid a perfect association)."""
     text, present = _present(series, config)
+    if boolean:
+        parsed = parse(text)
+        said = pa.array(np.where(parsed.boolean_true, "true", "false"), pa.string())
+        text = pc.if_else(pa.array(parsed.boolean), said, text)
     codes = pc.dictionary_encode(text).indices.fill_null(-1).to_numpy(zero_copy_only=False)
     return np.where(present, codes, -1)
 
@@ -65,13 +71,14 @@ def compute(sample: pd.DataFrame, columns: Sequence[ColumnProfile], config: Prof
                     if not math.isnan(value):
                         result.append(Correlation(method, a, numeric[j], value))
     categorical = [
-        c.name
+        c
         for c in columns
         if c.inferred_type in ("categorical", "boolean") and 2 <= c.distinct <= config.cramers_max_distinct
     ][: config.correlation_max_columns]
-    codes = {name: _codes(sample[name], config) for name in categorical}
-    for i, a in enumerate(categorical):
-        for b in categorical[i + 1 :]:
+    codes = {c.name: _codes(sample[c.name], config, boolean=c.inferred_type == "boolean") for c in categorical}
+    names = [c.name for c in categorical]
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
             v = cramers_v(codes[a], codes[b])
             if v is not None:
                 result.append(Correlation("cramers_v", a, b, v))
