@@ -275,6 +275,22 @@ def test_repeated_values_do_not_use_up_the_exact_byte_budget() -> None:
         assert [t.count for t in column.top_values] == [150] * 10
 
 
+def test_a_column_of_uuids_is_counted_exactly_up_to_the_limit_and_wide_tables_share_the_bytes() -> None:
+    """70,000 UUIDs (36 bytes each, 2.5 MB) are within the 100,000 values counted exactly: a 2 MiB text budget
+    sketched them, and the UNIQUE alert came from the sketch's bounds. Many columns share the text budget."""
+    import uuid
+
+    rng = np.random.default_rng(4)
+    ids = [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in range(70_000)]
+    profiler = TableProfiler()
+    for start in range(0, len(ids), 10_000):
+        profiler.update(pd.DataFrame({"id": ids[start : start + 10_000]}, dtype="string"))
+    column = profiler.finish().column("id")
+    assert not column.distinct_approximate and column.distinct == 70_000
+    config = ProfileConfig()
+    assert config.for_columns(64).exact_distinct_bytes == config.exact_distinct_total_bytes // 64 < 2 * 1024 * 1024
+
+
 def test_a_typical_file_is_profiled_exactly_and_a_wide_one_shares_the_exact_budget() -> None:
     # 50,000 rows of an id and a measurement: exact distinct counts, exact quantiles, and the UNIQUE alert
     # (which needs an exact count) for the id, as any profiler would give on a file this size.

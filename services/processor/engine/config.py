@@ -62,7 +62,10 @@ class ProfileConfig:
     # wide table gets fewer per column (see `for_columns`).
     exact_distinct_limit: int = 100_000
     exact_distinct_total: int = 500_000
-    exact_distinct_bytes: int = 2 * 1024 * 1024
+    # Their text: enough for 100,000 values of 80 bytes (2 MiB sketched 70,000 UUIDs), all columns together at
+    # most `exact_distinct_total_bytes` (shared as the values are).
+    exact_distinct_bytes: int = 8 * 1024 * 1024
+    exact_distinct_total_bytes: int = 64 * 1024 * 1024
     hll_lg_k: int = 12  # relative standard error about 1.04 / sqrt(2**lg_k) = 1.6 %
     frequent_items_lg_max_map_size: int = 10
     # Numeric quantiles and histograms are exact while a column has at most this many distinct numbers (and all
@@ -98,7 +101,6 @@ class ProfileConfig:
     uniform_p_value: float = 0.999  # UNIFORM: chi-square uniformity statistic small enough (see alerts.py)
     uniform_min_distinct: int = 3
     unique_min_rows: int = 2  # UNIQUE: all present values distinct (needs at least this many)
-    min_rows_for_alerts: int = 1
 
     # Quality score weights (normalised by their sum) and what counts as a bad share; see quality.py.
     weight_completeness: float = 0.35
@@ -121,6 +123,7 @@ class ProfileConfig:
         return replace(
             self,
             exact_distinct_limit=min(self.exact_distinct_limit, max(1, self.exact_distinct_total // share)),
+            exact_distinct_bytes=min(self.exact_distinct_bytes, max(1, self.exact_distinct_total_bytes // share)),
             exact_quantile_limit=min(self.exact_quantile_limit, max(1, self.exact_quantile_total // share)),
             correlation_sample_size=min(self.correlation_sample_size, sample_rows),
         )
