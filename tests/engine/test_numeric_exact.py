@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.processor.engine import _kernels, profile_dataframe
+from services.processor.engine import TableProfiler, _kernels, profile_dataframe
 from services.processor.engine.numeric import NumericAccumulator
 
 chunks = st.lists(
@@ -144,3 +144,19 @@ def test_a_small_spread_far_from_zero_keeps_its_skewness_and_a_constant_has_none
     constant = profile.column("constant").numeric
     assert constant is not None and math.isnan(constant.skewness) and math.isnan(constant.kurtosis)
     assert math.isnan(frame["constant"].astype(float).skew())
+
+
+@pytest.mark.parametrize(
+    ("values", "mean"),
+    [(["1e308", "1e308", "1"], 1e308 / 3 * 2), (["1.7e308", "-1.7e308", "1e308"], 1e308 / 3)],
+)
+def test_the_mean_of_numbers_near_the_float_range_is_their_mean(values: list[str], mean: float) -> None:
+    """The sum overflows (or the deviations from it do): the mean was NaN, shown as no mean at all. pandas divides
+    the overflowed sum and says inf for the first; the mean itself is a float, in one pass and merged chunks."""
+    one = profile_dataframe(pd.DataFrame({"x": values})).column("x").numeric
+    chunked = TableProfiler()
+    for value in values:
+        chunked.update(pd.DataFrame({"x": [value]}, dtype="string"))
+    merged = chunked.finish().column("x").numeric
+    assert one is not None and merged is not None
+    assert math.isclose(one.mean, mean, rel_tol=1e-12) and math.isclose(merged.mean, mean, rel_tol=1e-12)

@@ -1154,11 +1154,22 @@ def numeric_summary(const double[::1] values, const int64_t[::1] counts):
         return 0, other, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN
     with nogil:
         mean = (total.total + total.lost) / <double>finite
+        if not isfinite(mean):
+            # The sum overflowed (values near 1e308): the mean of the values scaled down first is still a float.
+            # (pandas divides the overflowed sum and gives inf; the mean itself is finite, so it is reported.)
+            total = Sum(0.0, 0.0)
+            for i in range(n):
+                v = values[i]
+                if isfinite(v):
+                    add(&total, (<double>counts[i] / <double>finite) * v)
+            mean = total.total + total.lost
         for i in range(n):
             v = values[i]
             if isfinite(v):
                 add(&correction, <double>counts[i] * (v - mean))
-        mean += (correction.total + correction.lost) / <double>finite
+        d = (correction.total + correction.lost) / <double>finite
+        if isfinite(d):  # deviations beyond the float range (1.7e308 and -1.7e308): no correction to be had
+            mean += d
         for i in range(n):
             v = values[i]
             if isfinite(v):

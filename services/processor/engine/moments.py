@@ -49,7 +49,8 @@ class Moments:
         )
         m3 = self.m3 + other.m3 + delta * d_n * d_n * na * nb * (na - nb) + 3.0 * d_n * (na * other.m2 - nb * self.m2)
         m2 = self.m2 + other.m2 + delta * d_n * na * nb
-        self.mean = self.mean + d_n * nb
+        # Means far apart near the float range (1.7e308, -1.7e308) overflow the difference, not the weighted mean.
+        self.mean = self.mean + d_n * nb if math.isfinite(d_n) else self.mean * (na / n) + other.mean * (nb / n)
         self.n, self.m2, self.m3, self.m4 = self.n + other.n, m2, m3, m4
 
     @property
