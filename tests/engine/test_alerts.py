@@ -197,13 +197,13 @@ def test_far_datetimes_count_the_same_beside_a_far_value_with_nanoseconds() -> N
     assert one.type_counts["datetime"] == chunked.finish().column("ts").type_counts["datetime"] == 2
 
 
-def test_the_iso_share_of_a_date_column_counts_its_dates_only() -> None:
-    """An ISO date-time among US-style dates is an invalid value of the date column, not an ISO date (audit:
-    it made the share 1/19)."""
+def test_the_iso_share_counts_the_values_of_the_columns_kind() -> None:
+    """An ISO date-time among US-style dates makes a datetime column (as pandas reads it), one value of twenty in
+    ISO 8601 (audit: as a date column's invalid value it made the dates' ISO share 1/19)."""
     values = [f"03/{d:02d}/2021" for d in range(1, 20)] + ["2021-03-04T05:06"]
     col = profile_dataframe(pd.DataFrame({"d": values}).astype("string")).column("d")
-    assert (col.inferred_type, col.invalid) == ("date", 1)
-    assert col.datetime is not None and col.datetime.iso_share == 0.0
+    assert (col.inferred_type, col.invalid) == ("datetime", 0)
+    assert col.datetime is not None and col.datetime.iso_share == 1 / 20
     assert [a.code for a in column_alerts(col, ProfileConfig()) if a.code == "TYPE_DATE"] == ["TYPE_DATE"]
 
 

@@ -404,3 +404,18 @@ def test_rows_differing_only_in_how_a_missing_cell_is_written_are_duplicates() -
     expected = pd.read_csv(io.BytesIO(data), skipinitialspace=True).duplicated().sum()
     assert profile.duplicate_rows == expected == 6
     assert profile.column("b").missing == 6
+
+
+def test_a_time_among_dates_makes_a_datetime_column_as_pandas_reads_it() -> None:
+    """19 dates and one timestamp: pandas reads a datetime column of 20 valid values. The profile called it a
+    date column with the timestamp invalid (and a MIXED_TYPES alert), as a float among integers once was."""
+    values = [f"2020-01-{d:02d}" for d in range(1, 20)] + ["2020-01-05 10:30:00"]
+    profile = profile_dataframe(pd.DataFrame({"when": values}, dtype="string"))
+    column, expected = profile.column("when"), pd.to_datetime(pd.Series(values), format="ISO8601")
+    assert column.inferred_type == "datetime" and column.invalid == 0
+    assert column.datetime is not None and column.datetime.granularity == "minute"
+    assert (column.datetime.min, column.datetime.max) == (
+        expected.min().tz_localize("UTC").isoformat(),
+        expected.max().tz_localize("UTC").isoformat(),
+    )
+    assert "MIXED_TYPES" not in {a.code for a in profile.alerts}

@@ -179,11 +179,15 @@ class ColumnAccumulator:
         present = self.count - self.missing
         if present == 0:
             return "empty"
-        fractions = self.fit_counts["float"] - self.fit_counts["integer"] - self.long_integers
+        fits = self.fit_counts
+        fractions = fits["float"] - fits["integer"] - self.long_integers
+        times = fits["datetime"] - fits["date"]
         for type_name in TYPE_ORDER:
             if type_name == "integer" and fractions:
                 continue  # 1.5 among integers: a float column, as pandas reads it (not integers and 1.5 invalid)
-            if self.fit_counts[type_name] >= self.config.type_threshold * present:
+            if type_name == "date" and times:
+                continue  # a time among dates: a datetime column, as pandas reads it (dates are at midnight)
+            if fits[type_name] >= self.config.type_threshold * present:
                 return type_name
         distinct = self.distinct.distinct()[0]
         c = self.config
@@ -322,7 +326,7 @@ class ColumnAccumulator:
             acc.merge(self.datetimes)
         if acc.minimum is None or acc.maximum is None:
             return None
-        # Of the values of the column's kind (a date column's values with a time are invalid, not counted).
+        # Of the values of the column's kind (a date column has no values with a time: they make it datetime).
         iso = self.iso_dates + (self.iso_datetimes if kind == "datetime" else 0)
         return DatetimeProfile(_iso(acc.minimum), _iso(acc.maximum), acc.granularity, iso / acc.count)
 
