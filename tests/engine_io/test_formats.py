@@ -156,6 +156,28 @@ def test_jsonl_nested_null_and_late_keys() -> None:
     ]
 
 
+def test_a_jsonl_key_first_seen_late_is_a_column_missing_in_the_rows_before() -> None:
+    """Keys past the sample and the first chunk stopped the profile ("chunk columns differ"): the job failed
+    and was retried to the dead letter. Profiled as pandas reads the file: missing before, duplicates alike."""
+    lines = [{"a": i % 150, "b": i % 7} for i in range(300)]
+    lines += [{"a": 5, "b": 5, "score": 1.5}, {"a": 5, "b": 5}, {"a": 7, "b": 0, "tag": "x"}, {"a": 8, "b": 1}]
+    lines += [{"a": i, "b": i % 7, "score": i / 2, "tag": "y"} for i in range(50)]
+    data = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    reader = open_table(io.BytesIO(data), file_name="x.jsonl", options=ReadOptions(chunk_rows=100, sample_bytes=1024))
+    profiler = TableProfiler()
+    for chunk in reader.chunks():
+        profiler.update(chunk)
+    profile = profiler.finish(reader.report)
+    expected = pd.read_json(io.BytesIO(data), lines=True)
+    assert [c.name for c in profile.column_profiles] == list(expected.columns) == ["a", "b", "score", "tag"]
+    for column in profile.column_profiles:
+        assert (column.count, column.missing) == (len(expected), int(expected[column.name].isna().sum()))
+    assert profile.duplicate_rows == int(expected.duplicated().sum()) > 0
+    assert profile.column("score").numeric is not None and profile.column("score").numeric.max == 24.5
+    correlated = {(c.column_a, c.column_b) for c in profile.correlations if c.method == "pearson"}
+    assert ("a", "score") in correlated  # the sample's rows from before the key have it missing
+
+
 def test_jsonl_lines_holding_no_object_are_counted_as_left_out() -> None:
     """Such lines are no rows at all: they were counted as ragged rows ("padded or cut; check the delimiter"),
     and, left out of the rows they were divided by, half the lines bad gave a parse health of 0."""

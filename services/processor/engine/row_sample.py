@@ -50,6 +50,11 @@ class RowSample:
             table = pa.Table.from_arrays(columns, names=self.names).take(pa.array(keep))
             self._add(table.cast(_schema(self.names)), priority[keep])
 
+    def add_columns(self, names: list[str]) -> None:
+        """Columns first seen after some rows (a JSON Lines key): missing in the rows sampled before."""
+        self.names = self.names + names
+        self._pieces = [(_with_missing(table, names), priority, held) for table, priority, held in self._pieces]
+
     def merge(self, other: RowSample) -> None:
         table, priority = other.state()
         if len(table):
@@ -120,3 +125,9 @@ def _schema(names: list[str]) -> pa.Schema:
 
 def _empty(names: list[str]) -> pa.Table:
     return _schema(names).empty_table()
+
+
+def _with_missing(table: pa.Table, names: list[str]) -> pa.Table:
+    for name in names:
+        table = table.append_column(pa.field(name, pa.large_string()), pa.nulls(len(table), pa.large_string()))
+    return table

@@ -25,7 +25,7 @@ from .alerts import column_alerts, table_alerts
 from .column import ColumnAccumulator
 from .config import ProfileConfig
 from .correlations import compute as compute_correlations
-from .hashing import combine
+from .hashing import MISSING_HASH, combine
 from .lanes import Lanes
 from .model import TableProfile
 from .options import Chunk
@@ -40,6 +40,7 @@ from .row_sample import RowSample
 # queue for the GIL. Measured with two CPUs and read-ahead (2026-12-06): 7 columns, 85,000 rows a chunk, 1.25x;
 # 40 columns, 18,000 rows, 1.12-1.25x; 400 columns, 2,000 rows, 0.85-0.92x.
 PARALLEL_MIN_ROWS = 10_000
+_LATE_SALT = 0xD6E8FEB86659FD93
 
 
 def column_threads(cpus: float) -> int:
@@ -92,14 +93,37 @@ class TableProfiler:
         self._chunk_pending: tuple[list[Future[np.ndarray]], list[pa.Array]] | None = None
         self._lanes = Lanes(0)
         self._column_seconds: list[float] = []  # each column's CPU time on its last chunk (`_enqueue_columns`)
+        # The first column added after some rows (`_add_late_columns`), if any: from it on, a missing value leaves
+        # the row hash as it is, so a row without the key is hashed as the rows read before the key appeared.
+        self._late_from: int | None = None
 
     def _init_columns(self, names: list[str]) -> None:
         if self.columns is None:
             config = self.config.for_columns(len(names))
             self._set_columns([ColumnAccumulator(name, i, config) for i, name in enumerate(names)])
             self.sample = RowSample(config.correlation_sample_size, config.sample_seed, names)
-        elif [c.name for c in self.columns] != names:
-            raise ValueError(f"chunk columns {names} differ from {[c.name for c in self.columns]}")
+            return
+        known = [c.name for c in self.columns]
+        if names[: len(known)] != known:
+            raise ValueError(f"chunk columns {names} differ from {known}")
+        if len(names) > len(known):
+            self._add_late_columns(names[len(known) :])
+
+    def _add_late_columns(self, names: list[str]) -> None:
+        """Columns first seen after some rows (a JSON Lines key that first appears late): missing in the rows
+        before. Their own budgets are shared out by the table's new width (the columns before keep theirs)."""
+        assert self.columns is not None
+        self._settled()
+        config = self.config.for_columns(len(self.columns) + len(names))
+        late = []
+        for i, name in enumerate(names, start=len(self.columns)):
+            column = ColumnAccumulator(name, i, config)
+            column.count = column.nulls = self.rows
+            late.append(column)
+        if self._late_from is None:
+            self._late_from = len(self.columns)
+        self._set_columns(self.columns + late)
+        self.sample.add_columns(names)
 
     def _set_columns(self, columns: list[ColumnAccumulator]) -> None:
         self.columns = columns
@@ -155,8 +179,13 @@ class TableProfiler:
     def _add_rows(self, column_hashes: list[np.ndarray], arrays: list[pa.Array]) -> None:
         """Account a chunk's rows, from its columns' value hashes: the duplicate-row set and the sample."""
         row_hashes = np.zeros(len(arrays[0]), np.uint64)
-        for hashes in column_hashes:  # in column order: the row hash depends on it
-            row_hashes = combine(row_hashes, hashes)
+        for i, hashes in enumerate(column_hashes):  # in column order: the row hash depends on it
+            if self._late_from is not None and i >= self._late_from:
+                # Present values salted by position: x under one late key is not x under another.
+                salted = hashes + np.uint64((i + 1) * _LATE_SALT % 2**64)
+                row_hashes = np.where(hashes == MISSING_HASH, row_hashes, combine(row_hashes.copy(), salted))
+            else:
+                row_hashes = combine(row_hashes, hashes)
         self.distinct_rows.add(row_hashes)
         self.sample.offer(arrays, row_hashes)
 
@@ -243,6 +272,7 @@ class TableProfiler:
             "columns": [col.to_state() for col in self.columns] if self.columns is not None else None,
             "row_hashes": self.distinct_rows.exact(),
             "row_hll": self.distinct_rows.hll.state if self.distinct_rows.hll is not None else None,
+            "late_from": self._late_from,
             **self.sample.to_state(),
         }
         return codec.dumps(state)
@@ -254,6 +284,7 @@ class TableProfiler:
         base = config or ProfileConfig()
         profiler = cls(replace(base, decimal=state.get("decimal", "."), day_first=state.get("day_first", False)))
         profiler.rows = state["rows"]
+        profiler._late_from = state.get("late_from")
         if state["columns"] is not None:
             config = profiler.config.for_columns(len(state["columns"]))
             profiler._set_columns([ColumnAccumulator.from_state(s, config) for s in state["columns"]])
