@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -229,6 +230,29 @@ def test_xlsx(tmp_path: Path) -> None:
     assert list(frame.columns) == ["name", "score", "when", "ok"]
     assert rows(frame) == [["Ada", "1.5", None, "TRUE"], ["Bob", "2", "2024-01-02", "FALSE"]]
     assert reader.report.ragged_rows == 1 and reader.report.issues[0].line == 4
+
+
+def test_xlsx_whose_dimension_is_left_at_a1_is_read_whole(tmp_path: Path) -> None:
+    """Some writers leave the sheet's <dimension ref> at "A1": openpyxl's read-only sheet believed it and the
+    table came out as one column and no rows, without a word. pandas reads the whole sheet."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["a", "b", "c"])
+    for i in range(5):
+        sheet.append([i, i * 2, f"x{i}"])
+    book.save(tmp_path / "good.xlsx")
+    stale = io.BytesIO()
+    with zipfile.ZipFile(tmp_path / "good.xlsx") as source, zipfile.ZipFile(stale, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, replaced = re.subn(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1"/>', data)
+                assert replaced == 1
+            target.writestr(item, data)
+    frame, _ = read_bytes(stale.getvalue(), name="stale.xlsx")
+    assert list(frame.columns) == ["a", "b", "c"] and len(frame) == 5
+    assert frame.shape == pd.read_excel(io.BytesIO(stale.getvalue())).shape
 
 
 def test_xlsx_reads_the_active_sheet_or_else_the_first_with_cells(tmp_path: Path) -> None:

@@ -251,6 +251,10 @@ class XlsxChunks:
         report.has_header = self.has_header
 
     def _numbered_rows(self, sheet: Any) -> Iterator[tuple[int, list[str | None]]]:
+        # A read-only sheet reads as far as its <dimension> says, which some writers leave at "A1" (openpyxl's
+        # documentation warns of it): every column but the first and every row but the header were left out.
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = _trimmed(row)
             if cells:
