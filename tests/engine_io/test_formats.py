@@ -126,6 +126,31 @@ def test_gzip() -> None:
     assert reader.bytes_read == len(gzip.compress(PEOPLE.encode()))
 
 
+def test_a_readme_packed_before_the_table_is_not_what_is_profiled() -> None:
+    """A zip of readme.txt then data.csv profiled the README (one column, "hello world", no rows)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "hello world\nsee data.csv\n")
+        archive.writestr("data.csv", PEOPLE)
+    frame, reader = read_bytes(buffer.getvalue(), name="bundle.zip")
+    assert reader.report.member == "data.csv" and list(frame.columns) == ["name", "age", "city"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # no member named as a table: the largest
+        archive.writestr("notes", "a note\n")
+        archive.writestr("export", PEOPLE)
+    frame, reader = read_bytes(buffer.getvalue(), name="bundle.zip")
+    assert reader.report.member == "export" and len(frame) == 2
+
+
+@pytest.mark.parametrize("name", ["people.csv.gz", "people.zip", "people.parquet"])
+def test_a_plain_csv_misnamed_as_a_container_is_read_as_the_csv_it_is(name: str) -> None:
+    """The bytes decide (each container has its magic bytes): a browser that un-gzips a download keeps its .gz
+    name, and that CSV stopped the profile with gzip's own error, or was refused as a damaged zip or Parquet."""
+    frame, reader = read_bytes(PEOPLE.encode(), name=name)
+    assert (reader.report.format, reader.report.compression) == ("csv", "")
+    assert len(frame) == 2 and list(frame.columns) == ["name", "age", "city"]
+
+
 def test_zip_reads_the_first_table_member_and_reports_it() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

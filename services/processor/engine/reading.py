@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 _SKIPPED_MEMBERS = ("__MACOSX/", ".DS_Store", "Thumbs.db")
+_TABLE_EXTENSIONS = (".csv", ".tsv", ".tab", ".psv", ".jsonl", ".ndjson", ".parquet", ".xlsx", ".gz")
 
 
 class TableReader:
@@ -136,7 +137,7 @@ def sniff_dialect(
 ) -> Dialect:
     """The dialect of a delimited file from a sample of its start. Raises NotATableError if it is none."""
     options = options or ReadOptions()
-    if container_format(sample, file_name, media_type) != "text":
+    if container_format(sample) != "text":
         raise NotATableError("Only uncompressed delimited text has a dialect.")
     guess = detect_encoding(sample, options.encoding)
     text = sample_text(sample, guess)
@@ -180,7 +181,7 @@ def _open(
     raw: BinaryIO, counter: CountingStream, name: str, media_type: str, options: ReadOptions, compression: str
 ) -> TableReader:
     sample, stream = peek(raw, options.sample_bytes)
-    kind = container_format(sample, name, media_type)
+    kind = container_format(sample)
     if kind in ("gzip", "zip") and compression:
         raise NotATableError(f"A {kind} file inside a {compression} file is not supported: compress the table once.")
     if kind == "gzip":
@@ -213,7 +214,9 @@ def _open_zip(archive: BinaryIO, counter: CountingStream, options: ReadOptions) 
     members = [i for i in members if not i.filename.rsplit("/", 1)[-1].startswith(("._", "."))]
     if not members:
         raise NotATableError("The zip file holds no file.")
-    member = members[0]
+    # The first member named as a table, else the largest: a README or licence packed first is not the table.
+    tables = [i for i in members if i.filename.lower().endswith(_TABLE_EXTENSIONS)]
+    member = tables[0] if tables else max(members, key=lambda i: i.file_size)
     inner = cast(BinaryIO, zipped.open(member))
     reader = _open(inner, counter, member.filename, "", options, "zip")
     reader.report.member = member.filename
