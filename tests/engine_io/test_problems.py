@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
 import re
+import zipfile
 from unittest import mock
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -285,6 +289,60 @@ def test_json_array_is_refused_with_advice() -> None:
 def test_damaged_zip() -> None:
     with pytest.raises(NotATableError, match="zip"):
         read_bytes(b"PK\x03\x04" + bytes(200))
+
+
+TABLE = b"a,b\n" + b"1,2\n" * 400_000
+
+
+def _zip(data: bytes, *, flag: int = 0, method: int | None = None) -> bytes:
+    """A zip of one table, with its member's flag bits or compression method overwritten in both headers."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("t.csv", data)
+    raw = bytearray(buffer.getvalue())
+    central = raw.find(b"PK\x01\x02")
+    raw[6] |= flag  # the local header's flags, then the central directory's
+    raw[central + 8] |= flag
+    if method is not None:
+        raw[8], raw[central + 10] = method, method
+    return bytes(raw)
+
+
+def _bad_crc(data: bytes) -> bytes:
+    raw = bytearray(_zip(data))
+    central = raw.find(b"PK\x01\x02")
+    raw[14] ^= 0xFF  # the CRC-32 in the local header and in the central directory
+    raw[central + 16] ^= 0xFF
+    return bytes(raw)
+
+
+def _corrupt_parquet() -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"x": list(range(1000))}), buffer)
+    raw = bytearray(buffer.getvalue())
+    for i in range(100, 300):  # inside the first data page, the footer intact
+        raw[i] ^= 0x55
+    return bytes(raw)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "reason"),
+    [
+        (gzip.compress(TABLE) + b"garbage!", "t.csv.gz", "The gzip file is damaged: Not a gzipped file"),
+        (gzip.compress(TABLE)[:-100], "t.csv.gz", "The gzip file is damaged: Compressed file ended before"),
+        (_zip(TABLE, flag=0x1), "t.zip", "The zip file's t.csv is encrypted: upload it without a password."),
+        (_zip(TABLE, method=9), "t.zip", "The zip file's t.csv cannot be read: That compression method is not"),
+        (_bad_crc(TABLE), "t.zip", "The zip file is damaged: Bad CRC-32"),
+        (_corrupt_parquet(), "t.parquet", "The Parquet file is damaged after row 0: "),
+    ],
+    ids=["gzip-trailing-bytes", "gzip-cut-short", "zip-encrypted", "zip-deflate64", "zip-bad-crc", "parquet-page"],
+)
+def test_a_damaged_container_is_refused_with_its_reason(data: bytes, name: str, reason: str) -> None:
+    """gzip, zipfile and Arrow raised their own errors, which the processor took for its own defects: the job was
+    retried and dead-lettered instead of failing at once with a reason the uploader can act on."""
+    with pytest.raises(NotATableError) as refused:
+        read_bytes(data, name=name)
+    assert refused.value.reason.startswith(reason), refused.value.reason
 
 
 def test_header_only_file_has_columns_and_no_rows() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, cast
 
@@ -33,7 +34,7 @@ from services.processor.engine.options import (
     unique_names,
 )
 from services.processor.engine.parse_report import ParseReport
-from services.processor.engine.streams import CountingStream, RangeStream, peek, spool
+from services.processor.engine.streams import CountingStream, DamageChecked, RangeStream, peek, spool
 from services.processor.engine.structured import JsonLinesChunks, XlsxChunks, parquet_chunks, parquet_columns
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 _SKIPPED_MEMBERS = ("__MACOSX/", ".DS_Store", "Thumbs.db")
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error)
 _TABLE_EXTENSIONS = (".csv", ".tsv", ".tab", ".psv", ".jsonl", ".ndjson", ".parquet", ".xlsx", ".gz")
 
 
@@ -185,7 +188,8 @@ def _open(
     if kind in ("gzip", "zip") and compression:
         raise NotATableError(f"A {kind} file inside a {compression} file is not supported: compress the table once.")
     if kind == "gzip":
-        inner = cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb"))
+        unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
+        inner = cast(BinaryIO, DamageChecked(cast(BinaryIO, unzipped), "gzip file", _GZIP_ERRORS))
         return _open(inner, counter, strip_extension(name, "gz"), "", options, "gzip")
     if kind == "zip":
         return _open_zip(spool(stream), counter, options)
@@ -217,7 +221,14 @@ def _open_zip(archive: BinaryIO, counter: CountingStream, options: ReadOptions) 
     # The first member named as a table, else the largest: a README or licence packed first is not the table.
     tables = [i for i in members if i.filename.lower().endswith(_TABLE_EXTENSIONS)]
     member = tables[0] if tables else max(members, key=lambda i: i.file_size)
-    inner = cast(BinaryIO, zipped.open(member))
+    if member.flag_bits & 0x1:
+        raise NotATableError(f"The zip file's {member.filename} is encrypted: upload it without a password.")
+    try:
+        opened = zipped.open(member)
+    except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as error:  # Deflate64 or LZMA, a bad header
+        reason = str(error).rstrip(".")
+        raise NotATableError(f"The zip file's {member.filename} cannot be read: {reason}.") from error
+    inner = cast(BinaryIO, DamageChecked(cast(BinaryIO, opened), "zip file", _ZIP_ERRORS))
     reader = _open(inner, counter, member.filename, "", options, "zip")
     reader.report.member = member.filename
     reader._closers = (*reader._closers, inner, archive)

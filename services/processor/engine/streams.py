@@ -11,6 +11,8 @@ import shutil
 import tempfile
 from typing import BinaryIO, cast
 
+from .options import NotATableError
+
 COPY_BYTES = 1024 * 1024
 TAIL_BYTES = 64 * 1024  # a part's reads past its end, while looking for the line break that ends it
 
@@ -31,6 +33,26 @@ class _ReadOnly(io.RawIOBase):
         while chunk := self.read(COPY_BYTES):
             parts.append(chunk)
         return b"".join(parts)
+
+
+class DamageChecked(_ReadOnly):
+    """Reads a container's contents (`what`: "gzip file"), its decoder's errors (`errors`: a CRC that does not
+    match, data cut short, bytes after the end that are not the container's) turned into NotATableError with a
+    reason for the uploader: the raw library error failed the job as a defect, retried to the dead letter."""
+
+    def __init__(self, source: BinaryIO, what: str, errors: tuple[type[BaseException], ...]) -> None:
+        self._source, self._what, self._errors = source, what, errors
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._source.read(size)
+        except self._errors as error:
+            reason = str(error).rstrip(".") or type(error).__name__
+            raise NotATableError(f"The {self._what} is damaged: {reason}.") from error
+
+    def close(self) -> None:
+        self._source.close()
+        super().close()
 
 
 class CountingStream(_ReadOnly):

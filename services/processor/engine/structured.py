@@ -168,7 +168,15 @@ def parquet_columns(source: BinaryIO) -> tuple[pq.ParquetFile, list[str]]:
 def parquet_chunks(
     parquet: pq.ParquetFile, columns: list[str], report: ParseReport, *, chunk_rows: int
 ) -> Iterator[pa.RecordBatch]:
-    for batch in parquet.iter_batches(batch_size=chunk_rows, use_threads=False):
+    batches = parquet.iter_batches(batch_size=chunk_rows, use_threads=False)
+    while True:
+        try:  # the file is spooled to local disk by now: an error reading it is damage, not storage
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, pa.ArrowException) as error:
+            reason = str(error).rstrip(".")
+            raise NotATableError(f"The Parquet file is damaged after row {report.rows_read}: {reason}.") from error
         arrays = [_arrow_text(batch.column(i)) for i in range(batch.num_columns)]
         report.rows_read += batch.num_rows
         report.lines_read += batch.num_rows
