@@ -10,6 +10,7 @@ import re
 import zipfile
 from unittest import mock
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -380,6 +381,28 @@ def test_excel_sep_line_names_the_delimiter_and_is_not_a_row(
     assert rows(frame) == expected
     assert [(i.kind, i.line) for i in reader.report.issues] == lines
     assert reader.report.lines_read == data.count(b"\n")  # physical lines, a quoted line break's too
+
+
+@pytest.mark.parametrize(
+    ("data", "header"),
+    [
+        # Years naming columns of other numbers (wide exports: the World Bank's, Eurostat's): a header.
+        (b"country,2019,2020\nFrance,1.5,2.5\nSpain,3,4\nItaly,5,6\n", True),
+        (b"Country Name,Country Code,1960,1961\nAruba,ABW,,\nFrance,FRA,62.5e9,64.1e9\nSpain,ESP,12e9,13e9\n", True),
+        # Data: a column of years in order (it starts with its least), a year among the values it lies between.
+        (b"2019,France,1.5\n2020,Spain,3\n2021,Italy,4\n", False),
+        (b"2019,17\n2020,4999\n2021,30\n", False),
+        (b"1,2\n3,4\n5,6\n", False),
+    ],
+)
+def test_years_naming_columns_of_other_numbers_are_a_header(data: bytes, header: bool) -> None:
+    """A year over a numeric column voted for data as any number does: "country,2019,2020" was read as a first
+    data row under column_1..column_3, where pandas reads the header."""
+    frame, reader = read_bytes(data)
+    assert reader.report.has_header is header
+    if header:
+        assert list(frame.columns) == data.decode().splitlines()[0].split(",")
+        assert len(frame) == len(pd.read_csv(io.BytesIO(data)))
 
 
 def test_excel_sep_line_without_a_header() -> None:

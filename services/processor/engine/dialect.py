@@ -34,6 +34,7 @@ _DECIMAL_POINT = re.compile(r"^\s*[-+]?(?!\d{1,3}(\.\d{3})+\s*$)\d*\.\d+([eE][-+
 # or before a decimal point ("1,234,567", "1,234.5") are evidence of a point.
 _AMBIGUOUS_COMMA = re.compile(r"^\s*[-+]?\d{1,3},\d{3}\s*$")
 _THOUSANDS_COMMAS = re.compile(r"^\s*[-+]?\d{1,3}(,\d{3}){2,}(\.\d+)?\s*$|^\s*[-+]?\d{1,3}(,\d{3})+\.\d+\s*$")
+_YEAR = re.compile(r"1[5-9]\d\d|2[01]\d\d")
 _NA_CELLS = frozenset({"", "na", "n/a", "nan", "null", "none", "-"})
 
 
@@ -254,10 +255,35 @@ def _column_vote(head: str, values: list[str], by_length: bool = True) -> int:
     if not present or (not by_length and head.strip().lower() in _NA_CELLS):
         return 0  # strictly, a blank or NA cell over numbers is no column name
     if all(is_number(v) for v in present):
-        return -1 if is_number(head) else 1
+        if not is_number(head):
+            return 1
+        return 1 if _year_over_other_numbers(head.strip(), present) else -1
     lengths = {len(v) for v in present}
     # A fixed-length column (codes, dates) under a cell of another length is a header; the same length says little.
     return int(by_length and len(lengths) == 1 and len(present) > 2 and len(head) not in lengths)
+
+
+def _year_over_other_numbers(head: str, values: list[str]) -> bool:
+    """A year naming a column of other numbers ("country,2019,2020" over GDP or rates: wide exports such as the
+    World Bank's): a four-digit year outside the range of every value under it. A headerless file's first row
+    rarely is: its year would have to lie beyond all the sampled values of its column."""
+    if not _YEAR.fullmatch(head) or all(_YEAR.fullmatch(v.strip()) for v in values):
+        return False  # a column of years in order starts with its least: data
+    numbers = [n for n in map(_plain_number, values) if n is not None]
+    return bool(numbers) and not min(numbers) <= int(head) <= max(numbers)
+
+
+def _plain_number(value: str) -> float | None:
+    """A number's value, near enough to compare (grouping dropped, a decimal comma read as a point)."""
+    text = value.strip().replace(" ", "").replace("\u00a0", "")
+    if _DECIMAL_COMMA.match(value) and not _NUMBER.match(value):
+        text = text.replace(".", "").replace(",", ".")
+    else:
+        text = text.replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def has_quoted_line_break(text: str, delimiter: str, quotechar: str) -> bool:
