@@ -263,6 +263,16 @@ def test_binary_file_is_not_a_table() -> None:
         read_bytes(os.urandom(4096))
 
 
+@pytest.mark.parametrize("rows_before", [0, 20_000])
+def test_a_stray_nul_is_a_character_of_its_value_wherever_it_is(rows_before: int) -> None:
+    """One NUL in the first 64 KiB refused the whole file as binary; past them, it was read as a character, as
+    pandas reads it in both places."""
+    data = b"a,b\n" + b"5,6\n" * rows_before + b"1,\x002\n3,4\n"
+    frame, _ = read_bytes(data)
+    assert rows(frame)[rows_before:] == [["1", "\x002"], ["3", "4"]]
+    assert rows(frame) == pd.read_csv(io.BytesIO(data), dtype=str).values.tolist()
+
+
 def test_known_binary_formats_are_named() -> None:
     with pytest.raises(NotATableError, match="PNG image"):
         read_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(100))
