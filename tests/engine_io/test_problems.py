@@ -297,6 +297,19 @@ def test_json_array_is_refused_with_advice() -> None:
         read_bytes(b'[{"a": 1}]', name="data.json")
 
 
+@pytest.mark.parametrize(
+    ("data", "name", "reason"),
+    [
+        (b'[\n {"a": 1},\n {"a": 2}\n]\n', "upload", "This is a JSON array"),  # was a CSV of one column "["
+        (b'{\n "a": 1,\n "b": [1, 2]\n}\n', "data.json", "one JSON document written over many lines"),
+    ],
+)
+def test_json_that_is_not_json_lines_is_refused_whatever_its_name(data: bytes, name: str, reason: str) -> None:
+    """A pretty-printed object was a table of no rows and four bad records; an array not named .json a CSV."""
+    with pytest.raises(NotATableError, match=reason):
+        read_bytes(data, name=name)
+
+
 def test_damaged_zip() -> None:
     with pytest.raises(NotATableError, match="zip"):
         read_bytes(b"PK\x03\x04" + bytes(200))

@@ -21,6 +21,7 @@ _KNOWN_BINARIES: tuple[tuple[bytes, str], ...] = (
     (b"\x7fELF", "a program, not a table"),
     (b"MZ\x90\x00", "a Windows program, not a table"),
 )
+_ARRAY_OF_OBJECTS = re.compile(r"\[\s*\{")  # '[{"a": 1}, ...]' whatever the file is named
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _EXTENSIONS = {
     "gz": "gzip",
@@ -95,9 +96,15 @@ def check_text(text: str, sample_full: bool) -> None:
 def text_format(text: str, file_name: str, media_type: str) -> str:
     """jsonl when the text starts with a JSON object; else delimited (csv or tsv, as declared)."""
     head = text.lstrip()
+    first_line = head.split("\n", 1)[0].strip()
+    if first_line == "{":  # an object spread over lines: one JSON document, its fields read as bad records
+        raise NotATableError(
+            "This is one JSON document written over many lines; upload JSON Lines instead (one JSON object per line)."
+        )
     if head.startswith("{"):
         return "jsonl"
     declared = declared_format(file_name, media_type)
-    if head.startswith("[") and (declared == "jsonl" or file_name.lower().endswith(".json")):
+    named_json = declared == "jsonl" or file_name.lower().endswith(".json")
+    if head.startswith("[") and (named_json or _ARRAY_OF_OBJECTS.match(head)):
         raise NotATableError("This is a JSON array; upload JSON Lines instead (one JSON object per line).")
     return "tsv" if declared == "tsv" else "csv"
