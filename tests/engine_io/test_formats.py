@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -19,6 +20,7 @@ import pytest
 from reader_helpers import read_bytes, rows
 
 from services.processor.engine import TableProfiler, profile_dataframe
+from services.processor.engine.encoding import READ_BYTES
 from services.processor.engine.reading import NotATableError, ReadOptions, open_table
 
 PEOPLE = "name,age,city\nAda,36,London\nLinus,54,Helsinki\n"
@@ -117,6 +119,47 @@ def test_encoding_override() -> None:
     frame, reader = read_bytes("a,b\nñ,x\n".encode("latin-1"), encoding="latin-1")
     assert rows(frame) == [["ñ", "x"]]
     assert reader.report.encoding_fallback is False
+
+
+@pytest.mark.parametrize(
+    ("given", "codec", "bom"),
+    [
+        ("utf-16", "utf-16-be", codecs.BOM_UTF16_BE),  # the byte order was lost after the first 4 MiB read
+        ("utf-32", "utf-32-be", codecs.BOM_UTF32_BE),
+        ("shift_jis", "shift_jis", b""),  # a character cut by the end of a read was replaced as undecodable
+        ("utf-8", "utf-8", codecs.BOM_UTF8),  # the BOM stayed in the first column's name
+    ],
+)
+def test_an_encoding_the_caller_names_reads_the_whole_file(given: str, codec: str, bom: bytes) -> None:
+    """Past the transcoder's 4 MiB reads, as its first: no row lost, no character replaced, the BOM dropped."""
+    name = "山田太郎" * 10
+    count = 9 * 1024 * 1024 // len(f"100000,{name}\n".encode(codec))  # three reads and some
+    for header in ("id,name", "id,name_"):  # the one whose first read ends inside a character, where one does
+        lines = [header] + [f"{i},{name}{i % 10}" for i in range(count)]
+        data = bom + "\n".join(lines).encode(codec) + "\n".encode(codec)
+        if codec != "shift_jis" or not _decodes(data[:READ_BYTES], codec):
+            break
+    frame, reader = read_bytes(data, encoding=given)
+    column = header.split(",")[1]
+    assert list(frame.columns) == ["id", column] and len(frame) == count
+    assert reader.report.bad_encoding_rows == 0 and reader.report.ragged_rows == 0
+    assert frame[column].iloc[-1] == f"{name}{(count - 1) % 10}" and frame["id"].iloc[-1] == str(count - 1)
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_utf16_without_a_bom_in_a_script_other_than_latin_is_text() -> None:
+    """Cyrillic writes few NULs in UTF-16 (only its ASCII: digits, delimiters, line breaks): refused as binary."""
+    text = "id;имя;город\n" + "".join(f"{i};Иван Петров;Москва\n" for i in range(200))
+    frame, reader = read_bytes(text.encode("utf-16-le"))
+    assert reader.report.encoding == "utf-16-le" and reader.report.delimiter == ";"
+    assert list(frame.columns) == ["id", "имя", "город"] and rows(frame)[0] == ["0", "Иван Петров", "Москва"]
 
 
 def test_gzip() -> None:

@@ -35,7 +35,7 @@ class EncodingGuess:
 def detect_encoding(sample: bytes, override: str = "") -> EncodingGuess:
     """The encoding of a file from its first bytes (the sample may end inside a character)."""
     if override:
-        return EncodingGuess(codecs.lookup(override).name, 0, False)
+        return _given(codecs.lookup(override).name, sample)
     if sample.startswith(codecs.BOM_UTF8):
         return EncodingGuess("utf-8-sig", 3, False)
     if sample.startswith(codecs.BOM_UTF16_LE):
@@ -51,18 +51,60 @@ def detect_encoding(sample: bytes, override: str = "") -> EncodingGuess:
     return EncodingGuess("utf-8", 0, False)  # UTF-8, with its few bad bytes replaced and counted
 
 
+# Unicode encodings whose byte order a BOM settles: (the name given, the BOM, the codec it settles on).
+_ORDERED = (
+    ("utf-32", codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16's: its LE BOM starts with theirs
+    ("utf-32", codecs.BOM_UTF32_BE, "utf-32-be"),
+    ("utf-16", codecs.BOM_UTF16_LE, "utf-16-le"),
+    ("utf-16", codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _given(name: str, sample: bytes) -> EncodingGuess:
+    """The encoding a caller named, its BOM dropped when the file has one (the first column was named
+    '\ufeffid'), and UTF-16 or UTF-32 without a byte order settled on the file's: the transcoder decodes each
+    read apart, so after the first the BOM's order was lost (a big-endian file past 4 MiB became garbage)."""
+    if name in ("utf-8", "utf-8-sig"):
+        return (
+            EncodingGuess("utf-8-sig", 3, False)
+            if sample.startswith(codecs.BOM_UTF8)
+            else EncodingGuess("utf-8", 0, False)
+        )
+    for family, bom, ordered in _ORDERED:
+        if name in (family, ordered) and sample.startswith(bom):
+            return EncodingGuess(ordered, len(bom), False)
+    if name in ("utf-16", "utf-32"):  # no BOM: as the NUL rhythm shows, else little-endian (Python's default here)
+        found = _utf16_without_bom(sample) if name == "utf-16" else ""
+        return EncodingGuess(found or f"{name}-le", 0, False)
+    return EncodingGuess(name, 0, False)
+
+
 def _utf16_without_bom(sample: bytes) -> str:
-    """UTF-16 text of mostly ASCII has a NUL in every other byte; binary data does not keep that rhythm."""
+    """UTF-16 text has a NUL in every other byte wherever it writes ASCII (all of it in English, the delimiters,
+    digits and line breaks in Cyrillic or Greek); binary data does not keep that rhythm. Under 70% of NULs (text
+    mostly not ASCII), the sample must also decode cleanly with a line break and few control characters."""
     head = sample[:4096]
     if len(head) < 4:
         return ""
     even_nuls = head[0::2].count(0) / len(head[0::2])
     odd_nuls = head[1::2].count(0) / len(head[1::2])
-    if odd_nuls > 0.7 and even_nuls < 0.1:
-        return "utf-16-le"
-    if even_nuls > 0.7 and odd_nuls < 0.1:
-        return "utf-16-be"
+    for name, nuls, others in (("utf-16-le", odd_nuls, even_nuls), ("utf-16-be", even_nuls, odd_nuls)):
+        if nuls > 0.7 and others < 0.1:
+            return name
+        if nuls > 0.15 and others < 0.02 and _reads_as_text(head[: len(head) // 2 * 2], name):
+            return name
     return ""
+
+
+def _reads_as_text(data: bytes, name: str) -> bool:
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError:
+        text = data[:-2].decode(name, errors="replace")  # the cut may split a surrogate pair
+        if "\ufffd" in text:
+            return False
+    controls = sum(1 for c in text if c < " " and c not in "\t\r\n")
+    return "\n" in text and controls <= len(text) // 100
 
 
 def decoder_for(encoding: str) -> Decoder:
@@ -74,8 +116,22 @@ def decoder_for(encoding: str) -> Decoder:
         return codecs.utf_16_le_decode if name == "utf-16-le" else codecs.utf_16_be_decode
     if name == "cp1252":
         return _cp1252_decode
-    decoder = codecs.getdecoder(name)
-    return lambda data, errors, final: decoder(data, errors)  # other codecs are taken as single-byte, stateless
+    return _incremental(name)
+
+
+def _incremental(name: str) -> Decoder:
+    """Any other codec, by its incremental decoder afresh for each read: a character that spans bytes (Shift JIS,
+    GB18030, Big5, UTF-32) cut by the end of a read is left for the next (the codec's plain decoder replaced each
+    of its bytes as undecodable). Escape-sequence codecs (ISO-2022-JP) keep a state across reads that this does
+    not carry."""
+    factory = codecs.getincrementaldecoder(name)
+
+    def decode(data: bytes | memoryview, errors: str, final: bool) -> tuple[str, int]:
+        decoder = factory(errors)
+        text = decoder.decode(bytes(data), final)
+        return text, len(data) - len(decoder.getstate()[0])
+
+    return decode
 
 
 def _cp1252_decode(data: bytes | memoryview, errors: str, final: bool) -> tuple[str, int]:
