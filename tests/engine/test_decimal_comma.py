@@ -116,6 +116,23 @@ def test_the_decimal_mark_is_sniffed_or_given(text: str, options: dict[str, str]
     assert dialect.decimal == decimal
 
 
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        ("1,5;2,5\n3,5;4,5\n6,5;7,5\n", ";"),  # no header: both split every row evenly; ";" keeps cells whole
+        ("a;b\n1,5;2,5\n3,5;4,5\n", ";"),
+        ("name,tags\nann,x;y\nbob,z;w\n", ","),  # text holding the other: as before, the first candidate
+        ("1,2\n3,4\n", ","),
+    ],
+)
+def test_between_two_even_splits_the_delimiter_is_the_one_whose_cells_are_whole(text: str, delimiter: str) -> None:
+    """A headerless ';' file of decimal-comma numbers was split at its commas: ['1', '5;2', '5']."""
+    dialect = sniff_dialect(text.encode(), options=ReadOptions())
+    assert dialect.delimiter == delimiter
+    if delimiter == ";":
+        assert dialect.decimal == ","
+
+
 def test_with_a_decimal_comma_dots_group_thousands_and_other_numbers_read_as_usual() -> None:
     frame = pd.DataFrame({"x": ["1.500", "-2.000.000", "1,25", "1.234,5", "7", "0,0", "2.5"]})
     column = profile_dataframe(frame, ProfileConfig(decimal=",")).column_profiles[0]

@@ -71,6 +71,16 @@ def modal_width(rows: Sequence[Sequence[str]]) -> tuple[int, int]:
     return max(Counter(len(r) for r in rows).items(), key=lambda item: (item[1], item[0]))
 
 
+def _split_cells(rows: list[list[str]], delimiter: str) -> float:
+    """The share of cells holding another candidate delimiter, numbers with a decimal comma aside: between two
+    delimiters that both split every row evenly ("1,5;2,5"), the one whose cells are whole ("1,5" a number, not
+    "5;2") is the file's; the wider split won before."""
+    others = [d for d in CANDIDATES if d != delimiter]
+    cells = [cell for row in rows for cell in row]
+    split = sum(1 for cell in cells if any(d in cell for d in others) and not _DECIMAL_COMMA.match(cell))
+    return split / len(cells) if cells else 0.0
+
+
 def _consistency(rows: list[list[str]]) -> tuple[float, int]:
     if not rows:
         return 0.0, 0
@@ -178,13 +188,14 @@ def sniff_quotechar(text: str, override: str = "") -> str:
 def sniff_delimiter(text: str, quotechar: str, *, prefer_tab: bool, override: str = "") -> str:
     if override:
         return override
-    best, best_score = "\t" if prefer_tab else ",", (0.0, 0, 0)
+    best, best_score = "\t" if prefer_tab else ",", (0.0, 0, 0.0, 0)
     for delimiter in CANDIDATES:
-        consistency, width = _consistency(parse_rows(text, delimiter, quotechar))
+        rows = parse_rows(text, delimiter, quotechar)
+        consistency, width = _consistency(rows)
         if width <= 1:
             continue
         preferred = int(prefer_tab and delimiter == "\t")
-        score = (round(consistency, 2), preferred, width)
+        score = (round(consistency, 2), preferred, -round(_split_cells(rows, delimiter), 2), width)
         if score > best_score:
             best, best_score = delimiter, score
     return best
