@@ -300,6 +300,33 @@ def test_xlsx(tmp_path: Path) -> None:
     assert reader.report.ragged_rows == 1 and reader.report.issues[0].line == 4
 
 
+@pytest.mark.parametrize("packing", ["zip", "gzip"])
+def test_a_workbook_packed_in_a_zip_or_gzip_file_is_read(packing: str, tmp_path: Path) -> None:
+    """It was refused as "a zip file inside a zip file" (a workbook is a zip), though it holds one table."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["name", "score"])
+    sheet.append(["Ada", 1.5])
+    book.save(tmp_path / "t.xlsx")
+    workbook = (tmp_path / "t.xlsx").read_bytes()
+    if packing == "gzip":
+        data = gzip.compress(workbook)
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("report/t.xlsx", workbook)
+        data = buffer.getvalue()
+    frame, reader = read_bytes(data, name=f"t.xlsx.{packing}")
+    assert (reader.report.format, reader.report.compression) == ("xlsx", packing)
+    assert rows(frame) == [["Ada", "1.5"]]
+    with pytest.raises(NotATableError, match="A zip file inside a gzip file"):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("t.csv", "a\n1\n")
+        read_bytes(gzip.compress(buffer.getvalue()), name="t.zip.gz")
+
+
 def test_xlsx_whose_dimension_is_left_at_a1_is_read_whole(tmp_path: Path) -> None:
     """Some writers leave the sheet's <dimension ref> at "A1": openpyxl's read-only sheet believed it and the
     table came out as one column and no rows, without a word. pandas reads the whole sheet."""

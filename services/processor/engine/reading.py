@@ -185,14 +185,14 @@ def _open(
 ) -> TableReader:
     sample, stream = peek(raw, options.sample_bytes)
     kind = container_format(sample)
-    if kind in ("gzip", "zip") and compression:
-        raise NotATableError(f"A {kind} file inside a {compression} file is not supported: compress the table once.")
+    if kind == "gzip" and compression:
+        raise NotATableError(f"A gzip file inside a {compression} file is not supported: compress the table once.")
     if kind == "gzip":
         unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
         inner = cast(BinaryIO, DamageChecked(cast(BinaryIO, unzipped), "gzip file", _GZIP_ERRORS))
         return _open(inner, counter, strip_extension(name, "gz"), "", options, "gzip")
     if kind == "zip":
-        return _open_zip(spool(stream), counter, options)
+        return _open_zip(spool(stream), counter, options, compression)
     report = ParseReport(format=kind, compression=compression)
     if kind == "parquet":
         seekable = spool(stream)
@@ -202,7 +202,8 @@ def _open(
     return _open_text(stream, sample, counter, name, media_type, options, report)
 
 
-def _open_zip(archive: BinaryIO, counter: CountingStream, options: ReadOptions) -> TableReader:
+def _open_zip(archive: BinaryIO, counter: CountingStream, options: ReadOptions, compression: str) -> TableReader:
+    """A zip archive's table, or an Excel workbook (a zip too; also packed in a zip or gzip file)."""
     try:
         zipped = zipfile.ZipFile(archive)
     except zipfile.BadZipFile as error:
@@ -211,9 +212,12 @@ def _open_zip(archive: BinaryIO, counter: CountingStream, options: ReadOptions) 
     if "xl/workbook.xml" in names:
         zipped.close()
         archive.seek(0)
-        report = ParseReport(format="xlsx")
+        report = ParseReport(format="xlsx", compression=compression)
         sheet = XlsxChunks(archive, report, chunk_rows=options.chunk_rows, has_header=options.has_header)
         return TableReader(sheet, report, sheet.columns, counter, closers=(archive,))
+    if compression:
+        zipped.close()
+        raise NotATableError(f"A zip file inside a {compression} file is not supported: compress the table once.")
     members = [i for i in zipped.infolist() if not i.is_dir() and not i.filename.startswith(_SKIPPED_MEMBERS)]
     members = [i for i in members if not i.filename.rsplit("/", 1)[-1].startswith(("._", "."))]
     if not members:
