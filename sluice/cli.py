@@ -118,6 +118,7 @@ def cmd_upload(client: SluiceClient, args: argparse.Namespace) -> int:
         delimiter=args.delimiter or "",
         decimal=args.decimal or "",
         date_order=date_order.get(args.date_order or "", job_pb2.DATE_ORDER_UNSPECIFIED),
+        encoding=args.encoding or "",
     )
     with tqdm(
         total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, file=sys.stderr, disable=None, leave=False
@@ -270,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--date-order",
         choices=("day-first", "month-first"),
         help="how dates with slashes read: 03/04/2020 is April 3rd (day-first) or March 4th (default: detected)",
+    )
+    upload.add_argument(
+        "--encoding", help="text encoding of the file, e.g. shift_jis, gb18030, cp1251, utf-16 (default: detected)"
     )
     upload.set_defaults(run=cmd_upload)
 

@@ -64,6 +64,7 @@ def job_to_proto(row: Row, events: Iterable[Row] = ()) -> job_pb2.Job:
             delimiter=options.get("delimiter", ""),
             decimal=options.get("decimal", ""),
             date_order=date_order_to_proto(options.get("date_order", "")),
+            encoding=options.get("encoding", ""),
             na_values=options.get("na_values", []),
             max_attempts=options.get("max_attempts", 0),
         ),

@@ -104,6 +104,7 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
             raise InvalidArgument("options.max_attempts cannot be negative", field="header.options.max_attempts")
         validation.check_read_options(header.options.delimiter, header.options.decimal)
         validation.check_date_order(header.options.date_order)
+        validation.check_encoding(header.options.encoding)
 
         job_id = str(uuid.uuid4())
         span = trace.get_current_span()
@@ -171,6 +172,7 @@ class IngestServicer(ingest_service_pb2_grpc.IngestServiceServicer):
                 "delimiter": header.options.delimiter,
                 "decimal": header.options.decimal,
                 "date_order": validation.check_date_order(header.options.date_order),
+                "encoding": validation.check_encoding(header.options.encoding),
                 "na_values": list(header.options.na_values),
                 "max_attempts": header.options.max_attempts,
             },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from sluice.convert import date_order_option
@@ -112,6 +113,35 @@ def check_read_options(delimiter: str, decimal: str) -> None:
             field="header.options.decimal",
             reason="DECIMAL_INVALID",
         )
+
+
+# Encodings whose decoder keeps a state across the processor's reads (escape sequences): not read correctly.
+_STATEFUL = ("iso2022", "utf-7", "utf_7", "hz")
+
+
+def check_encoding(value: str) -> str:
+    """options.encoding as stored: the codec's canonical name ("" detects it)."""
+    if not value:
+        return ""
+    try:
+        codec = codecs.lookup(value)
+    except LookupError:
+        codec = None
+    if codec is None or not getattr(codec, "_is_text_encoding", True):  # base64, zlib: bytes to bytes
+        raise InvalidArgument(
+            f"options.encoding {value!r} is no text encoding: give a codec name such as 'utf-8', 'cp1252',"
+            " 'shift_jis', 'gb18030' or 'utf-16', or leave it empty (detect it)",
+            field="header.options.encoding",
+            reason="ENCODING_INVALID",
+        )
+    if codec.name.startswith(_STATEFUL):
+        raise InvalidArgument(
+            f"options.encoding {value!r} keeps a state across the file (escape sequences) and is not supported:"
+            " convert the file to UTF-8",
+            field="header.options.encoding",
+            reason="ENCODING_INVALID",
+        )
+    return codec.name
 
 
 def check_date_order(value: int) -> str:

@@ -252,6 +252,7 @@ class JobRunner:
             delimiter=options.get("delimiter", ""),
             decimal=options.get("decimal", ""),
             day_first={"day_first": True, "month_first": False}.get(options.get("date_order", "")),
+            encoding=options.get("encoding", ""),
             block_size=self._config.block_bytes,
             chunk_rows=self._config.chunk_rows,
         )

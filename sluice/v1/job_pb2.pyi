@@ -84,18 +84,20 @@ class Job(_message.Message):
     def __init__(self, id: _Optional[str] = ..., tenant: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., file_name: _Optional[str] = ..., media_type: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., options: _Optional[_Union[JobOptions, _Mapping]] = ..., attempt: _Optional[int] = ..., max_attempts: _Optional[int] = ..., progress: _Optional[_Union[JobProgress, _Mapping]] = ..., error: _Optional[_Union[JobError, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., events: _Optional[_Iterable[_Union[JobEvent, _Mapping]]] = ..., status_path: _Optional[str] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trace_id: _Optional[str] = ...) -> None: ...
 
 class JobOptions(_message.Message):
-    __slots__ = ("delimiter", "na_values", "max_attempts", "decimal", "date_order")
+    __slots__ = ("delimiter", "na_values", "max_attempts", "decimal", "date_order", "encoding")
     DELIMITER_FIELD_NUMBER: _ClassVar[int]
     NA_VALUES_FIELD_NUMBER: _ClassVar[int]
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     DECIMAL_FIELD_NUMBER: _ClassVar[int]
     DATE_ORDER_FIELD_NUMBER: _ClassVar[int]
+    ENCODING_FIELD_NUMBER: _ClassVar[int]
     delimiter: str
     na_values: _containers.RepeatedScalarFieldContainer[str]
     max_attempts: int
     decimal: str
     date_order: DateOrder
-    def __init__(self, delimiter: _Optional[str] = ..., na_values: _Optional[_Iterable[str]] = ..., max_attempts: _Optional[int] = ..., decimal: _Optional[str] = ..., date_order: _Optional[_Union[DateOrder, str]] = ...) -> None: ...
+    encoding: str
+    def __init__(self, delimiter: _Optional[str] = ..., na_values: _Optional[_Iterable[str]] = ..., max_attempts: _Optional[int] = ..., decimal: _Optional[str] = ..., date_order: _Optional[_Union[DateOrder, str]] = ..., encoding: _Optional[str] = ...) -> None: ...
 
 class JobProgress(_message.Message):
     __slots__ = ("bytes_done", "bytes_total", "rows_done", "parts_done", "parts_total")

@@ -124,6 +124,23 @@ def test_dates_the_sample_leaves_ambiguous_are_read_in_the_order_the_uploader_gi
     assert (shipped.datetime.min[:10], shipped.datetime.max[:10]) == (first, last)
 
 
+def test_a_file_in_an_encoding_the_uploader_names_is_read_in_it(client: SluiceClient, tmp_path: Path):
+    """Shift JIS cannot be told from cp1252 by its bytes: detected, the names were mojibake (and the fallback
+    reported). Named at upload, the file is read in it."""
+    path = tmp_path / "staff.csv"
+    path.write_bytes("氏名,部署,年齢\n山田太郎,営業部,34\n鈴木花子,開発部,29\n佐藤次郎,営業部,41\n".encode("shift_jis"))
+    job = client.upload(path, options=job_pb2.JobOptions(encoding="Shift-JIS")).job
+    assert job.options.encoding == "shift_jis"
+    final = client.wait(job.id, timeout=60)
+    assert final.state == STATE.Value("JOB_STATE_SUCCEEDED"), final.error.message
+    parse = client.get_profile(job.id).parse
+    assert (parse.encoding, parse.encoding_fallback, parse.bad_encoding_rows) == ("shift_jis", False, 0)
+    columns = {c.name: c for c in client.list_columns(job.id)}
+    assert list(columns) == ["氏名", "部署", "年齢"]
+    assert [t.value for t in columns["部署"].top_values] == ["営業部", "開発部"]
+    assert columns["年齢"].numeric.max == 41
+
+
 DECIMAL_COMMA = "Artikel;Preis;Menge\nApfel;1,50;1.200\nBirne;2,25;3\nKiwi;-0,99;12\nMango;1.234,50;2\n"
 
 

@@ -220,6 +220,7 @@ def test_bad_uploads_get_a_status_with_details(client, tmp_path, content, media_
         (job_pb2.JobOptions(decimal="·"), "DECIMAL_INVALID", "header.options.decimal"),
         (job_pb2.JobOptions(delimiter=",", decimal=","), "DECIMAL_INVALID", "header.options.decimal"),
         (job_pb2.JobOptions(date_order=7), "DATE_ORDER_INVALID", "header.options.date_order"),  # type: ignore[arg-type]
+        (job_pb2.JobOptions(encoding="klingon"), "ENCODING_INVALID", "header.options.encoding"),
     ],
 )
 def test_reading_options_a_processor_cannot_use_are_refused_at_upload(

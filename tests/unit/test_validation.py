@@ -77,3 +77,22 @@ def test_a_delimiter_no_processor_can_read_is_refused_at_upload(delimiter):
 @pytest.mark.parametrize("delimiter", ["", ",", ";", "\t", "|"])
 def test_one_ascii_delimiter_is_accepted(delimiter):
     validation.check_read_options(delimiter, "")
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("", ""), ("Shift-JIS", "shift_jis"), ("latin1", "iso8859-1"), ("UTF-16", "utf-16"), ("cp1251", "cp1251")],
+)
+def test_an_encoding_is_stored_by_its_codecs_name(given, stored):
+    assert validation.check_encoding(given) == stored
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [("klingon", "no text encoding"), ("base64", "no text encoding"), ("iso-2022-jp", "keeps a state")],
+)
+def test_an_encoding_the_processor_cannot_read_is_refused_at_upload(given, says):
+    with pytest.raises(InvalidArgument) as refused:
+        validation.check_encoding(given)
+    assert refused.value.reason == "ENCODING_INVALID" and says in str(refused.value)
+    assert refused.value.field == "header.options.encoding"
