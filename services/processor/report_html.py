@@ -18,6 +18,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from services.processor.engine.alerts import EXAMPLE_CHARS
+from services.processor.engine.types import fitted_type
+
 MAX_CORRELATION_PAIRS = 500
 LABEL_CHARS = 28  # top-value labels longer than this are cut in the chart (the full value is in a tooltip)
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -369,7 +372,7 @@ def _top_values_svg(top: Sequence[Mapping[str, Any]], present: int) -> str:
     parts = []
     for i, item in enumerate(top):
         value, count = str(item.get("value") if item.get("value") is not None else ""), int(item.get("count") or 0)
-        shown = value if len(value) <= LABEL_CHARS else value[: LABEL_CHARS - 1] + "\u2026"
+        shown = _cut(value, LABEL_CHARS)
         y = i * row
         w = (width - label_w - count_w) * count / peak
         share = f" ({_pct(count / present)})" if present else ""
@@ -500,13 +503,21 @@ def _text_details(col: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
+def _cut(value: str, chars: int = EXAMPLE_CHARS) -> str:
+    return value if len(value) <= chars else value[: chars - 1] + "\u2026"
+
+
 def _mixed(col: Mapping[str, Any]) -> str:
     invalid = col.get("invalid") or 0
     if not invalid:
         return ""
-    examples = ", ".join(f"<code>{_e(x)}</code>" for x in col.get("invalid_examples") or [])
-    fits = ", ".join(f"{_e(k)} {_num(v)}" for k, v in (col.get("type_counts") or {}).items() if v)
-    out = f"<div><h4>Mixed types</h4><p>{_num(invalid)} values do not fit {_e(col.get('inferred_type'))}"
+    examples = ", ".join(f'<code title="{_e(x)}">{_e(_cut(x))}</code>' for x in col.get("invalid_examples") or [])
+    counts = col.get("type_counts") or {}
+    fits = ", ".join(f"{_e(k)} {_num(v)}" for k, v in counts.items() if v)
+    present = (col.get("count") or 0) - (col.get("missing") or 0)
+    # The type the values were held to: a text column's is the one most of it fits, not "text".
+    held_to = fitted_type(str(col.get("inferred_type")), counts, present) or col.get("inferred_type")
+    out = f"<div><h4>Mixed types</h4><p>{_num(invalid)} values do not fit {_e(held_to)}"
     out += f": {examples}.</p>" if examples else ".</p>"
     if fits:
         out += f'<p class="muted">Values fitting each type: {fits}</p>'

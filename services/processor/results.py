@@ -9,7 +9,11 @@ from services.processor.engine import ColumnProfile, TableProfile
 from sluice.jobstore import ColumnResult, ProfileResult, Row
 
 
-def _render_number(value: float, integral: bool) -> str:
+def _render_number(value: float, integral: bool) -> str | None:
+    """None when there is no such number (a column of infinities only has no finite minimum): "nan" was stored
+    and shown in the CLI's table and its CSV."""
+    if math.isnan(value):
+        return None
     if integral and math.isfinite(value) and value == int(value):
         return str(int(value))
     return repr(float(value))

@@ -221,14 +221,14 @@ def test_duplicates_counted_by_a_sketch_alert_only_beyond_its_error_and_say_so()
     truth = int(repeated.duplicated().sum())
     profile = profile_dataframe(repeated, ProfileConfig(exact_duplicate_limit=1000))
     (alert,) = [a for a in profile.alerts if a.code == "DUPLICATES"]
-    assert alert.message.startswith(f"About {profile.duplicate_rows} rows")
+    assert alert.message.startswith(f"About {profile.duplicate_rows:,} rows")
     assert "estimated from a sketch" in alert.message
-    at_least = int(alert.message.split("at least ")[1].split(")")[0])
+    at_least = int(alert.message.split("at least ")[1].split(")")[0].replace(",", ""))
     assert at_least <= truth <= profile.duplicate_rows + (profile.duplicate_rows - at_least)
 
     exact = profile_dataframe(repeated)  # under the default limit: counted exactly, worded so
     (alert,) = [a for a in exact.alerts if a.code == "DUPLICATES"]
-    assert alert.message.startswith(f"{truth} rows (") and "exact duplicates" in alert.message
+    assert alert.message.startswith(f"{truth:,} rows (") and "exact duplicates" in alert.message
 
 
 def _numbers_with_junk(junk: int) -> pd.DataFrame:
@@ -292,3 +292,52 @@ def test_a_whole_number_too_long_for_int64_leaves_an_integer_column_integer() ->
     assert (col.inferred_type, col.invalid, col.invalid_examples) == ("integer", 1, ("1234567890123456789",))
     assert col.numeric is not None
     assert (col.numeric.min, col.numeric.max) == (123_456_789_012_345_678, 123_456_789_012_345_776)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["M", "F"] * 50, ["N", "S", "E", "W"] * 25, ["x", "y"] * 50, ["A", "B", "C", "D", "F", "F"] * 20],
+)
+def test_single_letter_categories_are_not_booleans_with_bad_values(values: list[str]) -> None:
+    """F, N, T and Y are boolean spellings: half a column of them made a clean M/F column MIXED_TYPES ("50.0% of
+    'sex' is boolean but the rest is not"), its M counted invalid and the validity cut to 0.75."""
+    profile = profile_dataframe(pd.DataFrame({"c": values}, dtype="string"))
+    column = profile.column("c")
+    assert column.inferred_type == "categorical" and column.invalid == 0
+    assert "MIXED_TYPES" not in {a.code for a in profile.alerts}
+    assert profile.quality.validity == 1.0
+
+
+def test_a_zero_one_flag_is_imbalanced_not_full_of_zeros() -> None:
+    """A fraud flag, 99% zeros: ZEROS ("check whether zero means missing") and no IMBALANCE, where the same flag
+    written false/true got IMBALANCE."""
+    flags = pd.DataFrame({"is_fraud": ["0"] * 99 + ["1"], "as_words": ["false"] * 99 + ["true"]}, dtype="string")
+    profile = profile_dataframe(flags)
+    found = {(a.code, a.column) for a in profile.alerts}
+    assert ("IMBALANCE", "is_fraud") in found and ("ZEROS", "is_fraud") not in found
+    assert profile.column("is_fraud").imbalance == profile.column("as_words").imbalance
+    # Zeros among other numbers still raise ZEROS.
+    assert ("ZEROS", "a") in {(a.code, a.column) for a in profile_dataframe(CASES["ZEROS"]).alerts}
+
+
+def test_equal_counts_have_no_imbalance_not_a_negative_one() -> None:
+    column = profile_dataframe(pd.DataFrame({"c": list("abcde") * 2}, dtype="string")).column("c")
+    assert column.imbalance == 0.0  # was -2.2e-16
+
+
+def test_alert_sentences_read_right_for_one_and_for_shares_at_the_edges() -> None:
+    one_missing = pd.DataFrame({"a": ["1"] * 2999 + [""], "b": [str(i) for i in range(3000)]}, dtype="string")
+    (missing,) = [
+        a.message for a in profile_dataframe(one_missing, ProfileConfig(missing_alert=0)).alerts if a.code == "MISSING"
+    ]
+    assert missing.startswith("<0.1% of 'a' is missing")  # was "0.0% of 'a' is missing"
+    one_present = pd.DataFrame({"a": [""] * 2999 + ["1"]}, dtype="string")
+    (missing,) = [a.message for a in profile_dataframe(one_present).alerts if a.code == "MISSING"]
+    assert missing.startswith(">99.9% of 'a' is missing")  # was "100.0%"
+    one_each = pd.DataFrame({"n": [str(i) for i in range(99)] + ["oops", "inf"], "k": ["ab"] * 99 + ["cd", "ef"]})
+    messages = {a.code: a.message for a in profile_dataframe(one_each.astype("string")).alerts}
+    assert messages["MIXED_TYPES"].startswith("1 value of float column 'n' is not float")
+    assert "has 1 infinite value," in messages["INFINITE"]
+    assert "have 2 characters" in messages["CONSTANT_LENGTH"]
+    wide = pd.DataFrame({"w": [f"w{i % 1973}" for i in range(4000)]}, dtype="string")
+    assert "1,973 distinct values" in {a.code: a.message for a in profile_dataframe(wide).alerts}["HIGH_CARDINALITY"]

@@ -313,3 +313,17 @@ def test_many_columns_render_fast() -> None:
     assert elapsed < 2.0, elapsed
     check_page(page, profile)
     assert "Showing the strongest 500 of 124,750 pairs" in text_of(page)
+
+
+def test_a_text_columns_mixed_values_name_the_type_they_miss_and_long_ones_are_cut() -> None:
+    """A mostly-integer text column's box said its values "do not fit text"; a 20,000-character value was
+    printed whole in the box (and in the alert)."""
+    values = [str(i) for i in range(60)] + ["x" * 20_000 + str(i) for i in range(40)]
+    profile = profile_dataframe(pd.DataFrame({"n": values}, dtype="string")).to_dict()
+    page = render_html(report(profile))
+    check_page(page, profile)
+    text = text_of(page)
+    assert "40 values do not fit integer" in text
+    assert "x" * 39 + "\u2026" in text and "x" * 41 not in text
+    (alert,) = [a for a in profile["alerts"] if a["code"] == "MIXED_TYPES"]
+    assert len(alert["message"]) < 400 and "x" * 39 + "\u2026" in alert["message"]  # three examples, cut

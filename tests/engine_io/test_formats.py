@@ -257,7 +257,7 @@ def test_jsonl_lines_holding_no_object_are_counted_as_left_out() -> None:
     profile = profile_dataframe(frame, parse_report=reader.report)
     assert profile.quality.parse_health == 0.5  # 2 of the 4 records
     (alert,) = [a for a in profile.alerts if a.code == "INVALID_RECORDS"]
-    assert alert.message.startswith("2 lines hold no JSON object and were left out")
+    assert alert.message.startswith("2 lines hold no JSON object, left out")
     assert "RAGGED_ROWS" not in {a.code for a in profile.alerts}
 
 

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from .config import ProfileConfig
 from .model import Alert, ColumnProfile, Correlation
 from .parse_report import ParseReport
-from .types import MOSTLY, TYPE_ORDER
+from .types import TYPE_ORDER, fitted_type
 
 
 def column_alerts(col: ColumnProfile, config: ProfileConfig) -> list[Alert]:
@@ -50,7 +50,7 @@ def column_alerts(col: ColumnProfile, config: ProfileConfig) -> list[Alert]:
         add(
             "MISSING",
             "warning",
-            f"{missing_share:.1%} of '{name}' is missing; impute, drop the column, or fix the source.",
+            f"{_share(missing_share)} of '{name}' is missing; impute, drop the column, or fix the source.",
             missing_share,
         )
     if col.distinct == 1:
@@ -69,20 +69,27 @@ def column_alerts(col: ColumnProfile, config: ProfileConfig) -> list[Alert]:
         add(
             "HIGH_CARDINALITY",
             "info",
-            f"'{name}' has {col.distinct} distinct values; group rare values or treat it as free text.",
+            f"'{name}' has {'about ' if col.distinct_approximate else ''}{col.distinct:,} distinct values; group rare "
+            "values or treat it as free text.",
             col.distinct,
         )
     numeric = col.numeric
     if numeric is not None:
         numbers = present - col.invalid
         zero_share = numeric.zeros / numbers if numbers else 0.0
-        if zero_share > c.zeros_alert:
-            add("ZEROS", "info", f"{zero_share:.1%} of '{name}' is zero; check whether zero means missing.", zero_share)
+        if zero_share > c.zeros_alert and not _indicator(col):  # a 0/1 flag's zeros are its "no"s (IMBALANCE)
+            add(
+                "ZEROS",
+                "info",
+                f"{_share(zero_share)} of '{name}' is zero; check whether zero means missing.",
+                zero_share,
+            )
         if numeric.infinite:
             add(
                 "INFINITE",
                 "warning",
-                f"'{name}' has {numeric.infinite} infinite values; replace them before computing statistics.",
+                f"'{name}' has {_count(numeric.infinite, 'infinite value')}, left out of its minimum, maximum, mean "
+                "and other statistics; replace or remove them.",
                 numeric.infinite,
             )
         if abs(numeric.skewness) > c.skew_alert:
@@ -115,7 +122,8 @@ def column_alerts(col: ColumnProfile, config: ProfileConfig) -> list[Alert]:
         add(
             "CONSTANT_LENGTH",
             "info",
-            f"All values of '{name}' have {col.text.length_min} characters; it is likely a code or identifier.",
+            f"All values of '{name}' have {_count(col.text.length_min, 'character')}; it is likely a code or "
+            "identifier.",
             col.text.length_min,
         )
     nested = col.patterns.get("nested", 0)
@@ -133,27 +141,24 @@ def column_alerts(col: ColumnProfile, config: ProfileConfig) -> list[Alert]:
             f"'{name}' holds dates as non-ISO text; store them as ISO 8601 (YYYY-MM-DD) to avoid misreading.",
             1.0 - col.datetime.iso_share,
         )
-    if col.inferred_type in TYPE_ORDER and col.invalid:
-        examples = ", ".join(repr(e) for e in col.invalid_examples)
+    kind = col.inferred_type
+    if kind in TYPE_ORDER and col.invalid:
         add(
             "MIXED_TYPES",
             "warning",
-            f"{col.invalid} values of {col.inferred_type} column '{name}' are not {col.inferred_type} "
-            f"(e.g. {examples}); fix or remove them.",
+            f"{_count(col.invalid, 'value')} of {kind} column '{name}' {'is' if col.invalid == 1 else 'are'} not "
+            f"{kind} (e.g. {_examples(col.invalid_examples)}); fix or remove them.",
             col.invalid,
         )
-    elif col.inferred_type in ("categorical", "text") and present:
-        best = max(TYPE_ORDER, key=lambda t: col.type_counts[t])
+    elif kind in ("categorical", "text") and (best := fitted_type(kind, col.type_counts, present)):
         share = col.type_counts[best] / present
-        if share >= MOSTLY:
-            examples = ", ".join(repr(e) for e in col.invalid_examples)
-            add(
-                "MIXED_TYPES",
-                "warning",
-                f"{share:.1%} of '{name}' is {best} but the rest is not (e.g. {examples}); clean the other values "
-                "to type it.",
-                share,
-            )
+        add(
+            "MIXED_TYPES",
+            "warning",
+            f"{_share(share)} of '{name}' is {best} but the rest is not (e.g. {_examples(col.invalid_examples)}); "
+            "clean the other values to type it.",
+            share,
+        )
     return out
 
 
@@ -177,10 +182,11 @@ def table_alerts(
     certain = duplicate_rows if duplicates_at_least is None else duplicates_at_least
     if certain and certain / rows > config.duplicates_alert:
         message = (
-            f"{duplicate_rows} rows ({share:.1%}) are exact duplicates; deduplicate before analysis."
+            f"{_count(duplicate_rows, 'row')} ({_share(share)}) {_duplicates(duplicate_rows)}; deduplicate before "
+            "analysis."
             if exact
-            else f"About {duplicate_rows} rows ({share:.1%}) are exact duplicates, estimated from a sketch of the "
-            f"row hashes (at least {certain}); deduplicate before analysis."
+            else f"About {duplicate_rows:,} rows ({_share(share)}) are exact duplicates of others, estimated from a "
+            f"sketch of the row hashes (at least {certain:,}); deduplicate before analysis."
         )
         out.append(Alert("DUPLICATES", "", "warning", message, duplicate_rows))
     for corr in correlations:
@@ -202,7 +208,8 @@ def table_alerts(
                     "RAGGED_ROWS",
                     "",
                     "error",
-                    f"{parse.ragged_rows} rows had more or fewer fields than the header and were padded or cut; "
+                    f"{_count(parse.ragged_rows, 'row')} had more or fewer fields than the header and "
+                    f"{'was' if parse.ragged_rows == 1 else 'were'} padded or cut; "
                     "check the delimiter and quoting.",
                     parse.ragged_rows,
                 )
@@ -213,7 +220,8 @@ def table_alerts(
                     "UNTERMINATED_QUOTES",
                     "",
                     "error",
-                    f"{parse.unterminated_quotes} rows have an unterminated quote; fix the quoting in the source.",
+                    f"{_count(parse.unterminated_quotes, 'row')} {'has' if parse.unterminated_quotes == 1 else 'have'}"
+                    " an unterminated quote; fix the quoting in the source.",
                     parse.unterminated_quotes,
                 )
             )
@@ -223,7 +231,7 @@ def table_alerts(
                     "BAD_ENCODING",
                     "",
                     "error",
-                    f"{parse.bad_encoding_rows} rows held bytes invalid in {parse.encoding} (replaced); "
+                    f"{_count(parse.bad_encoding_rows, 'row')} held bytes invalid in {parse.encoding} (replaced); "
                     "re-export the file as UTF-8.",
                     parse.bad_encoding_rows,
                 )
@@ -234,8 +242,9 @@ def table_alerts(
                     "INVALID_RECORDS",
                     "",
                     "error",
-                    f"{parse.invalid_records} lines hold no JSON object and were left out of the table; fix or "
-                    "remove them (the first are listed with their line numbers).",
+                    f"{_count(parse.invalid_records, 'line')} {'holds' if parse.invalid_records == 1 else 'hold'} "
+                    "no JSON object, left out of the table; fix or remove them (the first are listed with their line "
+                    "numbers).",
                     parse.invalid_records,
                 )
             )
@@ -251,3 +260,40 @@ def table_alerts(
                 )
             )
     return out
+
+
+# ---- wording ---------------------------------------------------------------------------------------------------
+
+EXAMPLE_CHARS = 40  # an example value is cut to this many characters (a 20,000-character value filled a message)
+
+
+def _share(share: float) -> str:
+    """A share as a percentage that never rounds a part to none or to all."""
+    if 0.0 < share < 0.001:
+        return "<0.1%"
+    if 0.999 < share < 1.0:
+        return ">99.9%"
+    return f"{share:.1%}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _duplicates(n: int) -> str:
+    return "is an exact duplicate of another" if n == 1 else "are exact duplicates of others"
+
+
+def _examples(values: Sequence[str]) -> str:
+    return ", ".join(repr(v if len(v) <= EXAMPLE_CHARS else v[: EXAMPLE_CHARS - 1] + "\u2026") for v in values)
+
+
+def _indicator(col: ColumnProfile) -> bool:
+    """A 0/1 flag: an integer column of the values 0 and 1 only."""
+    numeric = col.numeric
+    return (
+        col.inferred_type == "integer"
+        and numeric is not None
+        and col.distinct == 2
+        and (numeric.min, numeric.max) == (0, 1)
+    )

@@ -24,7 +24,7 @@ from .hashing import MISSING_HASH, group_strings, hash_strings, take_strings
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
-from .types import MOSTLY, TYPE_ORDER, ByteView, bool_mask, byte_table, fits, long_integers, parse
+from .types import TYPE_ORDER, ByteView, bool_mask, byte_table, fits, fitted_type, long_integers, parse
 
 _EMPTY_HASH = hash_strings(pa.array([""]))[0]  # an empty cell's value hash, in no group (_group skips empties)
 
@@ -210,7 +210,7 @@ class ColumnAccumulator:
             top = self.distinct.top(c.top_values)
         # The values not of the inferred type, or for text at least half of which fits one type (MIXED_TYPES),
         # not of that type: 94% integers among text are as invalid as 4% text among integers.
-        fitted = kind if kind in TYPE_ORDER else self._mostly(present)
+        fitted = fitted_type(kind, self.fit_counts, present)
         invalid = present - self.fit_counts[fitted] if fitted else 0
         semantic = None
         if present and kind in ("categorical", "text"):
@@ -247,10 +247,10 @@ class ColumnAccumulator:
             **self._balance(kind, booleans[1] if booleans is not None else None),
         )
 
-    def _mostly(self, present: int) -> str | None:
-        """The type at least MOSTLY of the present values fit (the likeliest first), if any."""
-        best = max(TYPE_ORDER, key=lambda t: self.fit_counts[t])
-        return best if present and self.fit_counts[best] >= MOSTLY * present else None
+    def _flag_counts(self) -> np.ndarray | None:
+        """The counts of 0 and 1 when a column's numbers are only those two, counted exactly, else None."""
+        table = self.integers.table() if self.integers.exact and self.floats.count == 0 else None
+        return table[1] if table is not None and table[0].tolist() == [0.0, 1.0] else None
 
     def _boolean_values(self) -> tuple[list[str], np.ndarray] | None:
         """A boolean column's values and counts, each spelling of true (True, yes, Y, t...) counted as "true" and
@@ -267,15 +267,21 @@ class ColumnAccumulator:
 
     def _balance(self, kind: str, values: np.ndarray | None = None) -> dict[str, float | None]:
         """`values`: the counts of a boolean column's values (not of its spellings)."""
-        if values is None and (exact := self.distinct.value_counts()) is not None:
+        # A 0/1 flag's counts too: its balance is a boolean's (a fraud flag 99% zeros said only ZEROS).
+        flag = self._flag_counts() if kind == "integer" else None
+        if flag is not None:
+            values = flag
+        elif values is None and (exact := self.distinct.value_counts()) is not None:
             values = exact[1]
         counts: np.ndarray | None = None
         result: dict[str, float | None] = {"imbalance": None, "uniformity_p": None}
-        if values is not None and kind in ("categorical", "boolean"):
+        if values is not None and (kind in ("categorical", "boolean") or flag is not None):
             counts = values.astype(np.float64)
             if len(counts) >= 2:
                 share = counts / counts.sum()
-                result["imbalance"] = float(1.0 + (share * np.log(share)).sum() / math.log(len(counts)))
+                # Clamped: equal counts gave -2.2e-16 (rounding in the logarithms), shown as a negative balance.
+                imbalance = 1.0 + (share * np.log(share)).sum() / math.log(len(counts))
+                result["imbalance"] = min(1.0, max(0.0, float(imbalance)))
         elif kind in ("integer", "float") and self.integers.exact and self.floats.exact:
             acc = _copy_numeric(self.integers, self.config)
             if kind == "float":

@@ -23,6 +23,7 @@ present value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,18 @@ TYPE_ORDER = ("boolean", "integer", "float", "date", "datetime")
 # A text column at least this share of whose present values fit one type is of mixed types (MIXED_TYPES): the
 # others are counted invalid, with examples, as in a typed column.
 MOSTLY = 0.5
+
+
+def fitted_type(kind: str, type_counts: Mapping[str, int], present: int) -> str | None:
+    """The type a column's values are held to: its inferred type, or for a text or categorical column the one at
+    least MOSTLY of its values fit (then MIXED_TYPES), if any. Not boolean: single letters are boolean spellings
+    (F, N, T, Y), and a column of M and F, of compass points or of x and y is categorical, not booleans with bad
+    values."""
+    if kind in TYPE_ORDER:
+        return kind
+    best = max(TYPE_ORDER[1:], key=lambda t: type_counts.get(t, 0))
+    return best if present and type_counts.get(best, 0) >= MOSTLY * present else None
+
 
 # A number written with a decimal comma, or with dots or spaces (plain, no-break or narrow no-break, as French
 # and Nordic exports write them) between groups of three digits (thousands), or both.
