@@ -3,10 +3,11 @@
 Pearson and Spearman between integer/float columns over pairwise-complete rows (values that do not parse as
 numbers are left out): Pearson by pandas' DataFrame.corr, Spearman by a compiled pass that gives pandas' result to
 the bit (_kernels.spearman_matrix: pandas sorts a pair's rows again whenever the two columns miss different rows).
-Cramér's V between categorical/boolean columns with at most `cramers_max_distinct` categories:
-V = sqrt(chi2 / n / (min(rows, cols) - 1)) over the contingency table of rows where both are present, without
-bias correction. The sample is every row while the table has at most `correlation_sample_size` rows (exact), else
-a bottom-k hash sample of that many rows, fewer for a wide table (`correlation_sample_cells`; see row_sample.py).
+Cramér's V between categorical/boolean columns with at most `cramers_max_distinct` categories, bias-corrected as
+Bergsma (2013) and ydata-profiling: V = sqrt(max(0, chi2 / n - (r - 1)(c - 1) / (n - 1)) / (min(r~, c~) - 1)) with
+r~ = r - (r - 1)^2 / (n - 1), likewise c~, over the contingency table of rows where both are present.
+The sample is every row while the table has at most `correlation_sample_size` rows (exact), else a bottom-k hash
+sample of that many rows, fewer for a wide table (`correlation_sample_cells`; see row_sample.py).
 Pairs grow with the square of the columns, so only the first `correlation_max_columns` columns (in file order) of
 each kind take part. Numbers are read as the column profile reads them (a decimal comma where the file writes one).
 """
@@ -105,10 +106,18 @@ def cramers_v(a: np.ndarray, b: np.ndarray) -> float | None:
     table = np.bincount(a * width + b, minlength=(int(a.max()) + 1) * width).reshape(-1, width)
     # Only categories present in rows where both are: as a crosstab of those rows.
     table = table[table.any(axis=1)][:, table.any(axis=0)].astype(np.float64)
-    n = table.sum()
-    k = min(table.shape) - 1
-    if k < 1:
+    n = float(table.sum())
+    rows, cols = table.shape
+    if min(rows, cols) < 2 or n < 2:
         return None
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
     chi2 = float(((table - expected) ** 2 / expected).sum())
-    return math.sqrt(chi2 / n / k)
+    # Bergsma's bias correction (as ydata-profiling): uncorrected, independent columns of a few rows and many
+    # categories read as strongly associated (20 rows, 10 stores against 2 segments: V 0.94, alerted on).
+    phi2 = max(0.0, chi2 / n - (rows - 1) * (cols - 1) / (n - 1))
+    rows_corrected = rows - (rows - 1) ** 2 / (n - 1)
+    cols_corrected = cols - (cols - 1) ** 2 / (n - 1)
+    k = min(rows_corrected, cols_corrected) - 1
+    if k <= 0:
+        return None
+    return min(1.0, math.sqrt(phi2 / k))
