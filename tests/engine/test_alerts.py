@@ -171,6 +171,19 @@ def test_quality_components() -> None:
     assert q.score == round(expected, 2)
 
 
+def test_a_table_with_nothing_to_measure_does_not_score_as_perfect() -> None:
+    """A header-only file scored 100 ("good") beside its EMPTY warning; a table of only empty cells had a validity
+    of 100%. What cannot be measured counts 0; parse health alone stays (nothing was misread)."""
+    header_only = profile_dataframe(
+        pd.DataFrame({"a": pd.Series([], dtype="string"), "b": pd.Series([], dtype="string")})
+    )
+    q = header_only.quality
+    assert (q.completeness, q.validity, q.uniqueness, q.parse_health) == (0.0, 0.0, 0.0, 1.0)
+    assert q.score == 20.0
+    all_missing = profile_dataframe(pd.DataFrame({"a": ["", "NA", None] * 10}, dtype="string")).quality
+    assert (all_missing.completeness, all_missing.validity) == (0.0, 0.0) and all_missing.score < 25
+
+
 def test_correlations_take_only_the_first_columns_of_each_kind():
     """Pairs grow with the square of the columns: a wide table correlates its first columns only."""
     import pandas as pd

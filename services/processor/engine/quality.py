@@ -9,7 +9,10 @@
                                                            records left out; records: rows and those left out)
   score        = 100 x sum(weight_i x component_i) / sum(weight_i), rounded to 2 decimals
 
-An empty table scores 100 on every component. Weights are ProfileConfig.weight_*.
+A component with nothing to measure is 0, not a perfect 1: a table without rows has no completeness, validity or
+uniqueness, and one without a present value no validity (a header-only file scored 100, a table of nothing but
+empty cells had a validity of 100%). Parse health has nothing to measure only when nothing was read: it stays 1,
+so an empty file scores 100 x weight_parse_health / sum of weights (20). Weights are ProfileConfig.weight_*.
 """
 
 from __future__ import annotations
@@ -32,9 +35,9 @@ def quality_score(
     missing = sum(c.missing for c in columns)
     present = sum(c.present for c in columns)
     invalid = sum(c.invalid for c in columns)
-    completeness = 1.0 - missing / cells if cells else 1.0
-    validity = 1.0 - invalid / present if present else 1.0
-    uniqueness = 1.0 - duplicate_rows / rows if rows else 1.0
+    completeness = 1.0 - missing / cells if cells else 0.0
+    validity = 1.0 - invalid / present if present else 0.0
+    uniqueness = 1.0 - duplicate_rows / rows if rows else 0.0
     parse_health = 1.0
     if parse is not None:
         if parse.records:  # the rows read and the records left out (a JSON Lines line holding no object)
