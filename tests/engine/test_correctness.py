@@ -436,3 +436,11 @@ def test_a_time_among_dates_makes_a_datetime_column_as_pandas_reads_it() -> None
         expected.max().tz_localize("UTC").isoformat(),
     )
     assert "MIXED_TYPES" not in {a.code for a in profile.alerts}
+
+
+def test_a_frame_of_rows_without_columns_is_profiled() -> None:
+    """profile_dataframe(pd.DataFrame(index=range(3))) stopped with an IndexError; its rows are counted, none a
+    duplicate (as pandas' duplicated says)."""
+    profile = profile_dataframe(pd.DataFrame(index=range(3)))
+    assert (profile.rows, profile.columns) == (3, 0)
+    assert profile.duplicate_rows == int(pd.DataFrame(index=range(3)).duplicated().sum()) == 0

@@ -141,6 +141,9 @@ class TableProfiler:
         if n == 0:
             return
         self.rows += n
+        if not arrays:  # rows without columns (a DataFrame of an index only): no values, and no duplicates either
+            self.distinct_rows.add(np.arange(self.rows - n, self.rows, dtype=np.uint64))
+            return
         if pool is not None and n >= PARALLEL_MIN_ROWS and len(arrays) > 1:
             futures = self._enqueue_columns(pool, arrays)
             # The chunk before: its columns done (most are, while this chunk's start), its rows go on in the pool
