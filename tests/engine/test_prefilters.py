@@ -71,6 +71,14 @@ EXAMPLES = [
     "1/2/2024",
     "01.02.2024",
     "1.1.2024",
+    "2024-1-5",
+    "05-01-2024",
+    "5 Jan 2024",
+    "17 September 2024",
+    "17 Septembre 2024",
+    "1/2/2024 10:30",
+    "2024/01/05 10:30:59",
+    "01.02.2024 25:00",
     "TRUE",
     "y",
     "Yes",
@@ -125,9 +133,9 @@ def reference_parse(trimmed: pa.Array) -> dict[str, np.ndarray]:
     for pattern, target, fmt in [(types.ISO_DATE_RE, date, "ISO8601"), (types.ISO_DATETIME_RE, with_time, "ISO8601")]:
         hit = regex(pattern)
         target[np.flatnonzero(hit)[alone(text[hit], fmt, utc=True)]] = True
-    for pattern, fmt in types.OTHER_DATES:
+    for pattern, fmt, has_time in types.OTHER_DATES:
         hit = regex(pattern)
-        date[np.flatnonzero(hit)[alone(text[hit], fmt, utc=False)]] = True
+        (with_time if has_time else date)[np.flatnonzero(hit)[alone(text[hit], fmt, utc=False)]] = True
     return {
         "boolean": is_true | is_false,
         "boolean_true": is_true,

@@ -214,7 +214,7 @@ def sniff_decimal(rows: Sequence[Sequence[str]], delimiter: str, override: str =
     return "," if commas >= 2 and commas > points else "."
 
 
-_SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}\s*$")
+_SLASH_DATE = re.compile(r"^\s*(\d{1,2})([/-])(\d{1,2})\2\d{4}( \d{1,2}:\d{2}(:\d{2})?)?\s*$")  # or dashes, a time
 
 
 def sniff_day_first(rows: Sequence[Sequence[str]], override: bool | None = None) -> bool:
@@ -227,7 +227,7 @@ def sniff_day_first(rows: Sequence[Sequence[str]], override: bool | None = None)
     for row in rows:
         for cell in row:
             if found := _SLASH_DATE.match(cell):
-                first, second = int(found.group(1)), int(found.group(2))
+                first, second = int(found.group(1)), int(found.group(3))
                 day |= first > 12 >= second
                 month |= second > 12
     return day and not month

@@ -40,13 +40,31 @@ BOOLEAN_TRUE = ["true", "yes", "t", "y"]
 BOOLEAN_FALSE = ["false", "no", "f", "n"]
 ISO_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 ISO_DATETIME_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
-# Non-ISO date layouts: (regex, strptime format). Text dates in these trigger TYPE_DATE.
-OTHER_DATES: list[tuple[str, str]] = [
-    (r"^\d{4}/\d{2}/\d{2}$", "%Y/%m/%d"),
-    (r"^\d{1,2}/\d{1,2}/\d{4}$", "%m/%d/%Y"),
-    (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"),
+# Non-ISO date layouts: (regex, strptime format, with a time). Text dates in these trigger TYPE_DATE. Each starts
+# with a digit (the compiled pre-filter's date candidates); "Jan 5, 2020" is not read as a date.
+_TIME = r" \d{1,2}:\d{2}"
+OTHER_DATES: list[tuple[str, str, bool]] = [
+    (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d", False),
+    (r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d", False),  # 2020-1-5: not zero-padded, so not ISO 8601
+    (r"^\d{1,2}/\d{1,2}/\d{4}$", "%m/%d/%Y", False),
+    (r"^\d{1,2}-\d{1,2}-\d{4}$", "%m-%d-%Y", False),
+    (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y", False),
+    (r"^\d{1,2} [A-Za-z]{3} \d{4}$", "%d %b %Y", False),  # 5 Jan 2020
+    (r"^\d{1,2} [A-Za-z]{4,9} \d{4}$", "%d %B %Y", False),  # 5 January 2020
+    (r"^\d{4}/\d{1,2}/\d{1,2}" + _TIME + "$", "%Y/%m/%d %H:%M", True),
+    (r"^\d{4}/\d{1,2}/\d{1,2}" + _TIME + r":\d{2}$", "%Y/%m/%d %H:%M:%S", True),
+    (r"^\d{1,2}/\d{1,2}/\d{4}" + _TIME + "$", "%m/%d/%Y %H:%M", True),
+    (r"^\d{1,2}/\d{1,2}/\d{4}" + _TIME + r":\d{2}$", "%m/%d/%Y %H:%M:%S", True),
+    (r"^\d{1,2}\.\d{1,2}\.\d{4}" + _TIME + "$", "%d.%m.%Y %H:%M", True),
+    (r"^\d{1,2}\.\d{1,2}\.\d{4}" + _TIME + r":\d{2}$", "%d.%m.%Y %H:%M:%S", True),
 ]
-DAY_FIRST = {"%m/%d/%Y": "%d/%m/%Y"}  # the layout of a file whose sample writes days beyond 12 first
+# The layouts of a file whose sample writes days beyond 12 first.
+DAY_FIRST = {
+    "%m/%d/%Y": "%d/%m/%Y",
+    "%m-%d-%Y": "%d-%m-%Y",
+    "%m/%d/%Y %H:%M": "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S": "%d/%m/%Y %H:%M:%S",
+}
 
 TYPE_ORDER = ("boolean", "integer", "float", "date", "datetime")
 # A text column at least this share of whose present values fit one type is of mixed types (MIXED_TYPES): the
@@ -281,15 +299,18 @@ def parse(
                 stamps[idx], far[idx] = parsed_stamps[ok], far_ones[ok]
                 (with_time if has_time else date)[idx] = True
                 iso[idx] = True
-        short_date = maybe_date & (view.lengths <= 10) & ~plain  # no other layout matches a YYYY-MM-DD date
-        for regex, fmt in OTHER_DATES:
+        # The ISO ones are read: 2020-01-05 is no other layout ("%Y-%m-%d" reads only the unpadded).
+        other = maybe_date & ~plain & ~iso_date & ~iso_time
+        dates_only = other & (view.lengths <= 17)  # 17 September 2020
+        with_a_time = other & (view.lengths > 10)
+        for regex, fmt, has_time in OTHER_DATES:
             fmt = DAY_FIRST.get(fmt, fmt) if day_first else fmt
-            pattern_mask = _regex(view, short_date, regex)
+            pattern_mask = _regex(view, with_a_time if has_time else dates_only, regex)
             if pattern_mask.any():
                 ok, far_ones, parsed_stamps = _stamps(view.subset(pattern_mask), fmt, utc=False)
                 idx = np.flatnonzero(pattern_mask)[ok]
                 stamps[idx], far[idx] = parsed_stamps[ok], far_ones[ok]
-                date[idx] = True
+                (with_time if has_time else date)[idx] = True
     return ParsedValues(
         boolean=is_bool,
         boolean_true=is_true,
