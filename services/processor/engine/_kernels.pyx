@@ -287,7 +287,10 @@ def number_shapes(const offset_t[::1] offsets, const uint8_t[::1] data):
                 # FLOAT_RE's other floats are a plain decimal with an exponent, or inf: the scan stopped at its
                 # e, E or i (a date or a phone number, stopped at a dash or a space, goes to no regex).
                 float_candidates[i] = FLOAT_FIRST[p[0]] and not plain and (c | 32 == 101 or c | 32 == 105)
-                date_candidates[i] = <uint8_t>(p[0] - 48) <= 9 and size >= 8
+                # A date starts with a digit, or is a month's name first ("Jan 5, 2020": ", YYYY" at its end).
+                date_candidates[i] = (<uint8_t>(p[0] - 48) <= 9 and size >= 8) or (
+                    size >= 11 and <uint8_t>((p[0] | 32) - 97) < 26 and p[size - 6] == 44 and p[size - 5] == 32
+                )
                 continue
             if dots == 0 and digits <= 18:
                 shapes[i] = 3

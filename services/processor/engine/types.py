@@ -41,7 +41,7 @@ BOOLEAN_FALSE = ["false", "no", "f", "n"]
 ISO_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 ISO_DATETIME_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
 # Non-ISO date layouts: (regex, strptime format, with a time). Text dates in these trigger TYPE_DATE. Each starts
-# with a digit (the compiled pre-filter's date candidates); "Jan 5, 2020" is not read as a date.
+# with a digit, or with a month's name and ends in ", YYYY" (the compiled pre-filter's date candidates).
 _TIME = r" \d{1,2}:\d{2}"
 OTHER_DATES: list[tuple[str, str, bool]] = [
     (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d", False),
@@ -51,6 +51,8 @@ OTHER_DATES: list[tuple[str, str, bool]] = [
     (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y", False),
     (r"^\d{1,2} [A-Za-z]{3} \d{4}$", "%d %b %Y", False),  # 5 Jan 2020
     (r"^\d{1,2} [A-Za-z]{4,9} \d{4}$", "%d %B %Y", False),  # 5 January 2020
+    (r"^[A-Za-z]{3} \d{1,2}, \d{4}$", "%b %d, %Y", False),  # Jan 5, 2020
+    (r"^[A-Za-z]{4,9} \d{1,2}, \d{4}$", "%B %d, %Y", False),  # January 5, 2020
     (r"^\d{4}/\d{1,2}/\d{1,2}" + _TIME + "$", "%Y/%m/%d %H:%M", True),
     (r"^\d{4}/\d{1,2}/\d{1,2}" + _TIME + r":\d{2}$", "%Y/%m/%d %H:%M:%S", True),
     (r"^\d{1,2}/\d{1,2}/\d{4}" + _TIME + "$", "%m/%d/%Y %H:%M", True),
@@ -280,7 +282,8 @@ def parse(
     with_time = np.zeros(n, dtype=bool)
     iso = np.zeros(n, dtype=bool)
     far = np.zeros(n, dtype=bool)
-    # Every date layout starts with a digit and is at least 8 bytes long, and no float is a date.
+    # Every date layout starts with a digit and is at least 8 bytes long, or with a month's name and ends in ", YYYY";
+    # no float is a date.
     maybe_date = date_candidates & ~is_float
     if maybe_date.any():
         # Plain YYYY-MM-DD dates in a compiled pass; pandas parses the rest (other years, impossible days, ...).
@@ -301,7 +304,7 @@ def parse(
                 iso[idx] = True
         # The ISO ones are read: 2020-01-05 is no other layout ("%Y-%m-%d" reads only the unpadded).
         other = maybe_date & ~plain & ~iso_date & ~iso_time
-        dates_only = other & (view.lengths <= 17)  # 17 September 2020
+        dates_only = other & (view.lengths <= 18)  # September 17, 2020
         with_a_time = other & (view.lengths > 10)
         for regex, fmt, has_time in OTHER_DATES:
             fmt = DAY_FIRST.get(fmt, fmt) if day_first else fmt
