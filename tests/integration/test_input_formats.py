@@ -96,6 +96,18 @@ def test_each_format_is_profiled(client: SluiceClient, tmp_path: Path, name: str
     assert columns["temp"].inferred_type == "float" and columns["temp"].mean == pytest.approx(FRAME["temp"].mean())
 
 
+def test_a_gzip_file_cut_short_fails_at_once_with_the_reason(client: SluiceClient, tmp_path: Path):
+    """Damage found past the first MiB, while the chunks are read (on the read-ahead thread): gzip's own EOFError
+    was a processor defect, the job retried to the dead letter. It is the file's fault, said once."""
+    path = tmp_path / "orders.csv.gz"
+    path.write_bytes(gzip.compress(b"id,qty\n" + b"".join(b"%d,%d\n" % (i, i % 9) for i in range(400_000)))[:-200])
+    job = client.upload(path).job
+    failed = client.wait(job.id, timeout=60)
+    assert failed.state == STATE.Value("JOB_STATE_FAILED")
+    assert (failed.error.reason, failed.error.retryable, failed.attempt) == ("NOT_A_TABLE", False, 1)
+    assert failed.error.message.startswith("The gzip file is damaged: Compressed file ended before")
+
+
 AMBIGUOUS_DATES = "shipped,units\n03/04/2020,5\n11/02/2021,7\n01/12/2020,2\n"
 
 
