@@ -270,7 +270,7 @@ def _parse(parse: Mapping[str, Any] | None) -> str:
         ("Encoding", _e(parse.get("encoding")) + (" (fell back)" if parse.get("encoding_fallback") else "")),
         ("Delimiter", shown_delimiter if shown_delimiter is not None else f"<code>{_e(delimiter)}</code>"),
         ("Decimal mark", f"<code>{_e(parse.get('decimal') or '.')}</code>"),
-        ("Dates with slashes", "day first (13/01/2020)" if parse.get("day_first") else "month first (01/13/2020)"),
+        ("Day and month in dates", "day first (13/01/2020)" if parse.get("day_first") else "month first (01/13/2020)"),
         ("Rows read", _num(parse.get("rows_read"))),
         ("Ragged rows", _num(parse.get("ragged_rows"))),
         ("Unterminated quotes", _num(parse.get("unterminated_quotes"))),

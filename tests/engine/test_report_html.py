@@ -133,7 +133,7 @@ def test_seattle_weather_details() -> None:
     assert "Correlations (all 1,461 rows)" in text
     assert "2012-01-01" in text and "2015-12-31" in text and "day" in text  # date range and granularity
     assert "approximate" not in text  # everything is exact at this size
-    assert "Dates with slashes" in text and "month first (01/13/2020)" in text
+    assert "Day and month in dates" in text and "month first (01/13/2020)" in text
     # Errors come before warnings, warnings before info.
     severities = [a["severity"] for a in profile["alerts"]]
     assert "error" in severities
