@@ -308,7 +308,7 @@ class ColumnAccumulator:
             # (the streamed moments round beyond 2**53, and differently by chunking); a float column's are floats.
             min=math.nan if empty else (acc.minimum if integer else float(acc.minimum)),
             max=math.nan if empty else (acc.maximum if integer else float(acc.maximum)),
-            mean=(acc.total / m.n if integer else m.mean) if m.n else math.nan,
+            mean=(acc.total / m.n if integer else m.absolute_mean) if m.n else math.nan,
             std=m.std,
             variance=m.variance,
             sum=acc.total if integer else float(acc.total),

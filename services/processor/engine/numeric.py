@@ -46,7 +46,13 @@ class NumericAccumulator:
             return
         values = np.ascontiguousarray(values, dtype=np.float64)
         counts = np.ascontiguousarray(counts, dtype=np.int64)
-        finite, infinite, zeros, negatives, low, high, mean, m2, m3, m4 = _kernels.numeric_summary(values, counts)
+        pivot, shifted = _pivoted(values, exact) if self.integer else (0, None)
+        if shifted is not None:  # large integers close together: their moments from an exact integer pivot
+            finite, infinite, _, _, _, _, mean, m2, m3, m4 = _kernels.numeric_summary(shifted, counts)
+            zeros, negatives = int(counts[values == 0].sum()), int(counts[values < 0].sum())
+            low, high = float(values.min()), float(values.max())
+        else:
+            finite, infinite, zeros, negatives, low, high, mean, m2, m3, m4 = _kernels.numeric_summary(values, counts)
         self.count += finite + infinite
         self.infinite += infinite
         if finite == 0:
@@ -57,7 +63,7 @@ class NumericAccumulator:
             exact = exact[kept] if exact is not None else None
         self.zeros += zeros
         self.negatives += negatives
-        self.moments.merge(Moments(finite, mean, m2, m3, m4))
+        self.moments.merge(Moments(finite, mean, m2, m3, m4, pivot))
         if self.integer:
             ints = exact if exact is not None else values.astype(np.int64)
             self.minimum = min(self.minimum, int(ints.min()))
@@ -221,6 +227,22 @@ class NumericAccumulator:
         if state["sketch"] is not None:
             acc.sketch = kll_doubles_sketch.deserialize(state["sketch"])
         return acc
+
+
+_LARGE = 2**24  # below, a float64 mean of integers keeps their spread's digits well enough
+
+
+def _pivoted(values: np.ndarray, exact: np.ndarray | None) -> tuple[int, np.ndarray | None]:
+    """(the least integer, the integers less it as float64) when they are large and close together (all within
+    2**53 of it, exactly representable); else (0, None): the moments are taken from the values as they are."""
+    if len(values) == 0 or not np.isfinite(values).all():
+        return 0, None
+    low, high = float(values.min()), float(values.max())
+    if max(abs(low), abs(high)) < _LARGE or high - low >= 2**53:
+        return 0, None
+    ints = exact if exact is not None else values.astype(np.int64)
+    pivot = int(ints.min())
+    return pivot, (ints - pivot).astype(np.float64)
 
 
 def _feed(sketch: kll_doubles_sketch, values: np.ndarray, counts: np.ndarray) -> None:
