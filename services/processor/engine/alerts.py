@@ -289,11 +289,5 @@ def _examples(values: Sequence[str]) -> str:
 
 
 def _indicator(col: ColumnProfile) -> bool:
-    """A 0/1 flag: an integer column of the values 0 and 1 only."""
-    numeric = col.numeric
-    return (
-        col.inferred_type == "integer"
-        and numeric is not None
-        and col.distinct == 2
-        and (numeric.min, numeric.max) == (0, 1)
-    )
+    """A 0/1 flag: the one kind of integer column the profile gives an imbalance (column.py, _flag_counts)."""
+    return col.inferred_type == "integer" and col.imbalance is not None
