@@ -8,6 +8,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.processor.engine import row_sample
 from services.processor.engine.hashing import splitmix64
 from services.processor.engine.row_sample import RowSample
 
@@ -24,14 +25,14 @@ CELL = st.one_of(st.none(), st.sampled_from(["", "a", "bb", "ccc", "1.5", "é"])
 def test_the_sample_is_the_rows_with_the_smallest_priorities(
     rows: list[tuple[str | None, str | None]], cuts: list[int], size: int, large: bool
 ) -> None:
-    kind = pa.large_string() if large else pa.string()
     hashes = np.arange(1, len(rows) + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # distinct rows
     sample = RowSample(size, 7, ["x", "y"])
     start = 0
-    for cut in [*cuts, len(rows)]:
+    for number, cut in enumerate([*cuts, len(rows)]):
         end = min(len(rows), start + cut)
         if end > start:
             part = rows[start:end]
+            kind = pa.large_string() if large and number % 2 else pa.string()  # `large`: chunks of both kinds
             columns = [pa.array([r[i] for r in part], kind) for i in (0, 1)]
             sample.offer(columns, hashes[start:end])
         start = end
@@ -66,3 +67,22 @@ def test_copies_of_a_row_share_a_priority_and_the_sample_still_holds_exactly_siz
     expected = np.argsort(splitmix64(hashes ^ np.uint64(3)), kind="stable")[:size]
     assert table.column("k").to_pylist() == [str(keys[i]) for i in expected]
     assert len(sample) == len(expected) and priority.tolist() == sorted(priority.tolist())
+
+
+def test_pieces_are_joined_as_they_are_unless_their_text_could_pass_a_string_arrays_offsets(monkeypatch) -> None:
+    # 2 GiB of sampled text is too much for a test: the limit is lowered to a few bytes instead (a stand-in for the
+    # size; the code path is the real one). Arrow refuses to join string arrays past their offsets' range.
+    pieces = [pa.table({"x": pa.array([text], pa.string())}) for text in ("abcdef", "ghijkl", "mnopqr")]
+    joined = row_sample._joined(pieces, ["x"])
+    assert joined.schema.field("x").type == pa.string()  # no copy of the offsets while they fit
+    monkeypatch.setattr(row_sample, "STRING_BYTES", 8)
+    joined = row_sample._joined(pieces, ["x"])
+    assert joined.schema.field("x").type == pa.large_string()
+    assert joined.column("x").to_pylist() == ["abcdef", "ghijkl", "mnopqr"]
+    sample = RowSample(10, 5, ["x"])
+    for i, piece in enumerate(pieces):
+        sample.offer([piece.column("x").chunk(0)], np.array([i + 1], dtype=np.uint64))
+    table, _ = sample.state()
+    order = np.argsort(splitmix64(np.arange(1, 4, dtype=np.uint64) ^ np.uint64(5)), kind="stable")
+    assert table.column("x").to_pylist() == [["abcdef", "ghijkl", "mnopqr"][i] for i in order]
+    assert table.schema.field("x").type == pa.large_string()
