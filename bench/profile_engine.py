@@ -98,7 +98,20 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 2026-12-07 (tenth session), an Intel Xeon like 2f6a0b1's. Nothing meant for speed since 2f6a0b1: the
+- The run above, 6187cf9 (2026-12-07, eleventh session), on an AMD EPYC slower than the Intel Xeon of 34fcdb8's run
+  (the floor 0.23 s against 0.19, one-thread parse 0.37 against 0.32; the wide floor 0.95 against 0.76), in a
+  slow phase of this workplace: the engine's 100 MiB runs ranged 0.83-1.2 s over the session. Nothing meant for speed
+  since 34fcdb8; the session's changes are statistics, inputs and alerts. Against b2cc0d2 (the session's start),
+  fresh processes: the 100 MiB file 0.96-1.14 s at b2cc0d2 (three runs), 0.89-1.26 s at the session's commits
+  (twelve runs); the wide file, interleaved, 9.9 and 11.0 s against 10.9 and 12.5 s: no change beyond this
+  machine's noise. 34fcdb8's figures on the Intel: 100 MiB 0.67 s, 3.5x;
+  1 GiB 5.56 s, 3.1x; wide 5.44 s, 7.2x; ydata 58.8 s, 87.6x; 2 parts 1.81x.
+  Since that run, not a new run of the block (twelfth session, same machine kind, AMD EPYC): the correlation
+  sample casts its rows to large_string once when its pieces are joined, not per chunk, and the frequent-items
+  cut counts small counts by a histogram; the 400-column file's profile step (pre-read chunks, one thread),
+  four interleaved pairs: 7.32-7.63 -> 6.86-7.81 CPU s (medians 7.62 -> 7.21); the 100 MiB file, eight fresh
+  pairs: medians 0.936 -> 0.923 s (a slow phase: the same code read it in 0.65-0.83 s two hours before).
+- 34fcdb8's run, 2026-12-07 (tenth session), an Intel Xeon like 2f6a0b1's. Nothing meant for speed since 2f6a0b1: the
   reader's one pass over a block counts \\r beside \\n (0.42 -> 0.53 ms per 8 MiB block), so that a lone \\r past the
   sample still ends a line in the line numbers; the rest of the session's changes are in the finish and the processor.
   Interleaved fresh processes against 8250360 (the ninth session's last commit), 100 MiB, ten pairs: medians 0.674 ->
