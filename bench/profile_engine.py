@@ -103,7 +103,23 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 6187cf9 (2026-12-07, eleventh session), on an AMD EPYC slower than the Intel Xeon of 34fcdb8's run
+- The run above, 4b92462 (2026-12-07, twelfth session), an AMD EPYC like 6187cf9's. New: the floor and the engine
+  run in interleaved pairs (back to back, which one first alternating), and the pairs' ratios are printed under the
+  table. They show why the best-of-each ratio swings from run to run here: the floor's time is bimodal, 0.19-0.20 s
+  in some runs and 0.33-0.45 s in most (it faults ~380 MiB in per 100 MiB read, 3 GiB per GiB, at a pace the VM
+  sets: 0.47 s of system time in a slow run), while the engine, in bounded memory, keeps to 0.65-0.83 s. A pair with
+  a fast floor gives 3.2-4.3x, the others 1.6-2.6x. The target's verdict stays on the best times (a fast floor run
+  is the parse's own speed): missed. By the pairs' medians this run gives 2.6x and 1.7x, and a first run at c1ba5ec
+  1.8x and 1.9x (its best times 3.7x and 3.3x, wide 7.8x, ydata 98.4x, 2 parts 1.76x). Code since 6187cf9: the
+  correlation sample casts its rows to large_string once, when its pieces are joined, not per chunk, and the
+  frequent-items cut counts small counts by a histogram (np.unique sorted them): the 400-column file's profile step
+  (pre-read chunks, one thread), four interleaved pairs, 7.32-7.63 -> 6.86-7.81 CPU s (medians 7.62 -> 7.21); the
+  100 MiB file within noise (eight fresh pairs, medians 0.936 -> 0.923 s). Measured apart: two threads running the
+  grouping kernel (no GIL) over the same chunks at once took 15-55% more CPU each than one alone (0.13-0.15 ->
+  0.16-0.24 s), which is why a chunk's columns cost 0.82-0.85 CPU s on the column threads against 0.70-0.72 on one:
+  the cores share what the kernels lean on (memory and cache), not only the GIL. Arrow's parse on one thread in the
+  engine (OMP_NUM_THREADS=1): no quicker (medians of six 0.83 against 0.78 s).
+- 6187cf9's run, 2026-12-07 (eleventh session), on an AMD EPYC slower than the Intel Xeon of 34fcdb8's run
   (the floor 0.23 s against 0.19, one-thread parse 0.37 against 0.32; the wide floor 0.95 against 0.76), in a
   slow phase of this workplace: the engine's 100 MiB runs ranged 0.83-1.2 s over the session. Nothing meant for speed
   since 34fcdb8; the session's changes are statistics, inputs and alerts. Against b2cc0d2 (the session's start),
@@ -111,11 +127,6 @@ Reading it, and earlier runs (compare ratios; each machine is different and this
   (twelve runs); the wide file, interleaved, 9.9 and 11.0 s against 10.9 and 12.5 s: no change beyond this
   machine's noise. 34fcdb8's figures on the Intel: 100 MiB 0.67 s, 3.5x;
   1 GiB 5.56 s, 3.1x; wide 5.44 s, 7.2x; ydata 58.8 s, 87.6x; 2 parts 1.81x.
-  Since that run, not a new run of the block (twelfth session, same machine kind, AMD EPYC): the correlation
-  sample casts its rows to large_string once when its pieces are joined, not per chunk, and the frequent-items
-  cut counts small counts by a histogram; the 400-column file's profile step (pre-read chunks, one thread),
-  four interleaved pairs: 7.32-7.63 -> 6.86-7.81 CPU s (medians 7.62 -> 7.21); the 100 MiB file, eight fresh
-  pairs: medians 0.936 -> 0.923 s (a slow phase: the same code read it in 0.65-0.83 s two hours before).
 - 34fcdb8's run, 2026-12-07 (tenth session), an Intel Xeon like 2f6a0b1's. Nothing meant for speed since 2f6a0b1: the
   reader's one pass over a block counts \\r beside \\n (0.42 -> 0.53 ms per 8 MiB block), so that a lone \\r past the
   sample still ends a line in the line numbers; the rest of the session's changes are in the finish and the processor.
