@@ -114,11 +114,13 @@ Reading it, and earlier runs (compare ratios; each machine is different and this
   correlation sample casts its rows to large_string once, when its pieces are joined, not per chunk, and the
   frequent-items cut counts small counts by a histogram (np.unique sorted them): the 400-column file's profile step
   (pre-read chunks, one thread), four interleaved pairs, 7.32-7.63 -> 6.86-7.81 CPU s (medians 7.62 -> 7.21); the
-  100 MiB file within noise (eight fresh pairs, medians 0.936 -> 0.923 s). Measured apart: two threads running the
-  grouping kernel (no GIL) over the same chunks at once took 15-55% more CPU each than one alone (0.13-0.15 ->
-  0.16-0.24 s), which is why a chunk's columns cost 0.82-0.85 CPU s on the column threads against 0.70-0.72 on one:
-  the cores share what the kernels lean on (memory and cache), not only the GIL. Arrow's parse on one thread in the
-  engine (OMP_NUM_THREADS=1): no quicker (medians of six 0.83 against 0.78 s).
+  100 MiB file within noise (eight fresh pairs, medians 0.936 -> 0.923 s). Measured apart: the file's chunks cost
+  0.82-0.85 CPU s on the column threads against 0.70-0.72 on one; two threads running the grouping kernel (no GIL)
+  over the same chunks at once took 15-55% more CPU each than one alone in one phase of the machine (0.13-0.15 ->
+  0.16-0.24 s) and about the same in another, half an hour later: the cores share what the kernels lean on (memory,
+  cache, the host), not only the GIL. Not adopted: the grouping table up to 2/3 full instead of 1/2 (1 MiB instead
+  of 2 for a chunk's 86,000 values: no quicker alone or on two threads); Arrow's parse on one thread in the engine
+  (OMP_NUM_THREADS=1: medians of six 0.83 against 0.78 s).
 - 6187cf9's run, 2026-12-07 (eleventh session), on an AMD EPYC slower than the Intel Xeon of 34fcdb8's run
   (the floor 0.23 s against 0.19, one-thread parse 0.37 against 0.32; the wide floor 0.95 against 0.76), in a
   slow phase of this workplace: the engine's 100 MiB runs ranged 0.83-1.2 s over the session. Nothing meant for speed
