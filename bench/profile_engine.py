@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -709,12 +710,6 @@ def seconds(result: dict[str, Any]) -> str:
     return f"{result['seconds']:.2f} s"
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def best_ratio(figures: dict[str, Any], key: str) -> float:
     """The engine's best time over the floor's for `key` ("100", "1024", "wide")."""
     engine, floor = (
@@ -732,7 +727,9 @@ def report(sizes: tuple[int, int, int], figures: dict[str, Any]) -> str:
 
     def paired_line(label: str, key: str) -> str:
         ratios = figures[f"ratios_{key}"]
-        return f"{label} {median(ratios):.1f}x ({min(ratios):.1f}-{max(ratios):.1f}x over {len(ratios)} pairs)"
+        return (
+            f"{label} {statistics.median(ratios):.1f}x ({min(ratios):.1f}-{max(ratios):.1f}x over {len(ratios)} pairs)"
+        )
 
     def peak(result: dict[str, Any]) -> str:
         return f"{result['peak_mib']:.0f} MiB" if "peak_mib" in result else "-"
@@ -792,7 +789,7 @@ def report(sizes: tuple[int, int, int], figures: dict[str, Any]) -> str:
         lines.append("  ".join(cells).rstrip())
     lines += ["", "engine / bare parse in interleaved pairs, median (range): " + "; ".join(pairs)]
     worst = max(best_ratio(figures, str(small)), best_ratio(figures, str(large)))
-    typical = max(median(figures[f"ratios_{small}"]), median(figures[f"ratios_{large}"]))
+    typical = max(statistics.median(figures[f"ratios_{small}"]), statistics.median(figures[f"ratios_{large}"]))
     peak_all = max(
         figures[f"engine_{small}"]["peak_mib"],
         figures[f"engine_{large}"]["peak_mib"],
