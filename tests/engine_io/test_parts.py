@@ -215,8 +215,10 @@ def test_lines_above_the_header_read_the_same_in_parts(above: list[str], sep_lin
         b"Title\n\nid,v\n1,a\n2,b\n3\n4,d\n",
         "\ufeffsep=;\r\nid;v\r\n1;a\r\n2;b\r\n3\r\n4;d\r\n".encode(),
         "Bericht\r\n\r\nid;Preis\r\n1;1,5\r\n2;2,5\r\n3\r\n4;4,5\r\n".encode("cp1252"),
+        # 0x81: a byte cp1252 leaves unassigned (read as Latin-1's U+0081; Python's cp1252 encoder refuses it)
+        b"Bericht \x81\r\n\r\nid;Pr\x81is\r\n1;1,5\r\n2;2,5\r\n3\r\n4;4,5\r\n",
     ],
-    ids=["title", "bom-sep-crlf", "cp1252-title"],
+    ids=["title", "bom-sep-crlf", "cp1252-title", "cp1252-unassigned-byte"],
 )
 def test_no_part_begins_among_the_lines_above_the_first_row(data: bytes) -> None:
     """However small the parts, a cut never falls before the first data row: the lines part 0 skips (a BOM, a

@@ -138,6 +138,16 @@ def _cp1252_decode(data: bytes | memoryview, errors: str, final: bool) -> tuple[
     return codecs.charmap_decode(data, errors, _CP1252_TABLE)
 
 
+def encoded_size(text: str, encoding: str) -> int:
+    """How many bytes `text`, decoded here from `encoding`, took in the file: cp1252 one a character, its five
+    unassigned bytes too (read as Latin-1's, which Python's cp1252 encoder refuses: a header holding one failed
+    the sniff)."""
+    name = codecs.lookup(encoding).name
+    if name == "cp1252":
+        return len(text)
+    return len(text.encode("utf-8" if name == "utf-8-sig" else name))
+
+
 def decode_replacing(data: bytes | memoryview, decode: Decoder, final: bool) -> tuple[str, int, list[int]]:
     """Decode, replacing undecodable bytes with U+FFFD; returns text, bytes consumed, offsets of replacements."""
     view = memoryview(data)

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from services.processor.engine import dialect as sniffing
 from services.processor.engine.delimited import DelimitedChunks
-from services.processor.engine.encoding import EncodingGuess, detect_encoding, sample_text
+from services.processor.engine.encoding import EncodingGuess, detect_encoding, encoded_size, sample_text
 from services.processor.engine.formats import check_text, container_format, strip_extension, text_format
 from services.processor.engine.options import (
     STRING_DTYPE,
@@ -302,7 +302,7 @@ def _sniff(
     data_start = 0
     if splittable:  # bytes up to the first data row: the BOM, a sep line, lines above the header, the header
         before = complete[: len(complete) - len(lines)] + (sniffing.first_line(lines) if has_header else "")
-        data_start = guess.bom + len(before.encode("utf-8" if guess.name == "utf-8-sig" else guess.name))
+        data_start = guess.bom + encoded_size(before, guess.name)
     return Dialect(
         format="tsv" if delimiter == "\t" else "csv",
         encoding=guess.name,
