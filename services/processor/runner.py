@@ -395,10 +395,13 @@ class JobRunner:
                         raise TransientJobError(reason, message)
                     raise JobInputError(reason, message)
                 while next_part < len(parts) and parts[next_part]["state"] == "DONE":
+                    # The part before this one ended inside a quoted field (read before the merge, which replaces
+                    # the flag with this part's; the last part's is the file's own open quote, no cut's).
+                    ended_in_field = merged is not None and merged[1].open_quote_at_end
                     folded = self._merge_part(job, parts[next_part], merged, day_first=day_first)
                     if folded is None:  # to be read again
                         break
-                    cut_in_field = cut_in_field or (merged is not None and merged[1].open_quote_at_end)
+                    cut_in_field = cut_in_field or ended_in_field
                     merged = folded
                     next_part += 1
                 if next_part == len(parts):

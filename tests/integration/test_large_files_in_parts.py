@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import threading
@@ -17,9 +18,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from psycopg.types.json import Jsonb
 
-from services.processor.engine import ProfileConfig, codec, profile_dataframe
+from services.processor.engine import ProfileConfig, TableProfiler, codec, profile_dataframe
 from services.processor.engine.options import ReadOptions
 from services.processor.engine.parse_report import ParseReport
+from services.processor.engine.reading import open_table
 from services.processor.parts import SplitPolicy, spent_part_error, split_plan
 from services.processor.runner import JobRunner, Outcome, RunnerConfig
 from services.processor.sweeper import PartStateSweeper
@@ -171,11 +173,11 @@ def test_a_cut_inside_a_quoted_line_break_past_the_sample_is_read_again_in_one_p
 
 
 def _job_planned_elsewhere(
-    pool, s3, tenant: str, tmp_path: Path, rows: int, text: str | None = None
+    pool, s3, tenant: str, tmp_path: Path, rows: int, text: str | None = None, sample_bytes: int = 1024 * 1024
 ) -> tuple[str, SplitPolicy, int]:
     """A RUNNING job whose parts are planned but whose coordinator is elsewhere, and no part message sent:
-    only the runners a test builds can take its parts. The file: `text`, else `rows` generated rows.
-    Returns (job id, split policy, part count)."""
+    only the runners a test builds can take its parts. The file: `text`, else `rows` generated rows; its parts
+    planned on its first `sample_bytes`. Returns (job id, split policy, part count)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "parts.csv"
     if text is not None:
@@ -186,7 +188,7 @@ def _job_planned_elsewhere(
     job_id, key = str(uuid.uuid4()), f"raw/{tenant}/{uuid.uuid4().hex}.csv"
     s3.put_object(Bucket="sluice", Key=key, Body=path.read_bytes())
     job = {"file_name": path.name, "media_type": "text/csv", "size_bytes": size}
-    policy = SplitPolicy(split_bytes=100_000, part_bytes=200_000)
+    policy = SplitPolicy(split_bytes=100_000, part_bytes=200_000, sample_bytes=sample_bytes)
     plan = split_plan(job, path.read_bytes()[: policy.sample_bytes], policy, ReadOptions())
     assert plan is not None
     dialect, ranges = plan
@@ -257,6 +259,65 @@ def test_a_processor_woken_by_one_part_goes_on_with_the_jobs_other_parts(pool, s
     assert (done["parts_done"], done["rows_done"]) == (count, 20_000)
     # Woken again for a part that is done: nothing to take.
     assert runner.run_part(job_id, 0, shutting_down=lambda: False) is Outcome.SKIPPED
+
+
+def _coordinate(pool, s3, policy: SplitPolicy, job_id: str) -> None:
+    """The job taken over by a coordinator under test, which does every part and merges them."""
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE jobs SET state = 'RETRYING', lease_owner = NULL, lease_expires_at = NULL WHERE id = %s", (job_id,)
+        )
+    coordinator, _ = _runner(pool, s3, policy, worker_id="coordinator-under-test")
+    assert coordinator.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED
+
+
+def test_a_cut_inside_a_quoted_field_at_the_end_of_the_first_part_is_read_again_in_one_pass(
+    client: SluiceClient, pool, s3, tenant, tmp_path: Path
+):
+    # A note of 500 lines past the (small) sample, across the first cut only: part 0 ends inside it, part 1 reads
+    # its second half as broken rows and ends among plain lines. The coordinator looked at part 0's flag only after
+    # part 1's merge had replaced it, and stored the broken rows.
+    plain = [f"{i:05d},plain" for i in range(9_000)]  # 12 bytes a line
+    note = '9000,"note' + "".join(f"\nline {k:03d}" for k in range(500)) + '"'
+    # As many lines after as put a quarter of the file in the middle of the note: the first of four cuts.
+    after = [f"{i:05d},plain" for i in range(9_001, 9_001 + (24 + 36 * 9_000 + len(note) + 1) // 12)]
+    text = "id,note\n" + "\n".join([*plain, note, *after]) + "\n"
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, 0, text=text, sample_bytes=4096)
+    data = text.encode()
+    with pool.connection() as conn:
+        cuts = [
+            r["end_byte"]
+            for r in conn.execute("SELECT end_byte FROM job_parts WHERE job_id = %s ORDER BY part", (job_id,))
+        ]
+    start, end = data.index(b'"note'), data.index(b'"\n', data.index(b'"note') + 1)
+    assert count >= 3 and start < cuts[0] < end and not any(start < cut < end for cut in cuts[1:])
+    _coordinate(pool, s3, policy, job_id)
+    profile = client.get_profile(job_id)
+    assert profile.part_count == 1  # read again in one pass
+    assert profile.row_count == 9_001 + len(after)
+    assert profile.parse.unterminated_quotes == 0 and profile.parse.ragged_rows == 0
+    assert not profile.parse.splittable
+
+
+def test_a_file_ending_inside_a_quoted_field_keeps_its_parts(client: SluiceClient, pool, s3, tenant, tmp_path: Path):
+    # Only the last part ends inside a quoted field: the file's own open quote, which no cut made. The parts'
+    # profile stands (the coordinator read the whole file again for it) and equals the one-pass profile: the
+    # open quote's line read alone, the line after it a ragged row.
+    lines = [f"{i:05d},plain" for i in range(40_000)] + ['40000,"never closed', "on a second line"]
+    text = "id,note\n" + "\n".join(lines) + "\n"
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, 0, text=text, sample_bytes=4096)
+    assert count >= 3
+    _coordinate(pool, s3, policy, job_id)
+    profile = client.get_profile(job_id)
+    assert profile.part_count == count
+    whole = open_table(io.BytesIO(text.encode()))
+    profiler = TableProfiler()
+    for chunk in whole.chunks():
+        profiler.update(chunk)
+    one = profiler.finish(whole.report)
+    assert profile.row_count == one.rows == 40_002
+    assert (profile.parse.unterminated_quotes, profile.parse.ragged_rows) == (1, 1)
+    assert [(i.kind, i.line) for i in profile.parse.issues] == [(i["kind"], i["line"]) for i in one.parse["issues"]]
 
 
 def _part_states(pool, job_id: str) -> list[tuple[str, str | None]]:
