@@ -258,3 +258,20 @@ def test_a_sample_ending_between_cr_and_lf_leaves_a_crlf_file_splittable() -> No
     dialect = sniff_dialect(data[:sample], options=ReadOptions(sample_bytes=sample))
     assert dialect.splittable
     assert len(plan_parts(len(data), dialect, part_bytes=len(data) // 4 + 1)) == 4
+
+
+def test_the_problems_kept_are_those_on_the_first_lines_in_one_pass_and_in_parts() -> None:
+    """A block's undecodable bytes are found after its ragged rows: the problems kept (MAX_ISSUES) were the first
+    found, so one pass left out the bad byte on line 2 for ragged rows further on, and parts kept yet another set."""
+    lines = [b"a,b,c", b"1,caf\xc3\xa9,\xff", b"2,caf\xc3\xa9,\xc3\xa9"]  # UTF-8 with one bad byte, on line 2
+    lines += [b"%d,x" % i for i in range(3, 15)]  # lines 4 to 15: ragged rows
+    data = b"\n".join(lines) + b"\n"
+    whole = open_table(io.BytesIO(data), options=SMALL)
+    read_all(whole)
+    kept = [(i.kind, i.line) for i in whole.report.issues]
+    assert kept == [("bad_encoding", 2)] + [("ragged_row", line) for line in range(4, 13)]
+    assert (whole.report.bad_encoding_rows, whole.report.ragged_rows) == (1, 12)
+    dialect = sniff_dialect(data, options=SMALL)
+    for cut in range(dialect.data_start + 1, len(data)):
+        _, merged = read_parts(data, [(0, cut), (cut, len(data))])
+        assert [(i.kind, i.line) for i in merged.issues] == kept, cut

@@ -6,6 +6,7 @@ Reports of byte-range parts of one file merge with `merge`, in part order.
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field, fields
 
 # How many problems are kept with their line numbers; the counters keep counting beyond.
@@ -40,7 +41,7 @@ class ParseReport:
     unterminated_quotes: int = 0
     bad_encoding_rows: int = 0  # rows holding bytes undecodable in `encoding` (replaced)
     invalid_records: int = 0  # records left out: JSON Lines lines holding no JSON object
-    issues: list[ParseIssue] = field(default_factory=list)  # the first MAX_ISSUES problems
+    issues: list[ParseIssue] = field(default_factory=list)  # the MAX_ISSUES problems on the first lines, in line order
     # False when quoted fields hold line breaks, in the sample or further on (byte-range parts would cut them).
     splittable: bool = True
     # Added by the readers: records consumed incl. the header (the `line_offset` for the next part's merge),
@@ -62,7 +63,9 @@ class ParseReport:
         return self.rows_read + self.invalid_records
 
     def add_issue(self, kind: str, line: int, detail: str) -> None:
-        """Count a problem and keep it if fewer than MAX_ISSUES are kept."""
+        """Count a problem; keep it while it is among the MAX_ISSUES on the first lines. Readers find some problems
+        after others further on (a block's undecodable bytes after its ragged rows): kept by line, the list is the
+        same however the file was read, in one pass or in parts."""
         if kind == "ragged_row":
             self.ragged_rows += 1
         elif kind == "unterminated_quote":
@@ -73,8 +76,11 @@ class ParseReport:
             self.invalid_records += 1
         else:
             raise ValueError(f"unknown parse issue kind {kind!r}")
-        if len(self.issues) < MAX_ISSUES:
-            self.issues.append(ParseIssue(kind, line, detail))
+        if len(self.issues) == MAX_ISSUES and line >= self.issues[-1].line:
+            return
+        if len(self.issues) == MAX_ISSUES:
+            self.issues.pop()
+        insort(self.issues, ParseIssue(kind, line, detail), key=_line)  # after those on the same line
 
     def merge(self, later: ParseReport, *, line_offset: int = 0) -> None:
         """Fold in the report of the part that follows this one; its line numbers shift by `line_offset`."""
@@ -87,8 +93,8 @@ class ParseReport:
         self.encoding_fallback = self.encoding_fallback or later.encoding_fallback
         self.splittable = self.splittable and later.splittable
         self.open_quote_at_end = later.open_quote_at_end
-        room = MAX_ISSUES - len(self.issues)
-        self.issues.extend(ParseIssue(i.kind, i.line + line_offset, i.detail) for i in later.issues[:room])
+        shifted = [ParseIssue(i.kind, i.line + line_offset, i.detail) for i in later.issues]
+        self.issues = sorted([*self.issues, *shifted], key=_line)[:MAX_ISSUES]
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -127,6 +133,10 @@ class ParseReport:
         values = {key: value for key, value in data.items() if key in known}
         issues = [ParseIssue(**i) for i in values.pop("issues", [])]  # type: ignore[attr-defined]
         return cls(**values, issues=issues)  # type: ignore[arg-type]
+
+
+def _line(issue: ParseIssue) -> int:
+    return issue.line
 
 
 # Fields added on 2026-12-07 (their defaults): see `to_part_dict`.
