@@ -76,9 +76,9 @@ class ParseReport:
             self.invalid_records += 1
         else:
             raise ValueError(f"unknown parse issue kind {kind!r}")
-        if len(self.issues) == MAX_ISSUES and line >= self.issues[-1].line:
-            return
         if len(self.issues) == MAX_ISSUES:
+            if line >= self.issues[-1].line:
+                return
             self.issues.pop()
         insort(self.issues, ParseIssue(kind, line, detail), key=_line)  # after those on the same line
 
