@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from google.protobuf import json_format, timestamp_pb2
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from sluice.telemetry import trace_id_of
 from sluice.v1 import job_pb2, profile_pb2
@@ -108,13 +109,27 @@ def job_to_proto(row: Row, events: Iterable[Row] = ()) -> job_pb2.Job:
     return job
 
 
-def _without_nulls(value: Any) -> Any:
-    """The engine's JSON has null for a statistic that does not exist; proto3 leaves such a field unset."""
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+_FLOATING = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
+
+
+def _for_message(value: dict[str, Any], message: Descriptor) -> dict[str, Any]:
+    """The engine's JSON as json_format.ParseDict takes it for `message`: a statistic that does not exist is null
+    there (proto3 leaves the field unset), and an infinity "inf" (ParseDict reads "Infinity") in floating-point
+    fields only: a text value or a column name "inf" is text (it came out as "Infinity")."""
+    return {k: _for_field(v, message.fields_by_name.get(k)) for k, v in value.items() if v is not None}
+
+
+def _for_field(value: Any, field: FieldDescriptor | None) -> Any:
+    if field is None:  # not in the message: ParseDict leaves it out
+        return value
+    entry = field.message_type
+    if entry is not None and entry.GetOptions().map_entry and isinstance(value, dict):
+        return {k: _for_field(v, entry.fields_by_name["value"]) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    if value in ("inf", "-inf"):
+        return [_for_field(v, field) for v in value]
+    if entry is not None and isinstance(value, dict):
+        return _for_message(value, entry)
+    if field.type in _FLOATING and value in ("inf", "-inf"):
         return "Infinity" if value == "inf" else "-Infinity"
     return value
 
@@ -125,7 +140,7 @@ def profile_to_proto(row: Row) -> profile_pb2.Profile:
     if detail:
         known = {f.name for f in profile_pb2.Profile.DESCRIPTOR.fields}
         picked = {k: v for k, v in detail.items() if k in known}
-        json_format.ParseDict(_without_nulls(picked), extra, ignore_unknown_fields=True)
+        json_format.ParseDict(_for_message(picked, extra.DESCRIPTOR), extra, ignore_unknown_fields=True)
     extra.MergeFrom(
         profile_pb2.Profile(
             job_id=str(row["job_id"]),
@@ -152,7 +167,7 @@ def column_to_proto(row: Row) -> profile_pb2.ColumnProfile:
         detail.update(distinct_lower=lower, distinct_upper=upper)
         for dropped in ("name", "position", "count", "missing", "distinct", "distinct_approximate", "inferred_type"):
             detail.pop(dropped, None)  # from the row below, like the summary columns
-        json_format.ParseDict(_without_nulls(detail), column, ignore_unknown_fields=True)
+        json_format.ParseDict(_for_message(detail, column.DESCRIPTOR), column, ignore_unknown_fields=True)
     column.MergeFrom(
         profile_pb2.ColumnProfile(
             name=row["name"],
