@@ -89,7 +89,7 @@ def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb
         lines[1:1] = [
             f"quality {q.score:.1f}/100   completeness {q.completeness:.1%}   validity {q.validity:.1%}"
             f"   uniqueness {q.uniqueness:.1%}   parse health {q.parse_health:.1%}",
-            *(f"  {a.severity:<7} {a.code:<17} {a.message}" for a in profile.alerts),
+            *(f"  {a.severity:<7} {a.code:<17} {_printable(a.message)}" for a in profile.alerts),
         ]
     for c in columns:
         mean = f"{c.mean:.6g}" if c.HasField("mean") else ""
@@ -104,10 +104,29 @@ def _describe_profile(profile: profile_pb2.Profile, columns: Sequence[profile_pb
 
 
 def _cell(text: str, width: int) -> str:
-    """`text` fitted to a table cell: a UTC timestamp as 'YYYY-MM-DD HH:MM:SS', anything else cut with an ellipsis."""
+    """`text` fitted to a table cell: a UTC timestamp as 'YYYY-MM-DD HH:MM:SS', a number with fewer digits (cut, 1.2e+29
+    read as 1.2), anything else cut with an ellipsis; control characters shown escaped."""
+    text = _printable(text)
     if len(text) > width and len(text) >= 19 and text[10] == "T" and text.endswith(("+00:00", "Z")):
         text = text[:19].replace("T", " ")
+    if len(text) > width and (number := _float(text)) is not None:
+        for digits in range(width, 0, -1):
+            if len(shorter := f"{number:.{digits}g}") <= width:
+                return shorter
     return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _printable(text: str) -> str:
+    """`text` with its control characters escaped (a line break in a column name split its row, and escape
+    sequences in one reached the terminal)."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def cmd_upload(client: SluiceClient, args: argparse.Namespace) -> int:

@@ -56,3 +56,22 @@ def test_the_json_export_has_every_field_those_at_zero_too() -> None:
     # int64 fields as strings, as protobuf's JSON writes them
     assert (exported["position"], exported["missing"], exported["invalid"]) == (0, "0", "0")
     assert exported["name"] == "id" and exported["count"] == "3"
+
+
+def test_the_column_table_shows_long_numbers_whole_and_control_characters_escaped() -> None:
+    """A maximum of 1.2345678901234568e+29 was cut to '1.2345678901234568…' (read as about 1.2); a line break in a
+    name split its row, and an escape sequence reached the terminal."""
+    profile = profile_pb2.Profile(row_count=2, column_count=2)
+    profile.alerts.add(severity="info", code="UNIQUE", message="'odd\nname\x1b[2J' has unique values")
+    columns = [
+        profile_pb2.ColumnProfile(
+            name="big", inferred_type="float", min="-1.2345678901234568e-05", max="1.2345678901234568e+29"
+        ),
+        profile_pb2.ColumnProfile(name="odd\nname\x1b[2J", inferred_type="text"),
+    ]
+    text = _describe_profile(profile, columns)
+    assert "\x1b" not in text
+    lines = text.splitlines()
+    table = lines[lines.index(next(line for line in lines if line.startswith("column"))) :]
+    assert len(table) == 3 and table[2].startswith("odd\\nname\\x1b[2J")
+    assert "-1.234567890123e-05" in table[1] and "1.2345678901235e+29" in table[1]  # 19 characters each
