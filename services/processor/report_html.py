@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import heapq
 import html
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from services.processor.engine.alerts import EXAMPLE_CHARS
 from services.processor.engine.types import fitted_type
@@ -343,26 +344,42 @@ def _histogram_svg(histogram: Mapping[str, Any]) -> str:
     width, height, top, bottom = 360, 140, 14, 18
     peak = max(counts) or 1
     step = width / len(counts)
+    labels = _edge_labels(edges)
     bars = []
     for i, count in enumerate(counts):
         h = max((height - top - bottom) * count / peak, 1.0 if count else 0.0)  # a non-empty bin stays visible
-        low = _num(edges[i]) if i < len(edges) else ""
-        high = _num(edges[i + 1]) if i + 1 < len(edges) else ""
+        low = labels[i] if i < len(labels) else ""
+        high = labels[i + 1] if i + 1 < len(labels) else ""
         bars.append(
             f'<rect class="b" x="{i * step + 1:.1f}" y="{height - bottom - h:.1f}" width="{max(step - 2, 1):.1f}" '
             f'height="{h:.1f}"><title>{low} \u2013 {high}: {count:,}</title></rect>'
         )
-    first = _num(edges[0]) if edges else ""
-    last = _num(edges[-1]) if edges else ""
-    labels = (
+    first = labels[0] if labels else ""
+    last = labels[-1] if labels else ""
+    texts = (
         f'<text x="0" y="{height - 4}">{first}</text>'
         f'<text x="{width}" y="{height - 4}" text-anchor="end">{last}</text>'
         f'<text x="0" y="10">max {peak:,}</text>'
     )
     return (
         f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="histogram">{"".join(bars)}{labels}</svg>'
+        f'role="img" aria-label="histogram">{"".join(bars)}{texts}</svg>'
     )
+
+
+def _edge_labels(edges: Sequence[Any]) -> list[str]:
+    """The bins' edges as `_num` writes them, or, where that makes two edges one (10000.25 to 10000.75 in bins
+    of 0.05 all read '10,000'), with as many decimals as the narrowest bin needs."""
+    labels = [_num(edge) for edge in edges]
+    values = [_float(edge) for edge in edges]
+    if len(set(labels)) == len(labels) or any(v is None or not math.isfinite(v) for v in values):
+        return labels
+    finite = cast(list[float], values)
+    narrowest = min((b - a for a, b in itertools.pairwise(finite) if b > a), default=0.0)
+    if narrowest <= 0:
+        return labels
+    decimals = min(15, max(0, 1 - math.floor(math.log10(narrowest))))
+    return [f"{value:,.{decimals}f}" for value in finite]
 
 
 def _top_values_svg(top: Sequence[Mapping[str, Any]], present: int) -> str:

@@ -260,6 +260,21 @@ def test_missing_sections_and_none_values() -> None:
     walk(render_html({}))
 
 
+def test_histogram_bins_of_close_large_numbers_have_labels_that_differ() -> None:
+    """Values from 10000.25 to 10000.75: every edge read '10,000' (whole numbers from 10,000 on), so each bin was
+    labelled '10,000 to 10,000'. The edges take the decimals the bins need."""
+    dash = "\u2013"
+    values = [f"{10000.25 + i / 100:.2f}" for i in range(51)]
+    profile = profile_dataframe(pd.DataFrame({"v": values}, dtype="string")).to_dict()
+    page = render_html(report(profile))
+    bins = [
+        t.split("</title>")[0].rsplit(":", 1)[0] for t in page.split("<title>")[1:] if dash in t.split("</title>")[0]
+    ]
+    assert len(bins) == 20
+    assert all(low.strip() != high.strip() for low, high in (b.split(dash) for b in bins))
+    assert bins[0] == f"10,000.250 {dash} 10,000.275" and bins[-1].endswith("10,000.750")
+
+
 def test_number_formatting() -> None:
     profile = profile_dataframe(pd.DataFrame({"n": ["1234567", "2", "3"], "f": ["0.000123456", "2.5", "1"]})).to_dict()
     page = render_html(report(profile))
