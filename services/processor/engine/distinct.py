@@ -27,17 +27,8 @@ import pyarrow.compute as pc
 from datasketches import frequent_items_error_type, frequent_strings_sketch
 
 from . import _kernels
-from .hashing import hash_strings, string_buffers, take_strings
+from .hashing import hash_strings, string_buffers, take_strings, text_bytes
 from .hll import HyperLogLog
-
-
-def _text_bytes(values: pa.Array) -> int:
-    """The bytes of text of a string array without nulls, from its offsets (a wide table's chunks call this per
-    column: Arrow's sum of lengths cost ~14 us a call)."""
-    if len(values) == 0:
-        return 0
-    offsets, _ = string_buffers(values)
-    return int(offsets[-1]) - int(offsets[0])
 
 
 class DistinctAccumulator:
@@ -60,7 +51,7 @@ class DistinctAccumulator:
         """`values`: distinct present values of a chunk, with their `counts` and `hashes`."""
         if len(values) == 0:
             return
-        if self.exact and (len(values) > self.exact_limit or _text_bytes(values) > self.exact_bytes):
+        if self.exact and (len(values) > self.exact_limit or text_bytes(values) > self.exact_bytes):
             self._to_sketches()  # the chunk alone overflows: skip building an exact table it would outgrow
         if self.exact:
             self._add_exact(values, counts, hashes)
@@ -94,7 +85,7 @@ class DistinctAccumulator:
             self.keys = pa.concat_arrays([self.keys, added])
             self.counts = np.concatenate([kept_counts, counts[new]])
             self.hashes = np.concatenate([self.hashes, hashes[new]])
-            self.bytes += _text_bytes(added)  # the text of the kept values
+            self.bytes += text_bytes(added)  # the text of the kept values
         if len(self.keys) > self.exact_limit or self.bytes > self.exact_bytes:
             self._to_sketches()
 

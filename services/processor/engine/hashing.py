@@ -41,6 +41,15 @@ def string_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, data
 
 
+def text_bytes(array: pa.Array) -> int:
+    """The bytes of text of a string/large_string array (a slice's own), from its offsets (a wide table's chunks
+    call this per column: Arrow's sum of lengths cost ~14 us a call)."""
+    if len(array) == 0:
+        return 0
+    offsets, _ = string_buffers(array)
+    return int(offsets[-1]) - int(offsets[0])
+
+
 def hash_strings(array: pa.Array) -> np.ndarray:
     """uint64 hash of each string of a null-free string/large_string array."""
     if len(array) == 0:

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .codec import text_array
-from .hashing import splitmix64
+from .hashing import splitmix64, text_bytes
 
 SPARE_CELLS = 500_000
 STRING_BYTES = 2**31 - 1  # the most text a string (not large_string) array's 32-bit offsets can hold
@@ -129,23 +129,19 @@ def _schema(names: list[str]) -> pa.Schema:
 
 
 def _joined(tables: list[pa.Table], names: list[str]) -> pa.Table:
-    """The pieces as one table: as they are while they share a schema and no column's text could pass the 2 GiB
+    """The pieces as one table: as they are while they share a schema and no column's text would pass the 2 GiB
     a string array's 32-bit offsets hold, else each as large_string first (casting every piece as it came cost a
     400-column table a copy of every sampled row's offsets, ~0.2 s of its 9)."""
     first = tables[0].schema
     same = all(t.schema.equals(first) for t in tables)
     if same and all(
-        pa.types.is_large_string(field.type) or sum(_text_bytes(t.column(i)) for t in tables) <= STRING_BYTES
+        pa.types.is_large_string(field.type)
+        or sum(text_bytes(chunk) for t in tables for chunk in t.column(i).chunks) <= STRING_BYTES
         for i, field in enumerate(first)
     ):
         return pa.concat_tables(tables)
     schema = _schema(names)
     return pa.concat_tables([t.cast(schema) for t in tables])
-
-
-def _text_bytes(column: pa.ChunkedArray) -> int:
-    """An upper bound of the text bytes a column's chunks hold (a slice counts its whole buffer)."""
-    return sum(chunk.buffers()[2].size if chunk.buffers()[2] is not None else 0 for chunk in column.chunks)
 
 
 def _empty(names: list[str]) -> pa.Table:
