@@ -341,6 +341,52 @@ def test_a_collision_among_many_values_or_two_new_texts_with_one_hash_gives_way_
     assert not acc.exact
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 90), min_size=1, max_size=80), min_size=1, max_size=4),
+    st.sampled_from([(40, 10**6), (10**6, 120)]),  # the table overflows by its values, or by its bytes
+)
+def test_an_exact_table_overflowing_feeds_the_sketches_as_one_joined_table_would(
+    chunks: list[list[int]], limits: tuple[int, int]
+) -> None:
+    """The chunk that overflows the exact table is fed to the new sketches beside the kept table without joining
+    their text first: the sketches must be those of the joined table fed at once, as before."""
+    limit, size = limits
+    acc = DistinctAccumulator(exact_limit=limit, exact_bytes=size, lg_k=12, lg_map=3)
+    kept: dict[str, int] = {}  # the exact table a reference accumulator is fed when `acc` overflows
+    reference = None
+    for chunk in chunks:
+        values, counts = np.unique(np.array([f"value {v}" for v in chunk]), return_counts=True)
+        texts = pa.array(values.tolist(), pa.string())
+        was_exact = acc.exact
+        acc.update(texts, counts.astype(np.int64), hash_strings(texts))
+        if was_exact and not acc.exact:
+            # A chunk too big alone is fed after the kept table; else the kept values in order of first sight
+            # (with this chunk's counts), then the new ones, as one table.
+            alone = len(values) > limit or sum(len(v.encode()) for v in values.tolist()) > size
+            joined = dict(kept)
+            for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+                if not alone:
+                    joined[value] = joined.get(value, 0) + count
+            reference = DistinctAccumulator(exact_limit=0, exact_bytes=0, lg_k=12, lg_map=3)
+            if joined:
+                keys = pa.array(list(joined), pa.large_string())
+                reference.update(keys, np.array(list(joined.values()), np.int64), hash_strings(keys))
+            if alone:
+                reference.update(texts, counts.astype(np.int64), hash_strings(texts))
+        elif acc.exact:
+            for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+                kept[value] = kept.get(value, 0) + count
+            assert acc.keys.to_pylist() == list(kept) and acc.counts.tolist() == list(kept.values())
+        elif reference is not None:
+            reference.update(texts, counts.astype(np.int64), hash_strings(texts))
+    if reference is not None:
+        assert acc.hll is not None and reference.hll is not None and acc.frequent is not None
+        assert acc.hll.state == reference.hll.state
+        assert acc.frequent.serialize() == reference.frequent.serialize()
+        assert (acc.top_error, acc.repeats) == (reference.top_error, reference.repeats)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.one_of(st.lists(st.integers(1, 5), min_size=1, max_size=300), st.lists(st.integers(1, 10**9), min_size=1)),
