@@ -268,12 +268,14 @@ def test_grouping_equals_arrows_dictionary_encoding(values: list[str | None], ha
     if hash_bits == 64:
         assert hashes.tolist() == hash_strings(pa.array(dictionary, pa.string())).tolist()
         assert row_hashes.tolist() == want_row_hashes
-    # Empty strings left out of the groups (the column counts them as missing), hashed as before.
+    # Empty strings left out of the groups (the column counts them as missing), hashed as nulls.
     first, counts, hashes, skipped_row_hashes, empties = group_strings(array, hash_bits, skip_empty=True)
     kept = [(value, count) for value, count in zip(dictionary, want_counts, strict=True) if value != ""]
     assert array.take(pa.array(first, pa.int64())).to_pylist() == [value for value, _ in kept]
     assert counts.tolist() == [count for _, count in kept] and empties == values.count("")
-    assert skipped_row_hashes.tolist() == row_hashes.tolist()
+    assert skipped_row_hashes.tolist() == [
+        int(MISSING_HASH) if value == "" else hashed for value, hashed in zip(values, row_hashes.tolist(), strict=True)
+    ]
 
 
 @settings(max_examples=100, deadline=None)

@@ -764,7 +764,9 @@ def group_strings(
     """Group the strings by value: (first row of each distinct value, in order of first occurrence; its count; its
     hash; each row's hash, `missing` where `valid` is 0; how many empty strings were left out of the groups). An
     empty `valid` means no nulls. `skip_empty`: empty strings get their hash but no group (they are missing
-    values, which the column would otherwise filter out of a chunk's whole dictionary: ~1 ms a chunk of 86,000).
+    values, which the column would otherwise filter out of a chunk's whole dictionary: ~1 ms a chunk of 86,000)
+    and `missing` as their hash, as nulls (found again by their hash, a numeric column's empty cells cost ~0.3 ms
+    a chunk).
 
     An open-addressing table (linear probing, at most half full) keyed by the value hash: a slot holds the hash's
     high 32 bits and the group number, and a row whose high bits match a slot's is compared byte for byte with the
@@ -807,6 +809,7 @@ def group_strings(
             length = offsets[i + 1] - start
             if length == 0 and skip_empty:
                 empties += 1
+                row_hashes[i] = missing  # a missing value, as a null
                 continue
             position = h & mask
             while True:

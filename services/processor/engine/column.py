@@ -26,8 +26,6 @@ from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
 from .types import TYPE_ORDER, ByteView, bool_mask, byte_table, fits, fitted_type, long_integers, parse
 
-_EMPTY_HASH = hash_strings(pa.array([""]))[0]  # an empty cell's value hash, in no group (_group skips empties)
-
 
 class ColumnAccumulator:
     def __init__(self, name: str, position: int, config: ProfileConfig) -> None:
@@ -73,9 +71,8 @@ class ColumnAccumulator:
         self.empties += int(counts[empty].sum())
         self.tokens += int(counts[token].sum())
         present = ~(empty | token)
-        if empty_rows or not present.all():
-            _hash_as_missing(row_hashes, hashes[~present], any_empty=empty_rows > 0)
-        if not present.all():
+        if not present.all():  # blanks and tokens (empty cells have the null's hash already)
+            _hash_as_missing(row_hashes, hashes[~present])
             keep = pa.array(present)
             same = trimmed is dictionary
             dictionary = dictionary.filter(keep)
@@ -424,11 +421,9 @@ def _group(array: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarra
     return take_strings(array, first), counts, hashes, row_hashes, empty_rows
 
 
-def _hash_as_missing(row_hashes: np.ndarray, missing: np.ndarray, *, any_empty: bool) -> None:
-    """Give the rows holding a missing value (empty, blank or an NA token) the null's hash, in place: a row is a
-    duplicate of another whatever spelling its missing cells have (as in pandas, which reads them all as NaN)."""
-    if any_empty:
-        missing = np.append(missing, _EMPTY_HASH)
+def _hash_as_missing(row_hashes: np.ndarray, missing: np.ndarray) -> None:
+    """Give the rows holding a missing value (blank or an NA token) the null's hash, in place: a row is a duplicate
+    of another whatever spelling its missing cells have (as in pandas, which reads them all as NaN)."""
     row_hashes[np.isin(row_hashes, missing)] = MISSING_HASH
 
 

@@ -62,7 +62,7 @@ def group_strings(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """(first row of each distinct non-null value, in order of first occurrence; its count; its hash; each row's
     hash, MISSING_HASH for nulls; the empty strings left out) of a string/large_string array, exact (equal hashes
-    are compared as text). `skip_empty`: empty strings are in no group (counted apart, hashed as any value).
+    are compared as text). `skip_empty`: empty strings are in no group (counted apart, hashed as nulls).
 
     `hash_bits` below 64 cuts the hash, so that tests can make different values collide."""
     valid = np.zeros(0, np.uint8)
