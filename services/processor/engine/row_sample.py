@@ -16,7 +16,6 @@ of it had waited took 30 ms of the 100 MiB bench file's 1.1 CPU s.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from .codec import text_array
@@ -75,10 +74,11 @@ class RowSample:
             self._pieces[0] = (table, priority, self._pieces[0][2])
         return table, priority
 
-    def frame(self) -> pd.DataFrame:
-        """The sample as a DataFrame of string columns (missing cells as NA)."""
+    def columns(self) -> dict[str, pa.Array]:
+        """The sample's text by column name (large_string; nulls where a value is missing). A DataFrame of them cost
+        the 100 MiB bench file's finish 6 ms, and the correlations converted its columns back to Arrow."""
         table, _ = self.state()
-        return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype()}.get)
+        return {name: table.column(name).combine_chunks() for name in self.names}
 
     def __len__(self) -> int:
         return min(self._rows, self.size)

@@ -241,7 +241,7 @@ class TableProfiler:
         self._settled()
         c = self.config
         columns = [col.finish() for col in self.columns or []]
-        sample = self.sample.frame()
+        sample = self.sample.columns()
         correlations = compute_correlations(sample, columns, c)
         duplicates = self.duplicate_rows()
         # A table without rows gets one alert saying so, not one per column.
@@ -259,8 +259,8 @@ class TableProfiler:
             duplicates_approximate=self.duplicates_approximate,
             column_profiles=tuple(columns),
             correlations=tuple(correlations),
-            correlations_sampled=self.rows > len(sample),
-            correlation_sample_size=len(sample),
+            correlations_sampled=self.rows > len(self.sample),
+            correlation_sample_size=len(self.sample),
             alerts=tuple(alerts),
             quality=quality_score(self.rows, columns, duplicates, parse_report, c),
             parse=parse_report.to_dict() if parse_report is not None else {},
