@@ -222,9 +222,6 @@ class DelimitedChunks:
         skip = self._skip  # lines still to skip: a first block may end before them (a file without a last break)
         lone_cr = self._dialect.bare_cr  # where blocks may end: a \n always ends a line
         while True:
-            # The last block's bytes go before the next are read and joined: the new ones then take their memory
-            # (held across the read and the join, 16 MiB more were touched for the first time).
-            block = data = b""
             data = self._text.read(self._block_size)
             cut = _last_line_end(data, lone_cr=lone_cr) if data else len(carry)
             if cut < 0:
@@ -232,15 +229,20 @@ class DelimitedChunks:
                 continue
             # One copy of the block, not two (`carry + data[: cut + 1]`), without the GIL.
             block, carry = (_kernels.joined(carry, data, cut + 1), data[cut + 1 :]) if data else (carry, b"")
+            final, data = not data, b""
             if block:
                 skipped = min(skip, line_count(block, lone_cr=self._counts_cr)) if skip else 0
                 data_from = after_lines(block, skipped, lone_cr=self._counts_cr)
-                block, spans, tail = self._spans(block, final=not data, data_from=data_from, skipped=skipped)
+                block, spans, tail = self._spans(block, final=final, data_from=data_from, skipped=skipped)
                 carry = tail + carry
             if block:
-                yield self._parse(block, skip=skipped, spans=spans)
+                # Only the group holds the block (and the line numbers, until done): read, it goes, not held here
+                # while the chunk waits to be profiled and the next block is read (16 MiB more touched).
+                group, block = self._parse(block, skip=skipped, spans=spans), b""
+                yield group
+                del group
                 skip -= skipped
-            if not data:
+            if final:
                 return
 
     def _spans(
