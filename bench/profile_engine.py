@@ -111,29 +111,30 @@ Reading it, and earlier runs (compare ratios; each machine is different and this
   MiB and 240-244 MiB a part (318 and 262 in the run before the reader's two memory changes below). Three earlier full
   runs this session, at 540a647, 102c945 and e0a70d9: 100 MiB 0.56, 0.55 and 0.53 s = 2.9x, 3.0x (2.96) and 2.9x; 1
   GiB 1.9x, 2.0x and 2.8x (its floor 2.15, 2.48 and 1.50 s); wide 6.6x, 6.1x and 7.6x. Met by the best times in those
-  three and missed in the last, so not by a margin this machine's noise respects: eleven separate rounds of five
-  interleaved pairs on 100 MiB gave 3.27, 2.85, 2.61, 3.28 (540a647), 2.92, 3.29, 3.32 (102c945), and at e0a70d9 3.19,
-  3.15, 3.16, 2.91: over 3x in a round whose floor has a fast run (0.16-0.17 s) and whose engine none. The issue stays
-  open on it. Code since 4b92462 (one thread, the 13 chunks pre-read): the chunk that overflows a column's exact
-  distinct table is fed to the sketches beside the kept table, not joined to it first (170,000 values joined only to
-  be fed: the columns 0.45-0.50 -> 0.43-0.45 CPU s; a test holds the sketches equal to the joined table's); the
-  grouping kernel gives empty cells the null's row hash (an np.isin per column and chunk gone); the correlation sample
-  takes null-free columns' rows by the compiled gather (28-30 -> 14-18 ms; the wide file 4.67/4.94 -> 4.48/4.75 s);
-  the finish reads the sample's Arrow columns, not a DataFrame converted back (37 -> 24 ms, on the run's
-  single-threaded tail); the block reader lets the last block and read buffer go before reading the next, and holds
-  neither while its chunk waits to be profiled (the 100 MiB file's ~55,500 page faults -> ~47,000, its peak 310-317 ->
-  282-296 MiB, measured apart). Ten fresh pairs against f330bbc (at 102c945): medians 0.580 -> 0.567 s. Measured
-  apart: the reader's combine_chunks 40-55 ms, of which ~33 ms are the first four blocks' first touch (2,500 page
-  faults each); resident memory 106 MiB after the imports, 164 after the first chunk, ~310 from the eighth (glibc
-  93-101 MiB of it, 45-63 in use; Arrow's live buffers 30-34 MiB); the region's ~56,000 page faults are that first
-  touch (jemalloc never purging still faults 54,000). Not adopted: the grouping table sized by the column's last chunk
-  (a 5-value column 10.5 -> 10.2 ms over 13 chunks, a 3,650-value one 14.8 -> 15.3: no quicker); ramped first blocks
-  (1, 2, 4, 8 MiB: the first chunk at 22-29 ms instead of 46-61, the run no quicker); glibc's mmap threshold 32 MiB,
-  trim threshold 1 GiB, top pad 16 MiB (7,000-8,000 fewer faults, 2,000-3,000 after the reader's changes; no change
-  beyond the noise); glibc's arenas capped at one or two (49,000-88,000 faults); a GIL switch interval of 0.2 or 0.5
-  ms (medians 0.565 and 0.583 against 0.562 s); two single-threaded Arrow parses of consecutive blocks at once instead
-  of one threaded parse and a combine (the same CPU, 60,000 faults against 35,000-41,000); the sample's rows taken in
-  row order, then put in priority order (no quicker).
+  three and missed in the last, so not by a margin this machine's noise respects: fifteen separate rounds of five
+  interleaved pairs on 100 MiB gave 3.27, 2.85, 2.61, 3.28 (540a647), 2.92, 3.29, 3.32 (102c945), at e0a70d9 3.19,
+  3.15, 3.16, 2.91, and at faf7eb9 after the run above 3.30, 2.78, 3.15, 2.83: over 3x in a round whose floor has a
+  fast run (0.16-0.17 s) and whose engine none. The issue stays open on it. Code since 4b92462 (one thread, the 13
+  chunks pre-read): the chunk that overflows a column's exact distinct table is fed to the sketches beside the kept
+  table, not joined to it first (170,000 values joined only to be fed: the columns 0.45-0.50 -> 0.43-0.45 CPU s; a
+  test holds the sketches equal to the joined table's); the grouping kernel gives empty cells the null's row hash (an
+  np.isin per column and chunk gone); the correlation sample takes null-free columns' rows by the compiled gather
+  (28-30 -> 14-18 ms; the wide file 4.67/4.94 -> 4.48/4.75 s); the finish reads the sample's Arrow columns, not a
+  DataFrame converted back (37 -> 24 ms, on the run's single-threaded tail); the block reader lets the last block and
+  read buffer go before reading the next, and holds neither while its chunk waits to be profiled (the 100 MiB file's
+  ~55,500 page faults -> ~47,000, its peak 310-317 -> 282-296 MiB, measured apart). Ten fresh pairs against f330bbc
+  (at 102c945): medians 0.580 -> 0.567 s. Measured apart: the reader's combine_chunks 40-55 ms, of which ~33 ms are
+  the first four blocks' first touch (2,500 page faults each); resident memory 106 MiB after the imports, 164 after
+  the first chunk, ~310 from the eighth (glibc 93-101 MiB of it, 45-63 in use; Arrow's live buffers 30-34 MiB); the
+  region's ~56,000 page faults are that first touch (jemalloc never purging still faults 54,000). Not adopted: the
+  grouping table sized by the column's last chunk (a 5-value column 10.5 -> 10.2 ms over 13 chunks, a 3,650-value one
+  14.8 -> 15.3: no quicker); ramped first blocks (1, 2, 4, 8 MiB: the first chunk at 22-29 ms instead of 46-61, the
+  run no quicker); glibc's mmap threshold 32 MiB, trim threshold 1 GiB, top pad 16 MiB (7,000-8,000 fewer faults,
+  2,000-3,000 after the reader's changes; no change beyond the noise); glibc's arenas capped at one or two
+  (49,000-88,000 faults); a GIL switch interval of 0.2 or 0.5 ms (medians 0.565 and 0.583 against 0.562 s); two
+  single-threaded Arrow parses of consecutive blocks at once instead of one threaded parse and a combine (the same
+  CPU, 60,000 faults against 35,000-41,000); the sample's rows taken in row order, then put in priority order (no
+  quicker).
 - 4b92462's run, 2026-12-07 (twelfth session), an AMD EPYC like 6187cf9's. New: the floor and the engine
   run in interleaved pairs (back to back, which one first alternating), and the pairs' ratios are printed under the
   table. They show why the best-of-each ratio swings from run to run here: the floor's time is bimodal, 0.19-0.20 s
