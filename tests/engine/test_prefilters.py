@@ -586,12 +586,9 @@ def test_same_strings_compares_the_texts_at_the_given_rows(words: list[str], dat
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=40), st.binary(max_size=40), st.data())
-def test_the_readers_gil_free_join_and_byte_search_match_pythons(head: bytes, tail: bytes, data: st.DataObject) -> None:
-    # The block reader's copy of the carried line and the block's lines, and its search for a quote.
-    size = data.draw(st.integers(0, len(tail)))
-    assert _kernels.joined(head, tail, size) == head + tail[:size]
+@given(st.binary(max_size=40), st.data())
+def test_the_readers_gil_free_byte_search_matches_pythons(tail: bytes, data: st.DataObject) -> None:
+    # The block reader's search for a quote, in a block of bytes or in its reused buffer.
     byte, start = data.draw(st.integers(0, 255)), data.draw(st.integers(0, len(tail) + 1))
     assert _kernels.find_byte(tail, byte, start) == tail.find(bytes([byte]), start)
-    with pytest.raises(ValueError):
-        _kernels.joined(head, tail, len(tail) + 1)
+    assert _kernels.find_byte(bytearray(tail), byte, start) == tail.find(bytes([byte]), start)

@@ -101,6 +101,61 @@ def test_the_transcoder_places_bad_bytes_on_lines_as_arrow_ends_them(pieces: lis
     assert stream.saw_cr == (b"\r" in data)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_PIECE, max_size=60),
+    st.sampled_from([("utf-8", 0), ("utf-8-sig", 3), ("cp1252", 0)]),
+    st.lists(st.integers(1, 12), min_size=1, max_size=8),
+    st.integers(1, 9),
+)
+def test_reading_into_the_block_buffer_gives_what_reading_gives(
+    pieces: list[bytes], encoding: tuple[str, int], sizes: list[int], read_bytes_: int
+) -> None:
+    """The block reader's reads into its reused buffer (the source's bytes checked in place where they are UTF-8)
+    give the same text, line count, \r and bad-byte lines as reads of new bytes, however the reads cut \r\n pairs
+    and characters, a BOM first or not."""
+    name, bom = encoding
+    data = b"\xef\xbb\xbf" * (bom == 3) + b"".join(pieces)
+    guess = EncodingGuess(name, bom, False)
+    reference = TranscodingStream(io.BytesIO(data), guess, read_bytes_)
+    expected = b"".join(iter(lambda: reference.read(7), b""))
+    stream = TranscodingStream(io.BytesIO(data), guess, read_bytes_)
+    buffer, out, turn = bytearray(b"?" * 40), bytearray(), 0
+    while True:
+        size = sizes[turn % len(sizes)]
+        turn += 1
+        got = stream.read_into(buffer, 3, size)
+        assert buffer[:3] == b"???" and 0 <= got <= size  # only the part asked for is written
+        if not got:
+            break
+        out += buffer[3 : 3 + got]
+    assert bytes(out) == expected
+    assert (stream.lines, stream.saw_cr, stream.bad_lines) == (reference.lines, reference.saw_cr, reference.bad_lines)
+
+
+class _ReadOnlyRaw(io.RawIOBase):
+    """A stream that implements read only: its readinto raises NotImplementedError."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(min(size, 5) if size > 0 else size)  # short reads too
+
+
+def test_a_stream_without_readinto_is_read_by_copying() -> None:
+    data = b"a,b\n" + b"".join(b"%d,x\n" % i for i in range(3000))
+    frame, reader = read_bytes(data, name="plain.csv", block_size=1024, sample_bytes=1024)
+    source = _ReadOnlyRaw(data)
+    stream = TranscodingStream(source, EncodingGuess("utf-8", 0, False), 64)
+    buffer = bytearray(100)
+    assert stream.read_into(buffer, 10, 90) == 90 and bytes(buffer[10:]) == data[:90]
+    assert rows(frame)[-1] == ["2999", "x"] and len(frame) == 3000 and reader.report.lines_read == 3001
+
+
 def test_values_keep_their_own_line_breaks() -> None:
     """Inside quotes a lone \\r, a \\r\\n and a lone \\n stay what they were (the swap is undone value by value)."""
     data = b'a,b\r"one\rtwo",x\r"three\r\nfour",y\r"five\nsix",z\r"\r",\r'

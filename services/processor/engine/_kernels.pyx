@@ -12,7 +12,6 @@ the GIL.
 
 from libc.math cimport INFINITY, NAN, fabs, isfinite, ldexp, sqrt
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.string cimport memchr, memcmp, memcpy
 
 import numpy as np
@@ -657,23 +656,6 @@ def byte_facts(const uint8_t[::1] data, uint8_t first, uint8_t second):
             seconds += run_second
             i = stop
     return (high & 0x80) == 0, firsts, seconds
-
-
-def joined(const uint8_t[::1] head, const uint8_t[::1] tail, Py_ssize_t size):
-    """head + tail[:size] as one bytes object, copied without the GIL: bytes.join holds it for the whole copy when a
-    piece is not a bytes object (the reader's lines of a block, a memoryview), ~1.6 ms per 8 MiB block while the
-    profiler's threads wait."""
-    cdef Py_ssize_t a = head.shape[0]
-    if size < 0 or size > tail.shape[0]:
-        raise ValueError("size must be within the tail")
-    out = PyBytes_FromStringAndSize(NULL, a + size)
-    cdef char* p = PyBytes_AS_STRING(out)
-    with nogil:
-        if a:
-            memcpy(p, &head[0], a)
-        if size:
-            memcpy(p + a, &tail[0], size)
-    return out
 
 
 def find_byte(const uint8_t[::1] data, uint8_t byte, Py_ssize_t start=0):

@@ -48,7 +48,7 @@ class Loans:
         self._timeout = timeout
         self._lent: list[weakref.ref[Any]] = []
 
-    def buffer(self, data: bytes) -> pa.BufferReader:
+    def buffer(self, data: bytes | bytearray) -> pa.BufferReader:
         view = memoryview(data)  # Arrow's buffer holds the view, which holds the bytes
         self._lent.append(weakref.ref(view))
         return pa.BufferReader(view)

@@ -34,7 +34,7 @@ from services.processor.engine import _kernels
 from services.processor.engine import dialect as sniffing
 from services.processor.engine.arrow_loans import Loans
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
-from services.processor.engine.line_numbers import BlockLines, after_lines, line_count
+from services.processor.engine.line_numbers import Block, BlockLines, after_lines, line_count
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, find_spans, spans_with_fields
@@ -121,20 +121,21 @@ class _Rejections:
         return "skip"
 
 
-def _last_line_end(data: bytes, *, lone_cr: bool) -> int:
-    """Where the last line of `data` ends (its last byte), -1 when no line does. With `lone_cr`, a lone \\r ends a
-    line too, except one at the very end of `data`: the next read may start with its \\n."""
-    cut = data.rfind(b"\n")
-    return max(cut, data.rfind(b"\r", cut + 1, len(data) - 1)) if lone_cr else cut
+def _last_line_end(data: bytearray, start: int, *, lone_cr: bool) -> int:
+    """Where the last line of data[start:] ends (its last byte's index in `data`), -1 when no line does. With
+    `lone_cr`, a lone \\r ends a line too, except one at the very end of `data`: the next read may start with its
+    \\n."""
+    cut = data.rfind(b"\n", start)
+    return max(cut, data.rfind(b"\r", max(cut + 1, start), len(data) - 1)) if lone_cr else cut
 
 
-def _keep_bom(data: bytes) -> bytes:
+def _keep_bom(data: Block) -> Block:
     """Arrow drops a BOM at the start of its input, which here may be a line in mid-file (two exports put one
     after the other): a blank line first keeps it, as in any other line (blank lines are no rows)."""
     return b"\n" + data if data.startswith(_UTF8_BOM) else data
 
 
-def _find(data: bytes, text: bytes, start: int) -> int:
+def _find(data: Block, text: bytes, start: int) -> int:
     """data.find(text, start), a single byte without the GIL (a block without quotes is scanned to its end)."""
     return _kernels.find_byte(data, text[0], start) if len(text) == 1 else data.find(text, start)
 
@@ -218,26 +219,32 @@ class DelimitedChunks:
         blocks ourselves at line breaks keeps one block in flight. A record whose quoted field holds a line break
         and is still open at a block's end moves on to the next block.
         """
-        carry = b""
+        carry = b""  # the text after the last line end read so far
         skip = self._skip  # lines still to skip: a first block may end before them (a file without a last break)
         lone_cr = self._dialect.bare_cr  # where blocks may end: a \n always ends a line
+        buffer = bytearray()
+        block: Block
         while True:
-            data = self._text.read(self._block_size)
-            cut = _last_line_end(data, lone_cr=lone_cr) if data else len(carry)
-            if cut < 0:
-                carry += data  # a line longer than a block: keep reading
-                continue
-            # One copy of the block, not two (`carry + data[: cut + 1]`), without the GIL.
-            block, carry = (_kernels.joined(carry, data, cut + 1), data[cut + 1 :]) if data else (carry, b"")
-            final, data = not data, b""
+            buffer = self._fill(buffer, carry)
+            final = len(buffer) == len(carry)
+            if final:
+                block, carry = carry, b""
+            else:
+                cut = _last_line_end(buffer, len(carry), lone_cr=lone_cr)  # in the bytes just read
+                if cut < 0:
+                    carry = bytes(buffer)  # a line longer than a block: keep reading
+                    continue
+                carry = bytes(buffer[cut + 1 :])
+                del buffer[cut + 1 :]  # the buffer is the block: the carried line, then the new lines
+                block = buffer
             if block:
                 skipped = min(skip, line_count(block, lone_cr=self._counts_cr)) if skip else 0
                 data_from = after_lines(block, skipped, lone_cr=self._counts_cr)
                 block, spans, tail = self._spans(block, final=final, data_from=data_from, skipped=skipped)
-                carry = tail + carry
+                carry = bytes(tail) + carry  # (bytes of bytes is the same object)
             if block:
                 # Only the group holds the block (and the line numbers, until done): read, it goes, not held here
-                # while the chunk waits to be profiled and the next block is read (16 MiB more touched).
+                # while the chunk waits to be profiled and the next block is read.
                 group, block = self._parse(block, skip=skipped, spans=spans), b""
                 yield group
                 del group
@@ -245,9 +252,28 @@ class DelimitedChunks:
             if final:
                 return
 
+    def _fill(self, buffer: bytearray, carry: bytes) -> bytearray:
+        """The carried text, then up to a block of new text, in `buffer`: the last block's, reused (its rows are all
+        numbered by now, and Arrow let go of it), so no block is read into fresh pages or copied to join the line
+        carried over; a new buffer if something still holds that one."""
+        size = len(carry) + self._block_size
+        try:
+            if not buffer:
+                buffer = bytearray(size)
+            elif len(buffer) < size:
+                buffer.extend(bytes(size - len(buffer)))  # usually the last block's cut tail: a line or so
+            elif len(buffer) > size:
+                del buffer[size:]
+        except BufferError:  # still lent out (never seen): a new one
+            buffer = bytearray(size)
+        buffer[: len(carry)] = carry
+        got = self._text.read_into(buffer, len(carry), self._block_size)
+        del buffer[len(carry) + got :]
+        return buffer
+
     def _spans(
-        self, block: bytes, *, final: bool, data_from: int = 0, skipped: int = 0
-    ) -> tuple[bytes, BlockSpans, bytes]:
+        self, block: Block, *, final: bool, data_from: int = 0, skipped: int = 0
+    ) -> tuple[Block, BlockSpans, Block]:
         """(the block, the spans of its lines ending inside a quoted field, the tail moved to the next block).
         The first `skipped` lines (the data from `data_from` on) are no records: a header cell's line break is none
         of the data's."""
@@ -268,7 +294,7 @@ class DelimitedChunks:
         cut = int(bounds.starts[found.goes_on])
         return block[:cut], replace(found, goes_on=None), block[cut:]
 
-    def _lines_batch(self, block: bytes, bounds: LineBounds, spans: list[Span], skip: int) -> pa.RecordBatch:
+    def _lines_batch(self, block: Block, bounds: LineBounds, spans: list[Span], skip: int) -> pa.RecordBatch:
         """The block read line by line, as Arrow would number it (empty lines skipped): for a block with many
         lines ending inside a quoted field."""
         starting = {span.first: span for span in spans}
@@ -287,7 +313,7 @@ class DelimitedChunks:
             line = (span.last if span is not None else line) + 1
         return self._rows_batch(rows)
 
-    def _span_row(self, span: Span, block: bytes, bounds: LineBounds, number: int) -> list[str | None]:
+    def _span_row(self, span: Span, block: Block, bounds: LineBounds, number: int) -> list[str | None]:
         """The row of a span: a record over several lines, or one line with its quote taken literally."""
         if span.fields is None:
             text = block[bounds.starts[span.first] : bounds.text_ends[span.first]].decode()
@@ -296,7 +322,7 @@ class DelimitedChunks:
         self._report.splittable = False  # byte-range parts could cut such a record
         return list(span.fields)
 
-    def _parse(self, block: bytes, *, skip: int, spans: BlockSpans) -> Iterator[pa.RecordBatch]:
+    def _parse(self, block: Block, *, skip: int, spans: BlockSpans) -> Iterator[pa.RecordBatch]:
         """The block's rows. A line ending inside a quoted field would make Arrow read on into the following
         lines (and on its threads drop rows without a word). When every such line starts a record whose quoted
         field closes cleanly, Arrow reads the block with line breaks in quoted fields; otherwise each span is read
@@ -331,7 +357,7 @@ class DelimitedChunks:
             start = bounds.next_starts[span.last]
         yield from self._parse_lines(block[start:], skip=skip if start == 0 else 0)
 
-    def _rows_of(self, texts: list[bytes]) -> list[list[str] | None]:
+    def _rows_of(self, texts: list[Block]) -> list[list[str] | None]:
         """Each record's fields as Arrow reads it (line breaks in quoted fields), or None when it is not one row
         of the table's width: one call on one thread, which numbers the records it rejects."""
         rejected: set[int] = set()
@@ -340,7 +366,7 @@ class DelimitedChunks:
             rejected.add(row.number if row.number is not None else -1)
             return "skip"
 
-        def read(data: bytes) -> pa.Table:
+        def read(data: Block) -> pa.Table:
             with Loans() as loans:
                 return pacsv.read_csv(
                     loans.buffer(_keep_bom(data)),
@@ -361,7 +387,7 @@ class DelimitedChunks:
             out.append(list(one.to_pylist()[0].values()) if not rejected and one.num_rows == 1 else None)
         return out
 
-    def _records(self, block: bytes, spans: BlockSpans, skip: int) -> list[pa.RecordBatch] | None:
+    def _records(self, block: Block, spans: BlockSpans, skip: int) -> list[pa.RecordBatch] | None:
         """The block read by Arrow with line breaks in quoted fields (on its threads), or None when it rejects a
         row (a record of another width: the slower read numbers the lines of its problems)."""
         rejected = _Rejections()
@@ -374,7 +400,7 @@ class DelimitedChunks:
             return []
         return table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
 
-    def _parse_lines(self, lines: bytes, *, skip: int, quoting: bool = True) -> Iterator[pa.RecordBatch]:
+    def _parse_lines(self, lines: Block, *, skip: int, quoting: bool = True) -> Iterator[pa.RecordBatch]:
         """Rows of whole lines that hold no quote left open, on Arrow's threads; lines with a rejected row again
         on one thread (Arrow numbers rows only there, and the repairs need the numbers)."""
         self._repairs.base = self._next_row - 1 - skip  # Arrow counts the skipped lines (the header) as rows
@@ -388,7 +414,7 @@ class DelimitedChunks:
 
     def _read_block(
         self,
-        block: bytes,
+        block: Block,
         skip: int,
         *,
         threads: bool,

@@ -317,7 +317,7 @@ def has_quoted_line_break(text: str, delimiter: str, quotechar: str) -> bool:
     return any(len(row) == width and any("\n" in c or "\r" in c for c in row) for row in rows)
 
 
-def open_quote_lines(data: bytes, delimiter: str, quotechar: str) -> np.ndarray | None:
+def open_quote_lines(data: bytes | bytearray, delimiter: str, quotechar: str) -> np.ndarray | None:
     """Per line (ends: \\n, \\r\\n, \\r), whether it ends inside a quoted field, as Arrow's parser reads the line
     alone; None when the delimiter or the quote is not one byte (the caller then falls back on counting quotes)."""
     delimiter_byte, quote_byte = delimiter.encode(), quotechar.encode()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from services.processor.engine import _kernels
-from services.processor.engine.streams import _ReadOnly, read_fully
+from services.processor.engine.streams import _ReadOnly, read_fully, readinto_fully
 
 Decoder = Callable[[bytes | memoryview, str, bool], tuple[str, int]]
 
@@ -208,6 +208,30 @@ class TranscodingStream(_ReadOnly):
             data, self._out = self._out[:size], self._out[size:]
         return data
 
+    def read_into(self, buffer: bytearray, start: int, size: int) -> int:
+        """read(size) into buffer[start : start + size] (which must exist); the bytes given, fewer only at the end.
+        A UTF-8 source with nothing held back (no output waiting, no character cut by the last read, the BOM
+        dropped) is read into the buffer itself and checked there: the block reader's buffer, reused block after
+        block, then takes the file's bytes with no copy (a read into fresh bytes, then the block joined to the line
+        carried over, copied every block twice, into fresh pages early on)."""
+        if self._out or self._pending or self._bom_left or not self._passthrough or self._eof:
+            data = self.read(size)
+            buffer[start : start + len(data)] = data
+            return len(data)
+        with memoryview(buffer) as view:
+            target = view[start : start + size]
+            got = readinto_fully(self._source, target)
+            self._eof = got < size
+            out = self._accept(target[:got], self._eof)
+            if out is not None:  # bytes that were not UTF-8, replaced: the output differs from what was read
+                data, self._out = out[:size], out[size:]
+                target[: len(data)] = data
+                return len(data)
+            given = got - len(self._pending)  # a character cut at the end waits for the next read
+        if given == 0 and not self._eof:  # nothing but a cut character yet: read on (no longer in place)
+            return self.read_into(buffer, start, size)
+        return given
+
     def _fill(self, size: int) -> None:
         raw = read_fully(self._source, size)
         final = len(raw) < size
@@ -216,19 +240,26 @@ class TranscodingStream(_ReadOnly):
             raw, self._bom_left = raw[dropped:], self._bom_left - dropped
         self._eof = final
         data = self._pending + raw if self._pending else raw
+        out = self._accept(data, final)
+        self._out = data[: len(data) - len(self._pending)] if out is None else out
+
+    def _accept(self, data: bytes | memoryview, final: bool) -> bytes | None:
+        """Check `data` and count its lines: None when it is UTF-8 as it is (a character its end cuts is kept back
+        in `_pending` for the next read), else its bytes transcoded to UTF-8."""
         # One compiled pass without the GIL (the reader runs beside the profiler's threads).
         is_ascii, lines, crs = _kernels.byte_facts(data, 10, 13) if self._passthrough else (False, 0, 0)
+        out: bytes | memoryview
         if is_ascii:  # ASCII is UTF-8: no decoding (4x quicker than validating)
-            out, used = data, len(data)
+            out, used, same = data, len(data), True
         else:
-            out, used = self._transcode(data, final)
+            out, used, same = self._transcode(data, final)
             _, lines, crs = _kernels.byte_facts(out, 10, 13)
-        self._pending = data[used:]
+        self._pending = bytes(data[used:])
         self.saw_cr |= crs > 0
         if crs or self._after_cr:  # (a \r\n cut by the last read counts once)
-            lines += self._lone_crs(out, crs)
+            lines += self._lone_crs(out if isinstance(out, bytes) else bytes(out), crs)
         self.lines += lines
-        self._out = out
+        return None if same else bytes(out)
 
     def _lone_crs(self, out: bytes, crs: int) -> int:
         """The lone \\r among the `crs` in `out`. A \\r ending the output before it was counted as one: a \\n next
@@ -239,14 +270,15 @@ class TranscodingStream(_ReadOnly):
         self._after_cr = out.endswith(b"\r")
         return count
 
-    def _transcode(self, data: bytes, final: bool) -> tuple[bytes, int]:
+    def _transcode(self, data: bytes | memoryview, final: bool) -> tuple[bytes | memoryview, int, bool]:
+        """(UTF-8 output, bytes of `data` used, whether the output is `data`'s own first bytes)."""
         try:
             text, used = self._decode(data, "strict", final)
         except UnicodeDecodeError:
-            return self._transcode_replacing(data, final)
+            return *self._transcode_replacing(bytes(data), final), False
         if self._passthrough:
-            return (data if used == len(data) else data[:used]), used  # valid UTF-8 already: no re-encoding
-        return text.encode("utf-8"), used
+            return data[:used], used, True  # valid UTF-8 already: no re-encoding
+        return text.encode("utf-8"), used, False
 
     def _transcode_replacing(self, data: bytes, final: bool) -> tuple[bytes, int]:
         text, used, bad = decode_replacing(data, self._decode, final)

@@ -15,6 +15,8 @@ import numpy as np
 from services.processor.engine import _kernels
 from services.processor.engine.quoted_lines import LINE_END_BYTES, BlockSpans, LineBounds
 
+Block = bytes | bytearray  # a block's text: the reader's reused buffer, or bytes
+
 
 @dataclass
 class BlockLines:
@@ -24,7 +26,7 @@ class BlockLines:
     lines, whose empty lines are inside a field and numbered; `lone_cr`: a lone \\r ends a line too (a file whose
     lines end in one, Dialect.bare_cr, or one where a \\r was read)."""
 
-    block: bytes
+    block: Block
     first: int
     blank_before: int
     skip: int = 0
@@ -36,7 +38,7 @@ class BlockLines:
     @classmethod
     def of(
         cls,
-        block: bytes,
+        block: Block,
         *,
         first: int,
         blank_before: int,
@@ -91,7 +93,7 @@ class BlockLines:
         return self.first + self.blank_before + int(numbered[index])
 
 
-def line_count(block: bytes, *, lone_cr: bool = False) -> int:
+def line_count(block: Block, *, lone_cr: bool = False) -> int:
     """How many lines `block` holds: its line ends (\\n, \\r\\n, and a lone \\r when `lone_cr`) and the text after the
     last one, if any."""
     if not lone_cr:
@@ -100,7 +102,7 @@ def line_count(block: bytes, *, lone_cr: bool = False) -> int:
     return ends + (not block.endswith((b"\n", b"\r")))
 
 
-def after_lines(block: bytes, count: int, *, lone_cr: bool = False) -> int:
+def after_lines(block: Block, count: int, *, lone_cr: bool = False) -> int:
     """Where the line after the first `count` lines of `block` starts (its end when it has fewer)."""
     start = 0
     for _ in range(count):

@@ -34,7 +34,7 @@ class LineBounds:
     next_starts: np.ndarray
 
     @classmethod
-    def of(cls, block: bytes) -> LineBounds:
+    def of(cls, block: bytes | bytearray) -> LineBounds:
         if b"\r" in block:
             spans = [(m.start(), m.end()) for m in LINE_END_BYTES.finditer(block)]
             text_ends = np.array([s for s, _ in spans] + [len(block)], dtype=np.int64)
@@ -86,11 +86,12 @@ class BlockSpans:
         return int((self.lasts[closed] - self.firsts[closed]).sum())
 
 
-RowsOf = Callable[[list[bytes]], list[list[str] | None]]  # records' texts -> each one's row, or None if not one
+# Records' texts -> each one's row, or None if not one.
+RowsOf = Callable[[list[bytes | bytearray]], list[list[str] | None]]
 
 
 def find_spans(
-    block: bytes,
+    block: bytes | bytearray,
     flags: np.ndarray,
     bounds: LineBounds,
     delimiter: str,
@@ -117,7 +118,7 @@ def find_spans(
 
 
 def spans_with_fields(
-    block: bytes, flags: np.ndarray, bounds: LineBounds, delimiter: str, quotechar: str, rows_of: RowsOf
+    block: bytes | bytearray, flags: np.ndarray, bounds: LineBounds, delimiter: str, quotechar: str, rows_of: RowsOf
 ) -> list[Span]:
     """The spans of the block (the last one), each record's fields read by `rows_of`; a record that is not one
     row counts as a quote left open (its following lines are lines again)."""

@@ -67,6 +67,11 @@ class CountingStream(_ReadOnly):
         self.count += len(data or b"")
         return data or b""
 
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        got = readinto_once(self._source, buffer)
+        self.count += got
+        return got
+
 
 class PrefixedStream(_ReadOnly):
     """Serves `prefix` (an already-read sample) and then the rest of `source`."""
@@ -86,6 +91,38 @@ class PrefixedStream(_ReadOnly):
                 self._offset = 0
             return head
         return (self._source.read(size) if size >= 0 else self._source.read()) or b""
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._offset < len(self._prefix):
+            data = self.read(len(buffer))
+            buffer[: len(data)] = data
+            return len(data)
+        return readinto_once(self._source, buffer)
+
+
+def readinto_once(source: BinaryIO, buffer: memoryview) -> int:
+    """One read into `buffer` (what the source has, 0 at its end): its own readinto where it has one (a file, an
+    S3 body), which copies nothing."""
+    readinto = getattr(source, "readinto", None)
+    if readinto is not None:
+        try:
+            return int(readinto(buffer) or 0)
+        except (NotImplementedError, io.UnsupportedOperation):  # an io.RawIOBase that implements read only
+            pass
+    data = source.read(len(buffer)) or b""
+    buffer[: len(data)] = data
+    return len(data)
+
+
+def readinto_fully(source: BinaryIO, buffer: memoryview) -> int:
+    """Fill `buffer` from `source`, looping over short reads; the bytes read (fewer only at the source's end)."""
+    got = 0
+    while got < len(buffer):
+        n = readinto_once(source, buffer[got:])
+        if not n:
+            break
+        got += n
+    return got
 
 
 def read_fully(source: BinaryIO, size: int) -> bytes:
