@@ -48,10 +48,11 @@ YDATA_VERSION = "4.18.4"
 SECTION = "## Profiling engine"
 
 EXPLANATION = """\
-Why the 3x target is at its edge (the thirteenth session's four full runs 2.9x, 3.0x, 2.9x and, the run above,
-3.3x by the best times; separate rounds of five pairs 2.6-3.3x, over 3x when the floor has a fast run and the
-engine none): the floor only tokenises and infers types, with Arrow's threads on both cores; on one thread the
-same parse takes the 'one thread' row. The engine parses its blocks on Arrow's threads too (a line where
+Why the 3x target is at its edge (the fourteenth session's run above 3.4x on 100 MiB and 1 GiB by the best times,
+its floor in its fastest runs yet; the thirteenth session's four full runs 2.9x, 3.0x, 2.9x and 3.3x; separate
+rounds of five pairs 2.6-3.4x, over 3x when the floor has a fast run and the engine none): the floor only
+tokenises and infers types, with Arrow's threads on both cores; on one thread the same parse takes the 'one thread'
+row. The engine parses its blocks on Arrow's threads too (a line where
 a quote is left open is read alone: Arrow would read on into the following lines, and on its threads drop rows
 without a word), one chunk ahead in a second thread when the process may use two CPUs (as the processor does). The
 columns of a chunk of 10,000 rows or more are profiled on a thread pool, one thread per usable CPU (at most 4), as
@@ -66,12 +67,12 @@ up, the costliest first, without waiting for the chunk before's last column, and
 set, correlation sample) are accounted in the pool beside the next chunk's columns. The value hash, the grouping,
 the dictionary's gather, the duplicate-row hash set, the exact tables' look-ups (numbers by their bits, text by its
 hash, then compared), the HLL update, the pre-filters' per-string byte counts, the number shapes, the e-mail pattern
-and the other patterns' pre-filters, a chunk's numeric moments, the reader's ASCII check, line count, block copy and
-quote search, the scan for lines left in an open quote and the finish's Spearman ranks are compiled loops without
-the GIL (services/processor/engine/_kernels.pyx, Cython); DataSketches' KLL update holds it (fed batches sorted in
-runs of 256, its compactions sort quicker; about a fifth of the time the GIL is held, by py-spy); the rest is Arrow,
-numpy and pandas calls per chunk and column: within 3x of the floor leaves about 70 ns a cell for everything, reading
-included.
+and the other patterns' pre-filters, a chunk's numeric moments, the reader's ASCII check, line count and quote
+search (each block read into one reused buffer, behind the line carried over), the scan for lines left in an open
+quote and the finish's Spearman ranks are compiled loops without the GIL (services/processor/engine/_kernels.pyx,
+Cython); DataSketches' KLL update holds it (fed batches sorted in runs of 256, its compactions sort quicker; about a
+fifth of the time the GIL is held, by py-spy); the rest is Arrow, numpy and pandas calls per chunk and column:
+within 3x of the floor leaves about 70 ns a cell for everything, reading included.
 Where the 100 MiB run's time goes (Intel Xeon, 2026-12-06, measured apart): the reader 0.41 CPU s (Arrow's parse
 into text 0.21 of it; the rest reading, the ASCII check, the block copies), the columns 0.69 CPU s on one
 thread (value hash and grouping 0.17, type parsing 0.11, distinct sketches 0.09, numeric statistics and KLL 0.13,
@@ -106,7 +107,30 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, faf7eb9 (2026-12-07, thirteenth session), an AMD EPYC like 4b92462's: 100 MiB 0.59 s = 3.3x (floor
+- The run above, 8793968 (2026-12-07, fourteenth session), an AMD EPYC in a Firecracker VM like faf7eb9's: 100 MiB
+  0.53 s = 3.4x (floor 0.157 s; the pairs 1.0-3.9x: in three of them the floor took about as long as the engine),
+  missed; 1 GiB 4.86 s = 3.4x (floor 1.44 s, against 2.15-2.48 s in the last session's runs; in the two other pairs it
+  took as long as the engine), missed; wide 5.6x (5.1-7.6x before); ydata 119.3x; 2 parts 1.88x; peaks 270 MiB on 100
+  MiB (293 at faf7eb9), 306 on 1 GiB, 244-248 a part. Three rounds of five pairs after it: 3.09, 3.41 and 2.86 (the
+  engine's best 0.51-0.54 s, the floor's 0.157-0.187 s). The issue stays open on it. Code since faf7eb9: the reader
+  reads each block into one reused buffer behind the line carried over (the source's readinto, the text checked in
+  place where it is UTF-8) instead of into fresh bytes then copied to join the carried line: the reader alone 68,000
+  -> 19,000 page faults and 0.35-0.41 -> 0.20-0.25 s, its first chunk ready at ~40 ms instead of ~74; the sniff parses
+  its sample's rows from lines as the csv reader asks for them (a StringIO of the whole 1 MiB sample was a 4 MiB copy,
+  seven a sniff): open_table in a fresh process 11-12.6 -> 7.6-9 ms; the grouping kernel returns its groups' first
+  rows and counts as views, not copies; the correlation sample's re-joins gather null-free columns by the compiled
+  gather (7-9 -> 5-7 ms warm). Fourteen interleaved fresh runs of each (the worker's region): faf7eb9 median 0.585 s
+  and 1.025 CPU s, with the sniff and gather changes 0.559 s and 0.995, with the reader's buffer 0.548 s and 0.950;
+  peak 294 -> 270 MiB. Measured apart: a page fault costs 2.2-3.2 us in this VM (256 MiB touched fresh: 145-210 ms;
+  madvised huge pages no quicker), about 0.6 ms per MiB of working set; the engine's 40,000-50,000 faults are that
+  first touch, a quarter of them now Arrow's join of a block's pieces (combine_chunks) and a fifth its parse. Not
+  adopted: grouping and gather kernels that read a block's Arrow pieces where they are, without combine_chunks (one
+  piece's dictionary gather 1.5-1.85x slower; ten pairs: medians 0.686 -> 0.761 s, faults 48,700 -> 53,600; the join
+  alone is 21-24 ms and 3,300 faults); one Arrow block per 8 MiB block, its columns converted on Arrow's threads
+  (70,000 faults against 48,000); a first block of 1 or 2 MiB (medians 0.655 and 0.641 against 0.650 s); the joined
+  pieces from the system allocator; glibc's arenas capped at 1-2 with a fixed mmap threshold (12% fewer faults, the
+  same time); Arrow's pool of 1 or 3 threads.
+- faf7eb9's run (2026-12-07, thirteenth session), an AMD EPYC like 4b92462's: 100 MiB 0.59 s = 3.3x (floor
   0.18 s), missed; 1 GiB 4.41 s = 1.9x (floor 2.28 s); wide 5.1x; ydata 103.2x; 2 parts 1.92x; peaks 293 MiB on 100
   MiB and 240-244 MiB a part (318 and 262 in the run before the reader's two memory changes below). Three earlier full
   runs this session, at 540a647, 102c945 and e0a70d9: 100 MiB 0.56, 0.55 and 0.53 s = 2.9x, 3.0x (2.96) and 2.9x; 1
