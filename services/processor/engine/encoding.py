@@ -222,7 +222,7 @@ class TranscodingStream(_ReadOnly):
             target = view[start : start + size]
             got = readinto_fully(self._source, target)
             self._eof = got < size
-            out = self._accept(target[:got], self._eof)
+            out = self._accept(target[:got], self._eof, (buffer, start))
             if out is not None:  # bytes that were not UTF-8, replaced: the output differs from what was read
                 data, self._out = out[:size], out[size:]
                 target[: len(data)] = data
@@ -243,9 +243,12 @@ class TranscodingStream(_ReadOnly):
         out = self._accept(data, final)
         self._out = data[: len(data) - len(self._pending)] if out is None else out
 
-    def _accept(self, data: bytes | memoryview, final: bool) -> bytes | None:
+    def _accept(
+        self, data: bytes | memoryview, final: bool, where: tuple[bytearray, int] | None = None
+    ) -> bytes | None:
         """Check `data` and count its lines: None when it is UTF-8 as it is (a character its end cuts is kept back
-        in `_pending` for the next read), else its bytes transcoded to UTF-8."""
+        in `_pending` for the next read), else its bytes transcoded to UTF-8. `where`: the buffer a view `data` is
+        of and where in it it starts (its line ends are counted there, without a copy)."""
         # One compiled pass without the GIL (the reader runs beside the profiler's threads).
         is_ascii, lines, crs = _kernels.byte_facts(data, 10, 13) if self._passthrough else (False, 0, 0)
         out: bytes | memoryview
@@ -257,17 +260,24 @@ class TranscodingStream(_ReadOnly):
         self._pending = bytes(data[used:])
         self.saw_cr |= crs > 0
         if crs or self._after_cr:  # (a \r\n cut by the last read counts once)
-            lines += self._lone_crs(out if isinstance(out, bytes) else bytes(out), crs)
+            text: bytes | bytearray
+            if isinstance(out, memoryview):  # a view of the reader's buffer (only read_into hands one in): there
+                assert where is not None
+                text, first = where
+            else:
+                text, first = out, 0
+            lines += self._lone_crs(text, crs, first, first + len(out))
         self.lines += lines
         return None if same else bytes(out)
 
-    def _lone_crs(self, out: bytes, crs: int) -> int:
-        """The lone \\r among the `crs` in `out`. A \\r ending the output before it was counted as one: a \\n next
-        completes it."""
-        if not out:
+    def _lone_crs(self, out: bytes | bytearray, crs: int, start: int, end: int) -> int:
+        """The lone \\r among the `crs` in out[start:end]. A \\r ending the output before it was counted as one: a
+        \\n next completes it."""
+        if end <= start:
             return 0
-        count = crs - (out.count(b"\r\n") if crs else 0) - (self._after_cr and out.startswith(b"\n"))
-        self._after_cr = out.endswith(b"\r")
+        count = crs - (out.count(b"\r\n", start, end) if crs else 0)
+        count -= self._after_cr and out.startswith(b"\n", start, end)
+        self._after_cr = out.endswith(b"\r", start, end)
         return count
 
     def _transcode(self, data: bytes | memoryview, final: bool) -> tuple[bytes | memoryview, int, bool]:
