@@ -121,15 +121,15 @@ Reading it, and earlier runs (compare ratios; each machine is different and this
   rows and counts as views, not copies; the correlation sample's re-joins gather null-free columns by the compiled
   gather (7-9 -> 5-7 ms warm). Fourteen interleaved fresh runs of each (the worker's region): faf7eb9 median 0.585 s
   and 1.025 CPU s, with the sniff and gather changes 0.559 s and 0.995, with the reader's buffer 0.548 s and 0.950;
-  peak 294 -> 270 MiB. Measured apart: a page fault costs 2.2-3.2 us in this VM (256 MiB touched fresh: 145-210 ms;
-  madvised huge pages no quicker), about 0.6 ms per MiB of working set; the engine's 40,000-50,000 faults are that
-  first touch, a quarter of them now Arrow's join of a block's pieces (combine_chunks) and a fifth its parse. Not
-  adopted: grouping and gather kernels that read a block's Arrow pieces where they are, without combine_chunks (one
-  piece's dictionary gather 1.5-1.85x slower; ten pairs: medians 0.686 -> 0.761 s, faults 48,700 -> 53,600; the join
-  alone is 21-24 ms and 3,300 faults); one Arrow block per 8 MiB block, its columns converted on Arrow's threads
-  (70,000 faults against 48,000); a first block of 1 or 2 MiB (medians 0.655 and 0.641 against 0.650 s); the joined
-  pieces from the system allocator; glibc's arenas capped at 1-2 with a fixed mmap threshold (12% fewer faults, the
-  same time); Arrow's pool of 1 or 3 threads.
+  peak 294 -> 270 MiB; the 1 GiB file, four runs of each: medians 5.28 -> 4.80 s, 9.45 -> 8.62 CPU s. Measured apart:
+  a page fault costs 2.2-3.2 us in this VM (256 MiB touched fresh: 145-210 ms; madvised huge pages no quicker), about
+  0.6 ms per MiB of working set; the engine's 40,000-50,000 faults are that first touch, a quarter of them now Arrow's
+  join of a block's pieces (combine_chunks) and a fifth its parse. Not adopted: grouping and gather kernels that read
+  a block's Arrow pieces where they are, without combine_chunks (one piece's dictionary gather 1.5-1.85x slower; ten
+  pairs: medians 0.686 -> 0.761 s, faults 48,700 -> 53,600; the join alone is 21-24 ms and 3,300 faults); one Arrow
+  block per 8 MiB block, its columns converted on Arrow's threads (70,000 faults against 48,000); a first block of 1
+  or 2 MiB (medians 0.655 and 0.641 against 0.650 s); the joined pieces from the system allocator; glibc's arenas
+  capped at 1-2 with a fixed mmap threshold (12% fewer faults, the same time); Arrow's pool of 1 or 3 threads.
 - faf7eb9's run (2026-12-07, thirteenth session), an AMD EPYC like 4b92462's: 100 MiB 0.59 s = 3.3x (floor
   0.18 s), missed; 1 GiB 4.41 s = 1.9x (floor 2.28 s); wide 5.1x; ydata 103.2x; 2 parts 1.92x; peaks 293 MiB on 100
   MiB and 240-244 MiB a part (318 and 262 in the run before the reader's two memory changes below). Three earlier full
