@@ -62,7 +62,10 @@ class RowSample:
         if len(self._pieces) > 1:
             priority = np.concatenate([p for _, p, _ in self._pieces])
             order = np.argsort(priority, kind="stable")[: self.size]
-            table = _rows_at(_joined([t for t, _, _ in self._pieces], self.names), order)
+            joined = _joined([t for t, _, _ in self._pieces], self.names)
+            # Each column's pieces joined, then gathered as a chunk's rows are (Arrow's take of the pieces cost the
+            # 100 MiB bench file's three re-joins 20-30 ms in a fresh process, 6-8 ms warm).
+            table = _taken([column.combine_chunks() for column in joined.columns], self.names, order)
             self._pieces = [(table, priority[order], len(order))]
             self._rows = len(order)
         if not self._pieces:
@@ -133,17 +136,6 @@ def _taken(columns: list[pa.Array], names: list[str], rows: np.ndarray) -> pa.Ta
         for i, column in zip(with_nulls, others.take(pa.array(rows)).columns, strict=True):
             taken[i] = column.combine_chunks()
     return pa.Table.from_arrays(taken, names=names)
-
-
-def _rows_at(table: pa.Table, rows: np.ndarray) -> pa.Table:
-    """The table's rows at `rows`: a null-free column's pieces joined, then the compiled gather (Arrow's take of
-    the pieces cost the 100 MiB bench file's three re-joins of the sample 20-30 ms in a fresh process, 6-8 ms
-    warm); columns with nulls by Arrow's take."""
-    columns = [
-        take_strings(column.combine_chunks(), rows) if not column.null_count else column.take(pa.array(rows))
-        for column in table.columns
-    ]
-    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 def _schema(names: list[str]) -> pa.Schema:
