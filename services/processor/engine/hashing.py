@@ -24,12 +24,10 @@ if sys.byteorder != "little":  # the kernels read each string's words in the mac
 MISSING_HASH = np.uint64(0x9E3779B97F4A7C15)
 
 
-def splitmix64(x: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        z = x + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+def splitmix64(x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """splitmix64(value ^ seed) of each uint64 value, in a compiled loop (numpy's six passes cost the row sample
+    ~0.3 ms a chunk of 85,000 rows)."""
+    return _kernels.mixed(np.ascontiguousarray(x, dtype=np.uint64), seed)
 
 
 def string_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
