@@ -88,7 +88,7 @@ class TableProfiler:
         self.sample = RowSample(self.config.correlation_sample_size, self.config.sample_seed, [])
         # A chunk's rows (duplicate set, correlation sample) accounted in the pool while the next chunk's columns
         # are: done before anything reads them (`_settled`).
-        self._rows_pending: Future[None] | None = None
+        self._rows_pending: list[Future[None]] = []
         # The last long chunk, while its columns may still run on their lanes: (their futures, its columns).
         self._chunk_pending: tuple[list[Future[np.ndarray]], list[pa.Array]] | None = None
         self._lanes = Lanes(0)
@@ -150,9 +150,14 @@ class TableProfiler:
             # beside this chunk's columns, off the caller's path (7 ms a chunk of 85,000 rows).
             before, self._chunk_pending = self._chunk_pending, (futures, arrays)
             if before is not None:
-                hashes = [future.result() for future in before[0]]
+                row_hashes = self._row_hashes([future.result() for future in before[0]], len(before[1][0]))
                 self._rows_settled()
-                self._rows_pending = pool.submit(self._add_rows, hashes, before[1])
+                # The duplicate-row set and the sample apart, so that both threads can take them: the set's growth
+                # (16 MiB of fresh pages on the second chunk) held one thread for 35-45 ms while the other waited.
+                self._rows_pending = [
+                    pool.submit(self.distinct_rows.add, row_hashes),
+                    pool.submit(self.sample.offer, before[1], row_hashes),
+                ]
         else:
             self._settled()
             self._add_rows([column.update(array) for column, array in zip(self.columns, arrays, strict=True)], arrays)
@@ -175,13 +180,18 @@ class TableProfiler:
         return [futures[i] for i in range(len(columns))]
 
     def _rows_settled(self) -> None:
-        pending, self._rows_pending = self._rows_pending, None
-        if pending is not None:
-            pending.result()
+        pending, self._rows_pending = self._rows_pending, []
+        for future in pending:
+            future.result()
 
     def _add_rows(self, column_hashes: list[np.ndarray], arrays: list[pa.Array]) -> None:
         """Account a chunk's rows, from its columns' value hashes: the duplicate-row set and the sample."""
-        row_hashes = np.zeros(len(arrays[0]), np.uint64)
+        row_hashes = self._row_hashes(column_hashes, len(arrays[0]))
+        self.distinct_rows.add(row_hashes)
+        self.sample.offer(arrays, row_hashes)
+
+    def _row_hashes(self, column_hashes: list[np.ndarray], rows: int) -> np.ndarray:
+        row_hashes = np.zeros(rows, np.uint64)
         for i, hashes in enumerate(column_hashes):  # in column order: the row hash depends on it
             if self._late_from is not None and i >= self._late_from:
                 # Present values salted by position: x under one late key is not x under another.
@@ -189,8 +199,7 @@ class TableProfiler:
                 row_hashes = np.where(hashes == MISSING_HASH, row_hashes, combine(row_hashes.copy(), salted))
             else:
                 row_hashes = combine(row_hashes, hashes)
-        self.distinct_rows.add(row_hashes)
-        self.sample.offer(arrays, row_hashes)
+        return row_hashes
 
     def _settled(self) -> TableProfiler:
         """The profiler, once every chunk given is accounted, columns and rows (their errors raised here). The last
