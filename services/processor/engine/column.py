@@ -16,15 +16,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _kernels
 from .chi_square import uniform_p
 from .config import ProfileConfig
 from .distinct import DistinctAccumulator
 from .hashing import MISSING_HASH, group_strings, hash_strings, take_strings
+from .missing import MissingValues
 from .model import ColumnProfile, DatetimeProfile, Histogram, NumericProfile, TextProfile, TopValue
 from .numeric import NumericAccumulator
 from .text import PATTERNS, DatetimeAccumulator, TextAccumulator
-from .types import TYPE_ORDER, ByteView, bool_mask, byte_table, fits, fitted_type, long_integers, parse
+from .types import TYPE_ORDER, ByteView, fits, fitted_type, long_integers, parse
 
 
 class ColumnAccumulator:
@@ -49,12 +49,7 @@ class ColumnAccumulator:
         self.distinct = DistinctAccumulator(
             c.exact_distinct_limit, c.exact_distinct_bytes, c.hll_lg_k, c.frequent_items_lg_max_map_size
         )
-        self._na_tokens = pa.array(sorted(c.na_tokens), type=pa.string())
-        tokens = [t.encode() for t in c.na_tokens if t]
-        self._token_bytes = max((len(t) for t in tokens), default=0)
-        # A token's first and last bytes: numbers and dates end in a digit, which no default token does.
-        self._token_first = byte_table(bytes(t[0] for t in tokens)).view(np.uint8)
-        self._token_last = byte_table(bytes(t[-1] for t in tokens)).view(np.uint8)
+        self._missing = MissingValues(c.na_tokens)
 
     def update(self, array: pa.Array) -> np.ndarray:
         """Account one chunk of this column; returns each row's 64-bit value hash (for duplicate rows)."""
@@ -63,11 +58,9 @@ class ColumnAccumulator:
         dictionary, counts, hashes, row_hashes, empty_rows = _group(array)
         self.empties += empty_rows
 
-        trimmed, view, could_be_token = self._trim(dictionary)
+        trimmed, view, could_be_token = self._missing.trim(dictionary)
         empty = view.lengths == 0
-        token = np.zeros(len(trimmed), dtype=bool)
-        if could_be_token.any():
-            token[could_be_token] = bool_mask(pc.is_in(view.subset(could_be_token), value_set=self._na_tokens))
+        token = self._missing.tokens_among(view, could_be_token)
         self.empties += int(counts[empty].sum())
         self.tokens += int(counts[token].sum())
         present = ~(empty | token)
@@ -109,24 +102,6 @@ class ColumnAccumulator:
         self.text.update(dictionary, trimmed, counts, untyped, view)
         self.distinct.update(dictionary, counts, hashes)
         return row_hashes
-
-    def _trim(self, values: pa.Array) -> tuple[pa.Array, ByteView, np.ndarray]:
-        """Whitespace-trimmed values, their view and which of them could be a missing-value token; the values
-        themselves when none starts or ends with a space, a control character or any non-ASCII byte (the only
-        ones that can be whitespace), which skips the copy. One compiled pass (a wide table's short chunks paid
-        ~40 us a column for the numpy passes it replaced)."""
-        view = ByteView(values)
-        spaced, could_be_token = self._edges(view)
-        if not spaced:
-            return values, view, could_be_token
-        trimmed = pc.utf8_trim_whitespace(values)
-        view = ByteView(trimmed)
-        return trimmed, view, self._edges(view)[1]
-
-    def _edges(self, view: ByteView) -> tuple[bool, np.ndarray]:
-        return _kernels.edge_marks(
-            view.lengths, view.first, view.last, self._token_first, self._token_last, self._token_bytes
-        )
 
     def _keep_examples(self, type_names: list[str], values: pa.Array, hashes: np.ndarray, misfit: np.ndarray) -> None:
         """Keep the misfits with the smallest value hashes: a pseudo-random choice (not, say, the values sorting
