@@ -86,3 +86,30 @@ def test_pieces_are_joined_as_they_are_unless_their_text_could_pass_a_string_arr
     order = np.argsort(splitmix64(np.arange(1, 4, dtype=np.uint64) ^ np.uint64(5)), kind="stable")
     assert table.column("x").to_pylist() == [["abcdef", "ghijkl", "mnopqr"][i] for i in order]
     assert table.schema.field("x").type == pa.large_string()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=150),
+    st.lists(st.integers(1, 60), min_size=1, max_size=8),
+    st.integers(1, 40),
+)
+def test_rows_of_one_priority_stay_in_the_order_they_came(keys: list[int], cuts: list[int], size: int) -> None:
+    # Rows sharing a hash hold one text in a real table; here each row's text is its position, so the order the
+    # sample keeps them in shows (the sort is numpy's quicksort unless two priorities are equal).
+    hashes = (np.asarray(keys, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+    sample = RowSample(size, 11, ["row"])
+    start = 0
+    for cut in [*cuts, len(keys)]:
+        end = min(len(keys), start + cut)
+        if end > start:
+            sample.offer([pa.array([str(i) for i in range(start, end)])], hashes[start:end])
+        start = end
+    table, priority = sample.state()
+    kept = [int(i) for i in table.column("row").to_pylist()]
+    expected = np.sort(splitmix64(hashes, 11))[:size]
+    assert priority.tolist() == expected.tolist()
+    assert priority.tolist() == [int(p) for p in splitmix64(hashes[kept], 11)]
+    for value in set(priority.tolist()):  # within one priority, in the order the rows came
+        tied = [row for row, p in zip(kept, priority.tolist(), strict=True) if p == value]
+        assert tied == sorted(tied)
