@@ -671,12 +671,13 @@ def find_byte(const uint8_t[::1] data, uint8_t byte, Py_ssize_t start=0):
 
 def blank_lines(const uint8_t[::1] data, Py_ssize_t start=0, bint lone_cr=False):
     """How many lines of `data[start:]` are empty (line ends \\n and \\r\\n, and a lone \\r too when `lone_cr`;
-    `start` begins a line; the nothing after a last line end is no line), one memchr per line without the GIL:
+    `start` begins a line; the nothing after a last line end is no line), without the GIL:
     Arrow skips such lines without numbering them, and the reader counts them back into its line numbers."""
-    cdef Py_ssize_t n = data.shape[0], i = start, cr = -1, lf = -1
+    cdef Py_ssize_t n = data.shape[0], i = start, cr = -1, lf = -1, k, stop
     cdef const uint8_t* p = &data[0] if n else NULL
     cdef const uint8_t* found
     cdef int64_t count = 0
+    cdef uint8_t run
     with nogil:
         if lone_cr:  # the next \r and the next \n, each searched again only once passed
             while i < n:  # i starts a line
@@ -694,20 +695,21 @@ def blank_lines(const uint8_t[::1] data, Py_ssize_t start=0, bint lone_cr=False)
                 else:
                     count += lf == i
                     i = lf + 1
-        else:
-            while i < n:  # i starts a line
-                if p[i] == 10:
-                    count += 1
-                    i += 1
-                    continue
-                if p[i] == 13 and i + 1 < n and p[i + 1] == 10:
-                    count += 1
-                    i += 2
-                    continue
-                found = <const uint8_t*>memchr(p + i, 10, n - i)
-                if found == NULL:
-                    break
-                i = found - p + 1
+        elif start < n:
+            # A line starts at `start` and after every \n; it is empty when it starts with \n or \r\n. One
+            # branch-free pass, counted in runs of 255 as byte_facts is, which the compiler vectorises (a memchr per
+            # line cost ~1 ms an 8 MiB block of 95-byte lines, this 0.3).
+            count = p[start] == 10 or (p[start] == 13 and start + 1 < n and p[start + 1] == 10)
+            i = start + 1
+            while i < n - 1:
+                stop = i + 255 if i + 255 < n - 1 else n - 1
+                run = 0
+                for k in range(i, stop):
+                    run += (p[k - 1] == 10) & ((p[k] == 10) | ((p[k] == 13) & (p[k + 1] == 10)))
+                count += run
+                i = stop
+            if n - 1 > start:  # the last byte starts an empty line only as a \n
+                count += p[n - 2] == 10 and p[n - 1] == 10
     return count
 
 
