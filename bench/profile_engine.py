@@ -48,9 +48,9 @@ YDATA_VERSION = "4.18.4"
 SECTION = "## Profiling engine"
 
 EXPLANATION = """\
-Why the 3x target is at its edge (the fourteenth session's run above 3.4x on 100 MiB and 1 GiB by the best times,
-its floor in its fastest runs yet; the thirteenth session's four full runs 2.9x, 3.0x, 2.9x and 3.3x; separate
-rounds of five pairs 2.6-3.4x, over 3x when the floor has a fast run and the engine none): the floor only
+Why the 3x target is at its edge (the fifteenth session's run above 3.2x on 100 MiB and 2.8x on 1 GiB by the best
+times, the fourteenth's 3.4x on both, the thirteenth's four full runs 2.9x, 3.0x, 2.9x and 3.3x; separate rounds of
+five pairs 2.6-3.4x, over 3x when the floor has a fast run and the engine none): the floor only
 tokenises and infers types, with Arrow's threads on both cores; on one thread the same parse takes the 'one thread'
 row. The engine parses its blocks on Arrow's threads too (a line where
 a quote is left open is read alone: Arrow would read on into the following lines, and on its threads drop rows
@@ -107,7 +107,34 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, 8793968 (2026-12-07, fourteenth session), an AMD EPYC in a Firecracker VM like faf7eb9's: 100 MiB
+- The run above, f6ea0d0 (2026-12-07, fifteenth session), an Intel Xeon in a Firecracker VM: 100 MiB 0.54 s = 3.2x
+  (floor 0.168 s; the pairs 1.1-3.2x: in four of five the floor took 0.3-0.5 s), missed; 1 GiB 4.26 s = 2.8x (floor
+  1.52 s); wide 5.7x; ydata 90.0x; 2 parts 1.85x; peaks 269 MiB on 100 MiB, 299 on 1 GiB, 286 a part. On the same
+  machine, thirteen pairs of the bench worker at the session's start: the engine's best 0.480 s, the floor's 0.172 s
+  (2.8x); eight pairs after its changes: 0.503 and 0.169 s (3.0x). The issue stays open on it. Code since 8793968: the
+  correlation sample's priorities by a compiled splitmix64 pass and sorted by numpy's quicksort unless two are equal
+  (the stable sort cost 5x: ~4 ms a 20,000-row chunk); a chunk's duplicate-row set and its sample go to the pool as
+  two tasks (the set's growth to 16 MiB on the second chunk held one thread 35-45 ms in a run while the other waited);
+  the correlations read missing values as the column profile does (one compiled pass over first and last bytes,
+  Arrow's trim and token lookup only where they can change something: the finish in a fresh process 21 -> 12 ms, the
+  correlations 15.5 -> 7.4); a block's empty lines counted in one branch-free pass instead of a memchr per line (0.67
+  -> 0.6 ms an 8 MiB block). Twelve interleaved fresh runs of each, 2a440e3 against f6ea0d0: medians 0.524 and 0.524
+  s, 0.94 CPU s each: the savings (~20 ms CPU, 9 of them in the single-threaded finish) are inside this machine's
+  noise. Measured apart: DataSketches' KLL update holds the GIL (a Python thread spinning beside a 3,000,000-value
+  update ran at 6% of its free pace); with the KLL feed stubbed out (a measurement, not a change) ten pairs went 0.504
+  -> 0.463 s and 0.91 -> 0.85 CPU s, so the three numeric columns' KLL updates are ~60 ms of CPU and ~40 ms of the
+  wall; feeding it 4,096 values a call with a 0.5 ms switch interval changed nothing (0.526 -> 0.519 s); its Python
+  binding has no GIL-free update and the datasketches sdist does not carry the C++ core to build one. The scheduler's
+  view of a run (perf sched): each column thread ~300 ms on a CPU and ~190 ms asleep in ~650 waits inside its tasks
+  (the GIL), ~40 ms runnable without a CPU; the two CPUs ~12% idle. Memory bandwidth: hashing a 14 MB column in two
+  threads at once ran 1.39x one thread's pace, pure arithmetic 1.9-2.0x, so passes over whole chunks compete for this
+  VM's memory. DAMON's proactive reclaim (kdamond) was on: fincore showed 101.4 of the 100 MiB file's 102.6 MiB in the
+  page cache, so a run may wait on a read (both the floor and the engine). Not adopted: one kernel folding all columns
+  into the row hashes (0.68 ms a 7-column chunk against 0.575 for seven per-column passes, whose rows pipeline); two
+  chunks in flight instead of one (medians 0.509 -> 0.516 s); 6 MiB blocks (0.548 -> 0.567) and 2 MiB pieces for
+  Arrow's threads (0.551 -> 0.564); the duplicate-row set in madvised huge pages or sized for the whole file at once
+  (no change); a nearly-unique column's chunk taken as its own dictionary without the gather (0.523 -> 0.526).
+- 8793968's run (2026-12-07, fourteenth session), an AMD EPYC in a Firecracker VM like faf7eb9's: 100 MiB
   0.53 s = 3.4x (floor 0.157 s; the pairs 1.0-3.9x: in three of them the floor took about as long as the engine),
   missed; 1 GiB 4.86 s = 3.4x (floor 1.44 s, against 2.15-2.48 s in the last session's runs; in the two other pairs it
   took as long as the engine), missed; wide 5.6x (5.1-7.6x before); ydata 119.3x; 2 parts 1.88x; peaks 270 MiB on 100
