@@ -10,6 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.processor.engine import hashing
 from services.processor.engine.hashing import combine, hash_strings
 
 MASK = (1 << 64) - 1
@@ -60,3 +61,12 @@ def test_row_hashes_fold_columns_as_defined(pairs: list[tuple[int, int]]) -> Non
     rows = np.array([r for r, _ in pairs], dtype=np.uint64)
     values = np.array([v for _, v in pairs], dtype=np.uint64)
     assert combine(rows, values).tolist() == [splitmix64((r * 31 + v) & MASK) for r, v in pairs]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, MASK), max_size=30), st.integers(0, MASK))
+def test_the_samples_priorities_are_splitmix64_of_the_row_hash_xor_the_seed(hashes: list[int], seed: int) -> None:
+    """Part states hold the correlation sample's priorities, so the compiled pass must match the definition."""
+    got = hashing.splitmix64(np.array(hashes, dtype=np.uint64), seed)
+    assert got.dtype == np.uint64
+    assert got.tolist() == [splitmix64(h ^ seed) for h in hashes]
