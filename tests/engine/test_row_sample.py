@@ -12,6 +12,18 @@ from services.processor.engine import row_sample
 from services.processor.engine.hashing import splitmix64
 from services.processor.engine.row_sample import RowSample
 
+
+def _chunks(cuts: list[int], rows: int) -> list[tuple[int, int]]:
+    """(start, end) of the non-empty chunks that `cuts` (chunk lengths, the rest last) make of `rows` rows."""
+    spans, start = [], 0
+    for cut in [*cuts, rows]:
+        end = min(rows, start + cut)
+        if end > start:
+            spans.append((start, end))
+        start = end
+    return spans
+
+
 CELL = st.one_of(st.none(), st.sampled_from(["", "a", "bb", "ccc", "1.5", "é"]))
 
 
@@ -27,15 +39,11 @@ def test_the_sample_is_the_rows_with_the_smallest_priorities(
 ) -> None:
     hashes = np.arange(1, len(rows) + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # distinct rows
     sample = RowSample(size, 7, ["x", "y"])
-    start = 0
-    for number, cut in enumerate([*cuts, len(rows)]):
-        end = min(len(rows), start + cut)
-        if end > start:
-            part = rows[start:end]
-            kind = pa.large_string() if large and number % 2 else pa.string()  # `large`: chunks of both kinds
-            columns = [pa.array([r[i] for r in part], kind) for i in (0, 1)]
-            sample.offer(columns, hashes[start:end])
-        start = end
+    for number, (start, end) in enumerate(_chunks(cuts, len(rows))):
+        part = rows[start:end]
+        kind = pa.large_string() if large and number % 2 else pa.string()  # `large`: chunks of both kinds
+        columns = [pa.array([r[i] for r in part], kind) for i in (0, 1)]
+        sample.offer(columns, hashes[start:end])
     table, priority = sample.state()
     expected = np.argsort(splitmix64(hashes ^ np.uint64(7)), kind="stable")[:size]
     assert table.column("x").to_pylist() == [rows[i][0] for i in expected]
@@ -57,12 +65,8 @@ def test_copies_of_a_row_share_a_priority_and_the_sample_still_holds_exactly_siz
     # the bound falls between chunks, the pieces kept must still add up to the `size` smallest.
     hashes = (np.asarray(keys, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
     sample = RowSample(size, 3, ["k"])
-    start = 0
-    for cut in [*cuts, len(keys)]:
-        end = min(len(keys), start + cut)
-        if end > start:
-            sample.offer([pa.array([str(k) for k in keys[start:end]])], hashes[start:end])
-        start = end
+    for start, end in _chunks(cuts, len(keys)):
+        sample.offer([pa.array([str(k) for k in keys[start:end]])], hashes[start:end])
     table, priority = sample.state()
     expected = np.argsort(splitmix64(hashes ^ np.uint64(3)), kind="stable")[:size]
     assert table.column("k").to_pylist() == [str(keys[i]) for i in expected]
@@ -99,12 +103,8 @@ def test_rows_of_one_priority_stay_in_the_order_they_came(keys: list[int], cuts:
     # sample keeps them in shows (the sort is numpy's quicksort unless two priorities are equal).
     hashes = (np.asarray(keys, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
     sample = RowSample(size, 11, ["row"])
-    start = 0
-    for cut in [*cuts, len(keys)]:
-        end = min(len(keys), start + cut)
-        if end > start:
-            sample.offer([pa.array([str(i) for i in range(start, end)])], hashes[start:end])
-        start = end
+    for start, end in _chunks(cuts, len(keys)):
+        sample.offer([pa.array([str(i) for i in range(start, end)])], hashes[start:end])
     table, priority = sample.state()
     kept = [int(i) for i in table.column("row").to_pylist()]
     expected = np.sort(splitmix64(hashes, 11))[:size]
