@@ -22,6 +22,8 @@ and peak RSS (ru_maxrss), so peaks are per measurement:
   (e) a wide file (400 columns, 60,000 rows, strings quoted): bare parse and engine, as (a) and (b). Each chunk
       costs every column a fixed round of calls, so a wide table's 8 MiB blocks (2,000 rows) cost more per byte;
       its peak counts toward the 512 MiB target.
+  (f) the last part's extra work: the 100 MiB file's two halves profiled by two processes, then their states
+      loaded, merged and finished in a fresh process (best of 3), as the processor finishing a job's last part does.
 """
 
 from __future__ import annotations
@@ -613,6 +615,18 @@ def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dia
     return result
 
 
+def worker_merge(*blobs: str) -> dict[str, Any]:
+    """What the processor that finishes a job's last part does: load the parts' states, merge them, finish."""
+    from services.processor.engine import TableProfiler
+
+    started = time.perf_counter()
+    merged = TableProfiler.from_bytes(Path(blobs[0]).read_bytes())
+    for blob in blobs[1:]:
+        merged.merge(TableProfiler.from_bytes(Path(blob).read_bytes()))
+    merged.finish()
+    return {"seconds": time.perf_counter() - started, "rows": merged.rows}
+
+
 YDATA_SCRIPT = """
 import json, resource, sys, time
 started = time.perf_counter()
@@ -691,6 +705,43 @@ def ydata(path: Path, timeout: float) -> dict[str, Any]:
     return result
 
 
+def profile_halves(path: Path, tmp: Path, cpus: int) -> tuple[list[dict[str, Any]], list[Path]]:
+    """The file's two byte-range halves profiled at once by two engine processes, each pinned to a CPU: their
+    results and the files holding their states."""
+    from services.processor.engine.reading import plan_parts, sniff_dialect
+
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        dialect = sniff_dialect(f.read(MIB), file_name=path.name)
+    ranges = plan_parts(size, dialect, part_bytes=-(-size // 2))
+    spec = json.dumps(dialect.to_dict())
+    command = [sys.executable, __file__, "--worker", "engine", str(path)]
+    blobs = [tmp / f"{i}.bin" for i in range(len(ranges))]
+    processes = [
+        subprocess.Popen(
+            [*pinned(i % cpus), *command, str(blob), str(start), str(end), spec], cwd=ROOT, stdout=PIPE, text=True
+        )
+        for i, ((start, end), blob) in enumerate(zip(ranges, blobs, strict=True))
+    ]
+    results = []
+    for process in processes:
+        out, _ = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError("a part worker failed")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results, blobs
+
+
+def merge_cost(path: Path, repeat: int) -> dict[str, Any]:
+    """The last part's extra work when a file is profiled in two parts: loading both states, merging them and
+    finishing, in a fresh process (best of `repeat`). The 100 MiB file's halves keep their duplicate-row sets exact
+    (550,000 hashes each), the costliest merge of those sets."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _, blobs = profile_halves(path, Path(tmp), len(os.sched_getaffinity(0)))
+        runs = [run_worker("merge", *blobs) for _ in range(repeat)]
+    return min(runs, key=lambda run: float(run["seconds"]))
+
+
 def parts(path: Path, repeat: int) -> dict[str, Any]:
     """One process on the whole file vs two processes on its two byte-range halves, timed by the parent.
 
@@ -701,13 +752,7 @@ def parts(path: Path, repeat: int) -> dict[str, Any]:
     """
     cpus = len(os.sched_getaffinity(0))
     from services.processor.engine import TableProfiler
-    from services.processor.engine.reading import plan_parts, sniff_dialect
 
-    size = path.stat().st_size
-    with path.open("rb") as f:
-        dialect = sniff_dialect(f.read(MIB), file_name=path.name)
-    ranges = plan_parts(size, dialect, part_bytes=-(-size // 2))
-    spec = json.dumps(dialect.to_dict())
     singles: list[tuple[float, float]] = []
     splits: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -718,32 +763,17 @@ def parts(path: Path, repeat: int) -> dict[str, Any]:
             singles.append((time.perf_counter() - started, one["peak_mib"]))
 
             started = time.perf_counter()
-            command = [sys.executable, __file__, "--worker", "engine", str(path)]
-            processes = [
-                subprocess.Popen(
-                    [*pinned(i % cpus), *command, str(Path(tmp) / f"{i}.bin"), str(s), str(e), spec],
-                    cwd=ROOT,
-                    stdout=PIPE,
-                    text=True,
-                )
-                for i, (s, e) in enumerate(ranges)
-            ]
-            results = []
-            for process in processes:
-                out, _ = process.communicate()
-                if process.returncode != 0:
-                    raise RuntimeError("a part worker failed")
-                results.append(json.loads(out.strip().splitlines()[-1]))
-            merged = TableProfiler.from_bytes((Path(tmp) / "0.bin").read_bytes())
-            for i in range(1, len(ranges)):
-                merged.merge(TableProfiler.from_bytes((Path(tmp) / f"{i}.bin").read_bytes()))
+            results, blobs = profile_halves(path, Path(tmp), cpus)
+            merged = TableProfiler.from_bytes(blobs[0].read_bytes())
+            for blob in blobs[1:]:
+                merged.merge(TableProfiler.from_bytes(blob.read_bytes()))
             split = merged.finish()
             splits.append((time.perf_counter() - started, max(r["peak_mib"] for r in results)))
             if (split.rows, split.missing_cells) != (whole.rows, whole.missing_cells):
                 raise RuntimeError("the merged parts disagree with the one-pass profile")
     single, split_time = min(singles)[0], min(splits)[0]
     return {
-        "parts": len(ranges),
+        "parts": len(results),
         "one_seconds": single,
         "one_peak_mib": max(p for _, p in singles),
         "two_seconds": split_time,
@@ -827,6 +857,8 @@ def report(sizes: tuple[int, int, int], figures: dict[str, Any]) -> str:
         ratio = f"{best_ratio(figures, str(mib)):.1f}x bare parse"
         rows.append((f"engine, {size}", seconds(ours), peak(ours), ratio))
         pairs.append(paired_line(size, str(mib)))
+        if mib == small and "merge" in figures:
+            rows.append((f"merging 2 parts of {size} and finishing", seconds(figures["merge"]), "-", ""))
         if mib == small and "ydata" in figures:
             theirs = figures["ydata"]
             ratio = f"{theirs['seconds'] / ours['seconds']:.1f}x ours" if "seconds" in theirs else "-"
@@ -933,10 +965,12 @@ def main() -> None:
     parser.add_argument("--report", type=Path, help="measure nothing: report (and --write) the figures of a --save")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:  # bare PATH | engine PATH [BLOB [START END DIALECT]]
+    if args.worker:  # bare PATH | engine PATH [BLOB [START END DIALECT]] | merge BLOB BLOB...
         kind, path, *rest = args.worker
         if kind in ("bare", "bare1"):
             result = worker_bare(path, threads=kind == "bare")
+        elif kind == "merge":
+            result = worker_merge(path, *rest)
         elif len(rest) == 4:
             result = worker_engine(path, rest[0], int(rest[1]), int(rest[2]), rest[3])
         else:
@@ -960,6 +994,8 @@ def main() -> None:
         figures[f"bare_{mib}"], figures[f"engine_{mib}"], figures[f"ratios_{mib}"] = floor, ours, ratios
         if mib == small:
             figures["bare1"] = bare(path, 3, kind="bare1")
+            print(f"{mib} MiB: merging two parts ...", flush=True)
+            figures["merge"] = merge_cost(path, 3)
     if not args.no_ydata:
         print(f"{small} MiB: ydata-profiling (timeout {args.ydata_timeout:.0f} s) ...", flush=True)
         figures["ydata"] = ydata(dataset(small), args.ydata_timeout)

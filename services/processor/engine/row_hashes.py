@@ -103,7 +103,12 @@ class DistinctRowHashes:
     def merge(self, other: DistinctRowHashes) -> None:
         theirs = other.exact()
         if theirs is not None:
-            self.add(theirs)
+            # Sorted first. Another set hands out its hashes in the order of their slots there, and a set of the
+            # same size, partly full, given them in that order packs the first of them into one part of its table
+            # until one cluster sweeps it (linear probing: each new hash walks to that cluster's end). The halves of
+            # the 100 MiB bench file (550,000 rows each) were loaded, merged and finished in 2.1 s, 0.13 s sorted
+            # (the sort ~5 ms): a hash's slot comes from splitmix64 of it, so the hashes' own order is unrelated.
+            self.add(np.sort(theirs))
             return
         assert other.hll is not None
         if self.hll is None:
