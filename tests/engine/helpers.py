@@ -38,6 +38,23 @@ def boolean_values(present: pd.Series) -> pd.Series:
     return present.where(~word.isin(BOOLEAN_TRUE), "true").where(~word.isin(BOOLEAN_FALSE), "false")
 
 
+def number_values(present: pd.Series, inferred_type: str) -> pd.Series | None:
+    """A numeric column's values as pandas reads them when every present value is a number (-0 is 0); else
+    None: a column holding any other text is text to pandas, its values compared as written."""
+    if inferred_type not in ("integer", "float"):
+        return None
+    numbers = pd.to_numeric(present.str.strip(), errors="coerce")
+    return numbers.astype("float64") + 0.0 if numbers.notna().all() else None
+
+
+def most_written(present: pd.Series, numbers: pd.Series) -> dict[float, str]:
+    """Each number's text as a top value shows it: its most frequent spelling, then the shortest, then the first."""
+    spellings = pd.DataFrame({"number": numbers, "text": present}).value_counts().reset_index(name="count")
+    spellings["length"] = spellings["text"].str.len()
+    spellings = spellings.sort_values(["count", "length", "text"], ascending=[False, True, True])
+    return dict(spellings.drop_duplicates("number")[["number", "text"]].itertuples(index=False, name=None))
+
+
 def check_column(col: ColumnProfile, raw: pd.Series, config: ProfileConfig) -> None:
     present = present_values(raw, config)
     lengths = present.str.len()
@@ -50,16 +67,24 @@ def check_column(col: ColumnProfile, raw: pd.Series, config: ProfileConfig) -> N
     assert col.missing_nulls == int(text.isna().sum())
     assert col.missing_empty == int(trimmed.eq("").fillna(False).sum())
     assert col.missing_tokens == int((trimmed.isin(config.na_tokens) & ~trimmed.eq("")).fillna(False).sum())
-    assert col.distinct == present.nunique()
+    numbers = number_values(present, col.inferred_type)
+    distinct = present.nunique() if numbers is None else numbers.nunique()
+    assert col.distinct == distinct
     if len(present):
-        assert close(col.uniqueness, present.nunique() / len(present))
+        assert close(col.uniqueness, distinct / len(present))
     if len(present):
         assert col.text is not None
         assert col.text.length_min == lengths.min()
         assert col.text.length_max == lengths.max()
         assert close(col.text.length_mean, lengths.mean())
-        counts = present.value_counts()
-        expected_top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: config.top_values]
+        if numbers is None:
+            counts = present.value_counts()
+            expected_top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: config.top_values]
+        else:
+            shown = most_written(present, numbers)
+            counts = numbers.value_counts()
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: config.top_values]
+            expected_top = [(shown[number], count) for number, count in ranked]
         assert [(t.value, t.count) for t in col.top_values] == expected_top
     if col.inferred_type in ("integer", "float"):
         numbers = pd.to_numeric(present.str.strip(), errors="coerce").dropna()

@@ -444,3 +444,31 @@ def test_a_frame_of_rows_without_columns_is_profiled() -> None:
     profile = profile_dataframe(pd.DataFrame(index=range(3)))
     assert (profile.rows, profile.columns) == (3, 0)
     assert profile.duplicate_rows == int(pd.DataFrame(index=range(3)).duplicated().sum()) == 0
+
+
+def test_a_numeric_column_counts_numbers_not_spellings() -> None:
+    """ "7", "+7", "007" and " 7" are one number to pandas, and "-0" is 0: a column of numbers only counts its
+    distinct and top values by number (each shown as it is most often written, then shortest), in one pass and
+    from parts. A column with other text among its numbers is text to pandas, its values compared as written."""
+    data = b"i,f,t,c\n7,1.0,7,5\n+7,1,+7,5.0\n007,1.00,x,+5\n-0,2.5,-0,5\n0,2.50,0,05\n 7,2.5,7,5.00\n3,3,3,5\n"
+    expected = pd.read_csv(io.BytesIO(data))
+    reader = open_table(io.BytesIO(data), file_name="spellings.csv", options=ReadOptions())
+    one = TableProfiler(ProfileConfig().as_read(reader.report))
+    parts = TableProfiler(ProfileConfig().as_read(reader.report))
+    for chunk in reader.chunks():
+        one.update(chunk)
+        for start in range(0, chunk.num_rows, 3):
+            part = TableProfiler(ProfileConfig().as_read(reader.report))
+            part.update(chunk.slice(start, 3))
+            parts.merge(TableProfiler.from_bytes(part.to_bytes()))
+    for profile in (one.finish(), parts.finish()):
+        i, f, t = (profile.column(name) for name in "ift")
+        assert (i.inferred_type, f.inferred_type) == ("integer", "float")
+        assert (i.distinct, f.distinct, t.distinct) == tuple(expected[c].nunique() for c in "ift") == (3, 3, 6)
+        assert [(v.value, v.count) for v in i.top_values] == [("7", 4), ("0", 2), ("3", 1)]
+        assert [(v.value, v.count) for v in f.top_values] == [("1", 3), ("2.5", 3), ("3", 1)]
+        assert expected["i"].value_counts().to_dict() == {7: 4, 0: 2, 3: 1}
+        assert (i.uniqueness, t.top_values[0].value, t.top_values[0].count) == (3 / 7, "7", 2)
+        constant = profile.column("c")  # five spellings of 5: one value, as pandas reads the column
+        assert (constant.distinct, expected["c"].nunique(), constant.top_values[0].value) == (1, 1, "5")
+        assert {a.column for a in profile.alerts if a.code == "CONSTANT"} == {"c"}

@@ -3,7 +3,8 @@
 A chunk's values are grouped once (a compiled scan that hashes every value, which the distinct counts and duplicate
 rows need anyway); missing detection, type parsing, patterns, lengths and distinct counting then run on the
 distinct values only, which is what makes low-cardinality columns cheap.
-Values are compared as given (distinct "1" and "1.0" are two values); type parsing trims whitespace.
+Values are compared as given ("1" and "1.0" are two texts), but a column of numbers only counts its distinct and top
+values by number, as pandas does; type parsing trims whitespace.
 """
 
 from __future__ import annotations
@@ -174,16 +175,20 @@ class ColumnAccumulator:
         distinct, low, high = self.distinct.distinct()
         # A sketch can overshoot, but there are never more distinct values than present ones.
         distinct, low, high = min(distinct, present), min(low, present), min(high, present)
-        booleans = self._boolean_values() if kind == "boolean" else None
-        if booleans is not None:  # values, not spellings: "True" and "yes" are one value
-            distinct = low = high = len(booleans[0])
-            top = sorted(zip(booleans[0], booleans[1].tolist(), strict=True), key=lambda vc: (-vc[1], vc[0]))
-        else:
-            top = self.distinct.top(c.top_values)
         # The values not of the inferred type, or for text at least half of which fits one type (MIXED_TYPES),
         # not of that type: 94% integers among text are as invalid as 4% text among integers.
         fitted = fitted_type(kind, self.fit_counts, present)
         invalid = present - self.fit_counts[fitted] if fitted else 0
+        booleans = self._boolean_values() if kind == "boolean" else None
+        numbers = self._number_values(c.top_values) if kind in ("integer", "float") and not invalid else None
+        if booleans is not None:  # values, not spellings: "True" and "yes" are one value
+            distinct = low = high = len(booleans[0])
+            top = sorted(zip(booleans[0], booleans[1].tolist(), strict=True), key=lambda vc: (-vc[1], vc[0]))
+        elif numbers is not None:  # numbers, not spellings: "1", "1.0" and "+1" are one value
+            distinct = low = high = numbers[0]
+            top = numbers[1]
+        else:
+            top = self.distinct.top(c.top_values)
         semantic = None
         if present and kind in ("categorical", "text"):
             best = max(PATTERNS, key=lambda p: self.text.patterns[p])
@@ -236,6 +241,29 @@ class ColumnAccumulator:
         values, inverse = np.unique(named.astype(str), return_inverse=True)
         counts = np.bincount(inverse, weights=self.distinct.counts, minlength=len(values)).astype(np.int64)
         return values.tolist(), counts
+
+    def _number_values(self, k: int) -> tuple[int, list[tuple[str, int]]] | None:
+        """A column of numbers only: how many distinct numbers, and the k most frequent with their counts (ties by
+        number), each shown as it is written most often (then the shortest text, then the first); None once the
+        values are sketched.
+
+        As pandas counts a numeric column: "1", "1.0", "+1" and " 1" are one value, "-0" is 0. A column holding
+        any other text is read as text there, and here its values stay texts (the caller asks only when every
+        present value is a number). The sketch counts texts, so a sketched column's spellings stay apart."""
+        if not self.distinct.exact:
+            return None
+        keys, counts = self.distinct.keys, self.distinct.counts
+        parsed = parse(pc.utf8_trim_whitespace(keys), decimal=self.config.decimal, day_first=self.config.day_first)
+        groups, first = _group_numbers(parsed.numbers, np.where(parsed.integer, parsed.integers, 0))
+        totals = np.bincount(groups, weights=counts, minlength=len(first)).astype(np.int64)
+        top = np.lexsort((np.arange(len(first)), -totals))[:k]  # groups are numbered in ascending order of number
+        rows = np.flatnonzero(np.isin(groups, top))  # the top numbers' spellings: only those are looked at
+        shown: dict[int, tuple[tuple[int, int, str], str]] = {}
+        for row, text in zip(rows.tolist(), take_strings(keys, rows).to_pylist(), strict=True):
+            group, rank = int(groups[row]), (-int(counts[row]), len(text), text)
+            if group not in shown or rank < shown[group][0]:
+                shown[group] = (rank, text)
+        return len(first), [(shown[g][1], int(totals[g])) for g in top.tolist()]
 
     def _balance(self, kind: str, values: np.ndarray | None = None) -> dict[str, float | None]:
         """`values`: the counts of a boolean column's values (not of its spellings)."""
@@ -400,6 +428,21 @@ def _hash_as_missing(row_hashes: np.ndarray, missing: np.ndarray) -> None:
     """Give the rows holding a missing value (blank or an NA token) the null's hash, in place: a row is a duplicate
     of another whatever spelling its missing cells have (as in pandas, which reads them all as NaN)."""
     row_hashes[np.isin(row_hashes, missing)] = MISSING_HASH
+
+
+def _group_numbers(numbers: np.ndarray, integers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values that are one number: each value's group (0, 1, ... in ascending order of number) and each group's
+    first value. `integers`: the exact integer where a value is one, else 0; integers beyond 2**53, which float64
+    rounds together, are told apart by it. -0.0 is 0.0; NaNs are one value."""
+    numbers = numbers + 0.0
+    exact = np.where(np.abs(integers) > 2**53, integers, 0)
+    order = np.lexsort((exact, numbers))
+    by_number, by_exact = numbers[order], exact[order]
+    same = (by_number[1:] == by_number[:-1]) | (np.isnan(by_number[1:]) & np.isnan(by_number[:-1]))
+    starts = np.concatenate([[True], ~same | (by_exact[1:] != by_exact[:-1])])
+    groups = np.empty(len(numbers), np.int64)
+    groups[order] = np.cumsum(starts) - 1
+    return groups, order[starts]
 
 
 def _copy_numeric(acc: NumericAccumulator, config: ProfileConfig) -> NumericAccumulator:
