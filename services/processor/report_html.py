@@ -82,7 +82,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _num(value: Any) -> str:
-    """A number for people: thousands separators, 4 significant digits for floats; a dash for None/NaN."""
+    """A number for people: thousands separators, 6 significant digits for floats (a price's 1999.99 read
+    '2,000' at 4), whole numbers from a million on; a dash for None/NaN."""
     if value is None:
         return DASH
     if isinstance(value, bool):
@@ -97,9 +98,9 @@ def _num(value: Any) -> str:
         return "\u221e" if value > 0 else "\u2212\u221e"
     if value.is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
-    if 1e4 <= abs(value) < 1e15:
+    if 1e6 <= abs(value) < 1e15:
         return f"{value:,.0f}"
-    return f"{value:,.4g}"
+    return f"{value:,.6g}"
 
 
 def _float(value: Any) -> float | None:

@@ -276,11 +276,12 @@ def test_histogram_bins_of_close_large_numbers_have_labels_that_differ() -> None
 
 
 def test_number_formatting() -> None:
-    profile = profile_dataframe(pd.DataFrame({"n": ["1234567", "2", "3"], "f": ["0.000123456", "2.5", "1"]})).to_dict()
-    page = render_html(report(profile))
+    frame = pd.DataFrame({"n": ["1234567", "2", "3"], "f": ["0.000123456", "2.5", "1"], "p": ["0.99", "5", "1999.99"]})
+    page = render_html(report(profile_dataframe(frame).to_dict()))
     text = text_of(page)
     assert "1,234,567" in text  # integers with separators
-    assert "0.0001235" in text  # floats to 4 significant digits
+    assert "0.000123456" in text  # floats to 6 significant digits
+    assert "1,999.99" in text and "2,000" not in text  # a price's maximum as it is (4 digits read 2,000)
     assert "411,524" in text  # the mean, a large float, rounded with separators
     assert "120.6 KB" in text  # the size
 
