@@ -50,13 +50,13 @@ YDATA_VERSION = "4.18.4"
 SECTION = "## Profiling engine"
 
 EXPLANATION = """\
-Why the 3x target is at its edge (the fifteenth session's run above 3.2x on 100 MiB and 2.8x on 1 GiB by the best
-times, the fourteenth's 3.4x on both, the thirteenth's four full runs 2.9x, 3.0x, 2.9x and 3.3x; separate rounds of
-five pairs 2.6-3.4x, over 3x when the floor has a fast run and the engine none): the floor only
-tokenises and infers types, with Arrow's threads on both cores; on one thread the same parse takes the 'one thread'
-row. The engine parses its blocks on Arrow's threads too (a line where
-a quote is left open is read alone: Arrow would read on into the following lines, and on its threads drop rows
-without a word), one chunk ahead in a second thread when the process may use two CPUs (as the processor does). The
+Why the 3x target is at its edge (the sixteenth session's run above 3.4x on 100 MiB and 2.3x on 1 GiB by the best
+times, the fifteenth's 3.2x and 2.8x, the fourteenth's 3.4x on both, the thirteenth's four full runs 2.9x, 3.0x, 2.9x
+and 3.3x; separate rounds of five pairs 2.6-3.4x, over 3x when the floor has a fast run and the engine none): the
+floor only tokenises and infers types, with Arrow's threads on both cores; on one thread the same parse takes the
+'one thread' row. The engine parses its blocks on Arrow's threads too (a line where a quote is left open is read
+alone: Arrow would read on into the following lines, and on its threads drop rows without a word), one chunk ahead in
+a second thread when the process may use two CPUs (as the processor does). The
 columns of a chunk of 10,000 rows or more are profiled on a thread pool, one thread per usable CPU (at most 4), as
 the processor does; a wide table's short chunks stay on one thread (a 400-column file's 2,000-row chunks on threads:
 0.85-0.92x). Each column's values are grouped by their 64-bit value hash (a compiled scan; rows sharing a hash are
@@ -109,7 +109,24 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, f6ea0d0 (2026-12-07, fifteenth session), an Intel Xeon in a Firecracker VM: 100 MiB 0.54 s = 3.2x
+- The run above, a581a01 (2026-12-07, sixteenth session), an AMD EPYC in a Firecracker VM, busier than the last
+  sessions' (the bench worker's engine runs in this session's checks 0.57-1.17 s, the floor's 0.18-0.76 s; 3-7% of
+  the CPUs stolen by the host when idle):
+  100 MiB 0.55 s = 3.4x (floor 0.164 s; the pairs 0.8-3.5x), missed; 1 GiB 4.39 s = 2.3x (floor 1.93 s); wide
+  6.5x; ydata 140.9x; 2 parts 1.71x; peaks 266 MiB on 100 MiB, 296 on 1 GiB, 295 a part. New row: the last part's
+  merge. The duplicate-row set of a part merged into another's in its slot order (linear probing: the other set's
+  hashes arrive in the order of their slots, and a set of the same size, partly full, piles them into one cluster
+  that sweeps its table): the halves of the 100 MiB file (550,000 rows each) were loaded, merged and finished in 2.1
+  s; sorted first, 0.08-0.13 s (random sets of 300,000 rows a part 0.77 -> 0.06 s; from 800,000 on there was room
+  enough and no pile-up). The engine's own code is unchanged on this file (its numeric columns are sketched: the
+  profile now counts a column of numbers only by number, as pandas does, at the finish and only while exact).
+  Measured apart, not adopted: a GIL-free KLL update (DataSketches' own C++ KLL, 4.1.0 from its PyPI sdist, built
+  into a test extension and fed without the GIL; its serialised sketch read by the Python binding and merged):
+  ten interleaved pairs, medians 0.791 -> 0.785 s, inside the noise, and its update costs the same CPU (21-24 ms a
+  column of 1.1 million values either way), so what the GIL cost was mostly CPU the other thread needed anyway.
+  perf over the engine's region: Arrow's parse 15% of the samples, the value hash and grouping 12%, the kernel 20%
+  (page clearing and faults 8%), the KLL update 4.7%; the interpreter's cyclic GC only at exit.
+- f6ea0d0's run (2026-12-07, fifteenth session), an Intel Xeon in a Firecracker VM: 100 MiB 0.54 s = 3.2x
   (floor 0.168 s; the pairs 1.1-3.2x: in four of five the floor took 0.3-0.5 s), missed; 1 GiB 4.26 s = 2.8x (floor
   1.52 s); wide 5.7x; ydata 90.0x; 2 parts 1.85x; peaks 269 MiB on 100 MiB, 299 on 1 GiB, 286 a part. On the same
   machine, thirteen pairs of the bench worker at the session's start: the engine's best 0.480 s, the floor's 0.172 s
