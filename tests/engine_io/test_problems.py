@@ -18,7 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reader_helpers import read_bytes, rows
 
-from services.processor.engine import _kernels, delimited
+from services.processor.engine import _kernels, delimited, profile_dataframe
 from services.processor.engine.dialect import open_quote_lines
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import MAX_ISSUES
@@ -290,6 +290,51 @@ def test_empty_and_blank_files_are_not_tables() -> None:
 def test_one_endless_line_is_not_a_table() -> None:
     with pytest.raises(NotATableError, match="no line break"):
         read_bytes(b"x" * 5000, sample_bytes=4096)
+
+
+def test_a_line_longer_than_a_threads_share_of_a_block_is_read() -> None:
+    """Arrow's threads take 1 MiB pieces of a block and cannot split a line across two ("straddling object"): a
+    3 MB cell failed the whole job. Such a block is read on one thread."""
+    lines = (
+        ["id,blob"]
+        + [f"{i},x" for i in range(1000)]
+        + ["1000," + "A" * 3_000_000]
+        + [f"{i},x" for i in range(1001, 2000)]
+    )
+    frame, reader = read_bytes(("\n".join(lines) + "\n").encode())
+    assert [int(v) for v in frame["id"]] == list(range(2000))
+    assert len(frame["blob"][1000]) == 3_000_000
+    assert (reader.report.issues, reader.report.lines_read) == ([], 2001)
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_a_line_longer_than_the_reader_takes_is_left_out_and_counted_in_its_place(line_end: str) -> None:
+    """A line past MAX_LINE_BYTES (16 MiB; 64 KiB here) would take several times its length in memory (a 214 MB
+    one peaked at 2.9 GiB): it is read past, not kept, and reported with its line number and length; the lines
+    after it keep theirs, and a last line without a line break is left out too."""
+    lines = (
+        ["id,v"]
+        + [f"{i},{i}" for i in range(1, 100)]
+        + ["100," + "x" * 200_000]
+        + [f"{i},{i}" for i in range(101, 300)]
+    )
+    lines[250] = "250"  # ragged, on line 251
+    data = (line_end.join(lines) + line_end + "300," + "y" * 100_000).encode()
+    with mock.patch.object(delimited, "MAX_LINE_BYTES", 64 * 1024):
+        frame, reader = read_bytes(data, block_size=4096)
+        profile = profile_dataframe(frame, parse_report=reader.report)
+    assert [int(v) for v in frame["id"]] == [i for i in range(1, 300) if i != 100]
+    report = reader.report
+    long_line = f"{200_004:,} bytes, longer than the 0.0625 MiB a line may take: left out"
+    assert [(i.kind, i.line, i.detail) for i in report.issues if i.kind == "long_line"] == [
+        ("long_line", 101, long_line),
+        ("long_line", 301, f"{100_004:,} bytes, longer than the 0.0625 MiB a line may take: left out"),
+    ]
+    assert [(i.kind, i.line) for i in report.issues if i.kind != "long_line"] == [("ragged_row", 251)]
+    assert (report.long_lines, report.rows_read, report.records, report.lines_read) == (2, 298, 300, 301)
+    (alert,) = [a for a in profile.alerts if a.code == "LONG_LINES"]
+    assert alert.value == 2 and "2 lines were longer than 0.0625 MiB and left out" in alert.message
+    assert profile.quality.parse_health == 1 - 3 / 300  # two lines left out and a ragged row, of 300 records
 
 
 def test_json_array_is_refused_with_advice() -> None:

@@ -20,15 +20,18 @@ Column alerts (thresholds in ProfileConfig):
 Table alerts: EMPTY (a header and no rows), DUPLICATES (duplicate-row share > duplicates_alert; when the rows
 are too many to count exactly, the share certain beyond the sketch's error), HIGH_CORRELATION
 (|r| or V >= high_correlation), and from the ParseReport RAGGED_ROWS, UNTERMINATED_QUOTES, BAD_ENCODING,
-INVALID_RECORDS (JSON Lines lines holding no object, left out), ENCODING_FALLBACK.
+INVALID_RECORDS (JSON Lines lines holding no object, left out), LONG_LINES (lines of delimited text longer than
+the reader takes, left out), ENCODING_FALLBACK.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import delimited
 from .config import ProfileConfig
 from .model import Alert, ColumnProfile, Correlation
+from .options import MIB
 from .parse_report import ParseReport
 from .types import TYPE_ORDER, fitted_type
 
@@ -246,6 +249,18 @@ def table_alerts(
                     "no JSON object, left out of the table; fix or remove them (the first are listed with their line "
                     "numbers).",
                     parse.invalid_records,
+                )
+            )
+        if parse.long_lines:
+            out.append(
+                Alert(
+                    "LONG_LINES",
+                    "",
+                    "error",
+                    f"{_count(parse.long_lines, 'line')} {'was' if parse.long_lines == 1 else 'were'} longer than "
+                    f"{delimited.MAX_LINE_BYTES / MIB:g} MiB and left out of the table (the first are listed with "
+                    "their line numbers); a line break or a closing quote is probably missing there.",
+                    parse.long_lines,
                 )
             )
         if parse.encoding_fallback:

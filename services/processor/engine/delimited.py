@@ -17,7 +17,10 @@ numbers follow it, plus the line breaks inside quoted fields before them, plus t
 (Dialect.bare_cr: classic Mac OS, Excel's "CSV (Macintosh)") or where some stray one was seen (text pasted into a
 value), a lone \r, which Arrow reads as a line end too.
 Blocks are parsed on Arrow's threads, which do not number rows: a block with a rejected row is parsed again on
-one thread (the repairs need the numbers).
+one thread (the repairs need the numbers), and so is one with a line longer than a thread's share of it.
+A line longer than MAX_LINE_BYTES is left out (long_line, with its length), read past without being kept: in
+memory a line takes several times its length (a 60 MB line peaked at 600 MiB, a 214 MB one at 2.9 GiB). It stays
+in the line numbers as an empty line.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from services.processor.engine import dialect as sniffing
 from services.processor.engine.arrow_loans import Loans
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.line_numbers import Block, BlockLines, after_lines, line_count
-from services.processor.engine.options import Dialect
+from services.processor.engine.options import MIB, Dialect
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, find_spans, spans_with_fields
 
@@ -45,6 +48,8 @@ _STRING = pa.string()
 _MAX_OPEN_LINES = 256
 _UTF8_BOM = "\ufeff".encode()
 _THREAD_BLOCK = 1 << 20  # a block's share for one of Arrow's threads: 8 per 8 MiB block, enough for both cores
+# The longest line read, as Snowflake's 16 MB limit on a field: a 20 MB line peaked at 310 MiB on its own.
+MAX_LINE_BYTES = 16 * MIB
 Rows = list[list[str | None]]
 
 
@@ -182,8 +187,12 @@ class DelimitedChunks:
             if len(table):
                 yield table
         self._drain_bad_encoding()
+        self._report.lines_read = self._lines_numbered()
+
+    def _lines_numbered(self) -> int:
+        """Physical lines read and numbered so far, the header's too: once a block's rows are all numbered."""
         blank = self._blank_before + (self._lines.blank if self._lines is not None else 0)
-        self._report.lines_read = self._next_row - 1 + self._repairs.shift + blank
+        return self._next_row - 1 + self._repairs.shift + blank
 
     @property
     def _counts_cr(self) -> bool:
@@ -231,6 +240,9 @@ class DelimitedChunks:
                 block, carry = carry, b""
             else:
                 cut = _last_line_end(buffer, len(carry), lone_cr=lone_cr)  # in the bytes just read
+                if cut < 0 and len(buffer) > MAX_LINE_BYTES and _last_line_end(buffer, 0, lone_cr=lone_cr) < 0:
+                    carry = self._leave_out_line(buffer, skip)
+                    continue
                 if cut < 0:
                     carry = bytes(buffer)  # a line longer than a block: keep reading
                     continue
@@ -251,6 +263,32 @@ class DelimitedChunks:
                 skip -= skipped
             if final:
                 return
+
+    def _leave_out_line(self, buffer: bytearray, skip: int) -> bytes:
+        """`buffer` holds the start of a line longer than MAX_LINE_BYTES (every line before it is numbered): read on
+        to its end without keeping it and count it. Returns the text after it behind an empty line standing in for
+        it, which Arrow skips and the line numbers count."""
+        assert not skip, "the header and the lines above it lie in the sniffed sample, shorter than a long line"
+        line, length = self._lines_numbered() + 1, 0
+        ends = b"\r\n" if self._counts_cr else b"\n"
+        while True:
+            length += len(buffer)
+            buffer = self._fill(buffer, b"")
+            if not buffer:  # the file's last line, without a line break
+                rest = b"\n"
+                break
+            end = min((at for at in (buffer.find(byte) for byte in ends) if at >= 0), default=-1)
+            if end >= 0:
+                length += end
+                after = end + 2 if buffer[end : end + 2] == b"\r\n" else end + 1
+                rest = b"\n" + bytes(buffer[after:])
+                break
+        self._report.add_issue(
+            "long_line",
+            line,
+            f"{length:,} bytes, longer than the {MAX_LINE_BYTES / MIB:g} MiB a line may take: left out",
+        )
+        return rest
 
     def _fill(self, buffer: bytearray, carry: bytes) -> bytearray:
         """The carried text, then up to a block of new text, in `buffer`: the last block's, reused (its rows are all
@@ -391,7 +429,7 @@ class DelimitedChunks:
         """The block read by Arrow with line breaks in quoted fields (on its threads), or None when it rejects a
         row (a record of another width: the slower read numbers the lines of its problems)."""
         rejected = _Rejections()
-        table = self._read_block(block, skip, threads=True, handler=rejected, newlines_in_values=True)
+        table = self._threaded_read(block, skip, rejected, newlines_in_values=True)
         if rejected.seen:
             return None
         self._repairs.shift += spans.extra_lines  # one row each, more physical lines
@@ -405,12 +443,28 @@ class DelimitedChunks:
         on one thread (Arrow numbers rows only there, and the repairs need the numbers)."""
         self._repairs.base = self._next_row - 1 - skip  # Arrow counts the skipped lines (the header) as rows
         rejected = _Rejections()
-        table = self._read_block(lines, skip, threads=True, handler=rejected, quoting=quoting)
+        table = self._threaded_read(lines, skip, rejected, quoting=quoting)
         if rejected.seen:
             table = self._read_block(lines, skip, threads=False, handler=self._repairs.handle, quoting=quoting)
         if table is None:
             return
         yield from table.combine_chunks().to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
+
+    def _threaded_read(
+        self, block: Block, skip: int, rejected: _Rejections, *, newlines_in_values: bool = False, quoting: bool = True
+    ) -> pa.Table | None:
+        """The block on Arrow's threads; a rejected row, or a line longer than a thread's share of the block (which
+        Arrow's threads cannot split: "straddling object"), marks `rejected` for the caller's read on one thread,
+        which takes the block whole."""
+        try:
+            return self._read_block(
+                block, skip, threads=True, handler=rejected, newlines_in_values=newlines_in_values, quoting=quoting
+            )
+        except pa.ArrowInvalid as error:
+            if "straddling object" not in str(error):
+                raise
+            rejected.seen = True
+            return None
 
     def _read_block(
         self,

@@ -15,7 +15,8 @@ MAX_ISSUES = 10
 
 @dataclass(frozen=True)
 class ParseIssue:
-    """One problem row: `kind` is ragged_row, unterminated_quote or bad_encoding; `line` is 1-based."""
+    """One problem row: `kind` is ragged_row, unterminated_quote, bad_encoding, invalid_record or long_line;
+    `line` is 1-based."""
 
     kind: str
     line: int
@@ -41,6 +42,7 @@ class ParseReport:
     unterminated_quotes: int = 0
     bad_encoding_rows: int = 0  # rows holding bytes undecodable in `encoding` (replaced)
     invalid_records: int = 0  # records left out: JSON Lines lines holding no JSON object
+    long_lines: int = 0  # lines left out of delimited text: longer than the reader takes (delimited.MAX_LINE_BYTES)
     issues: list[ParseIssue] = field(default_factory=list)  # the MAX_ISSUES problems on the first lines, in line order
     # False when quoted fields hold line breaks, in the sample or further on (byte-range parts would cut them).
     splittable: bool = True
@@ -55,12 +57,18 @@ class ParseReport:
 
     @property
     def problem_rows(self) -> int:
-        return self.ragged_rows + self.unterminated_quotes + self.bad_encoding_rows + self.invalid_records
+        return (
+            self.ragged_rows
+            + self.unterminated_quotes
+            + self.bad_encoding_rows
+            + self.invalid_records
+            + self.long_lines
+        )
 
     @property
     def records(self) -> int:
         """The records the file holds: the rows read and those left out."""
-        return self.rows_read + self.invalid_records
+        return self.rows_read + self.invalid_records + self.long_lines
 
     def add_issue(self, kind: str, line: int, detail: str) -> None:
         """Count a problem; keep it while it is among the MAX_ISSUES on the first lines. Readers find some problems
@@ -74,6 +82,8 @@ class ParseReport:
             self.bad_encoding_rows += 1
         elif kind == "invalid_record":
             self.invalid_records += 1
+        elif kind == "long_line":
+            self.long_lines += 1
         else:
             raise ValueError(f"unknown parse issue kind {kind!r}")
         if len(self.issues) == MAX_ISSUES:
@@ -90,6 +100,7 @@ class ParseReport:
         self.unterminated_quotes += later.unterminated_quotes
         self.bad_encoding_rows += later.bad_encoding_rows
         self.invalid_records += later.invalid_records
+        self.long_lines += later.long_lines
         self.encoding_fallback = self.encoding_fallback or later.encoding_fallback
         self.splittable = self.splittable and later.splittable
         self.open_quote_at_end = later.open_quote_at_end
@@ -113,6 +124,7 @@ class ParseReport:
             "unterminated_quotes": self.unterminated_quotes,
             "bad_encoding_rows": self.bad_encoding_rows,
             "invalid_records": self.invalid_records,
+            "long_lines": self.long_lines,
             "issues": [vars(i) for i in self.issues],
             "splittable": self.splittable,
             "lines_read": self.lines_read,
@@ -140,4 +152,4 @@ def _line(issue: ParseIssue) -> int:
 
 
 # Fields added on 2026-12-07 (their defaults): see `to_part_dict`.
-_ADDED: dict[str, object] = {"invalid_records": 0, "sheet": "", "day_first": False}
+_ADDED: dict[str, object] = {"invalid_records": 0, "sheet": "", "day_first": False, "long_lines": 0}
