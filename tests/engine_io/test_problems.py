@@ -307,25 +307,29 @@ def test_a_line_longer_than_a_threads_share_of_a_block_is_read() -> None:
     assert (reader.report.issues, reader.report.lines_read) == ([], 2001)
 
 
+@pytest.mark.parametrize("block_size", [4096, 65536])
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
-def test_a_line_longer_than_the_reader_takes_is_left_out_and_counted_in_its_place(line_end: str) -> None:
+def test_a_line_longer_than_the_reader_takes_is_left_out_and_counted_in_its_place(
+    line_end: str, block_size: int
+) -> None:
     """A line past MAX_LINE_BYTES (16 MiB; 64 KiB here) would take several times its length in memory (a 214 MB
     one peaked at 2.9 GiB): it is read past, not kept, and reported with its line number and length; the lines
-    after it keep theirs, and a last line without a line break is left out too."""
+    after it keep theirs, and a last line without a line break is left out too. With 64 KiB blocks the first line
+    ends in the read that takes it past the limit."""
     lines = (
         ["id,v"]
         + [f"{i},{i}" for i in range(1, 100)]
-        + ["100," + "x" * 200_000]
+        + ["100," + "x" * 100_000]
         + [f"{i},{i}" for i in range(101, 300)]
     )
     lines[250] = "250"  # ragged, on line 251
     data = (line_end.join(lines) + line_end + "300," + "y" * 100_000).encode()
     with mock.patch.object(delimited, "MAX_LINE_BYTES", 64 * 1024):
-        frame, reader = read_bytes(data, block_size=4096)
+        frame, reader = read_bytes(data, block_size=block_size)
         profile = profile_dataframe(frame, parse_report=reader.report)
     assert [int(v) for v in frame["id"]] == [i for i in range(1, 300) if i != 100]
     report = reader.report
-    long_line = f"{200_004:,} bytes, longer than the 0.0625 MiB a line may take: left out"
+    long_line = f"{100_004:,} bytes, longer than the 0.0625 MiB a line may take: left out"
     assert [(i.kind, i.line, i.detail) for i in report.issues if i.kind == "long_line"] == [
         ("long_line", 101, long_line),
         ("long_line", 301, f"{100_004:,} bytes, longer than the 0.0625 MiB a line may take: left out"),

@@ -229,6 +229,7 @@ class DelimitedChunks:
         and is still open at a block's end moves on to the next block.
         """
         carry = b""  # the text after the last line end read so far
+        after_left_out = False  # the carry is the text after a line left out, its own lines not yet cut
         skip = self._skip  # lines still to skip: a first block may end before them (a file without a last break)
         lone_cr = self._dialect.bare_cr  # where blocks may end: a \n always ends a line
         buffer = bytearray()
@@ -239,10 +240,13 @@ class DelimitedChunks:
             if final:
                 block, carry = carry, b""
             else:
-                cut = _last_line_end(buffer, len(carry), lone_cr=lone_cr)  # in the bytes just read
-                if cut < 0 and len(buffer) > MAX_LINE_BYTES and _last_line_end(buffer, 0, lone_cr=lone_cr) < 0:
-                    carry = self._leave_out_line(buffer, skip)
+                if len(buffer) > MAX_LINE_BYTES and not 0 <= self._first_line_end(buffer) < MAX_LINE_BYTES:
+                    carry = self._leave_out_line(buffer, skip)  # (only a line longer than a block carries so much)
+                    after_left_out = True
                     continue
+                # In the bytes just read, or after a line left out in all of them.
+                cut = _last_line_end(buffer, 0 if after_left_out else len(carry), lone_cr=lone_cr)
+                after_left_out = False
                 if cut < 0:
                     carry = bytes(buffer)  # a line longer than a block: keep reading
                     continue
@@ -270,25 +274,28 @@ class DelimitedChunks:
         it, which Arrow skips and the line numbers count."""
         assert not skip, "the header and the lines above it lie in the sniffed sample, shorter than a long line"
         line, length = self._lines_numbered() + 1, 0
-        ends = b"\r\n" if self._counts_cr else b"\n"
-        while True:
+        while (end := self._first_line_end(buffer)) < 0:
             length += len(buffer)
             buffer = self._fill(buffer, b"")
             if not buffer:  # the file's last line, without a line break
                 rest = b"\n"
                 break
-            end = min((at for at in (buffer.find(byte) for byte in ends) if at >= 0), default=-1)
-            if end >= 0:
-                length += end
-                after = end + 2 if buffer[end : end + 2] == b"\r\n" else end + 1
-                rest = b"\n" + bytes(buffer[after:])
-                break
+        else:
+            length += end
+            after = end + 2 if buffer[end : end + 2] == b"\r\n" else end + 1
+            rest = b"\n" + bytes(buffer[after:])
         self._report.add_issue(
             "long_line",
             line,
             f"{length:,} bytes, longer than the {MAX_LINE_BYTES / MIB:g} MiB a line may take: left out",
         )
         return rest
+
+    def _first_line_end(self, data: bytearray) -> int:
+        """Where the first line of `data` ends (its \\n, or the \\r of a line ending so as Arrow reads it), -1 when
+        none does."""
+        ends = [data.find(b"\n")] + ([data.find(b"\r")] if self._counts_cr else [])
+        return min((at for at in ends if at >= 0), default=-1)
 
     def _fill(self, buffer: bytearray, carry: bytes) -> bytearray:
         """The carried text, then up to a block of new text, in `buffer`: the last block's, reused (its rows are all
