@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import openpyxl
 import pandas as pd
@@ -19,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from reader_helpers import read_bytes, rows
 
-from services.processor.engine import TableProfiler, profile_dataframe
+from services.processor.engine import TableProfiler, options, profile_dataframe
 from services.processor.engine.encoding import READ_BYTES
 from services.processor.engine.reading import NotATableError, ReadOptions, open_table
 
@@ -245,6 +246,31 @@ def test_a_jsonl_key_first_seen_late_is_a_column_missing_in_the_rows_before() ->
     assert profile.column("score").numeric is not None and profile.column("score").numeric.max == 24.5
     correlated = {(c.column_a, c.column_b) for c in profile.correlations if c.method == "pearson"}
     assert ("a", "score") in correlated  # the sample's rows from before the key have it missing
+
+
+def test_jsonl_lines_longer_than_the_reader_takes_are_left_out_and_counted() -> None:
+    """As in delimited text (options.MAX_LINE_BYTES, 64 KiB here): a 100 MB line peaked at 900 MiB. One line ends
+    in the read that holds its start, one runs on across 4 MiB reads, and the last has no line break."""
+    data = (
+        b'{"a": 1}\n{"a": "'
+        + b"x" * 100_000
+        + b'"}\n{"a": 2}\n{"a": "'
+        + b"y" * 5_000_000
+        + b'"}\n{"a": 3}\n'
+        + b'{"a": "'
+        + b"z" * 70_000
+        + b'"}'
+    )
+    with mock.patch.object(options, "MAX_LINE_BYTES", 64 * 1024):
+        frame, reader = read_bytes(data, name="long.jsonl")
+    assert rows(frame) == [["1"], ["2"], ["3"]]
+    report = reader.report
+    assert [(i.kind, i.line, i.detail.split(" bytes")[0]) for i in report.issues] == [
+        ("long_line", 2, "100,009"),
+        ("long_line", 4, "5,000,009"),
+        ("long_line", 6, "70,009"),
+    ]
+    assert (report.long_lines, report.rows_read, report.records, report.lines_read) == (3, 3, 6, 6)
 
 
 def test_jsonl_lines_holding_no_object_are_counted_as_left_out() -> None:

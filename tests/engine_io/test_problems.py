@@ -18,7 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reader_helpers import read_bytes, rows
 
-from services.processor.engine import _kernels, delimited, profile_dataframe
+from services.processor.engine import _kernels, delimited, options, profile_dataframe
 from services.processor.engine.dialect import open_quote_lines
 from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import MAX_ISSUES
@@ -324,7 +324,7 @@ def test_a_line_longer_than_the_reader_takes_is_left_out_and_counted_in_its_plac
     )
     lines[250] = "250"  # ragged, on line 251
     data = (line_end.join(lines) + line_end + "300," + "y" * 100_000).encode()
-    with mock.patch.object(delimited, "MAX_LINE_BYTES", 64 * 1024):
+    with mock.patch.object(options, "MAX_LINE_BYTES", 64 * 1024):
         frame, reader = read_bytes(data, block_size=block_size)
         profile = profile_dataframe(frame, parse_report=reader.report)
     assert [int(v) for v in frame["id"]] == [i for i in range(1, 300) if i != 100]

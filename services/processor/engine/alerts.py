@@ -20,18 +20,17 @@ Column alerts (thresholds in ProfileConfig):
 Table alerts: EMPTY (a header and no rows), DUPLICATES (duplicate-row share > duplicates_alert; when the rows
 are too many to count exactly, the share certain beyond the sketch's error), HIGH_CORRELATION
 (|r| or V >= high_correlation), and from the ParseReport RAGGED_ROWS, UNTERMINATED_QUOTES, BAD_ENCODING,
-INVALID_RECORDS (JSON Lines lines holding no object, left out), LONG_LINES (lines of delimited text longer than
-the reader takes, left out), ENCODING_FALLBACK.
+INVALID_RECORDS (JSON Lines lines holding no object, left out), LONG_LINES (lines of delimited text or JSON Lines
+longer than a reader takes, left out), ENCODING_FALLBACK.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import delimited
+from . import options
 from .config import ProfileConfig
 from .model import Alert, ColumnProfile, Correlation
-from .options import MIB
 from .parse_report import ParseReport
 from .types import TYPE_ORDER, fitted_type
 
@@ -258,8 +257,8 @@ def table_alerts(
                     "",
                     "error",
                     f"{_count(parse.long_lines, 'line')} {'was' if parse.long_lines == 1 else 'were'} longer than "
-                    f"{delimited.MAX_LINE_BYTES / MIB:g} MiB and left out of the table (the first are listed with "
-                    "their line numbers); a line break or a closing quote is probably missing there.",
+                    f"{options.MAX_LINE_BYTES / options.MIB:g} MiB and left out of the table (the first are listed "
+                    "with their line numbers); a line break or a closing quote is probably missing there.",
                     parse.long_lines,
                 )
             )

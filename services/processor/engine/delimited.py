@@ -18,9 +18,9 @@ numbers follow it, plus the line breaks inside quoted fields before them, plus t
 value), a lone \r, which Arrow reads as a line end too.
 Blocks are parsed on Arrow's threads, which do not number rows: a block with a rejected row is parsed again on
 one thread (the repairs need the numbers), and so is one with a line longer than a thread's share of it.
-A line longer than MAX_LINE_BYTES is left out (long_line, with its length), read past without being kept: in
-memory a line takes several times its length (a 60 MB line peaked at 600 MiB, a 214 MB one at 2.9 GiB). It stays
-in the line numbers as an empty line.
+A line longer than options.MAX_LINE_BYTES is left out (long_line, with its length), read past without being kept:
+in memory a line takes several times its length (a 60 MB line peaked at 600 MiB, a 214 MB one at 2.9 GiB). It
+stays in the line numbers as an empty line.
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ from typing import BinaryIO, Literal
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from services.processor.engine import _kernels
+from services.processor.engine import _kernels, options
 from services.processor.engine import dialect as sniffing
 from services.processor.engine.arrow_loans import Loans
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.line_numbers import Block, BlockLines, after_lines, line_count
-from services.processor.engine.options import MIB, Dialect
+from services.processor.engine.options import Dialect
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.quoted_lines import BlockSpans, LineBounds, Span, find_spans, spans_with_fields
 
@@ -48,9 +48,6 @@ _STRING = pa.string()
 _MAX_OPEN_LINES = 256
 _UTF8_BOM = "\ufeff".encode()
 _THREAD_BLOCK = 1 << 20  # a block's share for one of Arrow's threads: 8 per 8 MiB block, enough for both cores
-# The longest line read, about Snowflake's 16 MB limit on a field: a 16.7 MB line among 200,000 short rows peaked at
-# 350 MiB resident (the 512 MiB budget), a 60 MB one at 600 MiB.
-MAX_LINE_BYTES = 16 * MIB
 Rows = list[list[str | None]]
 
 
@@ -241,7 +238,8 @@ class DelimitedChunks:
             if final:
                 block, carry = carry, b""
             else:
-                if len(buffer) > MAX_LINE_BYTES and not 0 <= self._first_line_end(buffer) < MAX_LINE_BYTES:
+                longest = options.MAX_LINE_BYTES
+                if len(buffer) > longest and not 0 <= self._first_line_end(buffer) < longest:
                     carry = self._leave_out_line(buffer, skip)  # (only a line longer than a block carries so much)
                     after_left_out = True
                     continue
@@ -270,9 +268,9 @@ class DelimitedChunks:
                 return
 
     def _leave_out_line(self, buffer: bytearray, skip: int) -> bytes:
-        """`buffer` holds the start of a line longer than MAX_LINE_BYTES (every line before it is numbered): read on
-        to its end without keeping it and count it. Returns the text after it behind an empty line standing in for
-        it, which Arrow skips and the line numbers count."""
+        """`buffer` holds the start of a line longer than options.MAX_LINE_BYTES (every line before it is numbered):
+        read on to its end without keeping it and count it. Returns the text after it behind an empty line standing
+        in for it, which Arrow skips and the line numbers count."""
         assert not skip, "the header and the lines above it lie in the sniffed sample, shorter than a long line"
         line, length = self._lines_numbered() + 1, 0
         while (end := self._first_line_end(buffer)) < 0:
@@ -285,11 +283,7 @@ class DelimitedChunks:
             length += end
             after = end + 2 if buffer[end : end + 2] == b"\r\n" else end + 1
             rest = b"\n" + bytes(buffer[after:])
-        self._report.add_issue(
-            "long_line",
-            line,
-            f"{length:,} bytes, longer than the {MAX_LINE_BYTES / MIB:g} MiB a line may take: left out",
-        )
+        self._report.add_long_line(line, length)
         return rest
 
     def _first_line_end(self, data: bytearray) -> int:
@@ -489,12 +483,12 @@ class DelimitedChunks:
         if skip == 0:
             block = _keep_bom(block)
         # Threads take sub-blocks of _THREAD_BLOCK bytes; on one thread the block is one Arrow block.
-        options = self._read_options(_THREAD_BLOCK if threads else len(block) + 1, skip, threads=threads)
+        read_options = self._read_options(_THREAD_BLOCK if threads else len(block) + 1, skip, threads=threads)
         try:
             with Loans() as loans:  # Arrow's threads may hold the block and the handler a little past the call
                 return pacsv.read_csv(
                     loans.buffer(block),
-                    read_options=options,
+                    read_options=read_options,
                     parse_options=self._parse_options(
                         loans.callback(handler), newlines_in_values=newlines_in_values, quoting=quoting
                     ),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from bisect import insort
 from dataclasses import dataclass, field, fields
 
+from . import options
+
 # How many problems are kept with their line numbers; the counters keep counting beyond.
 MAX_ISSUES = 10
 
@@ -42,7 +44,7 @@ class ParseReport:
     unterminated_quotes: int = 0
     bad_encoding_rows: int = 0  # rows holding bytes undecodable in `encoding` (replaced)
     invalid_records: int = 0  # records left out: JSON Lines lines holding no JSON object
-    long_lines: int = 0  # lines left out of delimited text: longer than the reader takes (delimited.MAX_LINE_BYTES)
+    long_lines: int = 0  # lines left out: longer than a reader takes (options.MAX_LINE_BYTES)
     issues: list[ParseIssue] = field(default_factory=list)  # the MAX_ISSUES problems on the first lines, in line order
     # False when quoted fields hold line breaks, in the sample or further on (byte-range parts would cut them).
     splittable: bool = True
@@ -91,6 +93,11 @@ class ParseReport:
                 return
             self.issues.pop()
         insort(self.issues, ParseIssue(kind, line, detail), key=_line)  # after those on the same line
+
+    def add_long_line(self, line: int, length: int) -> None:
+        """Count a line left out for its length (`length` bytes)."""
+        limit = options.MAX_LINE_BYTES / options.MIB
+        self.add_issue("long_line", line, f"{length:,} bytes, longer than the {limit:g} MiB a line may take: left out")
 
     def merge(self, later: ParseReport, *, line_offset: int = 0) -> None:
         """Fold in the report of the part that follows this one; its line numbers shift by `line_offset`."""

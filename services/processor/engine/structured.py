@@ -15,9 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from services.processor.engine import options
 from services.processor.engine.dialect import looks_like_header, rows_above_header
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
-from services.processor.engine.options import STRING_DTYPE, NotATableError, unique_names
+from services.processor.engine.options import MIB, STRING_DTYPE, NotATableError, unique_names
 from services.processor.engine.parse_report import ParseReport
 
 _STRING = pa.string()
@@ -82,6 +83,9 @@ class JsonLinesChunks:
         for number, line in enumerate(self._lines(), start=1):
             self._report.lines_read = number
             self._drain_bad_encoding()
+            if isinstance(line, int):
+                self._report.add_long_line(number, line)
+                continue
             if not line.strip():
                 continue
             row = self._row(line, number)
@@ -95,15 +99,27 @@ class JsonLinesChunks:
         if rows:
             yield self._frame(rows)
 
-    def _lines(self) -> Iterator[str]:
-        carry = b""
-        while block := self._text.read(4 * 1024 * 1024):
+    def _lines(self) -> Iterator[str | int]:
+        """Each line's text; for a line longer than options.MAX_LINE_BYTES, read past without being kept, its length."""
+        carry, past = b"", 0  # past: the bytes of a line too long, read so far
+        while block := self._text.read(4 * MIB):
+            if past:
+                end = block.find(b"\n")
+                if end < 0:
+                    past += len(block)
+                    continue
+                yield past + end
+                carry, past, block = b"", 0, block[end + 1 :]
             lines = (carry + block).split(b"\n")
             carry = lines.pop()
             for line in lines:
-                yield line.decode("utf-8")
-        if carry:
-            yield carry.decode("utf-8")
+                yield len(line) if len(line) > options.MAX_LINE_BYTES else line.decode("utf-8")
+            if len(carry) > options.MAX_LINE_BYTES:
+                carry, past = b"", len(carry)
+        if past:
+            yield past
+        elif carry:
+            yield len(carry) if len(carry) > options.MAX_LINE_BYTES else carry.decode("utf-8")
 
     def _row(self, line: str, number: int) -> dict[str, Any] | None:
         try:
