@@ -469,6 +469,7 @@ def test_a_numeric_column_counts_numbers_not_spellings() -> None:
         assert [(v.value, v.count) for v in f.top_values] == [("1", 3), ("2.5", 3), ("3", 1)]
         assert expected["i"].value_counts().to_dict() == {7: 4, 0: 2, 3: 1}
         assert (i.uniqueness, t.top_values[0].value, t.top_values[0].count) == (3 / 7, "7", 2)
+        assert i.repeated_values  # every text once, but 7 four times and 0 twice
         constant = profile.column("c")  # five spellings of 5: one value, as pandas reads the column
         assert (constant.distinct, expected["c"].nunique(), constant.top_values[0].value) == (1, 1, "5")
         assert {a.column for a in profile.alerts if a.code == "CONSTANT"} == {"c"}

@@ -209,7 +209,9 @@ class ColumnAccumulator:
             distinct_approximate=not self.distinct.exact,
             distinct_bounds=(low, high),
             uniqueness=distinct / present if present else math.nan,
-            repeated_values=self.distinct.repeated,
+            repeated_values=distinct < present
+            if booleans is not None or numbers is not None
+            else self.distinct.repeated,
             type_counts=dict(self.fit_counts),
             invalid=invalid,
             invalid_examples=tuple(sorted(v for _, v in self.misfit_examples[fitted])) if fitted and invalid else (),
