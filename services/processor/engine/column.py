@@ -246,8 +246,8 @@ class ColumnAccumulator:
 
     def _number_values(self, k: int) -> tuple[int, list[tuple[str, int]]] | None:
         """A column of numbers only: how many distinct numbers, and the k most frequent with their counts (ties by
-        number), each shown as it is written most often (then the shortest text, then the first); None once the
-        values are sketched.
+        number), each shown as it is written most often (ties: the shortest text, then the first in text order); None
+        once the values are sketched.
 
         As pandas counts a numeric column: "1", "1.0", "+1" and " 1" are one value, "-0" is 0. A column holding
         any other text is read as text there, and here its values stay texts (the caller asks only when every
