@@ -286,7 +286,7 @@ def _parse(parse: Mapping[str, Any] | None) -> str:
         pairs.insert(1, ("Worksheet", _e(parse.get("sheet"))))
     if parse.get("invalid_records"):  # JSON Lines lines holding no object
         pairs.append(("Lines left out (no JSON object)", _num(parse.get("invalid_records"))))
-    if parse.get("long_lines"):  # delimited text: lines longer than the reader takes
+    if parse.get("long_lines"):  # delimited text and JSON Lines: lines longer than a reader takes
         pairs.append(("Lines left out (too long)", _num(parse.get("long_lines"))))
     kinds = ("ragged_rows", "unterminated_quotes", "bad_encoding_rows", "invalid_records", "long_lines")
     problems = sum(int(parse.get(k) or 0) for k in kinds)
