@@ -9,7 +9,8 @@ r~ = r - (r - 1)^2 / (n - 1), likewise c~, over the contingency table of rows wh
 The sample is every row while the table has at most `correlation_sample_size` rows (exact), else a bottom-k hash
 sample of that many rows, fewer for a wide table (`correlation_sample_cells`; see row_sample.py).
 Pairs grow with the square of the columns, so only the first `correlation_max_columns` columns (in file order) of
-each kind take part. Numbers are read as the column profile reads them (a decimal comma where the file writes one).
+each kind take part, found among the first `correlation_sample_columns` (the sampled ones). Numbers are read as the
+column profile reads them (a decimal comma where the file writes one).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def compute(
 ) -> list[Correlation]:
     """`sample`: the sampled rows' text by column name (large_string, nulls where a value is missing)."""
     result: list[Correlation] = []
+    columns = [c for c in columns if c.name in sample]
     numeric = [c.name for c in columns if c.inferred_type in ("integer", "float")][: config.correlation_max_columns]
     rows = len(next(iter(sample.values()))) if sample else 0
     missing = MissingValues(config.na_tokens)

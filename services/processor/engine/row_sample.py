@@ -26,8 +26,10 @@ STRING_BYTES = 2**31 - 1  # the most text a string (not large_string) array's 32
 
 
 class RowSample:
-    def __init__(self, size: int, seed: int, names: list[str]) -> None:
-        self.size, self.seed, self.names = size, seed, names
+    def __init__(self, size: int, seed: int, names: list[str], max_columns: int | None = None) -> None:
+        """`names`: the table's columns; the first `max_columns` of them (all: None) are sampled."""
+        self.size, self.seed, self.max_columns = size, seed, max_columns
+        self.names = names[:max_columns]
         # (rows, their priorities ascending, the rows its buffers hold): the live rows, in order of arrival.
         self._pieces: list[tuple[pa.Table, np.ndarray, int]] = []
         self._rows = 0
@@ -39,6 +41,7 @@ class RowSample:
 
     def offer(self, columns: list[pa.Array], row_hashes: np.ndarray) -> None:
         """A chunk's columns (text) and row hashes: the rows that may belong to the sample join it."""
+        columns = columns[: len(self.names)]
         priority = splitmix64(row_hashes, self.seed)
         keep = np.arange(len(row_hashes)) if self._bound is None else np.flatnonzero(priority < self._bound)
         if len(keep) > self.size:
@@ -50,11 +53,17 @@ class RowSample:
 
     def add_columns(self, names: list[str]) -> None:
         """Columns first seen after some rows (a JSON Lines key): missing in the rows sampled before."""
+        room = None if self.max_columns is None else max(0, self.max_columns - len(self.names))
+        names = names[:room]
+        if not names:
+            return
         self.names = self.names + names
         self._pieces = [(_with_missing(table, names), priority, held) for table, priority, held in self._pieces]
 
     def merge(self, other: RowSample) -> None:
         table, priority = other.state()
+        if table.num_columns > len(self.names):  # a part's state from a version that sampled every column
+            table = table.select(list(range(len(self.names))))
         if len(table):
             self._add(table, priority)
 
@@ -114,11 +123,11 @@ class RowSample:
         return {"sample": {name: table[name].combine_chunks() for name in self.names}, "sample_priority": priority}
 
     @classmethod
-    def from_state(cls, state: dict[str, object], size: int, seed: int) -> RowSample:
+    def from_state(cls, state: dict[str, object], size: int, seed: int, max_columns: int | None = None) -> RowSample:
         columns = state["sample"]
         assert isinstance(columns, dict)
-        sample = cls(size, seed, list(columns))
-        arrays = [text_array(v) for v in columns.values()]
+        sample = cls(size, seed, list(columns), max_columns)
+        arrays = [text_array(v) for v in list(columns.values())[: len(sample.names)]]
         priority = np.asarray(state["sample_priority"], dtype=np.uint64)
         if len(priority):
             sample._add(pa.Table.from_arrays(arrays, names=sample.names), priority)

@@ -101,7 +101,9 @@ class TableProfiler:
         if self.columns is None:
             config = self.config.for_columns(len(names))
             self._set_columns([ColumnAccumulator(name, i, config) for i, name in enumerate(names)])
-            self.sample = RowSample(config.correlation_sample_size, config.sample_seed, names)
+            self.sample = RowSample(
+                config.correlation_sample_size, config.sample_seed, names, config.correlation_sample_columns
+            )
             return
         known = [c.name for c in self.columns]
         if names[: len(known)] != known:
@@ -304,8 +306,11 @@ class TableProfiler:
         profiler.distinct_rows = DistinctRowHashes.from_state(
             c.exact_duplicate_limit, c.hll_lg_k, state["row_hashes"], state["row_hll"]
         )
-        sample_config = c.for_columns(len(state["sample"]))
-        profiler.sample = RowSample.from_state(state, sample_config.correlation_sample_size, c.sample_seed)
+        # Its sample's size follows from the table's width (a state without columns has an empty sample).
+        sample_config = c.for_columns(len(state["columns"] or state["sample"]))
+        profiler.sample = RowSample.from_state(
+            state, sample_config.correlation_sample_size, c.sample_seed, c.correlation_sample_columns
+        )
         return profiler
 
 
