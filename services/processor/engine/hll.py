@@ -41,48 +41,48 @@ class HyperLogLog:
         if not 4 <= lg_k <= 21:
             raise ValueError("lg_k must be between 4 and 21")
         self.lg_k = lg_k
-        self._sketch = hll_sketch.deserialize(state) if state else hll_sketch(lg_k, _TYPE)
-        # The sketch's updatable image once it is in HLL mode, updated in place; `_behind`: the image holds updates
-        # the library's sketch object has not read yet.
+        # The library's sketch until it is in HLL mode; from then on its updatable image, updated in place, is the
+        # sketch (read back by the library when asked): a wide table's 5,000 columns kept both, 20 MiB.
+        self._sketch: hll_sketch | None = hll_sketch.deserialize(state) if state else hll_sketch(lg_k, _TYPE)
         self._image: np.ndarray | None = None
-        self._behind = False
 
     def update(self, hashes: np.ndarray) -> None:
         """Offer 64-bit hashes (one per distinct value or row)."""
         values = hashes.view(np.int64)
         # A new sketch lists coupons until about k/8 of them: offer a register's worth at a time until it is in
         # HLL mode, then update its image.
-        if self._image is None and self._sketch.tgt_type == _TYPE:
+        if self._image is None and self.sketch().tgt_type == _TYPE:
             while len(values) and self._read_image() is None:
                 self._offer(values[: 1 << self.lg_k])
                 values = values[1 << self.lg_k :]
         if self._image is None:  # an HLL_4 state from an earlier version: every value is offered
             self._offer(values)
             return
-        if len(values) and _kernels.hll_update(values.view(np.uint64), self._image, self.lg_k):
-            self._behind = True
+        if len(values):
+            _kernels.hll_update(values.view(np.uint64), self._image, self.lg_k)
 
     def _offer(self, values: np.ndarray) -> None:
         # In slices: one Python list of two million ints (the exact duplicate-row set turning into a sketch)
         # would cost 80 MiB at once.
+        update = self.sketch().update
         for start in range(0, len(values), _SLICE):
-            deque(map(self._sketch.update, values[start : start + _SLICE].tolist()), maxlen=0)  # at C speed
+            deque(map(update, values[start : start + _SLICE].tolist()), maxlen=0)  # at C speed
 
     def _read_image(self) -> np.ndarray | None:
-        """A writable copy of the sketch's image, or None while it is still a list of coupons."""
-        image = self._sketch.serialize_updatable()
+        """The sketch as a writable image from now on, or None while it is still a list of coupons."""
+        image = self.sketch().serialize_updatable()
         if image[_MODE_BYTE] & 3 != _MODE_HLL or len(image) != _REGISTERS_START + (1 << self.lg_k):
             return None
         self._image = np.frombuffer(image, np.uint8).copy()
+        self._sketch = None
         return self._image
 
     def sketch(self) -> hll_sketch:
         """The library's sketch, with every update offered so far."""
-        if self._behind:
-            assert self._image is not None
-            self._sketch = hll_sketch.deserialize(self._image.tobytes())
-            self._behind = False
-        return self._sketch
+        if self._sketch is not None:
+            return self._sketch
+        assert self._image is not None
+        return hll_sketch.deserialize(self._image.tobytes())
 
     def merge(self, other: HyperLogLog) -> None:
         if other.lg_k != self.lg_k:
