@@ -15,6 +15,8 @@ of it had waited took 30 ms of the 100 MiB bench file's 1.1 CPU s.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import numpy as np
 import pyarrow as pa
 
@@ -72,10 +74,10 @@ class RowSample:
         if len(self._pieces) > 1:
             priority = np.concatenate([p for _, p, _ in self._pieces])
             order = _ascending(priority)[: self.size]
-            joined = _joined([t for t, _, _ in self._pieces], self.names)
-            # Each column's pieces joined, then gathered as a chunk's rows are (Arrow's take of the pieces cost the
-            # 100 MiB bench file's three re-joins 20-30 ms in a fresh process, 6-8 ms warm).
-            table = _taken([column.combine_chunks() for column in joined.columns], self.names, order)
+            # Column by column: all at once (joined, taken, cast: copies of the whole sample) raised a 4,000-column
+            # table's peak by 100 MiB for its 33 MiB sample.
+            columns = [self._column(i, order) for i in range(len(self.names))]
+            table = pa.Table.from_arrays(columns, schema=_schema(self.names))
             self._pieces = [(table, priority[order], len(order))]
             self._rows = len(order)
         if not self._pieces:
@@ -87,11 +89,27 @@ class RowSample:
             self._pieces[0] = (table, priority, self._pieces[0][2])
         return table, priority
 
-    def columns(self) -> dict[str, pa.Array]:
-        """The sample's text by column name (large_string; nulls where a value is missing). A DataFrame of them cost
-        the 100 MiB bench file's finish 6 ms, and the correlations converted its columns back to Arrow."""
-        table, _ = self.state()
-        return {name: table.column(name).combine_chunks() for name in self.names}
+    def columns(self) -> Mapping[str, pa.Array]:
+        """The sample's text by column name (large_string; nulls where a value is missing), each column gathered
+        when it is read: the correlations read at most 100 of them. All 1,000 of a wide table's sample gathered at
+        once (joined, taken, cast, each a copy) cost its finish 105 MiB for 33 MiB of text. A DataFrame of them
+        cost the 100 MiB bench file's finish 6 ms, and the correlations converted its columns back to Arrow."""
+        order = None
+        if len(self._pieces) > 1:
+            order = _ascending(np.concatenate([p for _, p, _ in self._pieces]))[: self.size]
+        return _Columns(self, order)
+
+    def _column(self, index: int, order: np.ndarray | None) -> pa.Array:
+        """Column `index` of the sample's rows (large_string) in priority `order` (None: as its one piece holds
+        them). Its pieces joined, then gathered as a chunk's rows are (Arrow's take of the pieces cost the 100 MiB
+        bench file's three re-joins 20-30 ms in a fresh process, 6-8 ms warm)."""
+        pieces = [chunk for table, _, _ in self._pieces for chunk in table.column(index).chunks]
+        if not pieces:
+            return pa.array([], pa.large_string())
+        column = _joined(pieces)
+        if order is not None:
+            column = _taken([column], ["_"], order).column(0).chunk(0)
+        return column.cast(pa.large_string())
 
     def __len__(self) -> int:
         return min(self._rows, self.size)
@@ -134,6 +152,23 @@ class RowSample:
         return sample
 
 
+class _Columns(Mapping[str, pa.Array]):
+    """A sample's columns by name, each gathered when it is read."""
+
+    def __init__(self, sample: RowSample, order: np.ndarray | None) -> None:
+        self._sample, self._order = sample, order
+        self._index = {name: i for i, name in enumerate(sample.names)}
+
+    def __getitem__(self, name: str) -> pa.Array:
+        return self._sample._column(self._index[name], self._order)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 def _ascending(priority: np.ndarray) -> np.ndarray:
     """The order that sorts `priority` ascending, equal ones in the order given (copies of one row: which copy is
     kept does not matter, but the sample is the same whatever the chunking). numpy's quicksort (AVX-512 where the
@@ -163,20 +198,15 @@ def _schema(names: list[str]) -> pa.Schema:
     return pa.schema([(name, pa.large_string()) for name in names])
 
 
-def _joined(tables: list[pa.Table], names: list[str]) -> pa.Table:
-    """The pieces as one table: as they are while they share a schema and no column's text would pass the 2 GiB
+def _joined(pieces: list[pa.Array]) -> pa.Array:
+    """A column's pieces as one array: as they are while they share a type and their text would not pass the 2 GiB
     a string array's 32-bit offsets hold, else each as large_string first (casting every piece as it came cost a
     400-column table a copy of every sampled row's offsets, ~0.2 s of its 9)."""
-    first = tables[0].schema
-    same = all(t.schema.equals(first) for t in tables)
-    if same and all(
-        pa.types.is_large_string(field.type)
-        or sum(text_bytes(chunk) for t in tables for chunk in t.column(i).chunks) <= STRING_BYTES
-        for i, field in enumerate(first)
+    if len({piece.type for piece in pieces}) == 1 and (
+        pa.types.is_large_string(pieces[0].type) or sum(text_bytes(piece) for piece in pieces) <= STRING_BYTES
     ):
-        return pa.concat_tables(tables)
-    schema = _schema(names)
-    return pa.concat_tables([t.cast(schema) for t in tables])
+        return pa.concat_arrays(pieces)
+    return pa.concat_arrays([piece.cast(pa.large_string()) for piece in pieces])
 
 
 def _empty(names: list[str]) -> pa.Table:
