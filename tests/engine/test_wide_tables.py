@@ -78,3 +78,31 @@ def test_a_part_state_that_sampled_every_column_still_merges() -> None:
     assert profile.correlation_sample_size == 500
     assert _pairs(profile) == {("pearson", "a", "b"), ("spearman", "a", "b")}
     assert _pairs(profile_dataframe(frame, config)) == _pairs(profile)
+
+
+def test_a_wide_tables_columns_share_the_frequent_items_budget_and_their_top_values_stay_within_the_error() -> None:
+    """Each sketched column's frequent-items map holds a share of the table's (4,000 columns: 64 slots, not 1,024:
+    3,000 sketched columns of 2,500 rows held 90 MiB). A smaller map has a larger error, which the profile reports;
+    a value that stands out above it is still listed, its count within it."""
+    config = ProfileConfig()
+    assert [config.for_columns(n).frequent_items_lg_max_map_size for n in (7, 256, 400, 4000)] == [10, 10, 9, 6]
+    rows, width = 6000, 300
+    rng = np.random.default_rng(11)
+    hot = rng.random(rows) < 0.3
+    data = {
+        f"c{i}": np.where(hot, "HOT", np.char.add(f"v{i}-", rng.integers(0, 10**6, rows).astype(str)))
+        for i in range(width)
+    }
+    frame = pd.DataFrame(data).astype("string")
+    small = ProfileConfig(frequent_items_total_map_size=300 * 16, exact_distinct_total=300 * 50)
+    assert small.for_columns(width).frequent_items_lg_max_map_size == 6  # (at least 64 slots)
+    profiler = TableProfiler(small)
+    for start in range(0, rows, 500):
+        profiler.update(frame.iloc[start : start + 500])
+    profile = profiler.finish()
+    truth = int(hot.sum())
+    for column in profile.column_profiles:
+        assert column.top_values_approximate and column.top_values[0].value == "HOT"
+        assert abs(column.top_values[0].count - truth) <= column.top_values_error
+        frequent = profiler.columns[column.position].distinct.frequent
+        assert frequent is not None and frequent.num_active_items <= 48  # 3/4 of 64 slots

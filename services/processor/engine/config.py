@@ -38,6 +38,9 @@ DEFAULT_NA_TOKENS: frozenset[str] = frozenset(
 )
 
 
+_MIN_LG_MAP = 6  # the smallest frequent-items map a wide table's column gets: 64 slots, errors up to 5.5%
+
+
 @dataclass(frozen=True)
 class ProfileConfig:
     """Thresholds of the profile, its sketches, alerts and quality score."""
@@ -67,7 +70,11 @@ class ProfileConfig:
     exact_distinct_bytes: int = 8 * 1024 * 1024
     exact_distinct_total_bytes: int = 64 * 1024 * 1024
     hll_lg_k: int = 12  # relative standard error about 1.04 / sqrt(2**lg_k) = 1.6 %
+    # The frequent-items sketch's map: 2**lg slots, a count's error at most 3.5 / 2**lg of the column's values. All
+    # columns' maps together hold at most `frequent_items_total_map_size` slots (~60 bytes each), so a wide table's
+    # are smaller (at least 2**6): 4,000 columns of 2,500 rows held 90 MiB in maps of 1,024.
     frequent_items_lg_max_map_size: int = 10
+    frequent_items_total_map_size: int = 1 << 18
     # Numeric quantiles and histograms are exact while a column has at most this many distinct numbers (and all
     # columns together at most `exact_quantile_total`, 16 bytes each); beyond, a KLL sketch with parameter k
     # (normalized rank error about 1.65 % at k=200).
@@ -128,5 +135,9 @@ class ProfileConfig:
             exact_distinct_limit=min(self.exact_distinct_limit, max(1, self.exact_distinct_total // share)),
             exact_distinct_bytes=min(self.exact_distinct_bytes, max(1, self.exact_distinct_total_bytes // share)),
             exact_quantile_limit=min(self.exact_quantile_limit, max(1, self.exact_quantile_total // share)),
+            frequent_items_lg_max_map_size=min(
+                self.frequent_items_lg_max_map_size,
+                max(_MIN_LG_MAP, (self.frequent_items_total_map_size // share).bit_length() - 1),
+            ),
             correlation_sample_size=min(self.correlation_sample_size, sample_rows),
         )
