@@ -145,6 +145,13 @@ class ProcessorSettings(CommonSettings):
         300.0, gt=0, description="How often finished jobs' leftover part states are deleted from S3."
     )
     chunk_rows: int = Field(50_000, ge=100, description="Rows per chunk of JSON Lines, Parquet and Excel files.")
+    max_columns: int = Field(
+        2_000,
+        ge=1,
+        description="Columns a table is profiled on, the first ones; the others are left out and reported "
+        "(COLUMNS_LEFT_OUT). Every 1,000 columns add about 35 MiB to a processor's peak: 2,000 peaked at 460 MiB. "
+        "Raise it with the processor's memory limit; every processor of a deployment must have the same.",
+    )
     distinct_exact_limit: int = Field(
         100_000,
         ge=1,

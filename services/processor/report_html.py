@@ -288,6 +288,8 @@ def _parse(parse: Mapping[str, Any] | None) -> str:
         pairs.append(("Lines left out (no JSON object)", _num(parse.get("invalid_records"))))
     if parse.get("long_lines"):  # delimited text and JSON Lines: lines longer than a reader takes
         pairs.append(("Lines left out (too long)", _num(parse.get("long_lines"))))
+    if parse.get("columns_left_out"):  # a table wider than a processor profiles
+        pairs.append(("Columns left out (too many)", _num(parse.get("columns_left_out"))))
     kinds = ("ragged_rows", "unterminated_quotes", "bad_encoding_rows", "invalid_records", "long_lines")
     problems = sum(int(parse.get(k) or 0) for k in kinds)
     issues = parse.get("issues") or []

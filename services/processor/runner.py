@@ -31,7 +31,7 @@ from services.processor.engine import (
     column_pool,
     gathered,
 )
-from services.processor.engine.options import Dialect, ReadOptions
+from services.processor.engine.options import MAX_COLUMNS, Dialect, ReadOptions
 from services.processor.engine.read_ahead import ReadAhead
 from services.processor.engine.reading import NotATableError, open_table
 from services.processor.lease import LeaseKeeper
@@ -88,6 +88,7 @@ class RunnerConfig:
     split: SplitPolicy
     read_ahead: bool = True
     profile_threads: int = 1
+    max_columns: int = MAX_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ class JobRunner:
             encoding=options.get("encoding", ""),
             block_size=self._config.block_bytes,
             chunk_rows=self._config.chunk_rows,
+            max_columns=self._config.max_columns,
         )
 
     def _profile_config(self, job: Row) -> ProfileConfig:
@@ -314,6 +316,7 @@ class JobRunner:
                     for chunk in chunks:
                         profiler.update(chunk, pool)
                         progress.rows_done += len(chunk)
+                        memory.after_chunk(len(chunk.columns))
             except _Stop:
                 raise
             except NotATableError as error:

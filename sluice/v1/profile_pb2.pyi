@@ -104,7 +104,7 @@ class Correlation(_message.Message):
     def __init__(self, method: _Optional[str] = ..., column_a: _Optional[str] = ..., column_b: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
 
 class ParseSummary(_message.Message):
-    __slots__ = ("format", "compression", "encoding", "encoding_fallback", "delimiter", "quotechar", "has_header", "rows_read", "ragged_rows", "unterminated_quotes", "bad_encoding_rows", "issues", "splittable", "lines_read", "member", "decimal", "preamble_lines", "invalid_records", "sheet", "day_first", "long_lines")
+    __slots__ = ("format", "compression", "encoding", "encoding_fallback", "delimiter", "quotechar", "has_header", "rows_read", "ragged_rows", "unterminated_quotes", "bad_encoding_rows", "issues", "splittable", "lines_read", "member", "decimal", "preamble_lines", "invalid_records", "sheet", "day_first", "long_lines", "columns_left_out")
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     COMPRESSION_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
@@ -126,6 +126,7 @@ class ParseSummary(_message.Message):
     SHEET_FIELD_NUMBER: _ClassVar[int]
     DAY_FIRST_FIELD_NUMBER: _ClassVar[int]
     LONG_LINES_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_LEFT_OUT_FIELD_NUMBER: _ClassVar[int]
     format: str
     compression: str
     encoding: str
@@ -147,7 +148,8 @@ class ParseSummary(_message.Message):
     sheet: str
     day_first: bool
     long_lines: int
-    def __init__(self, format: _Optional[str] = ..., compression: _Optional[str] = ..., encoding: _Optional[str] = ..., encoding_fallback: _Optional[bool] = ..., delimiter: _Optional[str] = ..., quotechar: _Optional[str] = ..., has_header: _Optional[bool] = ..., rows_read: _Optional[int] = ..., ragged_rows: _Optional[int] = ..., unterminated_quotes: _Optional[int] = ..., bad_encoding_rows: _Optional[int] = ..., issues: _Optional[_Iterable[_Union[ParseIssue, _Mapping]]] = ..., splittable: _Optional[bool] = ..., lines_read: _Optional[int] = ..., member: _Optional[str] = ..., decimal: _Optional[str] = ..., preamble_lines: _Optional[int] = ..., invalid_records: _Optional[int] = ..., sheet: _Optional[str] = ..., day_first: _Optional[bool] = ..., long_lines: _Optional[int] = ...) -> None: ...
+    columns_left_out: int
+    def __init__(self, format: _Optional[str] = ..., compression: _Optional[str] = ..., encoding: _Optional[str] = ..., encoding_fallback: _Optional[bool] = ..., delimiter: _Optional[str] = ..., quotechar: _Optional[str] = ..., has_header: _Optional[bool] = ..., rows_read: _Optional[int] = ..., ragged_rows: _Optional[int] = ..., unterminated_quotes: _Optional[int] = ..., bad_encoding_rows: _Optional[int] = ..., issues: _Optional[_Iterable[_Union[ParseIssue, _Mapping]]] = ..., splittable: _Optional[bool] = ..., lines_read: _Optional[int] = ..., member: _Optional[str] = ..., decimal: _Optional[str] = ..., preamble_lines: _Optional[int] = ..., invalid_records: _Optional[int] = ..., sheet: _Optional[str] = ..., day_first: _Optional[bool] = ..., long_lines: _Optional[int] = ..., columns_left_out: _Optional[int] = ...) -> None: ...
 
 class ParseIssue(_message.Message):
     __slots__ = ("kind", "line", "detail")

@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from psycopg.types.json import Jsonb
 
 from services.processor.engine import ProfileConfig, TableProfiler, codec, profile_dataframe
-from services.processor.engine.options import ReadOptions
+from services.processor.engine.options import MAX_COLUMNS, ReadOptions
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.reading import open_table
 from services.processor.parts import SplitPolicy, spent_part_error, split_plan
@@ -209,7 +209,12 @@ def _job_planned_elsewhere(
 
 
 def _runner(
-    pool, s3, policy: SplitPolicy, worker_id: str = "helper-under-test", telemetry: Telemetry | None = None
+    pool,
+    s3,
+    policy: SplitPolicy,
+    worker_id: str = "helper-under-test",
+    telemetry: Telemetry | None = None,
+    max_columns: int = MAX_COLUMNS,
 ) -> tuple[JobRunner, PartStateSweeper]:
     parts = PartStore(pool=pool, jobs_topic="unused")
     sweeper = PartStateSweeper(parts=parts, s3=s3, bucket="sluice", interval_seconds=0.2)
@@ -229,6 +234,7 @@ def _runner(
             profile=ProfileConfig(),
             retry=RetryPolicy(base_seconds=1, max_seconds=2),
             split=policy,
+            max_columns=max_columns,
         ),
         telemetry=telemetry or Telemetry.create(service_name="test", disabled=True),
     )
@@ -269,6 +275,28 @@ def _coordinate(pool, s3, policy: SplitPolicy, job_id: str) -> None:
         )
     coordinator, _ = _runner(pool, s3, policy, worker_id="coordinator-under-test")
     assert coordinator.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED
+
+
+def test_a_table_wider_than_the_processors_take_is_profiled_on_its_first_columns_in_every_part(
+    client: SluiceClient, pool, s3, tenant, tmp_path: Path
+):
+    """SLUICE_MAX_COLUMNS (4 here): the parts read the first columns, their reports agree on those left out, and the
+    profile the status service serves says so, with the COLUMNS_LEFT_OUT alert."""
+    text = "a,b,c,d,e,f\n" + "".join(f"{i},{i % 7},x{i % 3},{i * 2},e,f\n" for i in range(40_000))
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, 0, text=text)
+    assert count >= 2
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE jobs SET state = 'RETRYING', lease_owner = NULL, lease_expires_at = NULL WHERE id = %s", (job_id,)
+        )
+    runner, _ = _runner(pool, s3, policy, worker_id="coordinator-under-test", max_columns=4)
+    assert runner.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED
+    profile = client.get_profile(job_id)
+    assert profile.part_count == count and profile.row_count == 40_000
+    assert profile.column_count == 4 and profile.parse.columns_left_out == 2
+    assert [c.name for c in client.list_columns(job_id)] == ["a", "b", "c", "d"]
+    (alert,) = [a for a in profile.alerts if a.code == "COLUMNS_LEFT_OUT"]
+    assert alert.value == 2 and alert.message.startswith("The table has 6 columns; the first 4 were profiled")
 
 
 def test_a_cut_inside_a_quoted_field_at_the_end_of_the_first_part_is_read_again_in_one_pass(
@@ -767,7 +795,7 @@ def test_a_parts_report_reads_in_the_version_before_and_the_next() -> None:
     """The report a part stores leaves this version's new fields out at their defaults (the version before takes
     only the fields it knows), and a report with fields of a later version reads."""
     report = ParseReport(format="csv", rows_read=3)
-    assert not {"day_first", "invalid_records", "sheet", "long_lines"} & set(report.to_part_dict())
+    assert not {"day_first", "invalid_records", "sheet", "long_lines", "columns_left_out"} & set(report.to_part_dict())
     report.day_first = True
     assert report.to_part_dict()["day_first"] is True
     later = {**report.to_dict(), "a_field_of_a_later_version": 1}

@@ -21,7 +21,8 @@ Table alerts: EMPTY (a header and no rows), DUPLICATES (duplicate-row share > du
 are too many to count exactly, the share certain beyond the sketch's error), HIGH_CORRELATION
 (|r| or V >= high_correlation), and from the ParseReport RAGGED_ROWS, UNTERMINATED_QUOTES, BAD_ENCODING,
 INVALID_RECORDS (JSON Lines lines holding no object, left out), LONG_LINES (lines of delimited text or JSON Lines
-longer than a reader takes, left out), ENCODING_FALLBACK.
+longer than a reader takes, left out), COLUMNS_LEFT_OUT (columns past ReadOptions.max_columns, not profiled),
+ENCODING_FALLBACK.
 """
 
 from __future__ import annotations
@@ -172,9 +173,10 @@ def table_alerts(
     config: ProfileConfig,
     *,
     duplicates_at_least: int | None = None,
+    columns: int = 0,
 ) -> list[Alert]:
     """`duplicates_at_least`: the duplicate rows for certain when `duplicate_rows` is a sketch's estimate (None:
-    counted exactly); the alert needs that many, so a sketch's error alone raises none."""
+    counted exactly); the alert needs that many, so a sketch's error alone raises none. `columns`: those profiled."""
     out: list[Alert] = []
     if rows == 0:
         message = "The table has a header but no rows; check that the export or the query behind it is complete."
@@ -260,6 +262,19 @@ def table_alerts(
                     f"{options.MAX_LINE_BYTES / options.MIB:g} MiB and left out of the table (the first are listed "
                     "with their line numbers); a line break or a closing quote is probably missing there.",
                     parse.long_lines,
+                )
+            )
+        if parse.columns_left_out:
+            out.append(
+                Alert(
+                    "COLUMNS_LEFT_OUT",
+                    "",
+                    "warning",
+                    f"The table has {columns + parse.columns_left_out:,} columns; the first {columns:,} were "
+                    f"profiled (the most a processor profiles within its memory) and "
+                    f"{_count(parse.columns_left_out, 'column')} left out: to profile those, upload them as a file of "
+                    "their own.",
+                    parse.columns_left_out,
                 )
             )
         if parse.encoding_fallback:

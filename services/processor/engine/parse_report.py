@@ -45,6 +45,7 @@ class ParseReport:
     bad_encoding_rows: int = 0  # rows holding bytes undecodable in `encoding` (replaced)
     invalid_records: int = 0  # records left out: JSON Lines lines holding no JSON object
     long_lines: int = 0  # lines left out: longer than a reader takes (options.MAX_LINE_BYTES)
+    columns_left_out: int = 0  # columns past the first options.MAX_COLUMNS, not profiled
     issues: list[ParseIssue] = field(default_factory=list)  # the MAX_ISSUES problems on the first lines, in line order
     # False when quoted fields hold line breaks, in the sample or further on (byte-range parts would cut them).
     splittable: bool = True
@@ -108,6 +109,7 @@ class ParseReport:
         self.bad_encoding_rows += later.bad_encoding_rows
         self.invalid_records += later.invalid_records
         self.long_lines += later.long_lines
+        self.columns_left_out = max(self.columns_left_out, later.columns_left_out)  # every part has the same columns
         self.encoding_fallback = self.encoding_fallback or later.encoding_fallback
         self.splittable = self.splittable and later.splittable
         self.open_quote_at_end = later.open_quote_at_end
@@ -132,6 +134,7 @@ class ParseReport:
             "bad_encoding_rows": self.bad_encoding_rows,
             "invalid_records": self.invalid_records,
             "long_lines": self.long_lines,
+            "columns_left_out": self.columns_left_out,
             "issues": [vars(i) for i in self.issues],
             "splittable": self.splittable,
             "lines_read": self.lines_read,
@@ -159,4 +162,10 @@ def _line(issue: ParseIssue) -> int:
 
 
 # Fields added on 2026-12-07 (their defaults): see `to_part_dict`.
-_ADDED: dict[str, object] = {"invalid_records": 0, "sheet": "", "day_first": False, "long_lines": 0}
+_ADDED: dict[str, object] = {
+    "invalid_records": 0,
+    "sheet": "",
+    "day_first": False,
+    "long_lines": 0,
+    "columns_left_out": 0,
+}

@@ -25,6 +25,7 @@ from services.processor.engine.delimited import DelimitedChunks
 from services.processor.engine.encoding import EncodingGuess, detect_encoding, encoded_size, sample_text
 from services.processor.engine.formats import check_text, container_format, strip_extension, text_format
 from services.processor.engine.options import (
+    MAX_COLUMNS,
     STRING_DTYPE,
     Chunk,
     Dialect,
@@ -66,8 +67,11 @@ class TableReader:
         counter: CountingStream,
         dialect: Dialect | None = None,
         closers: tuple[BinaryIO, ...] = (),
+        max_columns: int = MAX_COLUMNS,
     ) -> None:
+        """`max_columns`: the columns handed on, the first ones; the others are counted as left out."""
         self._chunks = chunks
+        self._max_columns = max_columns
         self.report = report
         self._columns = columns
         self._counter = counter
@@ -76,8 +80,9 @@ class TableReader:
 
     @property
     def columns(self) -> list[str]:
-        """Column names; for JSON Lines, keys first met past the sample are appended as they appear."""
-        return list(self._columns)
+        """Column names (the first `max_columns`); for JSON Lines, keys first met past the sample are appended as
+        they appear."""
+        return list(self._columns[: self._max_columns])
 
     @property
     def bytes_read(self) -> int:
@@ -95,11 +100,27 @@ class TableReader:
             empty = True
             for chunk in self._chunks:
                 empty = False
-                yield chunk
+                yield self._capped(chunk)
             if empty and self._columns:  # a header and no rows: the profile still has the table's columns
-                yield pa.table({name: pa.array([], pa.string()) for name in self._columns})
+                self._capped_width(len(self._columns))
+                yield pa.table({name: pa.array([], pa.string()) for name in self.columns})
         finally:
             self.close()
+
+    def _capped(self, chunk: Chunk) -> Chunk:
+        """The chunk's first `max_columns` columns (delimited text and Parquet are read so already)."""
+        if not self._capped_width(len(chunk.columns)):
+            return chunk
+        if isinstance(chunk, pd.DataFrame):
+            return chunk.iloc[:, : self._max_columns]
+        return chunk.select(range(self._max_columns))
+
+    def _capped_width(self, width: int) -> bool:
+        """Whether a table `width` columns wide is cut, counting the columns left out."""
+        if width <= self._max_columns:
+            return False
+        self.report.columns_left_out = max(self.report.columns_left_out, width - self._max_columns)
+        return True
 
     def close(self) -> None:
         for stream in self._closers:
@@ -197,8 +218,10 @@ def _open(
     if kind == "parquet":
         seekable = spool(stream)
         parquet, columns = parquet_columns(seekable)
-        chunks = parquet_chunks(parquet, columns, report, chunk_rows=options.chunk_rows)
-        return TableReader(chunks, report, columns, counter, closers=(seekable,))
+        chunks = parquet_chunks(
+            parquet, columns, report, chunk_rows=options.chunk_rows, max_columns=options.max_columns
+        )
+        return TableReader(chunks, report, columns, counter, closers=(seekable,), max_columns=options.max_columns)
     return _open_text(stream, sample, counter, name, media_type, options, report)
 
 
@@ -214,7 +237,7 @@ def _open_zip(archive: BinaryIO, counter: CountingStream, options: ReadOptions, 
         archive.seek(0)
         report = ParseReport(format="xlsx", compression=compression)
         sheet = XlsxChunks(archive, report, chunk_rows=options.chunk_rows, has_header=options.has_header)
-        return TableReader(sheet, report, sheet.columns, counter, closers=(archive,))
+        return TableReader(sheet, report, sheet.columns, counter, closers=(archive,), max_columns=options.max_columns)
     if compression:
         zipped.close()
         raise NotATableError(f"A zip file inside a {compression} file is not supported: compress the table once.")
@@ -256,13 +279,19 @@ def _open_text(
     if report.format == "jsonl":
         lines = JsonLinesChunks(stream, guess, report, chunk_rows=options.chunk_rows, sample=text)
         report.delimiter, report.quotechar, report.has_header = "", "", True
-        return TableReader(lines, report, lines.columns, counter)
+        return TableReader(lines, report, lines.columns, counter, max_columns=options.max_columns)
     found = _sniff(text, guess, name, media_type, options, whole=len(sample) < options.sample_bytes)
     _describe(report, found)
     chunks = DelimitedChunks(
-        stream, found, report, block_size=options.block_size, skip_lines=found.lines_before_data, bom=found.bom
+        stream,
+        found,
+        report,
+        block_size=options.block_size,
+        skip_lines=found.lines_before_data,
+        bom=found.bom,
+        max_columns=options.max_columns,
     )
-    return TableReader(chunks, report, list(found.columns), counter, dialect=found)
+    return TableReader(chunks, report, list(found.columns), counter, dialect=found, max_columns=options.max_columns)
 
 
 def _sniff(
@@ -350,5 +379,6 @@ def _open_part(
         block_size=options.block_size,
         skip_lines=found.lines_before_data if start == 0 else 0,
         bom=found.bom if start == 0 else 0,
+        max_columns=options.max_columns,
     )
-    return TableReader(chunks, report, list(found.columns), counter, dialect=found)
+    return TableReader(chunks, report, list(found.columns), counter, dialect=found, max_columns=options.max_columns)

@@ -182,8 +182,9 @@ def parquet_columns(source: BinaryIO) -> tuple[pq.ParquetFile, list[str]]:
 
 
 def parquet_chunks(
-    parquet: pq.ParquetFile, columns: list[str], report: ParseReport, *, chunk_rows: int
+    parquet: pq.ParquetFile, columns: list[str], report: ParseReport, *, chunk_rows: int, max_columns: int
 ) -> Iterator[pa.RecordBatch]:
+    """The file's batches as text, their first `max_columns` columns (the others are counted as left out)."""
     batches = parquet.iter_batches(batch_size=chunk_rows, use_threads=False)
     while True:
         try:  # the file is spooled to local disk by now: an error reading it is damage, not storage
@@ -193,10 +194,12 @@ def parquet_chunks(
         except (OSError, pa.ArrowException) as error:
             reason = str(error).rstrip(".")
             raise NotATableError(f"The Parquet file is damaged after row {report.rows_read}: {reason}.") from error
-        arrays = [_arrow_text(batch.column(i)) for i in range(batch.num_columns)]
+        kept = min(batch.num_columns, max_columns)
+        arrays = [_arrow_text(batch.column(i)) for i in range(kept)]
         report.rows_read += batch.num_rows
         report.lines_read += batch.num_rows
-        yield pa.RecordBatch.from_arrays(arrays, names=columns)
+        report.columns_left_out = batch.num_columns - kept
+        yield pa.RecordBatch.from_arrays(arrays, names=columns[:kept])
 
 
 # ---- xlsx -------------------------------------------------------------------------------------------------

@@ -258,7 +258,9 @@ class TableProfiler:
         # A table without rows gets one alert saying so, not one per column.
         alerts = [a for col in columns for a in column_alerts(col, c)] if self.rows else []
         at_least = self.duplicate_rows_at_least() if self.duplicates_approximate else None
-        alerts += table_alerts(self.rows, duplicates, correlations, parse_report, c, duplicates_at_least=at_least)
+        alerts += table_alerts(
+            self.rows, duplicates, correlations, parse_report, c, duplicates_at_least=at_least, columns=len(columns)
+        )
         cells = self.rows * len(columns)
         missing = sum(col.missing for col in columns)
         return TableProfile(

@@ -1,0 +1,162 @@
+"""A table wider than ReadOptions.max_columns (2,000) is profiled on its first columns, the others reported as left
+out: each column costs a processor memory while it is profiled (a 5,000 x 1,000 CSV peaked at 550 MiB). The limit is
+3 here; the formats that read every column first are cut as the reader hands them on."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from reader_helpers import read_bytes, rows, stream
+
+from services.processor.engine import TableProfiler, profile_dataframe
+from services.processor.engine.reading import ReadOptions, open_table, plan_parts, sniff_dialect
+from services.processor.report_html import render_html
+
+THREE = 3  # columns kept
+
+
+WIDE_CSV = (
+    b"a,b,c,d,e\n"
+    b"1,x,2020-01-01,d1,e1\n"
+    b'2,"two\nlines",2020-01-02,d2,e2\n'  # a quoted line break: that record is read apart
+    b"3,z\n"  # ragged: short of three fields
+    b'4,"open,2020-01-04,d4,e4\n'  # a quote left open: the line is read again on its own
+    b"5,w,2020-01-05,d5,e5,extra\n"  # ragged: a field too many
+)
+
+
+def test_a_csv_wider_than_the_limit_is_profiled_on_its_first_columns() -> None:
+    frame, reader = read_bytes(WIDE_CSV, max_columns=THREE)
+    assert list(frame.columns) == ["a", "b", "c"]
+    assert rows(frame) == [
+        ["1", "x", "2020-01-01"],
+        ["2", "two\nlines", "2020-01-02"],
+        ["3", "z", None],
+        ["4", '"open', "2020-01-04"],
+        ["5", "w", "2020-01-05"],
+    ]
+    report = reader.report
+    assert report.columns_left_out == 2 and reader.columns == ["a", "b", "c"]
+    assert (report.ragged_rows, report.unterminated_quotes) == (2, 1)  # the problems of every column still count
+    profile = profile_dataframe(frame, parse_report=report)
+    assert [c.name for c in profile.column_profiles] == ["a", "b", "c"]
+    (alert,) = [a for a in profile.alerts if a.code == "COLUMNS_LEFT_OUT"]
+    assert alert.severity == "warning" and alert.value == 2
+    assert "The table has 5 columns; the first 3 were profiled" in alert.message
+    assert "2 columns left out" in alert.message
+    assert profile.parse["columns_left_out"] == 2
+    assert profile.quality.parse_health == 1 - 3 / 5  # left-out columns are no row problems
+
+
+def test_arrow_reads_only_the_columns_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arrow costs several KiB per column of each block it parses: the columns left out are not converted."""
+    seen: list[list[str]] = []
+    original = pa.csv.read_csv
+
+    def read_csv(*args: object, **kwargs: object) -> pa.Table:
+        table = original(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(table.column_names)
+        return table
+
+    monkeypatch.setattr(pa.csv, "read_csv", read_csv)
+    data = b"a,b,c,d,e\n" + b"".join(b"%d,2,3,4,5\n" % i for i in range(2000))
+    frame, reader = read_bytes(data, block_size=4096, max_columns=THREE)
+    assert len(frame) == 2000 and reader.report.columns_left_out == 2
+    assert len(seen) > 1 and all(names == ["a", "b", "c"] for names in seen)
+
+
+def test_parts_of_a_wide_csv_merge_to_its_one_pass_profile() -> None:
+    data = b"a,b,c,d,e\n" + b"".join(b"%d,%d,x%d,4,5\n" % (i, i % 7, i % 3) for i in range(3000))
+    small = ReadOptions(block_size=1024, sample_bytes=1024, max_columns=THREE)
+    dialect = sniff_dialect(data[:1024], options=small)
+    merged = TableProfiler()
+    report = None
+    ranges = plan_parts(len(data), dialect, part_bytes=8000)
+    assert len(ranges) > 2
+    for start, end in ranges:
+        reader = open_table(stream(data[start:]), byte_range=(start, end), dialect=dialect, options=small)
+        part = TableProfiler()
+        for chunk in reader.chunks():
+            part.update(chunk)
+        assert reader.report.columns_left_out == 2
+        merged.merge(TableProfiler.from_bytes(part.to_bytes()))
+        if report is None:
+            report = reader.report
+        else:
+            report.merge(reader.report, line_offset=report.lines_read)
+    assert report is not None and report.columns_left_out == 2
+    one, whole = read_bytes(data, max_columns=THREE)
+    expected = profile_dataframe(one, parse_report=whole.report).to_dict()
+    got = merged.finish(report).to_dict()
+    assert got["columns"] == 3 and got["parse"]["columns_left_out"] == 2
+    assert_close(got["column_profiles"], expected["column_profiles"])
+    assert [a["code"] for a in got["alerts"]] == [a["code"] for a in expected["alerts"]]
+
+
+def assert_close(a: object, b: object, path: str = "") -> None:
+    """Equal, floats to 1e-9 (merged moments round differently)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), path
+        for key in a:
+            assert_close(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_close(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), (path, a, b)
+    else:
+        assert a == b, (path, a, b)
+
+
+def test_json_lines_keys_past_the_limit_are_left_out_as_they_appear() -> None:
+    data = b'{"a": 1, "b": 2}\n{"a": 3, "b": 4, "c": 5}\n{"a": 6, "d": 7, "e": 8, "c": 9}\n'
+    reader = open_table(
+        io.BytesIO(data), file_name="x.jsonl", options=ReadOptions(chunk_rows=1, sample_bytes=1024, max_columns=THREE)
+    )
+    profiler = TableProfiler()
+    for chunk in reader.chunks():
+        profiler.update(chunk)
+    profile = profiler.finish(reader.report)
+    assert [c.name for c in profile.column_profiles] == ["a", "b", "c"]
+    assert [c.count - c.missing for c in profile.column_profiles] == [3, 2, 2]
+    assert reader.report.columns_left_out == 2
+
+
+def test_a_wide_parquet_file_is_cut_as_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({name: [1, 2] for name in "abcde"}), path)
+    frame, reader = read_bytes(path.read_bytes(), name="t.parquet", max_columns=THREE)
+    assert list(frame.columns) == ["a", "b", "c"] and rows(frame) == [["1", "1", "1"], ["2", "2", "2"]]
+    assert reader.report.columns_left_out == 2
+
+
+def test_a_wide_workbook_is_cut_as_it_is_read(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["a", "b", "c", "d"])
+    sheet.append([1, 2, 3, 4])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    frame, reader = read_bytes(path.read_bytes(), name="t.xlsx", max_columns=THREE)
+    assert list(frame.columns) == ["a", "b", "c"] and rows(frame) == [["1", "2", "3"]]
+    assert reader.report.columns_left_out == 1
+
+
+def test_a_header_without_rows_keeps_its_first_columns() -> None:
+    frame, reader = read_bytes(b"a,b,c,d,e\n", max_columns=THREE)
+    assert list(frame.columns) == ["a", "b", "c"] and reader.report.columns_left_out == 2
+
+
+def test_the_html_report_counts_the_columns_left_out() -> None:
+    frame, reader = read_bytes(WIDE_CSV, max_columns=THREE)
+    profile = profile_dataframe(frame, parse_report=reader.report)
+    html = render_html({"job": {"file_name": "wide.csv"}, "profile": profile.to_dict(), "parse": profile.parse})
+    assert "Columns left out (too many)" in html and "COLUMNS_LEFT_OUT" in html
