@@ -2,6 +2,8 @@
 
 1. Memory: one processor, splitting off, profiles a large generated CSV (default 5 GiB) uploaded through the
    gRPC API; its resident memory (VmRSS) is sampled every 50 ms. Baseline: the idle processor, same run.
+1b. Wide tables (`--wide COLUMNSxROWS`, repeatable): the same on a generated wide CSV (bench/profile_engine.py's
+   integer, text, float and categorical columns in turn).
 2. Scaling: the same kind of file (default 2 GiB) is profiled by one processor in one pass, then by two
    processors with byte-range parts (256 MiB), all as one-CPU processors (no read-ahead; one reading ahead on
    both cores is shown beside); processing time is the job's RUNNING -> SUCCEEDED interval.
@@ -13,8 +15,9 @@
    two parts each at once): a shared virtual machine does not always give two full cores, and this is the
    ceiling the pipeline's speed-up is to be read against.
 
-Run: `.venv/bin/python bench/processor_pipeline.py [--memory-gib 5] [--scale-gib 2] [--pairs 3]`. Files are generated
-once into ~/.cache/sluice/bench (deterministic), the stack lives in a temporary folder, stopped and deleted at the end.
+Run: `.venv/bin/python bench/processor_pipeline.py [--memory-gib 5] [--scale-gib 2] [--pairs 3] [--wide 2000x12000]`
+(`--pairs 0` skips 2). Files are generated once into ~/.cache/sluice/bench (deterministic), the stack lives in a
+temporary folder, stopped and deleted at the end.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import numpy as np
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from profile_engine import wide_dataset  # (bench/ is on the path of a script run from it)
 
 from sluice.client import Endpoints, SluiceClient
 from sluice.devstack.stack import Stack
@@ -227,11 +231,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--memory-gib", type=float, default=5.0, help="0 skips the memory measurement")
     parser.add_argument("--scale-gib", type=float, default=2.0)
-    parser.add_argument("--pairs", type=int, default=3, help="one-vs-two measurements, alternated")
+    parser.add_argument("--pairs", type=int, default=3, help="one-vs-two measurements, alternated (0: none)")
+    parser.add_argument(
+        "--wide", action="append", default=[], help="also a wide file's peak memory: COLUMNSxROWS, e.g. 2000x12000"
+    )
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; commit {commit}")
-    medium = dataset(args.scale_gib)
     home = Path(tempfile.mkdtemp(prefix="sluice-bench-"))
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
     service_env = {"SLUICE_MAX_UPLOAD_BYTES": str(64 * 1024**3), "SLUICE_PART_BYTES": str(256 * MIB)}
@@ -244,6 +250,16 @@ def main() -> None:
             print(f"1. one processor, one pass, {size / MIB:,.0f} MiB file:")
             seconds, peaks, _ = profile_file(stack, big, {"count": "1", "split": "0"}, watch=True)
             print(f"    {seconds:.1f} s ({size / MIB / seconds:.0f} MiB/s); peak RSS {peaks['processor-0']:.0f} MiB")
+        for shape in args.wide:
+            columns, rows = (int(n) for n in shape.split("x"))
+            wide = wide_dataset(columns, rows)
+            size = wide.stat().st_size
+            print(f"1b. one processor, one pass, a wide file: {columns:,} x {rows:,} rows, {size / MIB:,.0f} MiB:")
+            seconds, peaks, _ = profile_file(stack, wide, {"count": "1", "split": "0"}, watch=True)
+            print(f"    {seconds:.1f} s; peak RSS {peaks['processor-0']:.0f} MiB")
+        if not args.pairs:
+            return
+        medium = dataset(args.scale_gib)
         size = medium.stat().st_size
         print(f"2. {size / MIB:,.0f} MiB file, one processor in one pass (and in 256 MiB parts) vs two processors "
               "in 256 MiB parts:")  # fmt: skip

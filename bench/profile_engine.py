@@ -621,6 +621,7 @@ def worker_engine(path: str, blob: str = "", start: int = -1, end: int = -1, dia
         ):
             for chunk in chunks:
                 profiler.update(chunk, pool)
+                memory.after_chunk(len(chunk.columns))
     result: dict[str, Any] = {"rows": profiler.rows}
     if blob:
         Path(blob).write_bytes(profiler.to_bytes())
