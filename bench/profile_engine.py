@@ -50,13 +50,14 @@ YDATA_VERSION = "4.18.4"
 SECTION = "## Profiling engine"
 
 EXPLANATION = """\
-Why the 3x target is at its edge (the sixteenth session's run above 3.4x on 100 MiB and 2.3x on 1 GiB by the best
-times, the fifteenth's 3.2x and 2.8x, the fourteenth's 3.4x on both, the thirteenth's four full runs 2.9x, 3.0x, 2.9x
-and 3.3x; separate rounds of five pairs 2.6-3.4x, over 3x when the floor has a fast run and the engine none): the
-floor only tokenises and infers types, with Arrow's threads on both cores; on one thread the same parse takes the
-'one thread' row. The engine parses its blocks on Arrow's threads too (a line where a quote is left open is read
-alone: Arrow would read on into the following lines, and on its threads drop rows without a word), one chunk ahead in
-a second thread when the process may use two CPUs (as the processor does). The
+Why the 3x target is at its edge (the seventeenth session's run above 3.4x on 100 MiB and 3.0x on 1 GiB by the best
+times, the sixteenth's 3.4x and 2.3x, the fifteenth's 3.2x and 2.8x, the fourteenth's 3.4x on both, the
+thirteenth's four full runs 2.9x, 3.0x, 2.9x and 3.3x; separate rounds of five pairs 2.6-3.4x, over 3x when the
+floor has a fast run and the engine none): the floor only tokenises and infers types, with Arrow's threads on both
+cores; on one thread the same parse takes the 'one thread' row. The engine parses its blocks on Arrow's threads too
+(a line where a quote is left open is read alone: Arrow would read on into the following lines, and on its threads
+drop rows without a word), one chunk ahead in a second thread when the process may use two CPUs (as the processor
+does). The
 columns of a chunk of 10,000 rows or more are profiled on a thread pool, one thread per usable CPU (at most 4), as
 the processor does; a wide table's short chunks stay on one thread (a 400-column file's 2,000-row chunks on threads:
 0.85-0.92x). Each column's values are grouped by their 64-bit value hash (a compiled scan; rows sharing a hash are
@@ -109,7 +110,16 @@ kernel that hashes, counts and accumulates each column in one scan, on both core
 
 EARLIER_RUNS = """\
 Reading it, and earlier runs (compare ratios; each machine is different and this workplace's wander +-20%):
-- The run above, a581a01 (2026-12-07, sixteenth session), an AMD EPYC in a Firecracker VM, busier than the last
+- The run above, f472ae3 (2026-12-07, seventeenth session), an AMD EPYC as the last: 100 MiB 0.65 s = 3.4x (floor
+  0.19 s; the pairs 1.0-4.5x, the floor's runs far apart), missed; 1 GiB 6.15 s = 3.0x (floor 2.07 s); wide 5.5x;
+  ydata 133.1x; 2 parts 1.81x; the last part's merge 0.11 s; peaks 290 MiB on 100 MiB, 323 on 1 GiB, 302 a part,
+  378 on the wide file. The session's work was on tables much wider than this one, whose peak grew with their
+  columns (the processor section below): a table is now profiled on its first 2,000 columns (SLUICE_MAX_COLUMNS),
+  the correlation sample holds the first 1,000, and a table of more than 256 columns shares the frequent-items
+  maps' budget (this file's 400 columns: maps of 512, not 1,024), its blocks parse in one Arrow piece each from 64
+  columns on (this file's: 6.4 MiB pieces, not 1 MiB) and from 1,000 columns glibc's heap is trimmed after each
+  chunk. The wide row's 5.5x is within its earlier runs' 5.1-7.6x.
+- a581a01's run (2026-12-07, sixteenth session), an AMD EPYC in a Firecracker VM, busier than the last
   sessions' (the bench worker's engine runs in this session's checks 0.57-1.17 s, the floor's 0.18-0.76 s; 3-7% of
   the CPUs stolen by the host when idle):
   100 MiB 0.55 s = 3.4x (floor 0.164 s; the pairs 0.8-3.5x), missed; 1 GiB 4.39 s = 2.3x (floor 1.93 s); wide
