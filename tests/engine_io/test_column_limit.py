@@ -129,12 +129,26 @@ def test_json_lines_keys_past_the_limit_are_left_out_as_they_appear() -> None:
     assert reader.report.columns_left_out == 2
 
 
-def test_a_wide_parquet_file_is_cut_as_it_is_read(tmp_path: Path) -> None:
+def test_a_wide_parquet_file_is_read_on_its_first_columns_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[object] = []
+    original = pq.ParquetFile.iter_batches
+
+    def iter_batches(self: pq.ParquetFile, *args: object, **kwargs: object) -> object:
+        read.append(kwargs.get("columns"))
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", iter_batches)
     path = tmp_path / "t.parquet"
     pq.write_table(pa.table({name: [1, 2] for name in "abcde"}), path)
     frame, reader = read_bytes(path.read_bytes(), name="t.parquet", max_columns=THREE)
     assert list(frame.columns) == ["a", "b", "c"] and rows(frame) == [["1", "1", "1"], ["2", "2", "2"]]
     assert reader.report.columns_left_out == 2
+    assert read == [["a", "b", "c"]]  # the other columns' pages are never read
+    # Two columns of one name cannot be picked by name: every column is read, the first three kept.
+    pq.write_table(pa.Table.from_arrays([pa.array([i]) for i in range(5)], names=list("abcba")), path)
+    frame, reader = read_bytes(path.read_bytes(), name="t.parquet", max_columns=THREE)
+    assert rows(frame) == [["0", "1", "2"]] and reader.report.columns_left_out == 2
+    assert read[-1] is None
 
 
 def test_a_wide_workbook_is_cut_as_it_is_read(tmp_path: Path) -> None:

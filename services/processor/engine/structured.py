@@ -184,8 +184,12 @@ def parquet_columns(source: BinaryIO) -> tuple[pq.ParquetFile, list[str]]:
 def parquet_chunks(
     parquet: pq.ParquetFile, columns: list[str], report: ParseReport, *, chunk_rows: int, max_columns: int
 ) -> Iterator[pa.RecordBatch]:
-    """The file's batches as text, their first `max_columns` columns (the others are counted as left out)."""
-    batches = parquet.iter_batches(batch_size=chunk_rows, use_threads=False)
+    """The file's batches as text, their first `max_columns` columns (the others are counted as left out, and not
+    read when the names of the kept ones are their own)."""
+    names = parquet.schema_arrow.names
+    kept = names[:max_columns]
+    read = kept if len(kept) < len(names) and len(set(names)) == len(names) else None
+    batches = parquet.iter_batches(batch_size=chunk_rows, columns=read, use_threads=False)
     while True:
         try:  # the file is spooled to local disk by now: an error reading it is damage, not storage
             batch = next(batches)
@@ -194,12 +198,12 @@ def parquet_chunks(
         except (OSError, pa.ArrowException) as error:
             reason = str(error).rstrip(".")
             raise NotATableError(f"The Parquet file is damaged after row {report.rows_read}: {reason}.") from error
-        kept = min(batch.num_columns, max_columns)
-        arrays = [_arrow_text(batch.column(i)) for i in range(kept)]
+        width = min(batch.num_columns, max_columns)
+        arrays = [_arrow_text(batch.column(i)) for i in range(width)]
         report.rows_read += batch.num_rows
         report.lines_read += batch.num_rows
-        report.columns_left_out = batch.num_columns - kept
-        yield pa.RecordBatch.from_arrays(arrays, names=columns[:kept])
+        report.columns_left_out = len(names) - width
+        yield pa.RecordBatch.from_arrays(arrays, names=columns[:width])
 
 
 # ---- xlsx -------------------------------------------------------------------------------------------------
