@@ -108,7 +108,7 @@ class TableReader:
             self.close()
 
     def _capped(self, chunk: Chunk) -> Chunk:
-        """The chunk's first `max_columns` columns (delimited text and Parquet are read so already)."""
+        """The chunk's first `max_columns` columns (delimited text, JSON Lines and Parquet are read so already)."""
         if not self._capped_width(len(chunk.columns)):
             return chunk
         if isinstance(chunk, pd.DataFrame):
@@ -277,7 +277,9 @@ def _open_text(
     report.format = text_format(text, name, media_type)
     report.encoding, report.encoding_fallback = guess.name, guess.fallback
     if report.format == "jsonl":
-        lines = JsonLinesChunks(stream, guess, report, chunk_rows=options.chunk_rows, sample=text)
+        lines = JsonLinesChunks(
+            stream, guess, report, chunk_rows=options.chunk_rows, sample=text, max_columns=options.max_columns
+        )
         report.delimiter, report.quotechar, report.has_header = "", "", True
         return TableReader(lines, report, lines.columns, counter, max_columns=options.max_columns)
     found = _sniff(text, guess, name, media_type, options, whole=len(sample) < options.sample_bytes)

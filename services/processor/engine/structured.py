@@ -70,11 +70,20 @@ class JsonLinesChunks:
     """One column per key, in order of first appearance; a key first seen later adds a column from that chunk on."""
 
     def __init__(
-        self, source: BinaryIO, guess: EncodingGuess, report: ParseReport, *, chunk_rows: int, sample: str
+        self,
+        source: BinaryIO,
+        guess: EncodingGuess,
+        report: ParseReport,
+        *,
+        chunk_rows: int,
+        sample: str,
+        max_columns: int = options.MAX_COLUMNS,
     ) -> None:
+        """`max_columns`: the first keys made columns; the others are counted as left out."""
         self._text = TranscodingStream(source, guess)
         self._report = report
         self._chunk_rows = chunk_rows
+        self._max_columns = max_columns
         self.columns = json_keys(sample)
         self._known = set(self.columns)
 
@@ -138,9 +147,11 @@ class JsonLinesChunks:
         return value
 
     def _frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
-        data = {c: pd.array([_json_text(r.get(c)) for r in rows], dtype=STRING_DTYPE) for c in self.columns}
+        kept = self.columns[: self._max_columns]
+        data = {c: pd.array([_json_text(r.get(c)) for r in rows], dtype=STRING_DTYPE) for c in kept}
         self._report.rows_read += len(rows)
-        return pd.DataFrame(data, columns=self.columns)
+        self._report.columns_left_out = len(self.columns) - len(kept)
+        return pd.DataFrame(data, columns=kept)
 
     def _drain_bad_encoding(self) -> None:
         for line in self._text.bad_lines:
