@@ -290,6 +290,9 @@ def test_empty_and_blank_files_are_not_tables() -> None:
 def test_one_endless_line_is_not_a_table() -> None:
     with pytest.raises(NotATableError, match="no line break"):
         read_bytes(b"x" * 5000, sample_bytes=4096)
+    # A header longer than the sample (150,000+ columns at the default 1 MiB) is refused with the same reason.
+    with pytest.raises(NotATableError, match="its header, ends well within that"):
+        read_bytes(b",".join(b"c%d" % i for i in range(2000)) + b"\n1\n", sample_bytes=4096)
 
 
 def test_a_line_longer_than_a_threads_share_of_a_block_is_read() -> None:

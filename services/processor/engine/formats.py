@@ -89,7 +89,8 @@ def check_text(text: str, sample_full: bool) -> None:
         raise NotATableError("The file looks like binary data, not a table of text (CSV, TSV, JSON Lines).")
     if sample_full and "\n" not in text and "\r" not in text:
         raise NotATableError(
-            f"The first {len(text) // 1024} KiB hold no line break: this is one blob of text, not rows of a table."
+            f"The first {len(text) // 1024} KiB hold no line break: this is one blob of text, not rows of a table "
+            "(a table's first line, its header, ends well within that)."
         )
 
 
