@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -145,3 +146,19 @@ def profile_in_byte_ranges(
             merged_report.merge(reader.report, line_offset=merged_report.lines_read)
     assert merged_report is not None
     return merged, merged_report
+
+
+def assert_same(a: Any, b: Any, path: str = "") -> None:
+    """Equal, floats to 1e-9 (merged moments round differently than one pass)."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            assert_same(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (path, a, b)
+    else:
+        assert a == b, (path, a, b)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from services.processor.engine import ProfileConfig, TableProfiler, profile_dataframe
 
-from .helpers import check_table
+from .helpers import assert_same, check_table
 
 CELL = st.one_of(
     st.integers(-50, 50).map(str),
@@ -30,21 +30,6 @@ def frames(draw: Any) -> pd.DataFrame:
     n_cols = draw(st.integers(1, 4))
     data = {f"c{i}": draw(st.lists(CELL, min_size=n_rows, max_size=n_rows)) for i in range(n_cols)}
     return pd.DataFrame(data).astype("string")
-
-
-def assert_same(a: Any, b: Any, path: str = "") -> None:
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            assert_same(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (path, a, b)
-    else:
-        assert a == b, (path, a, b)
 
 
 def profile_in_parts(df: pd.DataFrame, cuts: list[int], config: ProfileConfig) -> TableProfiler:

@@ -5,18 +5,18 @@ out: each column costs a processor memory while it is profiled (a 5,000 x 1,000 
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from reader_helpers import read_bytes, rows, stream
+from reader_helpers import read_bytes, rows
 
 from services.processor.engine import TableProfiler, profile_dataframe
 from services.processor.engine.reading import ReadOptions, open_table, plan_parts, sniff_dialect
 from services.processor.report_html import render_html
+from tests.engine.helpers import assert_same, profile_in_byte_ranges
 
 THREE = 3  # columns kept
 
@@ -75,44 +75,16 @@ def test_parts_of_a_wide_csv_merge_to_its_one_pass_profile() -> None:
     data = b"a,b,c,d,e\n" + b"".join(b"%d,%d,x%d,4,5\n" % (i, i % 7, i % 3) for i in range(3000))
     small = ReadOptions(block_size=1024, sample_bytes=1024, max_columns=THREE)
     dialect = sniff_dialect(data[:1024], options=small)
-    merged = TableProfiler()
-    report = None
     ranges = plan_parts(len(data), dialect, part_bytes=8000)
     assert len(ranges) > 2
-    for start, end in ranges:
-        reader = open_table(stream(data[start:]), byte_range=(start, end), dialect=dialect, options=small)
-        part = TableProfiler()
-        for chunk in reader.chunks():
-            part.update(chunk)
-        assert reader.report.columns_left_out == 2
-        merged.merge(TableProfiler.from_bytes(part.to_bytes()))
-        if report is None:
-            report = reader.report
-        else:
-            report.merge(reader.report, line_offset=report.lines_read)
-    assert report is not None and report.columns_left_out == 2
+    merged, report = profile_in_byte_ranges(data, dialect, ranges, small)
+    assert report.columns_left_out == 2  # the parts' reports, merged (every part read 3 columns: they merged)
     one, whole = read_bytes(data, max_columns=THREE)
     expected = profile_dataframe(one, parse_report=whole.report).to_dict()
     got = merged.finish(report).to_dict()
     assert got["columns"] == 3 and got["parse"]["columns_left_out"] == 2
-    assert_close(got["column_profiles"], expected["column_profiles"])
+    assert_same(got["column_profiles"], expected["column_profiles"])
     assert [a["code"] for a in got["alerts"]] == [a["code"] for a in expected["alerts"]]
-
-
-def assert_close(a: object, b: object, path: str = "") -> None:
-    """Equal, floats to 1e-9 (merged moments round differently)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        assert a.keys() == b.keys(), path
-        for key in a:
-            assert_close(a[key], b[key], f"{path}.{key}")
-    elif isinstance(a, list) and isinstance(b, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_close(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), (path, a, b)
-    else:
-        assert a == b, (path, a, b)
 
 
 def test_json_lines_keys_past_the_limit_are_left_out_as_they_appear() -> None:
