@@ -144,7 +144,12 @@ class ProcessorSettings(CommonSettings):
     part_state_sweep_seconds: float = Field(
         300.0, gt=0, description="How often finished jobs' leftover part states are deleted from S3."
     )
-    chunk_rows: int = Field(50_000, ge=100, description="Rows per chunk of JSON Lines, Parquet and Excel files.")
+    chunk_rows: int = Field(
+        50_000,
+        ge=100,
+        description="Rows per chunk of JSON Lines, Parquet and Excel files (fewer for a wide table: a chunk holds at "
+        "most 1,000,000 cells).",
+    )
     max_columns: int = Field(
         2_000,
         ge=1,

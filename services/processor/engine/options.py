@@ -23,6 +23,14 @@ MAX_LINE_BYTES = 16 * MIB
 # (ParseReport.columns_left_out). Processor peaks on ~270 MB CSVs (idle 232 MiB): 2,000 x 12,000 460 MiB, 3,000 x
 # 8,000 499 MiB, 4,000 x 6,000 533 MiB (a 5,000 x 1,000 CSV, every column profiled: 550 MiB).
 MAX_COLUMNS = 2_000
+# JSON Lines, Parquet and Excel chunks hold at most this many cells (ReadOptions.chunk_rows rows of a narrow table):
+# a chunk is made whole before it is profiled, and 50,000 rows of a 1,000-column Parquet file peaked at 1.8 GiB.
+CHUNK_CELLS = 1_000_000
+
+
+def chunk_rows_for(width: int, chunk_rows: int) -> int:
+    """Rows per chunk of a table `width` columns wide: `chunk_rows`, fewer where that passes CHUNK_CELLS."""
+    return max(1, min(chunk_rows, CHUNK_CELLS // max(1, width)))
 
 
 class NotATableError(ValueError):
@@ -48,7 +56,7 @@ class ReadOptions:
     # Bytes per Arrow CSV block, so roughly per chunk: reading and profiling at 8 MiB is as fast as at 16 MiB
     # with about 100 MiB less peak memory (4 MiB: slower, for 50 MiB less).
     block_size: int = 8 * MIB
-    chunk_rows: int = 50_000  # rows per chunk for jsonl, xlsx and parquet
+    chunk_rows: int = 50_000  # rows per chunk for jsonl, xlsx and parquet (fewer for a wide table: CHUNK_CELLS)
     sample_bytes: int = MIB  # how much is peeked for format, encoding and dialect detection
     max_columns: int = MAX_COLUMNS  # columns profiled, the first ones; the others are left out and reported
 

@@ -101,7 +101,7 @@ class JsonLinesChunks:
             if row is None:
                 continue
             rows.append(row)
-            if len(rows) >= self._chunk_rows:
+            if len(rows) >= options.chunk_rows_for(len(self.columns), self._chunk_rows):
                 yield self._frame(rows)
                 rows = []
         self._drain_bad_encoding()
@@ -183,7 +183,9 @@ def _arrow_text(column: pa.Array) -> pa.Array:
 
 def parquet_columns(source: BinaryIO) -> tuple[pq.ParquetFile, list[str]]:
     try:
-        parquet = pq.ParquetFile(source)
+        # Not pre-buffered: the file is on local disk, and pyarrow's read cache kept the row groups' column chunks
+        # resident (a 1,000-column file of 10,000-row groups: 650 MiB read at once, 340 MiB without it).
+        parquet = pq.ParquetFile(source, pre_buffer=False)
     except (pa.ArrowInvalid, OSError) as error:
         raise NotATableError(f"This looks like a Parquet file, but it cannot be read: {error}") from error
     names = parquet.schema_arrow.names
@@ -200,7 +202,8 @@ def parquet_chunks(
     names = parquet.schema_arrow.names
     kept = names[:max_columns]
     read = kept if len(kept) < len(names) and len(set(names)) == len(names) else None
-    batches = parquet.iter_batches(batch_size=chunk_rows, columns=read, use_threads=False)
+    rows = options.chunk_rows_for(len(names if read is None else kept), chunk_rows)
+    batches = parquet.iter_batches(batch_size=rows, columns=read, use_threads=False)
     while True:
         try:  # the file is spooled to local disk by now: an error reading it is damage, not storage
             batch = next(batches)
@@ -316,7 +319,7 @@ class XlsxChunks:
             for number, cells in self._all_rows():
                 self._report.lines_read = number
                 batch.append(self._fit(cells, number))
-                if len(batch) >= self._chunk_rows:
+                if len(batch) >= options.chunk_rows_for(len(self.columns), self._chunk_rows):
                     yield self._frame(batch)
                     batch = []
             if batch:
