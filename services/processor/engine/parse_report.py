@@ -45,7 +45,7 @@ class ParseReport:
     bad_encoding_rows: int = 0  # rows holding bytes undecodable in `encoding` (replaced)
     invalid_records: int = 0  # records left out: JSON Lines lines holding no JSON object
     long_lines: int = 0  # lines left out: longer than a reader takes (options.MAX_LINE_BYTES)
-    columns_left_out: int = 0  # columns past the first options.MAX_COLUMNS, not profiled
+    columns_left_out: int = 0  # columns past the first ReadOptions.max_columns, not profiled
     issues: list[ParseIssue] = field(default_factory=list)  # the MAX_ISSUES problems on the first lines, in line order
     # False when quoted fields hold line breaks, in the sample or further on (byte-range parts would cut them).
     splittable: bool = True
