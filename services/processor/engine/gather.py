@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 import pandas as pd
 import pyarrow as pa
 
+from .column_slices import ColumnSlice
 from .options import Chunk
 
 GATHER_ROWS = 10_000  # as table.PARALLEL_MIN_ROWS: a chunk this long goes to the column threads as it is
@@ -28,7 +29,8 @@ GATHER_BYTES = 16 << 20
 
 def gathered(chunks: Iterable[Chunk], *, rows: int = GATHER_ROWS, max_bytes: int = GATHER_BYTES) -> Iterator[Chunk]:
     """The chunks, consecutive Arrow chunks shorter than `rows` joined until they reach `rows` rows or
-    `max_bytes` bytes; DataFrames and long chunks pass as they are. Closing it closes `chunks` (a reader's files)."""
+    `max_bytes` bytes; DataFrames, column slices and long chunks pass as they are. Closing it closes `chunks` (a
+    reader's files)."""
     source = iter(chunks)
     try:
         yield from _gathered(source, rows, max_bytes)
@@ -42,7 +44,8 @@ def _gathered(chunks: Iterator[Chunk], rows: int, max_bytes: int) -> Iterator[Ch
     waiting: list[pa.RecordBatch | pa.Table] = []
     waiting_rows = waiting_bytes = 0
     for chunk in chunks:
-        if isinstance(chunk, pd.DataFrame) or len(chunk) >= rows:  # what waits goes first, alone
+        # What waits goes first; a slice of a wide Parquet file's columns is as short as its pages allow.
+        if isinstance(chunk, pd.DataFrame | ColumnSlice) or len(chunk) >= rows:
             if waiting:
                 yield _joined(waiting)
                 waiting_rows = waiting_bytes = 0

@@ -9,6 +9,8 @@ from typing import TypeAlias, cast
 import pandas as pd
 import pyarrow as pa
 
+from .column_slices import ColumnSlice
+
 # Every column handed to the profiler has this dtype: Arrow-backed strings whose missing value is <NA>.
 STRING_DTYPE = pd.StringDtype("pyarrow")
 
@@ -26,6 +28,14 @@ MAX_COLUMNS = 2_000
 # JSON Lines, Parquet and Excel chunks hold at most this many cells (ReadOptions.chunk_rows rows of a narrow table):
 # a chunk is made whole before it is profiled, and 50,000 rows of a 1,000-column Parquet file peaked at 1.8 GiB.
 CHUNK_CELLS = 1_000_000
+# The Parquet pages a reader may hold at once, by their estimate (structured.py): a file whose columns' pages need
+# more is read in column passes (column_slices.py), each holding a quarter of it. The engine's peak grows by about
+# twice the estimate (a 1,000-column file of 10,000-row groups, engine alone, 2026-12-08: passes of 16 MiB 355 MiB,
+# of 32 MiB 428, of 128 MiB 618, in one pass 697; its CSV 345). Narrow passes cost a wide file nothing, its slices
+# holding as many cells as a chunk (faster: 24 -> 14 s, longer columns a slice); a narrow, tall file's passes cost
+# it the column threads' overlap with its rows and a second read for the sample (Parquet of the bench's 100 MiB
+# CSV, 7 columns of 5 MiB pages each: 0.9-1.0 s in one pass, 1.2-1.5 s in passes of 16 MiB), so it stays one pass.
+PARQUET_PAGE_BUDGET = 64 * MIB
 
 
 def chunk_rows_for(width: int, chunk_rows: int) -> int:
@@ -59,6 +69,7 @@ class ReadOptions:
     chunk_rows: int = 50_000  # rows per chunk for jsonl, xlsx and parquet (fewer for a wide table: CHUNK_CELLS)
     sample_bytes: int = MIB  # how much is peeked for format, encoding and dialect detection
     max_columns: int = MAX_COLUMNS  # columns profiled, the first ones; the others are left out and reported
+    parquet_page_budget: int = PARQUET_PAGE_BUDGET  # past it, a Parquet file is read in column passes
 
     def __post_init__(self) -> None:
         _check_one_byte(self.delimiter, self.quotechar)
@@ -130,11 +141,14 @@ def _string_mapper(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype 
 
 
 # A chunk of rows as a reader gives it: Arrow where the reader parsed into Arrow (delimited text, Parquet), else a
-# DataFrame; every column text (string or large_string; STRING_DTYPE in a DataFrame).
-Chunk: TypeAlias = pd.DataFrame | pa.RecordBatch | pa.Table
+# DataFrame; every column text (string or large_string; STRING_DTYPE in a DataFrame). A wide Parquet file's rows
+# come in slices of their columns (column_slices.py).
+Chunk: TypeAlias = pd.DataFrame | pa.RecordBatch | pa.Table | ColumnSlice
 
 
 def as_frame(chunk: Chunk) -> pd.DataFrame:
+    if isinstance(chunk, ColumnSlice):
+        raise TypeError("a table read in column passes has no whole rows to give: profile its chunks()")
     return chunk if isinstance(chunk, pd.DataFrame) else to_frame(chunk)
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from services.processor.engine import dialect as sniffing
+from services.processor.engine.column_slices import ColumnSlice
 from services.processor.engine.delimited import DelimitedChunks
 from services.processor.engine.encoding import EncodingGuess, detect_encoding, encoded_size, sample_text
 from services.processor.engine.formats import check_text, container_format, strip_extension, text_format
@@ -109,7 +110,7 @@ class TableReader:
 
     def _capped(self, chunk: Chunk) -> Chunk:
         """The chunk's first `max_columns` columns (delimited text, JSON Lines and Parquet are read so already)."""
-        if not self._capped_width(len(chunk.columns)):
+        if isinstance(chunk, ColumnSlice) or not self._capped_width(len(chunk.columns)):
             return chunk
         if isinstance(chunk, pd.DataFrame):
             return chunk.iloc[:, : self._max_columns]
@@ -219,7 +220,13 @@ def _open(
         seekable = spool(stream)
         parquet, columns = parquet_columns(seekable)
         chunks = parquet_chunks(
-            parquet, columns, report, chunk_rows=options.chunk_rows, max_columns=options.max_columns
+            parquet,
+            columns,
+            report,
+            chunk_rows=options.chunk_rows,
+            max_columns=options.max_columns,
+            page_budget=options.parquet_page_budget,
+            source=seekable,
         )
         return TableReader(chunks, report, columns, counter, closers=(seekable,), max_columns=options.max_columns)
     return _open_text(stream, sample, counter, name, media_type, options, report)

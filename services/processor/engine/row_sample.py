@@ -45,13 +45,22 @@ class RowSample:
         """A chunk's columns (text) and row hashes: the rows that may belong to the sample join it."""
         columns = columns[: len(self.names)]
         priority = splitmix64(row_hashes, self.seed)
-        keep = np.arange(len(row_hashes)) if self._bound is None else np.flatnonzero(priority < self._bound)
-        if len(keep) > self.size:
-            keep = keep[np.argpartition(priority[keep], self.size - 1)[: self.size]]
-            keep.sort()  # in arrival order again, so that equal priorities keep it
+        keep = self._candidates(priority)
         if len(keep):
             keep = keep[_ascending(priority[keep])]
             self._add(_taken(columns, self.names, keep), priority[keep])
+
+    def candidates(self, row_hashes: np.ndarray) -> np.ndarray:
+        """The rows (ascending) of those with these hashes that `offer` may take: a block read in column passes
+        reads only these rows' sampled columns again (column_slices.py)."""
+        return self._candidates(splitmix64(row_hashes, self.seed))
+
+    def _candidates(self, priority: np.ndarray) -> np.ndarray:
+        keep = np.arange(len(priority)) if self._bound is None else np.flatnonzero(priority < self._bound)
+        if len(keep) > self.size:
+            keep = keep[np.argpartition(priority[keep], self.size - 1)[: self.size]]
+            keep.sort()  # in arrival order again, so that equal priorities keep it
+        return keep
 
     def add_columns(self, names: list[str]) -> None:
         """Columns first seen after some rows (a JSON Lines key): missing in the rows sampled before."""

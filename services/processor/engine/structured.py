@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from services.processor.engine import options
+from services.processor.engine.column_slices import ColumnSlice, column_groups
 from services.processor.engine.dialect import looks_like_header, rows_above_header
 from services.processor.engine.encoding import EncodingGuess, TranscodingStream
 from services.processor.engine.options import MIB, STRING_DTYPE, NotATableError, unique_names
@@ -181,11 +187,18 @@ def _arrow_text(column: pa.Array) -> pa.Array:
         return pa.array([None if v is None else str(v) for v in column.to_pylist()], _STRING)
 
 
+# pyarrow's buffered reads of a column chunk (per column being read); unbuffered, it reads each chunk whole.
+PARQUET_READ_BUFFER = 64 * 1024
+# A column chunk's largest page, which the metadata does not give: writers' default data page and dictionary page
+# sizes (pyarrow, parquet-java, Spark) are 1 MiB each.
+_PAGE_BYTES = MIB
+
+
 def parquet_columns(source: BinaryIO) -> tuple[pq.ParquetFile, list[str]]:
     try:
         # Not pre-buffered: the file is on local disk, and pyarrow's read cache kept the row groups' column chunks
         # resident (a 1,000-column file of 10,000-row groups: 650 MiB read at once, 340 MiB without it).
-        parquet = pq.ParquetFile(source, pre_buffer=False)
+        parquet = pq.ParquetFile(source, pre_buffer=False, buffer_size=PARQUET_READ_BUFFER)
     except (pa.ArrowInvalid, OSError) as error:
         raise NotATableError(f"This looks like a Parquet file, but it cannot be read: {error}") from error
     names = parquet.schema_arrow.names
@@ -194,30 +207,147 @@ def parquet_columns(source: BinaryIO) -> tuple[pq.ParquetFile, list[str]]:
     return parquet, unique_names(names)
 
 
+def parquet_page_costs(parquet: pq.ParquetFile, width: int) -> list[int] | None:
+    """The bytes a reader holds for each of the first `width` columns while it reads them: ~2.5 times a column
+    chunk's pages (its dictionary and a data page, decompressed and decoded; measured on 1,000-column files: 250 MiB
+    for row groups of 106 MiB, 1.1 GiB for 563 MiB) and its read buffer, in its largest row group. None when the
+    file's columns are not one each (nested types: the metadata lists their leaves)."""
+    if len(parquet.schema) != len(parquet.schema_arrow):
+        return None
+    costs = [0] * width
+    metadata = parquet.metadata
+    for i in range(metadata.num_row_groups):
+        group = metadata.row_group(i)
+        for j in range(width):
+            pages = min(group.column(j).total_uncompressed_size, 2 * _PAGE_BYTES)
+            costs[j] = max(costs[j], pages * 5 // 2 + PARQUET_READ_BUFFER)
+    return costs
+
+
 def parquet_chunks(
-    parquet: pq.ParquetFile, columns: list[str], report: ParseReport, *, chunk_rows: int, max_columns: int
-) -> Iterator[pa.RecordBatch]:
+    parquet: pq.ParquetFile,
+    columns: list[str],
+    report: ParseReport,
+    *,
+    chunk_rows: int,
+    max_columns: int,
+    page_budget: int = options.PARQUET_PAGE_BUDGET,
+    source: BinaryIO | None = None,
+) -> Iterator[pa.RecordBatch | ColumnSlice]:
     """The file's batches as text, their first `max_columns` columns (the others are counted as left out, and not
-    read when the names of the kept ones are their own)."""
+    read when the names of the kept ones are their own). A file whose pages need more than `page_budget` is read
+    in column passes of a quarter of it each, as ColumnSlices (column_slices.py), where its names are its own and
+    its columns flat (`source`: the file `parquet` reads, which the slices read through a handle of their own)."""
     names = parquet.schema_arrow.names
     kept = names[:max_columns]
-    read = kept if len(kept) < len(names) and len(set(names)) == len(names) else None
+    report.columns_left_out = len(names) - len(kept)
+    unique = len(set(names)) == len(names)
+    costs = parquet_page_costs(parquet, len(kept)) if unique else None
+    if costs is not None and sum(costs) > page_budget:
+        groups = column_groups(costs, page_budget // 4)
+        yield from _parquet_slices(_Locked(parquet, source), kept, columns[: len(kept)], report, groups, chunk_rows)
+        return
+    read = kept if len(kept) < len(names) and unique else None
     rows = options.chunk_rows_for(len(names if read is None else kept), chunk_rows)
     batches = parquet.iter_batches(batch_size=rows, columns=read, use_threads=False)
     while True:
-        try:  # the file is spooled to local disk by now: an error reading it is damage, not storage
-            batch = next(batches)
-        except StopIteration:
+        batch = _next_batch(batches, report)
+        if batch is None:
             return
-        except (OSError, pa.ArrowException) as error:
-            reason = str(error).rstrip(".")
-            raise NotATableError(f"The Parquet file is damaged after row {report.rows_read}: {reason}.") from error
         width = min(batch.num_columns, max_columns)
         arrays = [_arrow_text(batch.column(i)) for i in range(width)]
         report.rows_read += batch.num_rows
         report.lines_read += batch.num_rows
-        report.columns_left_out = len(names) - width
         yield pa.RecordBatch.from_arrays(arrays, names=columns[:width])
+
+
+def _next_batch(batches: Iterator[pa.RecordBatch], report: ParseReport) -> pa.RecordBatch | None:
+    try:  # the file is spooled to local disk by now: an error reading it is damage, not storage
+        return next(batches)
+    except StopIteration:
+        return None
+    except (OSError, pa.ArrowException) as error:
+        reason = str(error).rstrip(".")
+        raise NotATableError(f"The Parquet file is damaged after row {report.rows_read}: {reason}.") from error
+
+
+class _Locked:
+    """A Parquet file read by two threads (the reader's read-ahead and the profiler's sample gathering), one batch
+    at a time: they share its file. It reads through a handle of its own where the file has one, closed once the
+    last slice is let go: the reader closes the file when its last slice is read, and with read-ahead that is
+    before the profiler gathers the last block's sample rows."""
+
+    def __init__(self, parquet: pq.ParquetFile, source: BinaryIO | None) -> None:
+        self.parquet = parquet
+        self._lock = threading.Lock()
+        try:
+            handle = os.fdopen(os.dup(source.fileno()), "rb")  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+            return
+        weakref.finalize(self, handle.close)
+        self.parquet = pq.ParquetFile(handle, pre_buffer=False, buffer_size=PARQUET_READ_BUFFER)
+
+    def batches(self, row_group: int, names: list[str], rows: int, report: ParseReport) -> Iterator[pa.RecordBatch]:
+        with self._lock:
+            batches = self.parquet.iter_batches(rows, row_groups=[row_group], columns=names, use_threads=False)
+        while True:
+            with self._lock:
+                batch = _next_batch(batches, report)
+            if batch is None:
+                return
+            yield batch
+
+
+def _parquet_slices(
+    parquet: _Locked, names: list[str], columns: list[str], report: ParseReport, groups: list[range], chunk_rows: int
+) -> Iterator[ColumnSlice]:
+    """Each row group in `groups` of columns (`names` as in the file, `columns` as profiled)."""
+    metadata = parquet.parquet.metadata
+    for i in range(metadata.num_row_groups):
+        block_rows = metadata.row_group(i).num_rows
+        gather = partial(_gather, parquet, i, names, groups, chunk_rows, report)
+        for g, group in enumerate(groups):
+            rows = options.chunk_rows_for(len(group), chunk_rows)
+            row_start = 0
+            for batch in parquet.batches(i, names[group.start : group.stop], rows, report):
+                arrays = [_arrow_text(column) for column in batch.columns]
+                if g == 0:
+                    report.rows_read += batch.num_rows
+                    report.lines_read += batch.num_rows
+                part = pa.RecordBatch.from_arrays(arrays, names=columns[group.start : group.stop])
+                yield ColumnSlice(columns, group.start, part, block_rows, row_start, g == len(groups) - 1, gather)
+                row_start += batch.num_rows
+
+
+def _gather(
+    parquet: _Locked,
+    row_group: int,
+    names: list[str],
+    groups: list[range],
+    chunk_rows: int,
+    report: ParseReport,
+    rows: np.ndarray,
+    width: int,
+) -> list[pa.Array]:
+    """The text of the first `width` columns at the row group's `rows` (ascending), read again group by group."""
+    gathered: list[pa.Array] = []
+    for group in groups:
+        if group.start >= width:
+            break
+        read = names[group.start : min(group.stop, width)]
+        pieces: list[list[pa.Array]] = [[] for _ in read]
+        offset = 0
+        for batch in parquet.batches(row_group, read, options.chunk_rows_for(len(read), chunk_rows), report):
+            low, high = np.searchsorted(rows, [offset, offset + batch.num_rows])
+            if high > low:
+                where = pa.array(rows[low:high] - offset)
+                for k, column in enumerate(batch.columns):
+                    pieces[k].append(_arrow_text(column.take(where)))
+            offset += batch.num_rows
+            if high == len(rows):
+                break
+        gathered += [pa.concat_arrays(p) if p else pa.array([], _STRING) for p in pieces]
+    return gathered
 
 
 # ---- xlsx -------------------------------------------------------------------------------------------------

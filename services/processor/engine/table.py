@@ -23,6 +23,7 @@ import pyarrow as pa
 from . import codec
 from .alerts import column_alerts, table_alerts
 from .column import ColumnAccumulator
+from .column_slices import ColumnSlice
 from .config import ProfileConfig
 from .correlations import compute as compute_correlations
 from .hashing import MISSING_HASH, combine
@@ -69,7 +70,7 @@ def _text(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     return array
 
 
-def _columns(chunk: Chunk) -> tuple[list[str], list[pa.Array]]:
+def _columns(chunk: pd.DataFrame | pa.RecordBatch | pa.Table) -> tuple[list[str], list[pa.Array]]:
     """A chunk's column names and its columns as Arrow text."""
     if isinstance(chunk, pd.DataFrame):
         return [str(n) for n in chunk.columns], [_to_arrow(series) for _, series in chunk.items()]
@@ -96,6 +97,8 @@ class TableProfiler:
         # The first column added after some rows (`_add_late_columns`), if any: from it on, a missing value leaves
         # the row hash as it is, so a row without the key is hashed as the rows read before the key appeared.
         self._late_from: int | None = None
+        # The row hashes of the block being read in column passes (`_update_slice`), folded a group at a time.
+        self._block: np.ndarray | None = None
 
     def _init_columns(self, names: list[str]) -> None:
         if self.columns is None:
@@ -136,6 +139,9 @@ class TableProfiler:
         """`pool`: threads to profile the columns of a long chunk at once (see PARALLEL_MIN_ROWS). Its columns may
         still be running when this returns, and its rows are accounted in the pool after them: the next call
         waits for the chunk before it only, and `merge`, `finish` and `to_bytes` wait for everything."""
+        if isinstance(chunk, ColumnSlice):
+            self._update_slice(chunk, pool)
+            return
         names, arrays = _columns(chunk)
         self._init_columns(names)
         assert self.columns is not None
@@ -163,6 +169,32 @@ class TableProfiler:
         else:
             self._settled()
             self._add_rows([column.update(array) for column, array in zip(self.columns, arrays, strict=True)], arrays)
+
+    def _update_slice(self, part: ColumnSlice, pool: Executor | None) -> None:
+        """Some columns of some rows of a block read in column passes (column_slices.py): the columns are fed, the
+        block's row hashes folded; once the block's last slice is in, its rows are accounted."""
+        if part.start == 0 and part.row_start == 0:
+            self._settled()
+            self._init_columns(list(part.names))
+            self._block = np.zeros(part.block_rows, np.uint64)
+        assert self.columns is not None
+        assert self._block is not None, "a block's column slices come in order"
+        columns = self.columns[part.start : part.start + part.batch.num_columns]
+        arrays = [_text(column) for column in part.batch.columns]
+        if pool is not None and part.batch.num_rows >= PARALLEL_MIN_ROWS and len(arrays) > 1:
+            hashes = list(pool.map(ColumnAccumulator.update, columns, arrays))
+        else:
+            hashes = [column.update(array) for column, array in zip(columns, arrays, strict=True)]
+        self.rows += part.rows_added
+        rows = self._block[part.row_start : part.row_start + part.batch.num_rows]
+        for column_hashes in hashes:  # in column order, the groups too: the row hash depends on it
+            combine(rows, column_hashes)
+        if part.ends_block:
+            block, self._block = self._block, None
+            self.distinct_rows.add(block)
+            candidates = self.sample.candidates(block)
+            if len(candidates):
+                self.sample.offer(part.gather(candidates, len(self.sample.names)), block[candidates])
 
     def _enqueue_columns(self, pool: Executor, arrays: list[pa.Array]) -> list[Future[np.ndarray]]:
         """Each column's update on its lane, the costliest first (by CPU time on its last chunk) among those
@@ -206,6 +238,8 @@ class TableProfiler:
     def _settled(self) -> TableProfiler:
         """The profiler, once every chunk given is accounted, columns and rows (their errors raised here). The last
         chunk's rows are accounted here, on the caller's thread: the pool may be shut down by now."""
+        if self._block is not None:
+            raise ValueError("a block read in column passes was left unfinished: its rows are not all in")
         chunk, self._chunk_pending = self._chunk_pending, None
         if chunk is not None:
             hashes = [future.result() for future in chunk[0]]
