@@ -3,7 +3,8 @@
 1. Memory: one processor, splitting off, profiles a large generated CSV (default 5 GiB) uploaded through the
    gRPC API; its resident memory (VmRSS) is sampled every 50 ms. Baseline: the idle processor, same run.
 1b. Wide tables (`--wide COLUMNSxROWS`, repeatable): the same on a generated wide CSV (bench/profile_engine.py's
-   integer, text, float and categorical columns in turn).
+   integer, text, float and categorical columns in turn); `COLUMNSxROWS.parquet`: that table as Parquet, written
+   with pyarrow's defaults (as pandas' to_parquet writes it: row groups of up to 1Mi rows, pages of 1 MiB).
 2. Scaling: the same kind of file (default 2 GiB) is profiled by one processor in one pass, then by two
    processors with byte-range parts (256 MiB), all as one-CPU processors (no read-ahead; one reading ahead on
    both cores is shown beside); processing time is the job's RUNNING -> SUCCEEDED interval.
@@ -41,6 +42,7 @@ import numpy as np
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from profile_engine import wide_dataset  # (bench/ is on the path of a script run from it)
 
 from sluice.client import Endpoints, SluiceClient
@@ -227,13 +229,27 @@ def machine_speedup(path: Path) -> float:
     return 2 * one / both
 
 
+def wide_parquet(csv: Path) -> Path:
+    """The wide CSV as Parquet, in pyarrow's default layout."""
+    path = csv.with_suffix(".parquet")
+    if not path.exists():
+        print(f"generating {path} ...", flush=True)
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(pacsv.read_csv(csv), tmp)
+        tmp.rename(path)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--memory-gib", type=float, default=5.0, help="0 skips the memory measurement")
     parser.add_argument("--scale-gib", type=float, default=2.0)
     parser.add_argument("--pairs", type=int, default=3, help="one-vs-two measurements, alternated (0: none)")
     parser.add_argument(
-        "--wide", action="append", default=[], help="also a wide file's peak memory: COLUMNSxROWS, e.g. 2000x12000"
+        "--wide",
+        action="append",
+        default=[],
+        help="also a wide file's peak memory: COLUMNSxROWS, e.g. 2000x12000 (COLUMNSxROWS.parquet: as Parquet)",
     )
     args = parser.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -251,10 +267,13 @@ def main() -> None:
             seconds, peaks, _ = profile_file(stack, big, {"count": "1", "split": "0"}, watch=True)
             print(f"    {seconds:.1f} s ({size / MIB / seconds:.0f} MiB/s); peak RSS {peaks['processor-0']:.0f} MiB")
         for shape in args.wide:
-            columns, rows = (int(n) for n in shape.split("x"))
+            columns, rows = (int(n) for n in shape.removesuffix(".parquet").split("x"))
             wide = wide_dataset(columns, rows)
+            if shape.endswith(".parquet"):
+                wide = wide_parquet(wide)
             size = wide.stat().st_size
-            print(f"1b. one processor, one pass, a wide file: {columns:,} x {rows:,} rows, {size / MIB:,.0f} MiB:")
+            print(f"1b. one processor, one pass, a wide file: {columns:,} x {rows:,} rows, {size / MIB:,.0f} MiB"
+                  f" ({wide.suffix[1:]}):")  # fmt: skip
             seconds, peaks, _ = profile_file(stack, wide, {"count": "1", "split": "0"}, watch=True)
             print(f"    {seconds:.1f} s; peak RSS {peaks['processor-0']:.0f} MiB")
         if not args.pairs:
