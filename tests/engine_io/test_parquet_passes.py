@@ -21,6 +21,8 @@ from services.processor.engine import ProfileConfig, TableProfiler, column_pool,
 from services.processor.engine.column_slices import ColumnSlice, column_groups
 from services.processor.engine.read_ahead import ReadAhead
 from services.processor.engine.reading import ReadOptions, open_table
+from services.processor.engine.structured import parquet_page_costs
+from services.processor.engine.table import PARALLEL_MIN_ROWS
 from tests.engine.helpers import assert_same
 
 PASSES = ReadOptions(parquet_page_budget=64 << 10)  # groups of ~16 KiB of pages: a column or two each
@@ -92,9 +94,15 @@ def test_a_file_read_in_column_passes_gets_the_one_pass_profile() -> None:
 
 def test_passes_read_as_the_processor_reads() -> None:
     """Spooled to a file of its own, read one slice ahead on another thread while the profiler gathers the
-    sample's rows of the block before: the last block's rows too, after the reader has closed the file."""
-    data = parquet_bytes(mixed_table(), row_group_size=1_200)
-    passes, _ = profile(data, PASSES, as_processor=True)
+    sample's rows of the block before: the last block's rows too, after the reader has closed the file. The
+    slices are long enough for the column threads, and their groups hold a few columns each."""
+    data = parquet_bytes(mixed_table(24_000), row_group_size=PARALLEL_MIN_ROWS + 2_000)
+    costs = parquet_page_costs(pq.ParquetFile(io.BytesIO(data)), 9)
+    assert costs is not None
+    budget = sum(costs) - 1
+    assert any(len(group) > 1 for group in column_groups(costs, budget // 4))
+    passes, kinds = profile(data, ReadOptions(parquet_page_budget=budget), as_processor=True)
+    assert kinds == {"ColumnSlice"}
     whole, _ = profile(data, ONE_PASS, as_processor=True)
     assert_same(passes, whole)
 
@@ -129,6 +137,8 @@ _PROBE = """
 import json, sys
 import pyarrow as pa
 from services.processor.engine.reading import ReadOptions, open_table
+from services.processor.engine.structured import parquet_page_costs
+from services.processor.engine.table import PARALLEL_MIN_ROWS
 with open(sys.argv[1], "rb") as raw:
     reader = open_table(raw, file_name="wide.parquet", options=ReadOptions(parquet_page_budget=int(sys.argv[2])))
     rows = sum(len(chunk) for chunk in reader.chunks())

@@ -32,9 +32,11 @@ CHUNK_CELLS = 1_000_000
 # more is read in column passes (column_slices.py), each holding a quarter of it. The engine's peak grows by about
 # twice the estimate (a 1,000-column file of 10,000-row groups, engine alone, 2026-12-08: passes of 16 MiB 355 MiB,
 # of 32 MiB 428, of 128 MiB 618, in one pass 697; its CSV 345). Narrow passes cost a wide file nothing, its slices
-# holding as many cells as a chunk (faster: 24 -> 14 s, longer columns a slice); a narrow, tall file's passes cost
-# it the column threads' overlap with its rows and a second read for the sample (Parquet of the bench's 100 MiB
-# CSV, 7 columns of 5 MiB pages each: 0.9-1.0 s in one pass, 1.2-1.5 s in passes of 16 MiB), so it stays one pass.
+# holding as many cells as a chunk (faster: 24 -> 14 s, longer columns a slice). A tall file's passes cost it the
+# second read of its row groups for the sample: the bench's 100 MiB CSV as Parquet, 7 columns of 5 MiB pages each,
+# 0.9-1.0 s in one pass and 1.2-1.5 s in passes of 16 MiB, so it stays one pass; three times its columns side by
+# side (21 columns, 138 MB, 105 MiB of pages by the estimate): 2.4-2.5 s and 346-358 MiB in one pass, 3.0-3.1 s
+# and 250-256 MiB in passes.
 PARQUET_PAGE_BUDGET = 64 * MIB
 
 

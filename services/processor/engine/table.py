@@ -70,6 +70,12 @@ def _text(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     return array
 
 
+def _done(result: np.ndarray) -> Future[np.ndarray]:
+    future: Future[np.ndarray] = Future()
+    future.set_result(result)
+    return future
+
+
 def _columns(chunk: pd.DataFrame | pa.RecordBatch | pa.Table) -> tuple[list[str], list[pa.Array]]:
     """A chunk's column names and its columns as Arrow text."""
     if isinstance(chunk, pd.DataFrame):
@@ -97,8 +103,10 @@ class TableProfiler:
         # The first column added after some rows (`_add_late_columns`), if any: from it on, a missing value leaves
         # the row hash as it is, so a row without the key is hashed as the rows read before the key appeared.
         self._late_from: int | None = None
-        # The row hashes of the block being read in column passes (`_update_slice`), folded a group at a time.
+        # The row hashes of the block being read in column passes (`_update_slice`), folded a group at a time, and
+        # the last slice's first row and column hashes, folded in when the next slice comes.
         self._block: np.ndarray | None = None
+        self._slice_pending: tuple[int, list[Future[np.ndarray]]] | None = None
 
     def _init_columns(self, names: list[str]) -> None:
         if self.columns is None:
@@ -179,26 +187,38 @@ class TableProfiler:
             self._block = np.zeros(part.block_rows, np.uint64)
         assert self.columns is not None
         assert self._block is not None, "a block's column slices come in order"
-        columns = self.columns[part.start : part.start + part.batch.num_columns]
         arrays = [_text(column) for column in part.batch.columns]
         if pool is not None and part.batch.num_rows >= PARALLEL_MIN_ROWS and len(arrays) > 1:
-            hashes = list(pool.map(ColumnAccumulator.update, columns, arrays))
+            # On the columns' lanes, as a chunk's: this slice's columns start while the slice before's last runs.
+            futures = self._enqueue_columns(pool, arrays, part.start)
         else:
-            hashes = [column.update(array) for column, array in zip(columns, arrays, strict=True)]
+            futures = [_done(self.columns[part.start + j].update(array)) for j, array in enumerate(arrays)]
         self.rows += part.rows_added
-        rows = self._block[part.row_start : part.row_start + part.batch.num_rows]
-        for column_hashes in hashes:  # in column order, the groups too: the row hash depends on it
-            combine(rows, column_hashes)
+        self._fold_slice()
+        self._slice_pending = (part.row_start, futures)
         if part.ends_block:
+            self._fold_slice()
             block, self._block = self._block, None
             self.distinct_rows.add(block)
             candidates = self.sample.candidates(block)
             if len(candidates):
                 self.sample.offer(part.gather(candidates, len(self.sample.names)), block[candidates])
 
-    def _enqueue_columns(self, pool: Executor, arrays: list[pa.Array]) -> list[Future[np.ndarray]]:
-        """Each column's update on its lane, the costliest first (by CPU time on its last chunk) among those
-        that start now: a long column started last kept one CPU busy while the other waited."""
+    def _fold_slice(self) -> None:
+        """The slice before's column hashes folded into its rows' hashes, in column order (the row hash depends on
+        it; a block's groups come in column order too)."""
+        pending, self._slice_pending = self._slice_pending, None
+        if pending is None or self._block is None:
+            return
+        row_start, futures = pending
+        for future in futures:
+            column_hashes = future.result()
+            combine(self._block[row_start : row_start + len(column_hashes)], column_hashes)
+
+    def _enqueue_columns(self, pool: Executor, arrays: list[pa.Array], start: int = 0) -> list[Future[np.ndarray]]:
+        """Each column's update on its lane (`arrays`: the columns from `start` on), the costliest first (by CPU
+        time on its last chunk) among those that start now: a long column started last kept one CPU busy while the
+        other waited."""
         assert self.columns is not None
         columns, seconds = self.columns, self._column_seconds
 
@@ -209,9 +229,10 @@ class TableProfiler:
             return hashes
 
         futures: dict[int, Future[np.ndarray]] = {}
-        for i in sorted(range(len(columns)), key=lambda i: -seconds[i]):
-            futures[i] = self._lanes.enqueue(pool, i, partial(update, i, arrays[i]))
-        return [futures[i] for i in range(len(columns))]
+        indexes = range(start, start + len(arrays))
+        for i in sorted(indexes, key=lambda i: -seconds[i]):
+            futures[i] = self._lanes.enqueue(pool, i, partial(update, i, arrays[i - start]))
+        return [futures[i] for i in indexes]
 
     def _rows_settled(self) -> None:
         pending, self._rows_pending = self._rows_pending, []
