@@ -118,13 +118,29 @@ def test_columns_past_the_limit_are_left_out_of_every_pass() -> None:
     assert reader.report.columns_left_out == 5 and reader.report.rows_read == 500
 
 
-def test_nested_or_repeated_columns_are_read_in_one_pass() -> None:
-    """Their leaves are not one to a column (nested), or a column is not found by its name (repeated)."""
-    nested = mixed_table(500).append_column("point", pa.array([{"x": i, "y": -i} for i in range(500)]))
+def test_a_nested_column_is_read_in_a_pass_with_its_leaves() -> None:
+    """Its leaves are the metadata's columns: a struct's fields, a list's values, a map's keys and values."""
+    table = mixed_table(500)
+    table = table.append_column("point", pa.array([{"x": i, "tags": [i % 3, i % 5]} for i in range(500)]))
+    table = table.append_column(
+        "attrs", pa.array([[("k", i % 4)] for i in range(500)], pa.map_(pa.string(), pa.int8()))
+    )
+    data = parquet_bytes(table, row_group_size=100)
+    costs = parquet_page_costs(pq.ParquetFile(io.BytesIO(data)), table.num_columns)
+    assert costs is not None and len(costs) == table.num_columns
+    passes, kinds = profile(data, PASSES)
+    assert kinds == {"ColumnSlice"}
+    whole, _ = profile(data, ONE_PASS)
+    assert_same(passes, whole)
+    point, attrs = passes["column_profiles"][-2:]
+    assert (point["name"], point["distinct"], attrs["name"], attrs["distinct"]) == ("point", 500, "attrs", 4)
+
+
+def test_columns_of_one_name_are_read_in_one_pass() -> None:
+    """A column is read by its name, and these two have one."""
     repeated = pa.Table.from_arrays([pa.array(range(500)), pa.array(range(500))], names=["a", "a"])
-    for table in (nested, repeated):
-        _, kinds = profile(parquet_bytes(table, row_group_size=100), PASSES)
-        assert kinds == {"RecordBatch"}
+    _, kinds = profile(parquet_bytes(repeated, row_group_size=100), PASSES)
+    assert kinds == {"RecordBatch"}
 
 
 def test_groups_fill_up_to_the_budget() -> None:

@@ -210,18 +210,34 @@ def parquet_columns(source: BinaryIO) -> tuple[pq.ParquetFile, list[str]]:
 def parquet_page_costs(parquet: pq.ParquetFile, width: int) -> list[int] | None:
     """The bytes a reader holds for each of the first `width` columns while it reads them: ~2.5 times a column
     chunk's pages (its dictionary and a data page, decompressed and decoded; measured on 1,000-column files: 250 MiB
-    for row groups of 106 MiB, 1.1 GiB for 563 MiB) and its read buffer, in its largest row group. None when the
-    file's columns are not one each (nested types: the metadata lists their leaves)."""
-    if len(parquet.schema) != len(parquet.schema_arrow):
+    for row groups of 106 MiB, 1.1 GiB for 563 MiB) and its read buffer, in its largest row group; a nested
+    column's, its leaves' together. None when the metadata's leaves are not the schema's."""
+    leaves = [_leaves(field.type) for field in parquet.schema_arrow]
+    if sum(leaves) != len(parquet.schema):
         return None
+    firsts = [sum(leaves[:j]) for j in range(width)]
     costs = [0] * width
     metadata = parquet.metadata
     for i in range(metadata.num_row_groups):
         group = metadata.row_group(i)
         for j in range(width):
-            pages = min(group.column(j).total_uncompressed_size, 2 * _PAGE_BYTES)
-            costs[j] = max(costs[j], pages * 5 // 2 + PARQUET_READ_BUFFER)
+            pages = (
+                min(group.column(k).total_uncompressed_size, 2 * _PAGE_BYTES)
+                for k in range(firsts[j], firsts[j] + leaves[j])
+            )
+            costs[j] = max(costs[j], sum(p * 5 // 2 + PARQUET_READ_BUFFER for p in pages))
     return costs
+
+
+def _leaves(kind: pa.DataType) -> int:
+    """The Parquet leaf columns (primitive columns in the file) of a column of this Arrow type."""
+    if isinstance(kind, pa.StructType):
+        return sum(_leaves(kind.field(i).type) for i in range(kind.num_fields))
+    if isinstance(kind, pa.MapType):
+        return _leaves(kind.key_type) + _leaves(kind.item_type)
+    if isinstance(kind, pa.ListType | pa.LargeListType | pa.FixedSizeListType):
+        return _leaves(kind.value_type)
+    return 1
 
 
 def parquet_chunks(
@@ -236,8 +252,8 @@ def parquet_chunks(
 ) -> Iterator[pa.RecordBatch | ColumnSlice]:
     """The file's batches as text, their first `max_columns` columns (the others are counted as left out, and not
     read when the names of the kept ones are their own). A file whose pages need more than `page_budget` is read
-    in column passes of a quarter of it each, as ColumnSlices (column_slices.py), where its names are its own and
-    its columns flat (`source`: the file `parquet` reads, which the slices read through a handle of their own)."""
+    in column passes of a quarter of it each, as ColumnSlices (column_slices.py), where its names are its own
+    (`source`: the file `parquet` reads, which the slices read through a handle of their own)."""
     names = parquet.schema_arrow.names
     kept = names[:max_columns]
     report.columns_left_out = len(names) - len(kept)
