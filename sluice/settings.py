@@ -157,6 +157,13 @@ class ProcessorSettings(CommonSettings):
         "(COLUMNS_LEFT_OUT). Every 1,000 columns add about 35 MiB to a processor's peak: 2,000 peaked at 460 MiB. "
         "Raise it with the processor's memory limit; every processor of a deployment must have the same.",
     )
+    parquet_page_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="The Parquet pages a processor reads at once, by the file's metadata: a file needing more (a wide "
+        "table, large row groups) is read in column passes, each a quarter of this, with the same profile. The peak "
+        "grows by about twice this; lower it with the processor's memory limit.",
+    )
     distinct_exact_limit: int = Field(
         100_000,
         ge=1,

@@ -57,6 +57,7 @@ class ProcessorApp:
                 block_bytes=settings.read_block_bytes,
                 chunk_rows=settings.chunk_rows,
                 max_columns=settings.max_columns,
+                parquet_page_bytes=settings.parquet_page_bytes,
                 read_ahead=settings.read_ahead if settings.read_ahead is not None else usable_cpus() >= 2,
                 profile_threads=settings.profile_threads or column_threads(usable_cpus()),
                 profile=ProfileConfig(exact_distinct_limit=settings.distinct_exact_limit),

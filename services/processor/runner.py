@@ -31,7 +31,7 @@ from services.processor.engine import (
     column_pool,
     gathered,
 )
-from services.processor.engine.options import MAX_COLUMNS, Dialect, ReadOptions
+from services.processor.engine.options import MAX_COLUMNS, PARQUET_PAGE_BUDGET, Dialect, ReadOptions
 from services.processor.engine.read_ahead import ReadAhead
 from services.processor.engine.reading import NotATableError, open_table
 from services.processor.lease import LeaseKeeper
@@ -89,6 +89,7 @@ class RunnerConfig:
     read_ahead: bool = True
     profile_threads: int = 1
     max_columns: int = MAX_COLUMNS
+    parquet_page_bytes: int = PARQUET_PAGE_BUDGET
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,7 @@ class JobRunner:
             block_size=self._config.block_bytes,
             chunk_rows=self._config.chunk_rows,
             max_columns=self._config.max_columns,
+            parquet_page_budget=self._config.parquet_page_bytes,
         )
 
     def _profile_config(self, job: Row) -> ProfileConfig:

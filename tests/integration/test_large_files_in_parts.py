@@ -12,16 +12,20 @@ from pathlib import Path
 
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from google.protobuf.json_format import MessageToDict
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from psycopg.types.json import Jsonb
 
 from services.processor.engine import ProfileConfig, TableProfiler, codec, profile_dataframe
-from services.processor.engine.options import MAX_COLUMNS, ReadOptions
+from services.processor.engine.options import MAX_COLUMNS, PARQUET_PAGE_BUDGET, ReadOptions
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.reading import open_table
+from services.processor.engine.structured import parquet_page_costs
 from services.processor.parts import SplitPolicy, spent_part_error, split_plan
 from services.processor.runner import JobRunner, Outcome, RunnerConfig
 from services.processor.sweeper import PartStateSweeper
@@ -35,6 +39,7 @@ from sluice.jobstore import JobStore, Topics
 from sluice.partstore import PartStore, PartWatch
 from sluice.telemetry import Telemetry
 from sluice.v1 import job_pb2
+from tests.engine.helpers import assert_same
 
 STATE = job_pb2.JobState
 
@@ -215,6 +220,7 @@ def _runner(
     worker_id: str = "helper-under-test",
     telemetry: Telemetry | None = None,
     max_columns: int = MAX_COLUMNS,
+    parquet_page_bytes: int = PARQUET_PAGE_BUDGET,
 ) -> tuple[JobRunner, PartStateSweeper]:
     parts = PartStore(pool=pool, jobs_topic="unused")
     sweeper = PartStateSweeper(parts=parts, s3=s3, bucket="sluice", interval_seconds=0.2)
@@ -235,6 +241,7 @@ def _runner(
             retry=RetryPolicy(base_seconds=1, max_seconds=2),
             split=policy,
             max_columns=max_columns,
+            parquet_page_bytes=parquet_page_bytes,
         ),
         telemetry=telemetry or Telemetry.create(service_name="test", disabled=True),
     )
@@ -297,6 +304,50 @@ def test_a_table_wider_than_the_processors_take_is_profiled_on_its_first_columns
     assert [c.name for c in client.list_columns(job_id)] == ["a", "b", "c", "d"]
     (alert,) = [a for a in profile.alerts if a.code == "COLUMNS_LEFT_OUT"]
     assert alert.value == 2 and alert.message.startswith("The table has 6 columns; the first 4 were profiled")
+
+
+def test_a_parquet_file_read_in_column_passes_is_served_as_read_in_one(
+    client: SluiceClient, pool, s3, tenant, tmp_path: Path
+):
+    """SLUICE_PARQUET_PAGE_BYTES (1 MiB here, so passes of 256 KiB of pages): a processor reads the row groups a few
+    columns at a time, on its read-ahead and column threads, and the status service serves what a one-pass read
+    gives."""
+    rows = 30_000
+    table = pa.table(
+        {
+            **{f"n{i}": pa.array([(r * (i + 7)) % 1009 for r in range(rows)]) for i in range(6)},
+            **{f"t{i}": pa.array([f"w{(r * (i + 3)) % 997}" for r in range(rows)]) for i in range(6)},
+        }
+    )
+    sink = io.BytesIO()
+    pq.write_table(table, sink, row_group_size=12_000)
+    key = f"raw/{tenant}/{uuid.uuid4().hex}.parquet"
+    s3.put_object(Bucket="sluice", Key=key, Body=sink.getvalue())
+    costs = parquet_page_costs(pq.ParquetFile(io.BytesIO(sink.getvalue())), 12)
+    assert costs is not None and sum(costs) > 1 << 20 > 8 * max(costs)  # passes of two columns or more
+    policy = SplitPolicy(split_bytes=1 << 40, part_bytes=1 << 40)
+    jobs = []
+    for budget in (1 << 20, PARQUET_PAGE_BUDGET):
+        job_id = str(uuid.uuid4())
+        with pool.connection() as conn:
+            conn.execute(
+                """INSERT INTO jobs (id, tenant_id, state, file_name, media_type, size_bytes, sha256, object_key,
+                                     max_attempts, attempt)
+                   VALUES (%s, %s, 'QUEUED', 'wide.parquet', '', %s, '', %s, 3, 0)""",
+                (job_id, tenant, sink.tell(), key),
+            )
+        runner, _ = _runner(pool, s3, policy, worker_id=f"pages-{budget}", parquet_page_bytes=budget)
+        assert runner.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED
+        jobs.append(job_id)
+    passes, whole = (client.get_profile(job_id) for job_id in jobs)
+    assert (passes.row_count, passes.column_count, passes.duplicate_rows) == (rows, 12, whole.duplicate_rows)
+    for message in (passes, whole):  # the job's own
+        for field in ("job_id", "report_key", "html_report_key", "create_time", "duration_seconds"):
+            message.ClearField(field)
+    assert passes == whole
+    assert passes.correlations and passes.correlations_sampled
+    # Each column's moments summed over other chunks: equal to the last bits (tests/engine/helpers.py).
+    assert_same(*([MessageToDict(c) for c in client.list_columns(job_id)] for job_id in jobs))
 
 
 def test_a_cut_inside_a_quoted_field_at_the_end_of_the_first_part_is_read_again_in_one_pass(
