@@ -8,8 +8,10 @@ import io
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+from unittest import mock
 
 import numpy as np
 import pyarrow as pa
@@ -105,6 +107,32 @@ def test_passes_read_as_the_processor_reads() -> None:
     assert kinds == {"ColumnSlice"}
     whole, _ = profile(data, ONE_PASS, as_processor=True)
     assert_same(passes, whole)
+
+
+def test_the_file_read_in_passes_stays_open_until_its_last_slice_is_let_go() -> None:
+    """The reader is done with the file when it has read the last slice; with read-ahead, the profiler gathers the
+    last block's sample rows from it after that. The reader's copy of the upload is closed once all is let go."""
+    data = parquet_bytes(mixed_table(), row_group_size=1_000)
+    copies: list[BinaryIO] = []
+    temporary_file = tempfile.TemporaryFile
+
+    def spooled() -> BinaryIO:
+        copies.append(temporary_file())
+        return copies[-1]
+
+    profiler = TableProfiler(CONFIG)
+    with mock.patch("services.processor.engine.streams.tempfile.TemporaryFile", spooled):
+        reader = open_table(stream(data), file_name="t.parquet", options=PASSES)
+    (copy,) = copies
+    report = reader.report
+    with ReadAhead(gathered(reader.chunks()), enabled=True) as chunks:
+        for chunk in chunks:
+            assert isinstance(chunk, ColumnSlice) and not copy.closed
+            profiler.update(chunk)
+    assert not copy.closed  # the last slice is still held here
+    del chunk, chunks, reader
+    assert copy.closed
+    assert_same(profiler.finish(report).to_dict(), profile(data, ONE_PASS)[0])
 
 
 def test_columns_past_the_limit_are_left_out_of_every_pass() -> None:

@@ -37,7 +37,15 @@ from services.processor.engine.options import (
 )
 from services.processor.engine.parse_report import ParseReport
 from services.processor.engine.streams import CountingStream, DamageChecked, RangeStream, peek, spool
-from services.processor.engine.structured import JsonLinesChunks, XlsxChunks, parquet_chunks, parquet_columns
+from services.processor.engine.structured import (
+    JsonLinesChunks,
+    SharedParquet,
+    XlsxChunks,
+    parquet_chunks,
+    parquet_columns,
+    parquet_passes,
+    parquet_slices,
+)
 
 __all__ = [
     "STRING_DTYPE",
@@ -219,16 +227,16 @@ def _open(
     if kind == "parquet":
         seekable = spool(stream)
         parquet, columns = parquet_columns(seekable)
-        chunks = parquet_chunks(
-            parquet,
-            columns,
-            report,
-            chunk_rows=options.chunk_rows,
-            max_columns=options.max_columns,
-            page_budget=options.parquet_page_budget,
-            source=seekable,
-        )
-        return TableReader(chunks, report, columns, counter, closers=(seekable,), max_columns=options.max_columns)
+        groups = parquet_passes(parquet, options.max_columns, options.parquet_page_budget)
+        if groups is None:
+            chunks: Iterable[Chunk] = parquet_chunks(
+                parquet, columns, report, chunk_rows=options.chunk_rows, max_columns=options.max_columns
+            )
+            closers: tuple[BinaryIO, ...] = (seekable,)
+        else:  # read in column passes: the file closes once their last slice is let go
+            shared = SharedParquet(parquet, seekable)
+            chunks, closers = parquet_slices(shared, columns, report, groups, chunk_rows=options.chunk_rows), ()
+        return TableReader(chunks, report, columns, counter, closers=closers, max_columns=options.max_columns)
     return _open_text(stream, sample, counter, name, media_type, options, report)
 
 

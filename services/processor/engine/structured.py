@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
@@ -240,30 +239,28 @@ def _leaves(kind: pa.DataType) -> int:
     return 1
 
 
+def parquet_passes(parquet: pq.ParquetFile, max_columns: int, page_budget: int) -> list[range] | None:
+    """The groups of columns (of the first `max_columns`) to read a row group in, each of about a quarter of
+    `page_budget`, when the file's pages need more than `page_budget`; None to read it in one pass. Columns are
+    read by name, so a file whose names repeat is read in one pass."""
+    names = parquet.schema_arrow.names
+    if len(set(names)) != len(names):
+        return None
+    costs = parquet_page_costs(parquet, min(max_columns, len(names)))
+    if costs is None or sum(costs) <= page_budget:
+        return None
+    return column_groups(costs, page_budget // 4)
+
+
 def parquet_chunks(
-    parquet: pq.ParquetFile,
-    columns: list[str],
-    report: ParseReport,
-    *,
-    chunk_rows: int,
-    max_columns: int,
-    page_budget: int = options.PARQUET_PAGE_BUDGET,
-    source: BinaryIO | None = None,
-) -> Iterator[pa.RecordBatch | ColumnSlice]:
+    parquet: pq.ParquetFile, columns: list[str], report: ParseReport, *, chunk_rows: int, max_columns: int
+) -> Iterator[pa.RecordBatch]:
     """The file's batches as text, their first `max_columns` columns (the others are counted as left out, and not
-    read when the names of the kept ones are their own). A file whose pages need more than `page_budget` is read
-    in column passes of a quarter of it each, as ColumnSlices (column_slices.py), where its names are its own
-    (`source`: the file `parquet` reads, which the slices read through a handle of their own)."""
+    read when the names of the kept ones are their own)."""
     names = parquet.schema_arrow.names
     kept = names[:max_columns]
     report.columns_left_out = len(names) - len(kept)
-    unique = len(set(names)) == len(names)
-    costs = parquet_page_costs(parquet, len(kept)) if unique else None
-    if costs is not None and sum(costs) > page_budget:
-        groups = column_groups(costs, page_budget // 4)
-        yield from _parquet_slices(_Locked(parquet, source), kept, columns[: len(kept)], report, groups, chunk_rows)
-        return
-    read = kept if len(kept) < len(names) and unique else None
+    read = kept if len(kept) < len(names) and len(set(names)) == len(names) else None
     rows = options.chunk_rows_for(len(names if read is None else kept), chunk_rows)
     batches = parquet.iter_batches(batch_size=rows, columns=read, use_threads=False)
     while True:
@@ -287,21 +284,15 @@ def _next_batch(batches: Iterator[pa.RecordBatch], report: ParseReport) -> pa.Re
         raise NotATableError(f"The Parquet file is damaged after row {report.rows_read}: {reason}.") from error
 
 
-class _Locked:
-    """A Parquet file read by two threads (the reader's read-ahead and the profiler's sample gathering), one batch
-    at a time: they share its file. It reads through a handle of its own where the file has one, closed once the
-    last slice is let go: the reader closes the file when its last slice is read, and with read-ahead that is
-    before the profiler gathers the last block's sample rows."""
+class SharedParquet:
+    """A Parquet file read in column passes, by two threads (the reader's read-ahead and the profiler's sample
+    gathering), one batch at a time. It owns the file it reads, closed once it is let go: with read-ahead, the
+    reader reads the last slice before the profiler gathers the last block's sample rows."""
 
-    def __init__(self, parquet: pq.ParquetFile, source: BinaryIO | None) -> None:
+    def __init__(self, parquet: pq.ParquetFile, source: BinaryIO) -> None:
         self.parquet = parquet
         self._lock = threading.Lock()
-        try:
-            handle = os.fdopen(os.dup(source.fileno()), "rb")  # type: ignore[union-attr]
-        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
-            return
-        weakref.finalize(self, handle.close)
-        self.parquet = pq.ParquetFile(handle, pre_buffer=False, buffer_size=PARQUET_READ_BUFFER)
+        weakref.finalize(self, source.close)
 
     def batches(self, row_group: int, names: list[str], rows: int, report: ParseReport) -> Iterator[pa.RecordBatch]:
         with self._lock:
@@ -314,10 +305,19 @@ class _Locked:
             yield batch
 
 
-def _parquet_slices(
-    parquet: _Locked, names: list[str], columns: list[str], report: ParseReport, groups: list[range], chunk_rows: int
+def parquet_slices(
+    parquet: SharedParquet,
+    columns: list[str],
+    report: ParseReport,
+    groups: list[range],
+    *,
+    chunk_rows: int,
 ) -> Iterator[ColumnSlice]:
-    """Each row group in `groups` of columns (`names` as in the file, `columns` as profiled)."""
+    """Each row group in `groups` of columns (`parquet_passes`), as text (`columns`: the names as profiled)."""
+    names = parquet.parquet.schema_arrow.names
+    kept = groups[-1].stop
+    names, columns = names[:kept], columns[:kept]
+    report.columns_left_out = len(parquet.parquet.schema_arrow.names) - kept
     metadata = parquet.parquet.metadata
     for i in range(metadata.num_row_groups):
         block_rows = metadata.row_group(i).num_rows
@@ -336,7 +336,7 @@ def _parquet_slices(
 
 
 def _gather(
-    parquet: _Locked,
+    parquet: SharedParquet,
     row_group: int,
     names: list[str],
     groups: list[range],
