@@ -23,7 +23,7 @@ from services.processor.engine import ProfileConfig, TableProfiler, column_pool,
 from services.processor.engine.column_slices import ColumnSlice, column_groups
 from services.processor.engine.read_ahead import ReadAhead
 from services.processor.engine.reading import ReadOptions, open_table
-from services.processor.engine.structured import parquet_page_costs
+from services.processor.engine.structured import PARQUET_READ_BUFFER, parquet_page_costs
 from services.processor.engine.table import PARALLEL_MIN_ROWS
 from tests.engine.helpers import assert_same
 
@@ -171,6 +171,18 @@ def test_columns_of_one_name_are_read_in_one_pass() -> None:
     assert kinds == {"RecordBatch"}
 
 
+def test_columns_are_sized_by_the_largest_row_groups() -> None:
+    """Only the largest row groups' column chunks are sized (a file of many row groups would take seconds): a
+    column's cost is its pages in those, here the last row group's long texts."""
+    texts = ["short"] * 1_900 + [f"{i} " + "long " * 400 for i in range(100)]
+    data = parquet_bytes(pa.table({"id": range(2_000), "text": texts}), row_group_size=100)
+    parquet = pq.ParquetFile(io.BytesIO(data))
+    last = parquet.metadata.row_group(19).column(1).total_uncompressed_size
+    assert last > 100 * 2_000 > 50 * parquet.metadata.row_group(0).column(1).total_uncompressed_size
+    costs = parquet_page_costs(parquet, 2)
+    assert costs is not None and costs[1] == last * 5 // 2 + PARQUET_READ_BUFFER
+
+
 def test_groups_fill_up_to_the_budget() -> None:
     assert column_groups([4, 4, 4, 9, 1, 1], 8) == [range(0, 2), range(2, 3), range(3, 4), range(4, 6)]
     assert column_groups([20], 8) == [range(0, 1)]
@@ -181,7 +193,7 @@ _PROBE = """
 import json, sys
 import pyarrow as pa
 from services.processor.engine.reading import ReadOptions, open_table
-from services.processor.engine.structured import parquet_page_costs
+from services.processor.engine.structured import PARQUET_READ_BUFFER, parquet_page_costs
 from services.processor.engine.table import PARALLEL_MIN_ROWS
 with open(sys.argv[1], "rb") as raw:
     reader = open_table(raw, file_name="wide.parquet", options=ReadOptions(parquet_page_budget=int(sys.argv[2])))
