@@ -4,8 +4,8 @@ A Parquet reader holds a page of every column it reads (a column chunk's diction
 ~2.5 times their size), whatever the batch: the rows of a 1,000-column table written with pyarrow's defaults (one
 row group of 60,000 rows, pages of up to 1 MiB) cost 1.1 GiB of Arrow's memory before the first row was handed on,
 and the engine peaked at 1.8 GiB. So a wide Parquet file is read row group by row group, and each row group in
-groups of columns whose pages fit a budget (`column_groups`): the reader holds one group's pages at a time, and
-reads every byte once, as a one-pass read does (that file: 275 MiB, 27 -> 10 s, its slices' columns longer).
+groups of columns whose pages fit a budget (`column_groups`): the reader holds one group's pages at a time (that
+file: 275 MiB, 27 -> 10 s, its slices' columns longer).
 
 The profile is the one-pass profile: each column sees its rows in file order; a row's hash folds its columns'
 value hashes in column order, so the block's row hashes are whole once its last group is read, and only then are

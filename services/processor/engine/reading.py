@@ -66,7 +66,8 @@ _TABLE_EXTENSIONS = (".csv", ".tsv", ".tab", ".psv", ".jsonl", ".ndjson", ".parq
 
 class TableReader:
     """Iterate it once, for DataFrame chunks or (`chunks()`) as the reader parsed them; `report` is complete when
-    the iteration ends."""
+    the iteration ends. A Parquet file read in column passes (column_slices.py) has no whole rows: `chunks()`
+    only."""
 
     def __init__(
         self,
