@@ -155,7 +155,8 @@ class ProcessorSettings(CommonSettings):
         ge=1,
         description="Columns a table is profiled on, the first ones; the others are left out and reported "
         "(COLUMNS_LEFT_OUT). Every 1,000 columns add about 35 MiB to a processor's peak: 2,000 peaked at 460 MiB. "
-        "Raise it with the processor's memory limit; every processor of a deployment must have the same.",
+        "Raise it with the processor's memory limit; a part of a split file read with another limit (while a change "
+        "rolls out) is read again by the job's coordinator.",
     )
     parquet_page_bytes: int = Field(
         64 * 1024 * 1024,

@@ -438,16 +438,27 @@ class JobRunner:
             if day_first and not part_report.day_first:
                 # Read by a processor of the version before day-first dates (a rolling upgrade): its dates were
                 # read month first. It is read again, by whichever processor takes it.
-                log.info("job %s: part %d was read without its date order; reading it again", job["id"], part["part"])
-                if self._parts.read_again(str(job["id"]), part["part"]):
-                    self._s3.delete_object(Bucket=self._config.bucket, Key=part["state_key"])
+                self._read_again(job, part, "without its date order")
                 return None
             profiler = TableProfiler.from_bytes(state, self._profile_config(job))
+            width = len(profiler.columns or ())
+            if width != min(width + part_report.columns_left_out, self._config.max_columns):
+                # Read by a processor with another SLUICE_MAX_COLUMNS (changed while the job ran): its columns are
+                # not the others', and merging it failed the job on every attempt. Read again, as above.
+                self._read_again(job, part, f"on {width} columns, not this processor's")
+                return None
             if merged is None:
                 return profiler, part_report
             merged[0].merge(profiler)
             merged[1].merge(part_report, line_offset=merged[1].lines_read)
             return merged
+
+    def _read_again(self, job: Row, part: Row, why: str) -> None:
+        """Have a finished part read again, by whichever processor takes it (its stored state deleted)."""
+        log.info("job %s: part %d was read %s; reading it again", job["id"], part["part"], why)
+        if self._parts.read_again(str(job["id"]), part["part"]):
+            self._s3.delete_object(Bucket=self._config.bucket, Key=part["state_key"])
+        return None
 
     def run_part(
         self,

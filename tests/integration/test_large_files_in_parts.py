@@ -842,6 +842,26 @@ def test_a_part_read_without_the_files_date_order_is_read_again(pool, s3, api_ke
     assert detail["inferred_type"] == "date" and detail["detail"]["invalid"] == 0
 
 
+def test_a_part_read_with_another_column_limit_is_read_again(client: SluiceClient, pool, s3, tenant, tmp_path: Path):
+    """SLUICE_MAX_COLUMNS changed while a job ran: a part read on 2 columns and the others on 3 failed the merge
+    (tables with different columns) on every attempt. The coordinator has the part read again, on its own limit."""
+    text = "a,b,c\n" + "".join(f"{i},{i % 7},x{i % 3}\n" for i in range(40_000))
+    job_id, policy, count = _job_planned_elsewhere(pool, s3, tenant, tmp_path, 0, text=text)
+    assert count >= 2
+    narrow, _ = _runner(pool, s3, policy, worker_id="narrow-under-test", max_columns=2)
+    assert narrow.run_part(job_id, 1, shutting_down=lambda: False, take_more=lambda: False) is Outcome.SUCCEEDED
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE jobs SET state = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL WHERE id = %s", (job_id,)
+        )
+    coordinator, _ = _runner(pool, s3, policy, worker_id="coordinator-under-test", max_columns=3)
+    assert coordinator.run(job_id, shutting_down=lambda: False) is Outcome.SUCCEEDED
+    assert [by for _, by in _part_states(pool, job_id)] == ["coordinator-under-test"] * count
+    profile = client.get_profile(job_id)
+    assert (profile.row_count, profile.column_count, profile.parse.columns_left_out) == (40_000, 3, 0)
+    assert not [a for a in profile.alerts if a.code == "COLUMNS_LEFT_OUT"]
+
+
 def test_a_parts_report_reads_in_the_version_before_and_the_next() -> None:
     """The report a part stores leaves this version's new fields out at their defaults (the version before takes
     only the fields it knows), and a report with fields of a later version reads."""
