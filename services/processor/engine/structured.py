@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import threading
 import weakref
@@ -218,7 +219,7 @@ def parquet_page_costs(parquet: pq.ParquetFile, width: int) -> list[int] | None:
     leaves = [_leaves(field.type) for field in parquet.schema_arrow]
     if sum(leaves) != len(parquet.schema):
         return None
-    firsts = [sum(leaves[:j]) for j in range(width)]
+    firsts = list(itertools.accumulate(leaves, initial=0))  # each column's first leaf
     costs = [0] * width
     metadata = parquet.metadata
     largest = sorted(range(metadata.num_row_groups), key=lambda i: -metadata.row_group(i).total_byte_size)
